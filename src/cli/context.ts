@@ -1,0 +1,77 @@
+/**
+ * What every command gets: parsed global flags, a reporter, the config loader, an abort signal tied to
+ * Ctrl-C / SIGTERM, and `run()` which maps errors to exit codes.
+ */
+import type { Command } from 'commander';
+import { loadConfig, type LoadedConfig } from '../core/config/index.ts';
+import { InterruptedError } from '../core/errors.ts';
+import type { Reporter } from '../core/reporter.ts';
+import { CliReporter, printError, printResult, type OutputOptions } from './render.ts';
+
+export interface GlobalFlags {
+  json?: boolean;
+  verbose?: boolean;
+  config?: string;
+}
+
+export interface CommandContext {
+  output: OutputOptions;
+  reporter: Reporter;
+  /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
+  signal: AbortSignal;
+  config(): Promise<LoadedConfig>;
+  print(result: unknown, human: () => string): void;
+}
+
+export function contextFrom(command: Command): CommandContext {
+  const flags = command.optsWithGlobals<GlobalFlags>();
+  const output: OutputOptions = { json: flags.json === true, verbose: flags.verbose === true };
+  const reporter = new CliReporter(output);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    reporter.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${signal} received: stopping cleanly (again to force)`,
+    });
+    controller.abort(new InterruptedError(command.name()));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let loaded: Promise<LoadedConfig> | undefined;
+  return {
+    output,
+    reporter,
+    signal: controller.signal,
+    config: () => {
+      loaded ??= loadConfig(flags.config ? { file: flags.config } : {}).then((result) => {
+        for (const w of result.warnings) {
+          reporter.emit({ type: 'log', level: 'warn', message: `config ${w.field}: expected ${w.expected}` });
+        }
+        return result;
+      });
+      return loaded;
+    },
+    print: (result, human) => printResult(output, result, human),
+  };
+}
+
+/**
+ * Wraps a command action: builds the context, runs it, and sets the exit code from the returned
+ * number (0 when nothing is returned) or from the error thrown.
+ */
+export function action<Args extends unknown[]>(
+  fn: (ctx: CommandContext, ...args: Args) => Promise<number | void>,
+): (...args: [...Args, Command]) => Promise<void> {
+  return async (...args) => {
+    const command = args[args.length - 1] as Command;
+    const ctx = contextFrom(command);
+    try {
+      const code = await fn(ctx, ...(args.slice(0, -1) as Args));
+      process.exitCode = code ?? 0;
+    } catch (error) {
+      process.exitCode = printError(ctx.output, error);
+    }
+  };
+}

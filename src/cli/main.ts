@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('supa2aws')
+    .description('Move a Supabase app to AWS one verified, reversible phase at a time.')
+    .option('--json', 'machine output: result JSON on stdout, NDJSON events on stderr')
+    .option('-v, --verbose', 'more detail, and stack traces on errors')
+    .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  registerCommands(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,229 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ZodIssue } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { redactText } from '../redact.ts';
+import { configSchema, type Config } from './schema.ts';
+
+export interface ConfigProblem {
+  /** Dotted path of the field, e.g. `target.s3.region`. */
+  field: string;
+  /** What was found there (redacted), or `undefined` when missing. */
+  seen: string | undefined;
+  /** What is allowed. */
+  expected: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Where it was read from. */
+  file: string;
+  warnings: ConfigProblem[];
+}
+
+export interface LoadConfigOptions {
+  /** Explicit path (`--config`). */
+  file?: string;
+  /** Directory to look in. @default process.cwd() */
+  cwd?: string;
+  /** Variables for `${VAR}` interpolation. @default process.env, over a `.env` beside the config */
+  env?: Record<string, string | undefined>;
+}
+
+/** Where config is looked for, in order, when no `--config` is given. */
+export const CONFIG_CANDIDATES = [
+  'supa2aws.config.json',
+  'supa2aws.config.ts',
+  '.sandbox/supa2aws.config.json',
+];
+
+/** Fields whose values must come from the environment, never literally from the file. */
+const SECRET_FIELDS = [/password/i, /secretAccessKey$/, /jwtSecret$/];
+
+export function findConfigFile(cwd: string): string | undefined {
+  return CONFIG_CANDIDATES.map((name) => path.resolve(cwd, name)).find((file) => existsSync(file));
+}
+
+/** Reads `KEY=value` lines (a dotenv subset: no expansion, optional quotes). */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line
+      .slice(0, eq)
+      .replace(/^export\s+/, '')
+      .trim();
+    let value = line.slice(eq + 1).trim();
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
+      value = value.slice(1, -1);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Replaces `${VAR}` in every string of `raw`; a missing variable is a problem at that field.
+ * `$${X}` escapes to a literal `${X}`.
+ */
+export function interpolateEnv(
+  raw: unknown,
+  env: Record<string, string | undefined>,
+  problems: ConfigProblem[],
+  at: string[] = [],
+): unknown {
+  if (typeof raw === 'string') {
+    return raw.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
+      if (match.startsWith('$$')) return match.slice(1);
+      const value = env[name];
+      if (value === undefined) {
+        problems.push({
+          field: at.join('.'),
+          seen: match,
+          expected: `environment variable ${name} to be set`,
+        });
+        return match;
+      }
+      return value;
+    });
+  }
+  if (Array.isArray(raw))
+    return raw.map((item, i) => interpolateEnv(item, env, problems, [...at, String(i)]));
+  if (raw && typeof raw === 'object') {
+    return Object.fromEntries(
+      Object.entries(raw).map(([key, value]) => [key, interpolateEnv(value, env, problems, [...at, key])]),
+    );
+  }
+  return raw;
+}
+
+/** Literal secrets in the file are allowed but warned about: they belong in the environment. */
+function literalSecretWarnings(raw: unknown, at: string[] = []): ConfigProblem[] {
+  if (typeof raw === 'string') {
+    const field = at.join('.');
+    const literalPasswordInUrl = /^postgres(ql)?:\/\/[^:/@]+:(?!\$\{)[^@]+@/.test(raw);
+    const literalSecret = SECRET_FIELDS.some((re) => re.test(field)) && !/^\$\{.+\}$/.test(raw);
+    if (literalPasswordInUrl || literalSecret) {
+      return [{ field, seen: '***', expected: 'a ${ENV_VAR} reference rather than a literal secret' }];
+    }
+    return [];
+  }
+  if (raw && typeof raw === 'object') {
+    return Object.entries(raw).flatMap(([key, value]) =>
+      literalSecretWarnings(value, Array.isArray(raw) ? [...at, key] : [...at, key]),
+    );
+  }
+  return [];
+}
+
+function describeSeen(raw: unknown, issuePath: (string | number)[]): string | undefined {
+  let node: unknown = raw;
+  for (const key of issuePath) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[String(key)];
+  }
+  if (node === undefined) return undefined;
+  const text = typeof node === 'string' ? JSON.stringify(node) : (JSON.stringify(node) ?? String(node));
+  const field = issuePath.join('.');
+  if (SECRET_FIELDS.some((re) => re.test(field))) return '***';
+  return redactText(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}
+
+function describeExpected(issue: ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.received === 'undefined' ? `a ${issue.expected} (required)` : `a ${issue.expected}`;
+    case 'invalid_enum_value':
+      return `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+    case 'invalid_literal':
+      return `exactly ${JSON.stringify(issue.expected)}`;
+    case 'unrecognized_keys':
+      return `no unknown keys (found ${issue.keys.map((k) => JSON.stringify(k)).join(', ')})`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Validates an already-read object: every problem is reported in one pass. */
+export function parseConfig(
+  raw: unknown,
+  env: Record<string, string | undefined> = process.env,
+): { config?: Config; errors: ConfigProblem[]; warnings: ConfigProblem[] } {
+  const errors: ConfigProblem[] = [];
+  const warnings = literalSecretWarnings(raw);
+  const interpolated = interpolateEnv(raw, env, errors);
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = issue.path.join('.') || '(root)';
+      if (errors.some((e) => e.field === field)) continue;
+      errors.push({ field, seen: describeSeen(raw, issue.path), expected: describeExpected(issue) });
+    }
+  }
+  return errors.length === 0 && result.success
+    ? { config: result.data, errors, warnings }
+    : { errors, warnings };
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  return problems
+    .map(
+      (p) => `  - ${p.field}: ${p.seen === undefined ? 'missing' : `got ${p.seen}`}; expected ${p.expected}`,
+    )
+    .join('\n');
+}
+
+async function readRaw(file: string): Promise<unknown> {
+  if (file.endsWith('.ts') || file.endsWith('.js') || file.endsWith('.mjs')) {
+    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    return mod.default;
+  }
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError('CONFIG_NOT_JSON', `${file} is not valid JSON: ${(error as Error).message}`, {
+      exit: 'usage',
+      hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
+    });
+  }
+}
+
+/** Finds, reads, interpolates and validates the config; throws one ConfigError listing every problem. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file ? path.resolve(cwd, options.file) : findConfigFile(cwd);
+  if (!file || !existsSync(file)) {
+    throw new ConfigError(
+      'CONFIG_NOT_FOUND',
+      options.file ? `Config file not found: ${options.file}` : 'No supa2aws.config.json found',
+      {
+        exit: 'usage',
+        hint: 'Pass --config <file>, create supa2aws.config.json, or run `supa2aws sandbox up` to get one for the local sandbox.',
+      },
+    );
+  }
+  const dotenvFile = path.join(path.dirname(file), '.env');
+  const env = options.env ?? {
+    ...(existsSync(dotenvFile) ? parseDotenv(readFileSync(dotenvFile, 'utf8')) : {}),
+    ...process.env,
+  };
+  const raw = await readRaw(file);
+  const { config, errors, warnings } = parseConfig(raw, env);
+  if (!config) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${path.relative(cwd, file) || file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n${formatProblems(errors)}`,
+      {
+        exit: 'usage',
+        hint: 'Fix each field listed above and run again.',
+        details: { file, problems: errors },
+      },
+    );
+  }
+  return { config, file, warnings };
+}

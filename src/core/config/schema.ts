@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { authConfigSchema } from '../../auth/config.ts';
+import { dbConfigSchema } from '../../db/config.ts';
+import { storageConfigSchema } from '../../storage/config.ts';
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// connection string');
+
+/** An S3-compatible endpoint: Supabase Storage's S3 gateway, AWS S3, or a local stand-in. */
+export const s3EndpointSchema = z
+  .object({
+    /** Endpoint URL; leave out for AWS S3 itself. */
+    endpoint: z.string().url().optional(),
+    region: z.string().min(1).default('us-east-1'),
+    /** Leave out to use the AWS default credential chain. */
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    /** @default true when an endpoint is given */
+    forcePathStyle: z.boolean().optional(),
+    /**
+     * The endpoint is s3rver: send checksums only when required (DESIGN §4).
+     * @default false
+     */
+    s3rver: z.boolean().default(false),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    source: z
+      .object({
+        /** The Supabase project URL, https://<ref>.supabase.co: recognises storage URLs and token issuers. */
+        projectUrl: z.string().url(),
+        db: z.object({ url: postgresUrl }).strict(),
+        storage: s3EndpointSchema,
+        /** Legacy HS256 JWT secret, only while Supabase tokens are still accepted. */
+        jwtSecret: z.string().min(1).optional(),
+      })
+      .strict(),
+    target: z
+      .object({
+        region: z.string().min(1).default('us-east-1'),
+        db: z
+          .object({
+            /** The owner role's connection string (RDS master user or a role like it). */
+            url: postgresUrl,
+          })
+          .strict(),
+        s3: s3EndpointSchema.extend({
+          /** Base URL objects are served from publicly, e.g. a CloudFront domain. */
+          publicBaseUrl: z.string().url().optional(),
+        }),
+        cognito: z
+          .object({
+            endpoint: z.string().url().optional(),
+            region: z.string().min(1).default('us-east-1'),
+            userPoolId: z.string().min(1),
+            clientId: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    storage: storageConfigSchema.default({}),
+    db: dbConfigSchema.default({}),
+    auth: authConfigSchema.default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type S3EndpointConfig = z.infer<typeof s3EndpointSchema>;

@@ -1,0 +1,48 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+
+export interface S3ClientOptions {
+  /** AWS region. @default process.env.AWS_REGION ?? 'us-east-1' */
+  region?: string;
+  /** Endpoint override: Supabase Storage's S3 gateway, or a local stand-in. AWS S3 itself when left out. */
+  endpoint?: string;
+  /** Static credentials; leave out to use the AWS default credential chain (env, profile, ECS task role). */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Path-style addressing. @default true when an endpoint is given */
+  forcePathStyle?: boolean;
+  /**
+   * The endpoint does not understand the SDK's default streaming checksums (s3rver, some gateways):
+   * send and validate checksums only when an operation requires them.
+   * @default false
+   */
+  checksumsWhenRequired?: boolean;
+  /** SDK retry attempts. @default 3 */
+  maxAttempts?: number;
+}
+
+/** An S3 client for AWS S3, Supabase Storage's S3 endpoint, or a local stand-in. */
+export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  const config: S3ClientConfig = {
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    maxAttempts: options.maxAttempts ?? 3,
+  };
+  if (options.endpoint) {
+    config.endpoint = options.endpoint;
+    config.forcePathStyle = options.forcePathStyle ?? true;
+  } else if (options.forcePathStyle !== undefined) {
+    config.forcePathStyle = options.forcePathStyle;
+  }
+  if (options.accessKeyId && options.secretAccessKey) {
+    config.credentials = {
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey,
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+    };
+  }
+  if (options.checksumsWhenRequired) {
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  return new S3Client(config);
+}
