@@ -8,10 +8,16 @@ export function buildProgram(): Command {
     .option('--json', 'machine output: result JSON on stdout, NDJSON events on stderr')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
-    .showHelpAfterError()
-    .enablePositionalOptions();
+    .showHelpAfterError();
   registerCommands(program);
   return program;
 }
+
+// The AWS SDK warns on every run that a future release needs Node 22; supa2aws supports Node 20+.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'NodeVersionSupportWarning')
+    process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
 
 await buildProgram().parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerSandbox } from './sandbox.ts';
 
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerSandbox(program);
 }

@@ -1,0 +1,285 @@
+/**
+ * The local sandbox: the Supabase side (PostgreSQL 15 with the platform bootstrap and the Aiuteur fixture,
+ * an s3rver holding the storage objects) and the AWS side (PostgreSQL 16 as RDS, an s3rver as S3,
+ * cognito-local as Cognito), on loopback with free ports, data in a temp dir.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { SandboxError } from '../core/errors.ts';
+import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
+import { createS3Client } from '../runtime/storage/s3-client.ts';
+import { cognitoClient, createSandboxPool } from './cognito-pool.ts';
+import { startNodeService } from './node-service.ts';
+import { freePort } from './ports.ts';
+import { initCluster, startCluster, stopCluster } from './postgres-server.ts';
+import { isAlive, isOurProcess, stopProcess } from './processes.ts';
+import { pgUrl, S3RVER_KEY, writeSandboxConfig } from './sandbox-config.ts';
+import {
+  readState,
+  registeredStateDirs,
+  removeState,
+  writeState,
+  type PostgresState,
+  type SandboxState,
+} from './state.ts';
+
+/** The Supabase project URL the sandbox's fixture pretends to be. */
+export const SANDBOX_PROJECT_URL = 'https://sandboxref0000000000.supabase.co';
+
+export interface SeedSize {
+  users?: number;
+  projects?: number;
+  objects?: number;
+  objectSize?: 'small' | 'large';
+  seed?: string;
+}
+
+export interface StartSandboxOptions {
+  /** Where the state file, config and .env go. @default '.sandbox' */
+  stateDir?: string;
+  /** Keep running after this process exits (`sandbox up`). @default false */
+  detached?: boolean;
+  /** Load the Supabase platform, the 31 app migrations and seed data into the source. @default true */
+  fixture?: boolean;
+  seed?: SeedSize;
+  reporter?: Reporter;
+}
+
+function secret(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function adminUrl(db: PostgresState, database = db.database): string {
+  return pgUrl(db.port, db.superuser, db.superPassword, database);
+}
+
+export function appUrl(db: PostgresState, database = db.database): string {
+  return pgUrl(db.port, db.appUser, db.appPassword, database);
+}
+
+/** Stops every service a state records and removes its data; safe on half-started and stale sandboxes. */
+export async function teardown(state: SandboxState): Promise<void> {
+  const marker = state.dataDir;
+  const services = [state.sourceS3, state.targetS3, state.cognito];
+  await Promise.all(
+    services.map(async (service) => {
+      if (service?.pid && isOurProcess(service.pid, marker)) await stopProcess(service.pid);
+    }),
+  );
+  await Promise.all(
+    [state.sourceDb, state.targetDb].map(async (db) => {
+      if (db) await stopCluster(db.dataDir, db.pid);
+    }),
+  );
+  if (state.dataDir.startsWith(os.tmpdir())) rmSync(state.dataDir, { recursive: true, force: true });
+  removeState(state.stateDir);
+}
+
+/** Tears down every registered sandbox whose owner died without stopping it (e.g. SIGKILL). */
+export async function cleanStaleSandboxes(reporter: Reporter = silentReporter): Promise<number> {
+  let cleaned = 0;
+  for (const stateDir of registeredStateDirs()) {
+    const state = readState(stateDir);
+    if (!state) {
+      removeState(stateDir);
+      continue;
+    }
+    if (state.ownerPid !== null && !isAlive(state.ownerPid)) {
+      logger(reporter).info(`cleaning up a sandbox left by a killed run (${state.stateDir})`);
+      await teardown(state);
+      cleaned++;
+    }
+  }
+  return cleaned;
+}
+
+async function startPostgres(
+  state: SandboxState,
+  side: 'sourceDb' | 'targetDb',
+  reporter: Reporter,
+): Promise<PostgresState> {
+  const source = side === 'sourceDb';
+  const db: PostgresState = {
+    major: source ? 15 : 16,
+    port: await freePort(),
+    dataDir: path.join(state.dataDir, source ? 'supabase-pg15' : 'rds-pg16'),
+    superuser: source ? 'supabase_admin' : 'rdsadmin',
+    superPassword: secret(),
+    appUser: 'postgres',
+    appPassword: secret(),
+    database: source ? 'postgres' : 'aiuteur',
+  };
+  return step(
+    reporter,
+    `${source ? 'Supabase' : 'RDS'} PostgreSQL ${db.major} on port ${db.port}`,
+    async () => {
+      await initCluster({ ...db, settings: {} });
+      db.pid = await startCluster({
+        major: db.major,
+        dataDir: db.dataDir,
+        port: db.port,
+        superuser: db.superuser,
+        superPassword: db.superPassword,
+        settings: source ? { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' } : {},
+      });
+      state[side] = db;
+      writeState(state);
+      return db;
+    },
+  );
+}
+
+/** The RDS stand-in: a master user like RDS's (CREATEDB CREATEROLE, member of rds_superuser, not a superuser). */
+async function prepareTarget(db: PostgresState): Promise<void> {
+  await withClient(adminUrl(db, 'postgres'), async (client) => {
+    await client.query(`CREATE ROLE rds_superuser NOLOGIN`);
+    await client.query(
+      `CREATE ROLE ${db.appUser} LOGIN CREATEDB CREATEROLE IN ROLE rds_superuser PASSWORD '${db.appPassword}'`,
+    );
+    await client.query(`CREATE DATABASE ${db.database} OWNER ${db.appUser}`);
+  });
+}
+
+async function prepareSource(
+  state: SandboxState,
+  db: PostgresState,
+  options: StartSandboxOptions,
+  reporter: Reporter,
+) {
+  if (options.fixture === false) {
+    await withClient(adminUrl(db), async (client) => {
+      await client.query(
+        `CREATE ROLE ${db.appUser} LOGIN CREATEDB CREATEROLE REPLICATION BYPASSRLS PASSWORD '${db.appPassword}'`,
+      );
+    });
+    return;
+  }
+  const { loadFixture } = await import('../fixture/index.ts');
+  const s3 = createS3Client({
+    endpoint: `http://127.0.0.1:${state.sourceS3?.port}`,
+    accessKeyId: S3RVER_KEY,
+    secretAccessKey: S3RVER_KEY,
+    checksumsWhenRequired: true,
+  });
+  try {
+    const summary = await loadFixture({
+      adminUrl: adminUrl(db),
+      postgresPassword: db.appPassword,
+      s3,
+      projectUrl: state.projectUrl,
+      seed: options.seed ?? {},
+      reporter,
+    });
+    state.fixture = summary as unknown as Record<string, unknown>;
+  } finally {
+    s3.destroy();
+  }
+}
+
+export interface Sandbox {
+  state: SandboxState;
+  /** Stops every service and removes the data. */
+  stop(): Promise<void>;
+}
+
+/** Starts the five services, loads the fixture, writes the config; cleans stale sandboxes first. */
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
+  const reporter = options.reporter ?? silentReporter;
+  const stateDir = path.resolve(options.stateDir ?? '.sandbox');
+  await cleanStaleSandboxes(reporter);
+  const existing = readState(stateDir);
+  if (existing) {
+    if (existing.ownerPid === null || isAlive(existing.ownerPid)) {
+      throw new SandboxError('SANDBOX_ALREADY_UP', `A sandbox is already running in ${stateDir}`, {
+        exit: 'usage',
+        hint: 'Use it (`supa2aws sandbox status`), or stop it first with `supa2aws sandbox down`.',
+      });
+    }
+    await teardown(existing);
+  }
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-sandbox-'));
+  chmodSync(dataDir, 0o755);
+  const state: SandboxState = {
+    version: 1,
+    id: path.basename(dataDir),
+    stateDir,
+    dataDir,
+    ownerPid: process.pid,
+    status: 'starting',
+    createdAt: new Date().toISOString(),
+    projectUrl: SANDBOX_PROJECT_URL,
+  };
+  writeState(state);
+  try {
+    const nodeService = async (key: 'sourceS3' | 'targetS3' | 'cognito', entry: string, label: string) => {
+      const port = await freePort();
+      const dir = path.join(dataDir, key);
+      await step(reporter, `${label} on port ${port}`, async () => {
+        const pid = await startNodeService({
+          entry,
+          port,
+          dir,
+          detached: options.detached === true,
+          env: entry === 's3rver-main' ? { NODE_OPTIONS: '--openssl-legacy-provider' } : {},
+        });
+        state[key] = { port, dir, pid };
+        writeState(state);
+      });
+    };
+    const [source, target] = await Promise.all([
+      startPostgres(state, 'sourceDb', reporter),
+      startPostgres(state, 'targetDb', reporter),
+      nodeService('sourceS3', 's3rver-main', 'Supabase Storage S3 stand-in (s3rver)'),
+      nodeService('targetS3', 's3rver-main', 'AWS S3 stand-in (s3rver)'),
+      nodeService('cognito', 'cognito-main', 'Cognito stand-in (cognito-local)'),
+    ]);
+    await step(reporter, 'RDS master user and database', () => prepareTarget(target));
+    await step(reporter, 'Cognito user pool and app client', async () => {
+      const client = cognitoClient(`http://127.0.0.1:${state.cognito?.port}`);
+      try {
+        Object.assign(state.cognito ?? {}, await createSandboxPool(client));
+      } finally {
+        client.destroy();
+      }
+      writeState(state);
+    });
+    await step(
+      reporter,
+      options.fixture === false ? 'Supabase roles' : 'Supabase platform, 31 migrations and seed',
+      () => prepareSource(state, source, options, reporter),
+    );
+    state.configFile = writeSandboxConfig(state);
+    state.status = 'up';
+    if (options.detached) state.ownerPid = null;
+    writeState(state);
+  } catch (error) {
+    await teardown(state).catch(() => undefined);
+    throw error;
+  }
+  return { state, stop: () => teardown(state) };
+}
+
+/** Stops the sandbox recorded in `stateDir`; returns false when there was none. */
+export async function stopSandbox(stateDir = '.sandbox'): Promise<boolean> {
+  const state = readState(path.resolve(stateDir));
+  if (!state) return false;
+  if (state.ownerPid !== null && state.ownerPid !== process.pid && isAlive(state.ownerPid)) {
+    // Another process is still starting it: stop that first, then clean up what it left.
+    await stopProcess(state.ownerPid);
+  }
+  await teardown(readState(path.resolve(stateDir)) ?? state);
+  return true;
+}
