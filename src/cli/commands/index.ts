@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerReport } from './report.ts';
 import { registerSandbox } from './sandbox.ts';
 
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
+  registerReport(program);
 }

@@ -38,12 +38,23 @@ export const CONFIG_CANDIDATES = [
   '.sandbox/supa2aws.config.json',
 ];
 
+/**
+ * The config file to use when no `--config` is given: SUPA2AWS_CONFIG, else the first candidate in `cwd`,
+ * else the config of the sandbox named by SUPA2AWS_SANDBOX_DIR.
+ */
+export function findConfigFile(
+  cwd: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  if (env.SUPA2AWS_CONFIG) return path.resolve(cwd, env.SUPA2AWS_CONFIG);
+  const candidates = CONFIG_CANDIDATES.map((name) => path.resolve(cwd, name));
+  if (env.SUPA2AWS_SANDBOX_DIR)
+    candidates.push(path.resolve(cwd, env.SUPA2AWS_SANDBOX_DIR, 'supa2aws.config.json'));
+  return candidates.find((file) => existsSync(file));
+}
+
 /** Fields whose values must come from the environment, never literally from the file. */
 const SECRET_FIELDS = [/password/i, /secretAccessKey$/, /jwtSecret$/];
-
-export function findConfigFile(cwd: string): string | undefined {
-  return CONFIG_CANDIDATES.map((name) => path.resolve(cwd, name)).find((file) => existsSync(file));
-}
 
 /** Reads `KEY=value` lines (a dotenv subset: no expansion, optional quotes). */
 export function parseDotenv(text: string): Record<string, string> {

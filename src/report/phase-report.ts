@@ -1,0 +1,97 @@
+/**
+ * The JSON report each phase command writes (`supa2aws-report/<phase>-<command>.json`), read back by
+ * `supa2aws report` to build the Markdown summary and the HTML page. Values are redacted on write.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { redactValue } from '../core/redact.ts';
+
+export interface ReportCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface PhaseReport {
+  version: 1;
+  /** storage | db | auth | backend | frontend | demo ... */
+  phase: string;
+  /** The command within the phase: copy, verify, schema ... */
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  ok: boolean;
+  /** Counts worth charting: objects, bytes, rows, tables, users ... */
+  metrics: Record<string, number>;
+  /** What was verified, one line each. */
+  checks: ReportCheck[];
+  /** Anything else the phase wants to keep (already redacted). */
+  details?: unknown;
+}
+
+/** Default directory for reports, relative to the working directory. */
+export const DEFAULT_REPORT_DIR = 'supa2aws-report';
+
+export function reportFileName(report: Pick<PhaseReport, 'phase' | 'command'>): string {
+  return `${report.phase}-${report.command}.json`.replace(/[^a-z0-9.-]+/gi, '-');
+}
+
+/** Writes the report as JSON (mode 0600: reports may name users and objects); returns its path. */
+export function writePhaseReport(dir: string, report: PhaseReport): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, reportFileName(report));
+  writeFileSync(file, `${JSON.stringify(redactValue(report), null, 2)}\n`, { mode: 0o600 });
+  return file;
+}
+
+function isPhaseReport(value: unknown): value is PhaseReport {
+  const v = value as Partial<PhaseReport> | null;
+  return (
+    !!v && v.version === 1 && typeof v.phase === 'string' && typeof v.command === 'string' && !!v.metrics
+  );
+}
+
+/** Every phase report in `dir`, in phase order then time; files that are not phase reports are skipped. */
+export function readPhaseReports(dir: string): PhaseReport[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const order = ['storage', 'db', 'auth', 'backend', 'frontend', 'demo'];
+  const rank = (phase: string) => (order.includes(phase) ? order.indexOf(phase) : order.length);
+  return names
+    .flatMap((name) => {
+      try {
+        const parsed = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as unknown;
+        return isPhaseReport(parsed) ? [parsed] : [];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => rank(a.phase) - rank(b.phase) || a.startedAt.localeCompare(b.startedAt));
+}
+
+/** Times `fn` and builds a PhaseReport from what it returns. */
+export async function timedReport(
+  phase: string,
+  command: string,
+  fn: () => Promise<
+    Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>
+  >,
+): Promise<PhaseReport> {
+  const started = new Date();
+  const body = await fn();
+  const finished = new Date();
+  return {
+    version: 1,
+    phase,
+    command,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    ...body,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The guide stays true: every ```bash sandbox block runs, in order, against the test sandbox (as a reader
+ * would after `supa2aws sandbox up`), and must exit 0 (or the `exit=N` its info string names). Every
+ * ```bash aws block needs a real account, so it is checked for shell syntax and leftover placeholders.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { getTestSandbox } from '../helpers/sandbox.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const guideDir = path.join(root, '._docs', 'aws-migration');
+
+interface Block {
+  file: string;
+  line: number;
+  kind: string;
+  attrs: Record<string, string>;
+  code: string;
+}
+
+export function extractBlocks(file: string, text: string): Block[] {
+  const blocks: Block[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^\s*```(\w+)\s*(.*)$/.exec(lines[i] ?? '');
+    if (!open) continue;
+    const [, lang, info] = open;
+    const start = i;
+    const body: string[] = [];
+    const indent = (lines[i] ?? '').indexOf('```');
+    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] ?? ''); i++)
+      body.push((lines[i] ?? '').slice(indent));
+    if (lang !== 'bash') continue;
+    const words = (info ?? '').trim().split(/\s+/).filter(Boolean);
+    const attrs = Object.fromEntries(words.slice(1).map((w) => w.split('=') as [string, string]));
+    blocks.push({ file, line: start + 1, kind: words[0] ?? '', attrs, code: body.join('\n') });
+  }
+  return blocks;
+}
+
+const files = readdirSync(guideDir)
+  .filter((f) => /^\d\d-.*\.md$/.test(f))
+  .sort();
+const blocks = files.flatMap((f) => extractBlocks(f, readFileSync(path.join(guideDir, f), 'utf8')));
+
+describe('the migration guide', () => {
+  it('has the eight documents the plan lists', () => {
+    assert.deepEqual(files, [
+      '00-overview.md',
+      '01-aws-account-setup.md',
+      '02-s3-storage-migration.md',
+      '03-rds-database-migration.md',
+      '04-cognito-auth-migration.md',
+      '05-ecs-backend-deployment.md',
+      '06-frontend-deployment.md',
+      '07-decommission-supabase.md',
+    ]);
+  });
+
+  it('marks every bash block as sandbox (run here) or aws (needs an account)', () => {
+    const unmarked = blocks.filter((b) => b.kind !== 'sandbox' && b.kind !== 'aws');
+    assert.deepEqual(
+      unmarked.map((b) => `${b.file}:${b.line}`),
+      [],
+    );
+  });
+
+  for (const block of blocks.filter((b) => b.kind === 'aws')) {
+    it(`aws block ${block.file}:${block.line} is valid shell with no placeholders left`, () => {
+      const syntax = spawnSync('bash', ['-n'], { input: block.code, encoding: 'utf8' });
+      assert.equal(syntax.status, 0, syntax.stderr);
+      assert.doesNotMatch(block.code, /<[A-Za-z][\w -]*>/, 'an <angle-bracket> placeholder is left');
+      assert.doesNotMatch(block.code, /\b(TODO|FIXME|XXX|CHANGEME|your-[a-z-]+)\b/i);
+    });
+  }
+
+  const sandboxBlocks = blocks.filter((b) => b.kind === 'sandbox');
+  it(`runs all ${sandboxBlocks.length} sandbox blocks in order against the sandbox`, async () => {
+    const sandbox = await getTestSandbox();
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-guide-'));
+    const cli = `node ${JSON.stringify(path.join(root, 'bin', 'supa2aws.js'))}`;
+    for (const block of sandboxBlocks) {
+      const script = `set -e\n${block.code.replace(/\bnpx supa2aws\b/g, cli)}`;
+      const result = spawnSync('bash', ['-c', script], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, SUPA2AWS_SANDBOX_DIR: sandbox.state.stateDir, NO_COLOR: '1' },
+        timeout: 180_000,
+      });
+      const expected = Number(block.attrs.exit ?? 0);
+      assert.equal(
+        result.status,
+        expected,
+        `${block.file}:${block.line} exited ${result.status}, expected ${expected}\n${block.code}\n--- stdout\n${result.stdout.slice(-2000)}\n--- stderr\n${result.stderr.slice(-3000)}`,
+      );
+    }
+  });
+});
