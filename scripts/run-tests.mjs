@@ -81,7 +81,7 @@ if (!rungs.every((r) => r in RUNGS)) {
 const totals = { pass: 0, fail: 0, skipped: 0 };
 let failed = false;
 let stateDir;
-const env = { ...process.env };
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env };
 try {
   for (const rung of rungs) {
     if (NEEDS_SANDBOX.has(rung) && !env.SUPA2AWS_SANDBOX_DIR && findTests(RUNGS[rung][0]).length > 0) {

@@ -13,11 +13,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-// The AWS SDK warns on every run that a future release needs Node 22; supa2aws supports Node 20+.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'NodeVersionSupportWarning')
-    process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
+// The AWS SDK warns on every run that its 2027 releases need Node 22; supa2aws supports Node 20+.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 await buildProgram().parseAsync(process.argv);

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
+import { registerCost } from './cost.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerReport } from './report.ts';
 import { registerSandbox } from './sandbox.ts';
 
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
+  registerCost(program);
   registerReport(program);
+  registerDoctor(program);
 }

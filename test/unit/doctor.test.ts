@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { classifyHost, credentialSource, type Exec } from '../../src/doctor/index.ts';
+import { checkPgDump } from '../../src/doctor/service-checks.ts';
+import { checkAwsCli, checkAwsCredentials, checkRegion } from '../../src/doctor/tool-checks.ts';
+
+// The AWS CLI and STS cannot run here (no AWS account): these stand in for the programs' output.
+const programs =
+  (answers: Record<string, { code: number | null; stdout?: string; stderr?: string }>): Exec =>
+  async (file, args) => {
+    const answer = answers[`${file} ${args.join(' ')}`] ?? answers[file] ?? { code: null };
+    return { code: answer.code, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
+  };
+
+describe('doctor', () => {
+  it('classifies Supabase hosts: direct, session pooler, transaction pooler', () => {
+    assert.equal(
+      classifyHost('postgresql://postgres:x@db.abcdefghijklmnopqrst.supabase.co:5432/postgres').kind,
+      'direct',
+    );
+    assert.equal(
+      classifyHost('postgresql://postgres.ref:x@aws-0-us-east-1.pooler.supabase.com:5432/postgres').kind,
+      'session-pooler',
+    );
+    assert.equal(
+      classifyHost('postgresql://postgres.ref:x@aws-0-us-east-1.pooler.supabase.com:6543/postgres').kind,
+      'transaction-pooler',
+    );
+    assert.equal(classifyHost('postgresql://u:p@127.0.0.1:5432/db').kind, 'other');
+  });
+
+  it('tells AWS CLI v2 from v1 and a missing CLI', async () => {
+    assert.equal(
+      (await checkAwsCli(programs({ 'aws --version': { code: 0, stdout: 'aws-cli/2.17.1 Python/3.11' } })))
+        .status,
+      'pass',
+    );
+    const v1 = await checkAwsCli(
+      programs({ 'aws --version': { code: 0, stderr: 'aws-cli/1.45.11 Python/3.11' } }),
+    );
+    assert.equal(v1.status, 'warn');
+    assert.match(v1.fix ?? '', /v2/);
+    assert.equal((await checkAwsCli(programs({}))).detail, 'not found');
+  });
+
+  it('finds where credentials come from without reading them, and reports the account when STS answers', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'home-'));
+    assert.equal(credentialSource({}, home), undefined);
+    assert.equal(credentialSource({ AWS_PROFILE: 'aiuteur' }, home), 'profile aiuteur');
+    const none = await checkAwsCredentials(programs({}), {
+      HOME: home,
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'x'),
+      AWS_CONFIG_FILE: path.join(home, 'y'),
+    });
+    assert.equal(none.status, 'warn');
+    const ok = await checkAwsCredentials(
+      programs({
+        'aws sts get-caller-identity --output json': {
+          code: 0,
+          stdout: '{"Account":"123456789012","Arn":"arn:aws:iam::123456789012:user/admin"}',
+        },
+      }),
+      { AWS_PROFILE: 'aiuteur' },
+    );
+    assert.equal(ok.status, 'pass');
+    assert.match(ok.detail, /123456789012/);
+    const offline = await checkAwsCredentials(
+      programs({
+        'aws sts get-caller-identity --output json': {
+          code: 255,
+          stderr: 'Could not connect to the endpoint URL',
+        },
+      }),
+      { AWS_PROFILE: 'aiuteur' },
+    );
+    assert.equal(offline.status, 'warn');
+    assert.match(offline.detail, /could not be checked/);
+  });
+
+  it('refuses a pg_dump older than the source server, with the fix', async () => {
+    const old = await checkPgDump(
+      programs({ 'pg_dump --version': { code: 0, stdout: 'pg_dump (PostgreSQL) 15.18' } }),
+      'pg_dump',
+      17,
+    );
+    assert.equal(old.status, 'fail');
+    assert.match(old.fix ?? '', /postgresql-client-17/);
+    const good = await checkPgDump(
+      programs({ 'pg_dump --version': { code: 0, stdout: 'pg_dump (PostgreSQL) 17.2' } }),
+      'pg_dump',
+      15,
+    );
+    assert.equal(good.status, 'pass');
+    assert.equal((await checkPgDump(programs({}), 'pg_dump', 15)).status, 'fail');
+  });
+
+  it('warns when the config region and AWS_REGION disagree', () => {
+    assert.equal(checkRegion('us-east-1', { AWS_REGION: 'eu-west-1' }).status, 'warn');
+    assert.equal(checkRegion('us-east-1', {}).status, 'pass');
+    assert.equal(checkRegion(undefined, {}).status, 'warn');
+  });
+});
