@@ -1,0 +1,3 @@
+export * from './browser-auth.ts';
+export * from './claims.ts';
+export type * from './types.ts';
