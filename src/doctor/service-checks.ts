@@ -5,7 +5,7 @@ import dns from 'node:dns/promises';
 import pg from 'pg';
 import type { Config, S3EndpointConfig } from '../core/config/schema.ts';
 import { redactText } from '../core/redact.ts';
-import { createS3Client } from '../runtime/storage/s3-client.ts';
+import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { cognitoClient } from '../sandbox/cognito-pool.ts';
 import type { DoctorCheck, Exec } from './types.ts';
 
@@ -160,20 +160,8 @@ export async function checkPgDump(
   };
 }
 
-function s3Options(endpoint: S3EndpointConfig) {
-  return {
-    region: endpoint.region,
-    ...(endpoint.endpoint ? { endpoint: endpoint.endpoint } : {}),
-    ...(endpoint.accessKeyId ? { accessKeyId: endpoint.accessKeyId } : {}),
-    ...(endpoint.secretAccessKey ? { secretAccessKey: endpoint.secretAccessKey } : {}),
-    ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
-    checksumsWhenRequired: endpoint.s3rver,
-    maxAttempts: 1,
-  };
-}
-
 export async function checkS3(id: string, title: string, endpoint: S3EndpointConfig): Promise<DoctorCheck> {
-  const client = createS3Client(s3Options(endpoint));
+  const client = s3ClientFromConfig(endpoint, { maxAttempts: 1 });
   try {
     const out = await client.send(new ListBucketsCommand({}));
     return {

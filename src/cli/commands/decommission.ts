@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { takeBackup } from '../../backup/index.ts';
+import { s3ClientFromConfig } from '../../core/s3-from-config.ts';
+import { decommissionCheck } from '../../decommission/index.ts';
+import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
+import { action } from '../context.ts';
+import { formatBytes, table } from '../render.ts';
+
+export function registerDecommission(program: Command): void {
+  program
+    .command('backup')
+    .description('final backup of the Supabase project: schema, data and a storage manifest, with checksums')
+    .option('--out <dir>', 'directory to write', 'supa2aws-backup')
+    .option('--pg-dump <path>', 'pg_dump to use (default: config db.pgDump, PG_DUMP, then PATH)')
+    .action(
+      action(async (ctx, opts: { out: string; pgDump?: string }) => {
+        const { config } = await ctx.config();
+        const storage = s3ClientFromConfig(config.source.storage);
+        try {
+          const manifest = await takeBackup({
+            sourceDbUrl: config.source.db.url,
+            storage,
+            outDir: opts.out,
+            pgDump: opts.pgDump ?? config.db.pgDump ?? process.env.PG_DUMP ?? 'pg_dump',
+            reporter: ctx.reporter,
+          });
+          ctx.print(manifest, () =>
+            [
+              table(
+                ['file', 'size', 'sha256'],
+                manifest.files.map((f) => [f.name, formatBytes(f.bytes), f.sha256.slice(0, 16)]),
+              ),
+              '',
+              `storage manifest: ${manifest.storage.objects} object(s), ${formatBytes(manifest.storage.bytes)}` +
+                (manifest.storage.ghosts
+                  ? `, ${manifest.storage.ghosts} without bytes at the source`
+                  : ''),
+              `backup written to ${opts.out}`,
+            ].join('\n'),
+          );
+        } finally {
+          storage.destroy();
+        }
+      }),
+    );
+
+  program
+    .command('decommission')
+    .description('phase 6: is it safe to turn Supabase off?')
+    .command('check')
+    .description(
+      'zero Supabase calls and connections, every verify green, a final backup taken, no SUPABASE_* left',
+    )
+    .option('--code <dir>', 'the migrated codebase to scan', '.')
+    .option('--report-dir <dir>', 'where the phase reports are', DEFAULT_REPORT_DIR)
+    .option('--backup <dir>', 'the final backup directory', 'supa2aws-backup')
+    .option('--task-definition <file...>', 'ECS task definition JSON files to check')
+    .action(
+      action(
+        async (ctx, opts: { code: string; reportDir: string; backup: string; taskDefinition?: string[] }) => {
+          const { config } = await ctx.config();
+          const result = await decommissionCheck({
+            codeDir: opts.code,
+            sourceDbUrl: config.source.db.url,
+            reportDir: opts.reportDir,
+            backupDir: opts.backup,
+            taskDefinitions: opts.taskDefinition ?? [],
+          });
+          ctx.print(result, () => {
+            const lines = result.items.map((i) => `${i.ok ? '✔' : '✖'} ${i.title}: ${i.detail}`);
+            const fixes = result.items.filter((i) => !i.ok && i.fix).map((i) => `  - ${i.fix}`);
+            return [
+              ...lines,
+              '',
+              result.ok ? 'Safe to decommission Supabase.' : 'Not yet safe to decommission Supabase. Next:',
+              ...fixes,
+            ].join('\n');
+          });
+          return result.ok ? 0 : 1;
+        },
+      ),
+    );
+}

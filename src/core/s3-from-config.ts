@@ -1,0 +1,19 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../runtime/storage/s3-client.ts';
+import type { S3EndpointConfig } from './config/schema.ts';
+
+/** An S3 client for a configured endpoint (Supabase Storage, AWS S3, or a local stand-in). */
+export function s3ClientFromConfig(
+  endpoint: S3EndpointConfig,
+  extra: { maxAttempts?: number } = {},
+): S3Client {
+  return createS3Client({
+    region: endpoint.region,
+    ...(endpoint.endpoint ? { endpoint: endpoint.endpoint } : {}),
+    ...(endpoint.accessKeyId ? { accessKeyId: endpoint.accessKeyId } : {}),
+    ...(endpoint.secretAccessKey ? { secretAccessKey: endpoint.secretAccessKey } : {}),
+    ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
+    checksumsWhenRequired: endpoint.s3rver,
+    ...extra,
+  });
+}

@@ -1,0 +1,3 @@
+export * from './decommission-check.ts';
+export * from './source-connections.ts';
+export * from './task-definitions.ts';

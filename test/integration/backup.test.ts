@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { checkBackup, takeBackup } from '../../src/backup/index.ts';
+import { getTestSandbox } from '../helpers/sandbox.ts';
+
+describe('final backup', () => {
+  it('writes schema, data and a storage manifest with checksums, and catches a tampered file', async () => {
+    const sandbox = await getTestSandbox();
+    const source = await sandbox.freshSourceDb();
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'backup-')), 'final');
+    const manifest = await takeBackup({
+      sourceDbUrl: source.url,
+      storage: sandbox.sourceS3,
+      outDir: out,
+      pgDump: process.env.PG_DUMP ?? 'pg_dump',
+    });
+    assert.deepEqual(
+      manifest.files.map((f) => f.name),
+      ['schema.dump', 'data.dump', 'storage-objects.ndjson'],
+    );
+    for (const f of manifest.files)
+      assert.equal(statSync(path.join(out, f.name)).mode & 0o777, 0o600, f.name);
+    assert.ok(manifest.storage.objects > 0);
+    assert.equal(manifest.storage.ghosts, 0);
+    const lines = readFileSync(path.join(out, 'storage-objects.ndjson'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, manifest.storage.objects);
+    assert.ok(lines.every((l) => (JSON.parse(l) as { present: boolean }).present));
+    assert.equal((await checkBackup(out)).ok, true);
+
+    writeFileSync(path.join(out, 'schema.dump'), 'tampered');
+    const checked = await checkBackup(out);
+    assert.equal(checked.ok, false);
+    assert.match(checked.problems.join(), /schema\.dump/);
+  });
+});
