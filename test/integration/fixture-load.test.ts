@@ -294,6 +294,8 @@ describe('loading the fixture into new databases', () => {
     );
     const migrations = await withClient(postgresUrl, (c) => applyMigrations(c));
     assert.deepEqual([migrations.applied.length, migrations.skipped.length], [0, 31]);
+    // postgres owns the project database, as on Supabase: it may create schemas in it.
+    await withClient(postgresUrl, (c) => c.query('create schema if not exists fixture_probe'));
     await assert.rejects(
       loadFixture({
         adminUrl: adminUrl(source, name),
