@@ -1,0 +1,100 @@
+import { createAuthVerifier, type AuthVerifier, type AuthVerifierOptions } from './auth-verifier.ts';
+import { configError } from './cognito-issuer.ts';
+import type { CognitoTokenUse } from './cognito-issuer.ts';
+import type { ResolveUserId } from './user-id.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the verifier's options from environment variables (pure; throws ConfigError with a hint):
+ * - `COGNITO_USER_POOL_ID` (required unless `COGNITO_ISSUER`), `COGNITO_CLIENT_ID` (required, comma-separated),
+ *   `COGNITO_REGION` (default: the pool ID's prefix), `COGNITO_ISSUER` (cognito-local: `http://host:port/<poolId>`),
+ *   `COGNITO_JWKS_URL`, `COGNITO_TOKEN_USE` (access | id | any; default access),
+ *   `COGNITO_REQUIRE_SUB` (default true; false only for cognito-local).
+ * - `ACCEPT_SUPABASE_TOKENS` (default: true when `SUPABASE_URL` is set), `SUPABASE_URL`,
+ *   `SUPABASE_JWT_SECRET` (enables HS256), `SUPABASE_JWKS_URL` (a URL, or `off` for HS256-only projects).
+ * - `AUTH_CLOCK_SKEW_SECONDS` (default 60).
+ */
+export function authOptionsFromEnv(env: Env = process.env): AuthVerifierOptions {
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const poolId = get('COGNITO_USER_POOL_ID');
+  const issuer = get('COGNITO_ISSUER');
+  const clientIds = (get('COGNITO_CLIENT_ID') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const missing = [
+    ...(poolId || issuer ? [] : ['COGNITO_USER_POOL_ID']),
+    ...(clientIds.length ? [] : ['COGNITO_CLIENT_ID']),
+  ];
+  const supabaseUrl = get('SUPABASE_URL');
+  const acceptSupabase = bool(env, 'ACCEPT_SUPABASE_TOKENS') ?? supabaseUrl !== undefined;
+  if (acceptSupabase && !supabaseUrl) missing.push('SUPABASE_URL');
+  if (missing.length) {
+    throw configError(
+      `Missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}. Expected the Cognito pool and app client${acceptSupabase ? ', and the Supabase project URL while ACCEPT_SUPABASE_TOKENS is on' : ''}`,
+      'e.g. COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 COGNITO_CLIENT_ID=<app client id> (from `supa2aws auth plan` or the CDK outputs); set ACCEPT_SUPABASE_TOKENS=false once every client signs in with Cognito.',
+    );
+  }
+  const tokenUse = get('COGNITO_TOKEN_USE') as CognitoTokenUse | undefined;
+  const jwksSetting = get('SUPABASE_JWKS_URL');
+  const skew = get('AUTH_CLOCK_SKEW_SECONDS');
+  const skewSeconds = skew === undefined ? undefined : Number(skew);
+  if (skewSeconds !== undefined && !Number.isFinite(skewSeconds)) {
+    throw configError(`AUTH_CLOCK_SKEW_SECONDS is ${JSON.stringify(skew)}. Expected a number of seconds`);
+  }
+  const requireSub = bool(env, 'COGNITO_REQUIRE_SUB');
+  const secret = get('SUPABASE_JWT_SECRET');
+  return {
+    cognito: {
+      userPoolId: poolId ?? (issuer as string).split('/').pop() ?? '',
+      clientIds,
+      ...(get('COGNITO_REGION') ? { region: get('COGNITO_REGION') } : {}),
+      ...(issuer ? { issuer } : {}),
+      ...(get('COGNITO_JWKS_URL') ? { jwksUrl: get('COGNITO_JWKS_URL') } : {}),
+      ...(tokenUse ? { tokenUse } : {}),
+      ...(requireSub === undefined ? {} : { requireSub }),
+    },
+    ...(supabaseUrl
+      ? {
+          supabase: {
+            url: supabaseUrl,
+            ...(secret ? { jwtSecret: secret } : {}),
+            ...(jwksSetting ? { jwks: /^(off|false|none)$/i.test(jwksSetting) ? false : jwksSetting } : {}),
+          },
+        }
+      : {}),
+    acceptSupabaseTokens: acceptSupabase,
+    ...(skewSeconds === undefined ? {} : { clockSkewSeconds: skewSeconds }),
+  };
+}
+
+export interface FromEnvOptions {
+  /** @default process.env */
+  env?: Env;
+  /** Resolves Cognito users whose token does not carry the app user ID (see `ResolveUserId`). */
+  resolveUserId?: ResolveUserId;
+  /** Anything else, applied over what the environment says. */
+  overrides?: Partial<AuthVerifierOptions>;
+}
+
+/** `createAuthVerifier(authOptionsFromEnv(env))`, failing fast with a hint when settings are missing. */
+export function createAuthVerifierFromEnv(options: FromEnvOptions = {}): AuthVerifier {
+  const fromEnv = authOptionsFromEnv(options.env ?? process.env);
+  return createAuthVerifier({
+    ...fromEnv,
+    ...(options.resolveUserId ? { resolveUserId: options.resolveUserId } : {}),
+    ...options.overrides,
+  });
+}
+
+function bool(env: Env, name: string): boolean | undefined {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw configError(`${name} is ${JSON.stringify(env[name])}. Expected true or false`);
+}
