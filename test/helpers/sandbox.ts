@@ -5,11 +5,12 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { parseConfig, type Config } from '../../src/core/config/index.ts';
+import { applyDatabaseGrants } from '../../src/fixture/index.ts';
 import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
 import {
   adminUrl,
@@ -73,13 +74,14 @@ async function open(): Promise<TestSandbox> {
     if (!state || state.status !== 'up')
       throw new Error(`SUPA2AWS_SANDBOX_DIR=${dir} holds no running sandbox`);
   } else {
-    const started = await startSandbox({ stateDir: mkdtempSync(path.join(os.tmpdir(), 'supa2aws-test-')) });
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-test-'));
+    const started = await startSandbox({ stateDir });
     state = started.state;
     let stopping = false;
     process.on('beforeExit', () => {
       if (stopping) return;
       stopping = true;
-      void started.stop();
+      void started.stop().then(() => rmSync(stateDir, { recursive: true, force: true }));
     });
   }
   const up = state;
@@ -112,6 +114,8 @@ async function open(): Promise<TestSandbox> {
           }
         }
       });
+      // A clone belongs to the template's owner and loses database-level grants: put them back.
+      await admin(adminUrl(sourceDb, name), (client) => applyDatabaseGrants(client));
       return { name, url: appUrl(sourceDb, name), adminUrl: adminUrl(sourceDb, name) };
     },
     async freshTargetDb() {
