@@ -1,0 +1,519 @@
+/**
+ * Finds Supabase uses in one source file by walking its TypeScript AST (ts.createSourceFile, no type checker):
+ * @supabase/* imports, client creation, calls on a client (from/rpc/auth/storage/functions/channel), SUPABASE_*
+ * environment variables and Supabase URLs in string literals.
+ *
+ * A client is recognised by where it comes from (createClient, an import of a module that exports one) or,
+ * failing that, by a name containing "supabase" (`supabase`, `supabaseAdmin`, `this.supabase`, `getSupabase()`).
+ */
+import path from 'node:path';
+import ts from 'typescript';
+import { classifyChain, type ClientRoot } from './classify-chain.ts';
+import {
+  envReplacement,
+  importReplacement,
+  clientReplacement,
+  urlPhase,
+  urlReplacement,
+} from './replacements.ts';
+import { flattenChain, isOutermost, position, unwrap, type Segment } from './ts-chain.ts';
+import type { CodeSide, Finding } from './types.ts';
+
+export const CLIENT_NAME = /supabase/i;
+const CREATE_FNS = new Set([
+  'createClient',
+  'createBrowserClient',
+  'createServerClient',
+  'createPagesBrowserClient',
+  'createPagesServerClient',
+  'createClientComponentClient',
+  'createServerComponentClient',
+  'createRouteHandlerClient',
+  'createMiddlewareClient',
+]);
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+const SUPABASE_URL = /(?:[a-z][a-z0-9+.-]*:\/\/)?[\w.@:%-]*\.supabase\.(?:co|com|in|net)\b[^\s'"`<>)]*/gi;
+const STORAGE_PATH = /\/storage\/v1\/(?:object|render|s3)\b[^\s'"`<>)]*/g;
+const SERVER_LIBS =
+  /^(express|fastify|koa|hono|@nestjs\/|node:|fs$|path$|http$|https$|pg$|@aws-sdk\/|dotenv|multer|bullmq)/;
+const BROWSER_LIBS =
+  /^(react|react-dom|vue|svelte|zustand|@tanstack\/|react-router|@remix-run\/react|next\/(navigation|router)|pinia)/;
+
+/** What a module exports that is a Supabase client, and where that client runs. */
+export interface ModuleClients {
+  names: Set<string>;
+  hasDefault: boolean;
+  side: CodeSide;
+}
+
+export function scriptKind(file: string): ts.ScriptKind {
+  switch (path.extname(file).toLowerCase()) {
+    case '.tsx':
+      return ts.ScriptKind.TSX;
+    case '.jsx':
+      return ts.ScriptKind.JSX;
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return ts.ScriptKind.JS;
+    default:
+      return ts.ScriptKind.TS;
+  }
+}
+
+export function parseSource(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
+}
+
+function walk(node: ts.Node, fn: (n: ts.Node) => void): void {
+  fn(node);
+  ts.forEachChild(node, (child) => walk(child, fn));
+}
+
+function isEnvObject(node: ts.Expression): 'process.env' | 'import.meta.env' | undefined {
+  const n = unwrap(node);
+  if (!ts.isPropertyAccessExpression(n) || n.name.text !== 'env') return undefined;
+  const obj = unwrap(n.expression);
+  if (ts.isIdentifier(obj) && obj.text === 'process') return 'process.env';
+  if (ts.isMetaProperty(obj) && obj.keywordToken === ts.SyntaxKind.ImportKeyword) return 'import.meta.env';
+  return undefined;
+}
+
+function requireSpecifier(node: ts.Node): string | undefined {
+  if (
+    ts.isCallExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'require' &&
+    node.arguments[0] &&
+    ts.isStringLiteralLike(node.arguments[0])
+  ) {
+    return node.arguments[0].text;
+  }
+  return undefined;
+}
+
+/** Module specifiers a file imports (ESM and require). */
+function importedModules(sf: ts.SourceFile): string[] {
+  const out: string[] = [];
+  walk(sf, (n) => {
+    if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) out.push(n.moduleSpecifier.text);
+    const req = requireSpecifier(n);
+    if (req) out.push(req);
+  });
+  return out;
+}
+
+/** Where a file's code runs, from its imports, env access, extension and path. */
+export function fileSide(sf: ts.SourceFile, rel: string): CodeSide {
+  const mods = importedModules(sf);
+  if (mods.some((m) => SERVER_LIBS.test(m))) return 'server';
+  let metaEnv = false;
+  let processEnv = false;
+  walk(sf, (n) => {
+    if (ts.isPropertyAccessExpression(n) && n.name.text === 'env') {
+      const kind = isEnvObject(n);
+      if (kind === 'import.meta.env') metaEnv = true;
+      if (kind === 'process.env') processEnv = true;
+    }
+  });
+  if (metaEnv || mods.some((m) => BROWSER_LIBS.test(m)) || /\.(tsx|jsx)$/.test(rel)) return 'browser';
+  if (processEnv) return 'server';
+  if (/(^|\/)(backend|server|api|functions|lambdas?|workers?)\//i.test(rel)) return 'server';
+  if (
+    /(^|\/)(frontend|client|web)\//i.test(rel) ||
+    /^src\/(lib|components|pages|hooks|stores|app)\//.test(rel)
+  ) {
+    return 'browser';
+  }
+  return 'unknown';
+}
+
+interface Creators {
+  names: Set<string>;
+  namespaces: Set<string>;
+}
+
+function creators(sf: ts.SourceFile): Creators {
+  const names = new Set<string>();
+  const namespaces = new Set<string>();
+  walk(sf, (n) => {
+    if (
+      ts.isImportDeclaration(n) &&
+      ts.isStringLiteral(n.moduleSpecifier) &&
+      n.moduleSpecifier.text.startsWith('@supabase/')
+    ) {
+      const bindings = n.importClause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const el of bindings.elements) {
+          const imported = (el.propertyName ?? el.name).text;
+          if (CREATE_FNS.has(imported)) names.add(el.name.text);
+        }
+      }
+    }
+    if (
+      ts.isVariableDeclaration(n) &&
+      n.initializer &&
+      requireSpecifier(unwrap(n.initializer))?.startsWith('@supabase/')
+    ) {
+      if (ts.isObjectBindingPattern(n.name)) {
+        for (const el of n.name.elements) {
+          const imported =
+            el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : undefined;
+          if (ts.isIdentifier(el.name) && CREATE_FNS.has(imported ?? el.name.text)) names.add(el.name.text);
+        }
+      } else if (ts.isIdentifier(n.name)) {
+        namespaces.add(n.name.text);
+      }
+    }
+  });
+  return { names, namespaces };
+}
+
+function isCreateCall(node: ts.Node, c: Creators): boolean {
+  let n = ts.isExpression(node) ? unwrap(node) : node;
+  if (ts.isAwaitExpression(n)) n = unwrap(n.expression);
+  if (ts.isNewExpression(n)) return ts.isIdentifier(n.expression) && n.expression.text === 'SupabaseClient';
+  if (!ts.isCallExpression(n)) return false;
+  const callee = unwrap(n.expression);
+  if (ts.isIdentifier(callee)) return c.names.has(callee.text);
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    return c.namespaces.has(callee.expression.text) && CREATE_FNS.has(callee.name.text);
+  }
+  return false;
+}
+
+/** Variables holding a client created in this file (`const supabase = createClient(...)`). */
+function localClients(sf: ts.SourceFile, c: Creators): Set<string> {
+  const out = new Set<string>();
+  walk(sf, (n) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+      const init = unwrap(n.initializer);
+      if (isCreateCall(init, c) || (ts.isIdentifier(init) && out.has(init.text))) out.add(n.name.text);
+    }
+  });
+  return out;
+}
+
+function hasExport(node: ts.Node): boolean {
+  return (
+    ts.canHaveModifiers(node) &&
+    (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+  );
+}
+
+/** The clients a module exports, for files that import them. */
+export function exportedClients(sf: ts.SourceFile, rel: string): ModuleClients {
+  const c = creators(sf);
+  const locals = localClients(sf, c);
+  const names = new Set<string>();
+  let hasDefault = false;
+  const isClientExpr = (e: ts.Expression) => {
+    const u = unwrap(e);
+    return isCreateCall(u, c) || (ts.isIdentifier(u) && locals.has(u.text));
+  };
+  for (const stmt of sf.statements) {
+    if (ts.isVariableStatement(stmt) && hasExport(stmt)) {
+      for (const d of stmt.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && locals.has(d.name.text)) names.add(d.name.text);
+      }
+    }
+    if (
+      ts.isExportDeclaration(stmt) &&
+      !stmt.moduleSpecifier &&
+      stmt.exportClause &&
+      ts.isNamedExports(stmt.exportClause)
+    ) {
+      for (const el of stmt.exportClause.elements) {
+        if (locals.has((el.propertyName ?? el.name).text)) names.add(el.name.text);
+      }
+    }
+    if (ts.isExportAssignment(stmt) && isClientExpr(stmt.expression)) hasDefault = true;
+    if (ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression)) {
+      const { left, right } = stmt.expression;
+      const target = left.getText(sf);
+      if (target === 'module.exports' && isClientExpr(right)) hasDefault = true;
+      if (/^(module\.)?exports\.\w+$/.test(target) && isClientExpr(right))
+        names.add(target.split('.').pop() ?? '');
+    }
+  }
+  return { names, hasDefault, side: fileSide(sf, rel) };
+}
+
+export interface AnalyzeInput {
+  sf: ts.SourceFile;
+  /** Relative path, forward slashes. */
+  rel: string;
+  /** Clients exported by the module an import specifier resolves to, if any. */
+  resolveImport: (specifier: string) => ModuleClients | undefined;
+}
+
+interface Derived {
+  root: ClientRoot;
+  segments: Segment[];
+  used: boolean;
+}
+
+type Pending = Finding & { derivedInit?: string; derivedUse?: string };
+
+/** Every Supabase use in one file. */
+export function analyzeCode(input: AnalyzeInput): Finding[] {
+  const { sf, rel } = input;
+  const side = fileSide(sf, rel);
+  const c = creators(sf);
+  const clients = new Map<string, CodeSide>();
+  for (const name of localClients(sf, c)) clients.set(name, side);
+  const lines = sf.text.split(/\r?\n/);
+  const out: Pending[] = [];
+  const derived = new Map<string, Derived>();
+  const initOf = new Map<ts.Node, string>();
+
+  const add = (
+    node: ts.Node,
+    f: Omit<Finding, 'file' | 'line' | 'column' | 'snippet' | 'side'> & { side?: CodeSide },
+  ) => {
+    const pos = position(sf, node);
+    const text = (lines[pos.line - 1] ?? '').trim();
+    out.push({
+      ...f,
+      file: rel,
+      ...pos,
+      snippet: text.length > 200 ? `${text.slice(0, 197)}...` : text,
+      side: f.side ?? side,
+    } as Pending);
+  };
+
+  // Imports: @supabase/* and clients from other modules.
+  for (const stmt of sf.statements) {
+    if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
+    const spec = stmt.moduleSpecifier.text;
+    if (spec.startsWith('@supabase/')) {
+      const r = importReplacement(spec);
+      add(stmt, { phase: r.phase, kind: 'import', api: `import '${spec}'`, replacement: r.text });
+      continue;
+    }
+    const mod = input.resolveImport(spec);
+    const clause = stmt.importClause;
+    if (!clause) continue;
+    if (clause.name && (mod?.hasDefault || CLIENT_NAME.test(clause.name.text))) {
+      clients.set(clause.name.text, mod?.side ?? side);
+    }
+    const bindings = clause.namedBindings;
+    if (bindings && ts.isNamedImports(bindings)) {
+      for (const el of bindings.elements) {
+        const imported = (el.propertyName ?? el.name).text;
+        if (mod?.names.has(imported) || (mod && CLIENT_NAME.test(imported)))
+          clients.set(el.name.text, mod.side);
+      }
+    }
+  }
+
+  const resolveRoot = (chain: {
+    root: ts.Expression;
+    segments: Segment[];
+  }): { root: ClientRoot; segments: Segment[]; derivedName?: string } | undefined => {
+    let r = unwrap(chain.root);
+    if (ts.isAwaitExpression(r)) r = unwrap(r.expression);
+    if (r.kind === ts.SyntaxKind.ThisKeyword) {
+      const head = chain.segments[0];
+      const d = head && !head.call ? derived.get(`this.${head.name}`) : undefined;
+      if (d) {
+        return {
+          root: d.root,
+          segments: [...d.segments, ...chain.segments.slice(1)],
+          derivedName: `this.${head?.name}`,
+        };
+      }
+    }
+    if (ts.isIdentifier(r)) {
+      const d = derived.get(r.text);
+      if (d) return { root: d.root, segments: [...d.segments, ...chain.segments], derivedName: r.text };
+      const known = clients.get(r.text);
+      if (known) return { root: { text: r.text, side: known }, segments: chain.segments };
+      if (CLIENT_NAME.test(r.text)) return { root: { text: r.text, side }, segments: chain.segments };
+    }
+    if (ts.isCallExpression(r) || ts.isNewExpression(r)) {
+      const callee = unwrap(r.expression);
+      if (isCreateCall(r, c))
+        return { root: { text: `${callee.getText(sf)}(...)`, side }, segments: chain.segments };
+      if (ts.isIdentifier(callee) && CLIENT_NAME.test(callee.text)) {
+        return { root: { text: `${callee.text}()`, side }, segments: chain.segments };
+      }
+    }
+    // `this.supabase.from(...)`, `req.app.locals.supabase.auth...`: a client-named property before any call.
+    const idx = chain.segments.findIndex((s) => !s.call && CLIENT_NAME.test(s.name));
+    if (idx >= 0 && chain.segments.slice(0, idx).every((s) => !s.call)) {
+      const seg = chain.segments[idx];
+      if (seg)
+        return {
+          root: { text: seg.node.getText(sf).replace(/\s+/g, ''), side },
+          segments: chain.segments.slice(idx + 1),
+        };
+    }
+    return undefined;
+  };
+
+  const chainAt = (node: ts.Expression) => {
+    const flat = flattenChain(node);
+    while (flat.segments.length && ['then', 'catch', 'finally'].includes(flat.segments.at(-1)?.name ?? '')) {
+      flat.segments.pop();
+    }
+    // Reads of the result (`.data.publicUrl`) are not part of the call.
+    const lastCall = flat.segments.findLastIndex((s) => s.call !== undefined);
+    if (lastCall >= 0) flat.segments.length = lastCall + 1;
+    if (!flat.segments.length) return undefined;
+    const resolved = resolveRoot(flat);
+    if (!resolved || !resolved.segments.length) return undefined;
+    return resolved;
+  };
+
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node)) &&
+      ts.isIdentifier(node.name) &&
+      node.initializer
+    ) {
+      const init = unwrap(node.initializer);
+      if (!ts.isAwaitExpression(init) && (ts.isCallExpression(init) || ts.isPropertyAccessExpression(init))) {
+        const resolved = chainAt(init);
+        if (resolved && !isCreateCall(init, c)) {
+          const key = ts.isPropertyDeclaration(node) ? `this.${node.name.text}` : node.name.text;
+          derived.set(key, { root: resolved.root, segments: resolved.segments, used: false });
+          initOf.set(init, key);
+        }
+      }
+    }
+    if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer) {
+      const env = isEnvObject(node.initializer);
+      if (env) {
+        for (const el of node.name.elements) {
+          const key =
+            el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.getText(sf);
+          if (/SUPABASE/i.test(key)) {
+            add(el, { phase: 'config', kind: 'env', api: key, replacement: envReplacement(key) });
+          }
+        }
+      }
+    }
+    if (isCreateCall(node, c)) {
+      add(node, {
+        phase: 'config',
+        kind: 'client',
+        api: `${unwrap((node as ts.CallExpression).expression).getText(sf)}()`,
+        replacement: clientReplacement(side),
+      });
+    }
+    const req = requireSpecifier(node);
+    if (req?.startsWith('@supabase/')) {
+      const r = importReplacement(req);
+      add(node, { phase: r.phase, kind: 'import', api: `require('${req}')`, replacement: r.text });
+    }
+    if (
+      (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) &&
+      isEnvObject(node.expression)
+    ) {
+      const key = ts.isPropertyAccessExpression(node)
+        ? node.name.text
+        : ts.isStringLiteralLike(node.argumentExpression)
+          ? node.argumentExpression.text
+          : '';
+      if (/SUPABASE/i.test(key)) {
+        add(node, {
+          phase: 'config',
+          kind: 'env',
+          api: `${isEnvObject(node.expression)}.${key}`,
+          replacement: envReplacement(key),
+        });
+      }
+    }
+    if (
+      (ts.isPropertyAssignment(node) ||
+        ts.isShorthandPropertyAssignment(node) ||
+        ts.isPropertySignature(node)) &&
+      ts.isIdentifier(node.name) &&
+      ENV_NAME.test(node.name.text) &&
+      /SUPABASE/.test(node.name.text)
+    ) {
+      add(node.name, {
+        phase: 'config',
+        kind: 'env',
+        api: node.name.text,
+        replacement: envReplacement(node.name.text),
+      });
+    }
+    if (
+      ts.isStringLiteral(node) ||
+      ts.isNoSubstitutionTemplateLiteral(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+    ) {
+      literal(node);
+    }
+    if (
+      (ts.isCallExpression(node) ||
+        ts.isPropertyAccessExpression(node) ||
+        ts.isElementAccessExpression(node)) &&
+      isOutermost(node)
+    ) {
+      const resolved = chainAt(node);
+      if (resolved) {
+        const f = classifyChain({ sf, root: resolved.root, segments: resolved.segments });
+        if (resolved.derivedName) {
+          const d = derived.get(resolved.derivedName);
+          if (d) d.used = true;
+        }
+        const pending = { ...f, derivedUse: resolved.derivedName, derivedInit: initOf.get(unwrap(node)) };
+        add(node, pending);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+
+  const literal = (
+    node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateLiteralLikeNode,
+  ) => {
+    const text = node.text;
+    const parent = node.parent;
+    if (
+      ts.isImportDeclaration(parent) ||
+      ts.isExportDeclaration(parent) ||
+      (parent && requireSpecifier(parent))
+    )
+      return;
+    if (ENV_NAME.test(text) && /SUPABASE/.test(text) && !(parent && ts.isElementAccessExpression(parent))) {
+      add(node, { phase: 'config', kind: 'env', api: text, replacement: envReplacement(text) });
+      return;
+    }
+    const urls = [...text.matchAll(SUPABASE_URL)].map((m) => m[0]);
+    if (urls.length === 0) urls.push(...[...text.matchAll(STORAGE_PATH)].map((m) => m[0]));
+    for (const url of new Set(urls)) {
+      const phase = urlPhase(url);
+      add(node, { phase, kind: 'url', api: url, replacement: urlReplacement(phase) });
+    }
+  };
+
+  visit(sf);
+
+  return out
+    .filter((f) => {
+      if (f.derivedInit) {
+        const d = derived.get(f.derivedInit);
+        if (d?.used) {
+          if (f.kind !== 'query' && f.kind !== 'rpc') return false;
+          f.sqlSkipped = `the query is built across statements (${f.derivedInit}): translate the final query by hand`;
+          delete f.sql;
+        }
+      }
+      if (f.derivedUse) {
+        const d = derived.get(f.derivedUse);
+        if (d && (f.kind === 'query' || f.kind === 'rpc')) return false;
+      }
+      return true;
+    })
+    .map((f) => {
+      const { derivedInit: _i, derivedUse: _u, ...rest } = f;
+      return rest as Finding;
+    })
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+}

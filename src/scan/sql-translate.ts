@@ -1,0 +1,348 @@
+/**
+ * Translates simple supabase-js `from()` chains into parameterised SQL for `pool.query`:
+ * `from('projects').select('id,title').eq('user_id', uid).order('created_at', { ascending: false }).limit(10)`
+ * → `SELECT id, title FROM projects WHERE user_id = $1 ORDER BY created_at DESC LIMIT 10`, params `[uid]`.
+ * Anything it cannot say exactly (embedded relations, `.or()` filter strings, non-literal columns) is
+ * skipped with the reason, never guessed.
+ */
+import ts from 'typescript';
+import { keywordValue, numberValue, objectEntries, stringValue, unwrap, type Segment } from './ts-chain.ts';
+import type { SqlTranslation } from './types.ts';
+
+const RESERVED = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
+    'current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc ' +
+    'distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral ' +
+    'leading limit localtime localtimestamp not null offset on only or order placing primary references returning ' +
+    'select session_user some symmetric table then to trailing true union unique user using variadic when where window with'
+  ).split(' '),
+);
+
+/** An identifier as SQL: bare when safe, double-quoted otherwise. */
+export function quoteIdent(name: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name)) return name;
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+class Skip extends Error {}
+
+function skip(reason: string): never {
+  throw new Skip(reason);
+}
+
+class Params {
+  readonly list: string[] = [];
+  constructor(private readonly sf: ts.SourceFile) {}
+  add(node: ts.Expression): string {
+    this.list.push(unwrap(node).getText(this.sf));
+    return `$${this.list.length}`;
+  }
+}
+
+const COMPARE: Record<string, string> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  like: 'LIKE',
+  ilike: 'ILIKE',
+  contains: '@>',
+  containedBy: '<@',
+  overlaps: '&&',
+};
+
+type Filter = (p: Params) => string;
+
+function column(node: ts.Expression | undefined, what: string): string {
+  const name = stringValue(node);
+  if (name === undefined) skip(`${what} is not a string literal`);
+  if (/[()>-]/.test(name)) skip(`${what} "${name}" reaches into JSON or a related table`);
+  return quoteIdent(name);
+}
+
+/** `id, title, author:name, created_at::date` → SQL select list; embedded resources are skipped. */
+export function selectList(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return '*';
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return parts
+    .map((part) => {
+      if (/[()]/.test(part)) skip(`select embeds a related table ("${part}"): write the JOIN by hand`);
+      if (/->/.test(part)) skip(`select reads a JSON path ("${part}")`);
+      const m = /^(?:([A-Za-z_][\w]*)\s*:\s*)?([A-Za-z_][\w]*|\*)(?:::([A-Za-z_][\w ]*))?$/.exec(part);
+      if (!m) skip(`select column "${part}" is not a plain column`);
+      const [, alias, col = '', cast] = m;
+      const expr = `${col === '*' ? '*' : quoteIdent(col)}${cast ? `::${cast}` : ''}`;
+      return alias ? `${expr} AS ${quoteIdent(alias)}` : expr;
+    })
+    .join(', ');
+}
+
+function comparison(op: string, col: string, value: ts.Expression | undefined, negate: boolean): Filter {
+  if (!value) skip(`.${op}() without a value`);
+  const kw = keywordValue(value);
+  if (op === 'is') {
+    if (!kw) skip('.is() with a value other than null, true or false');
+    return () => `${col} IS ${negate ? 'NOT ' : ''}${kw.toUpperCase()}`;
+  }
+  if (op === 'in') {
+    return (p) => (negate ? `NOT (${col} = ANY(${p.add(value)}))` : `${col} = ANY(${p.add(value)})`);
+  }
+  if ((op === 'eq' || op === 'neq') && kw === 'null') {
+    return () => `${col} IS ${(op === 'neq') !== negate ? 'NOT ' : ''}NULL`;
+  }
+  const sqlOp = COMPARE[op];
+  if (!sqlOp) skip(`filter operator "${op}"`);
+  if (negate) {
+    if (op === 'eq') return (p) => `${col} <> ${p.add(value)}`;
+    return (p) => `NOT (${col} ${sqlOp} ${p.add(value)})`;
+  }
+  return (p) => `${col} ${sqlOp} ${p.add(value)}`;
+}
+
+function filterOf(seg: Segment): Filter[] | null {
+  const args = seg.call?.arguments ?? ts.factory.createNodeArray<ts.Expression>();
+  const name = seg.name;
+  if (name in COMPARE || name === 'is' || name === 'in') {
+    return [comparison(name, column(args[0], `.${name}() column`), args[1], false)];
+  }
+  if (name === 'not' || name === 'filter') {
+    const op = stringValue(args[1]);
+    if (op === undefined) skip(`.${name}() operator is not a string literal`);
+    if (name === 'filter' && op === 'in') skip('.filter(col, "in", "(...)") uses a PostgREST list string');
+    return [comparison(op, column(args[0], `.${name}() column`), args[2], name === 'not')];
+  }
+  if (name === 'match') {
+    const entries = objectEntries(args[0]);
+    if (!entries) skip('.match() argument is not an object literal');
+    return entries.map(([k, v]) => comparison('eq', quoteIdent(k), v, false));
+  }
+  if (['or', 'textSearch', 'likeAllOf', 'likeAnyOf'].includes(name) || /^range[A-Z]/.test(name)) {
+    skip(`.${name}() has no simple SQL form here: translate it by hand`);
+  }
+  return null;
+}
+
+interface Parsed {
+  op: 'select' | 'insert' | 'upsert' | 'update' | 'delete';
+  columns: string;
+  returning?: string;
+  filters: Filter[];
+  orders: string[];
+  limit?: ts.Expression;
+  range?: [ts.Expression, ts.Expression];
+  values?: ts.Expression;
+  options?: ts.Expression;
+  count?: { head: boolean };
+  notes: string[];
+}
+
+const IGNORED = new Set(['returns', 'overrideTypes', 'throwOnError', 'abortSignal', 'setHeader']);
+
+function parse(segments: Segment[]): Parsed {
+  let parsed: Parsed | undefined;
+  const filters: Filter[] = [];
+  const orders: string[] = [];
+  const notes: string[] = [];
+  let limit: ts.Expression | undefined;
+  let range: [ts.Expression, ts.Expression] | undefined;
+  for (const seg of segments) {
+    const args = seg.call?.arguments;
+    if (!seg.call || !args) skip(`.${seg.name} is read as a property`);
+    if (IGNORED.has(seg.name)) continue;
+    if (['insert', 'upsert', 'update', 'delete'].includes(seg.name)) {
+      if (parsed) skip(`.${seg.name}() after .${parsed.op}()`);
+      parsed = {
+        op: seg.name as Parsed['op'],
+        columns: '*',
+        filters,
+        orders,
+        notes,
+        ...(args[0] ? { values: args[0] } : {}),
+        ...(args[1] ? { options: args[1] } : {}),
+      };
+      continue;
+    }
+    if (seg.name === 'select') {
+      if (args[0] && stringValue(args[0]) === undefined) skip('select columns are not a string literal');
+      const list = selectList(stringValue(args[0]));
+      if (parsed) {
+        parsed.returning = list;
+        continue;
+      }
+      parsed = { op: 'select', columns: list, filters, orders, notes };
+      const opts = objectEntries(args[1]);
+      const count = opts?.find(([k]) => k === 'count');
+      if (count) {
+        const head = keywordValue(opts?.find(([k]) => k === 'head')?.[1]) === 'true';
+        parsed.count = { head };
+        if (!head) notes.push('count: run SELECT count(*) with the same WHERE for the total');
+      }
+      continue;
+    }
+    const filter = filterOf(seg);
+    if (filter) {
+      filters.push(...filter);
+      continue;
+    }
+    if (seg.name === 'order') {
+      const col = column(args[0], '.order() column');
+      const opts =
+        objectEntries(args[1]) ?? (args[1] ? skip('.order() options are not an object literal') : []);
+      const get = (k: string) => keywordValue(opts.find(([key]) => key === k)?.[1]);
+      if (opts.some(([k]) => k === 'foreignTable' || k === 'referencedTable'))
+        skip('.order() on a related table');
+      const dir = get('ascending') === 'false' ? 'DESC' : 'ASC';
+      const nulls = get('nullsFirst');
+      orders.push(
+        `${col} ${dir}${nulls === 'true' ? ' NULLS FIRST' : nulls === 'false' ? ' NULLS LAST' : ''}`,
+      );
+      continue;
+    }
+    if (seg.name === 'limit') {
+      if (!args[0]) skip('.limit() without a count');
+      limit = args[0];
+      continue;
+    }
+    if (seg.name === 'range') {
+      if (!args[0] || !args[1]) skip('.range() needs from and to');
+      range = [args[0], args[1]];
+      continue;
+    }
+    if (seg.name === 'single') {
+      notes.push('single(): expects exactly one row: use rows[0] and treat rows.length !== 1 as an error');
+      continue;
+    }
+    if (seg.name === 'maybeSingle') {
+      notes.push('maybeSingle(): use rows[0] ?? null (more than one row is an error)');
+      continue;
+    }
+    skip(`.${seg.name}() is not translated`);
+  }
+  if (!parsed) skip('no select, insert, update, upsert or delete');
+  return { ...parsed, ...(limit ? { limit } : {}), ...(range ? { range } : {}) };
+}
+
+function valueRows(values: ts.Expression | undefined): Array<Array<[string, ts.Expression]>> {
+  if (!values) skip('no values');
+  const v = unwrap(values);
+  const rows = ts.isArrayLiteralExpression(v) ? [...v.elements] : [v];
+  const out = rows.map(
+    (r) => objectEntries(r) ?? skip('values are not an object literal: list the columns by hand'),
+  );
+  const keys = out[0]?.map(([k]) => k).join(',');
+  if (!keys || out.some((r) => r.map(([k]) => k).join(',') !== keys))
+    skip('rows do not share the same columns');
+  return out;
+}
+
+function where(filters: Filter[], p: Params): string {
+  return filters.length ? ` WHERE ${filters.map((f) => f(p)).join(' AND ')}` : '';
+}
+
+function tail(parsed: Parsed, p: Params): string {
+  let sql = parsed.orders.length ? ` ORDER BY ${parsed.orders.join(', ')}` : '';
+  if (parsed.range) {
+    const [from, to] = parsed.range;
+    const a = numberValue(from);
+    const b = numberValue(to);
+    if (a !== undefined && b !== undefined) sql += ` LIMIT ${b - a + 1} OFFSET ${a}`;
+    else {
+      const pa = p.add(from);
+      const pb = p.add(to);
+      sql += ` LIMIT (${pb} - ${pa} + 1) OFFSET ${pa}`;
+    }
+  } else if (parsed.limit) {
+    const n = numberValue(parsed.limit);
+    sql += ` LIMIT ${n !== undefined ? n : p.add(parsed.limit)}`;
+  }
+  return sql;
+}
+
+/** SQL for a `from(table)` chain, or the reason there is none. */
+export function translateFromChain(
+  sf: ts.SourceFile,
+  table: string,
+  segments: Segment[],
+): { sql: SqlTranslation } | { skipped: string } {
+  try {
+    const parsed = parse(segments);
+    const p = new Params(sf);
+    const t = table
+      .split('.')
+      .map((part) => quoteIdent(part))
+      .join('.');
+    const returning = parsed.returning ? ` RETURNING ${parsed.returning}` : '';
+    let text: string;
+    switch (parsed.op) {
+      case 'select': {
+        const cols = parsed.count?.head ? 'count(*)' : parsed.columns;
+        text = `SELECT ${cols} FROM ${t}${where(parsed.filters, p)}${tail(parsed, p)}`;
+        break;
+      }
+      case 'delete':
+        text = `DELETE FROM ${t}${where(parsed.filters, p)}${returning}`;
+        if (!parsed.filters.length) parsed.notes.push('no filter: deletes every row');
+        break;
+      case 'update': {
+        const [row] = valueRows(parsed.values);
+        const set = (row ?? []).map(([k, v]) => `${quoteIdent(k)} = ${p.add(v)}`).join(', ');
+        text = `UPDATE ${t} SET ${set}${where(parsed.filters, p)}${returning}`;
+        if (!parsed.filters.length) parsed.notes.push('no filter: updates every row');
+        break;
+      }
+      case 'insert':
+      case 'upsert': {
+        if (parsed.filters.length) skip(`filters on .${parsed.op}()`);
+        const rows = valueRows(parsed.values);
+        const cols = (rows[0] ?? []).map(([k]) => k);
+        const values = rows.map((r) => `(${r.map(([, v]) => p.add(v)).join(', ')})`).join(', ');
+        text = `INSERT INTO ${t} (${cols.map(quoteIdent).join(', ')}) VALUES ${values}`;
+        if (parsed.op === 'upsert') {
+          const opts = objectEntries(parsed.options) ?? [];
+          const target = stringValue(opts.find(([k]) => k === 'onConflict')?.[1]);
+          const ignore = keywordValue(opts.find(([k]) => k === 'ignoreDuplicates')?.[1]) === 'true';
+          const conflict = (target ?? 'id').split(',').map((c) => c.trim());
+          if (target === undefined)
+            parsed.notes.push('upsert without onConflict uses the primary key: "id" assumed');
+          const update = cols.filter((c) => !conflict.includes(c));
+          text +=
+            ` ON CONFLICT (${conflict.map(quoteIdent).join(', ')}) ` +
+            (ignore || update.length === 0
+              ? 'DO NOTHING'
+              : `DO UPDATE SET ${update.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`);
+        }
+        text += returning;
+        break;
+      }
+    }
+    return { sql: { text, params: p.list, notes: parsed.notes } };
+  } catch (error) {
+    if (error instanceof Skip) return { skipped: error.message };
+    throw error;
+  }
+}
+
+/** SQL for `rpc('fn', { a: x, b: y })`: `SELECT * FROM fn(a => $1, b => $2)`. */
+export function translateRpc(
+  sf: ts.SourceFile,
+  fn: string,
+  args: ts.Expression | undefined,
+): { sql: SqlTranslation } | { skipped: string } {
+  const p = new Params(sf);
+  const entries = args ? objectEntries(args) : [];
+  if (!entries) return { skipped: 'rpc arguments are not an object literal' };
+  const list = entries.map(([k, v]) => `${quoteIdent(k)} => ${p.add(v)}`).join(', ');
+  return {
+    sql: {
+      text: `SELECT * FROM ${fn.split('.').map(quoteIdent).join('.')}(${list})`,
+      params: p.list,
+      notes: ['a function that returns a scalar gives one row with one column named after the function'],
+    },
+  };
+}

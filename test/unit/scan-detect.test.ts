@@ -1,0 +1,132 @@
+/** What counts as a Supabase use in code and config, and what does not. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  analyzeCode,
+  analyzeConfig,
+  classify,
+  importCandidates,
+  parseSource,
+  type Finding,
+} from '../../src/scan/index.ts';
+
+function scan(code: string, file = 'src/app.ts'): Finding[] {
+  return analyzeCode({ sf: parseSource(file, code), rel: file, resolveImport: () => undefined });
+}
+
+const brief = (fs: Finding[]) => fs.map((f) => `${f.line} ${f.phase} ${f.kind} ${f.api}`);
+
+describe('code', () => {
+  it('finds clients however they are made and reached', () => {
+    const found = scan(
+      [
+        "const { createClient: make } = require('@supabase/supabase-js');", // 1
+        "import { createBrowserClient } from '@supabase/ssr';", // 2
+        'const db = make(url, key);', // 3
+        "db.from('a').select('id');", // 4
+        'const browser = createBrowserClient(url, key);', // 5
+        "await getSupabase().storage.from('b').list('x/');", // 6
+        'req.app.locals.supabaseAdmin.auth.admin.deleteUser(id);', // 7
+        "(supabase as any).rpc('f');", // 8
+        'supabase.auth.getSession().then(({ data }) => data);', // 9
+      ].join('\n'),
+    );
+    assert.deepEqual(brief(found), [
+      "1 config import require('@supabase/supabase-js')",
+      "2 config import import '@supabase/ssr'",
+      '3 config client make()',
+      "4 db query db.from('a').select()",
+      '5 config client createBrowserClient()',
+      "6 storage storage getSupabase().storage.from('b').list()",
+      '7 auth auth req.app.locals.supabaseAdmin.auth.admin.deleteUser()',
+      "8 db rpc supabase.rpc('f')",
+      '9 auth auth supabase.auth.getSession()',
+    ]);
+    assert.match(found[6]?.replacement ?? '', /Cognito admin API/);
+  });
+
+  it('finds SUPABASE_* names and Supabase URLs in code', () => {
+    const found = scan(
+      [
+        'const { SUPABASE_URL, SUPABASE_ANON_KEY: anon } = process.env;', // 1
+        "const key = process.env['SUPABASE_SERVICE_ROLE_KEY'];", // 2
+        "const jwt = requireEnv('SUPABASE_JWT_SECRET');", // 3
+        'const schema = z.object({ SUPABASE_DB_URL: z.string() });', // 4
+        'const img = `https://${ref}.supabase.co/storage/v1/object/public/images/${p}`;', // 5
+        "const api = 'https://abcd.supabase.co/rest/v1/projects';", // 6
+      ].join('\n'),
+    );
+    assert.deepEqual(brief(found), [
+      '1 config env SUPABASE_URL',
+      '1 config env SUPABASE_ANON_KEY',
+      '2 config env process.env.SUPABASE_SERVICE_ROLE_KEY',
+      '3 config env SUPABASE_JWT_SECRET',
+      '4 config env SUPABASE_DB_URL',
+      '5 storage url .supabase.co/storage/v1/object/public/images/',
+      '6 db url https://abcd.supabase.co/rest/v1/projects',
+    ]);
+    assert.match(found[3]?.replacement ?? '', /JWKS/);
+  });
+
+  it('leaves look-alikes alone', () => {
+    const found = scan(
+      [
+        '// We moved off Supabase last year.',
+        "const ids = Array.from(new Set(['a']));",
+        'const buf = Buffer.from(bytes);',
+        "knex.from('projects').select('id');",
+        "const storage = { from: (b: string) => b }; storage.from('images');",
+        "const msg = 'supabase is gone';",
+        'pool.query(sql, params);',
+      ].join('\n'),
+    );
+    assert.deepEqual(found, []);
+  });
+
+  it('parses TSX and JSX', () => {
+    const found = scan(
+      "import { supabase } from './supabase';\nexport const B = () => <button onClick={() => supabase.auth.signOut()}>out</button>;",
+      'src/components/Logout.tsx',
+    );
+    assert.deepEqual(brief(found), ['2 auth auth supabase.auth.signOut()']);
+    assert.equal(found[0]?.side, 'browser');
+  });
+});
+
+describe('config files', () => {
+  it('finds names, URLs and dependencies line by line', () => {
+    const found = analyzeConfig(
+      'package.json',
+      '{\n  "dependencies": {\n    "@supabase/supabase-js": "^2",\n    "@supabase/ssr": "^0.5"\n  },\n  "x": "https://abc.supabase.co"\n}\n',
+    );
+    assert.deepEqual(brief(found), [
+      '3 config dependency @supabase/supabase-js',
+      '4 config dependency @supabase/ssr',
+      '6 config url https://abc.supabase.co',
+    ]);
+    const env = analyzeConfig(
+      '.env.production',
+      'NEXT_PUBLIC_SUPABASE_URL=https://abc.supabase.co/storage/v1/s3\nOTHER=1\n',
+    );
+    assert.deepEqual(brief(env), [
+      '1 config env NEXT_PUBLIC_SUPABASE_URL',
+      '1 storage url https://abc.supabase.co/storage/v1/s3',
+    ]);
+  });
+
+  it('classifies files and resolves imports', () => {
+    assert.equal(classify('Dockerfile'), 'config');
+    assert.equal(classify('.env.local'), 'config');
+    assert.equal(classify('task-def.json'), 'config');
+    assert.equal(classify('types.d.ts'), null);
+    assert.equal(classify('package-lock.json'), null);
+    assert.equal(classify('App.tsx'), 'code');
+    assert.ok(
+      importCandidates('backend/src/routes/p.ts', '../config/supabase.js').includes(
+        'backend/src/config/supabase.ts',
+      ),
+    );
+    assert.ok(importCandidates('src/App.tsx', '@/lib/supabase').includes('src/lib/supabase.ts'));
+    assert.deepEqual(importCandidates('src/App.tsx', 'react'), []);
+  });
+});
