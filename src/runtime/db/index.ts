@@ -1,0 +1,24 @@
+export {
+  createPool,
+  closePool,
+  describePool,
+  type ClosePoolOptions,
+  type ClosePoolResult,
+} from './create-pool.ts';
+export {
+  poolOptionsFromEnv,
+  resolvePoolConfig,
+  type DbPoolOptions,
+  type DbPoolSummary,
+  type PasswordSource,
+  type SslMode,
+} from './pool-options.ts';
+export {
+  withUser,
+  withTransaction,
+  type TransactionOptions,
+  type UserClaims,
+  type WithUserOptions,
+  type WithUserSubject,
+} from './with-user.ts';
+export { DbErrorCode, explainConnectError, RDS_CA_BUNDLE_URL, type DbErrorCodeValue } from './errors.ts';
