@@ -194,27 +194,44 @@ function network(usage: Usage, t: AwsPriceTable): LineItem[] {
   return items;
 }
 
+function tiered(args: {
+  service: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  key: string;
+  table: AwsPriceTable;
+  prefix?: string;
+}): LineItem {
+  const entry = price(args.table, args.key);
+  const { cost, parts } = tieredCost(args.quantity, tiersOf(entry));
+  return lineItem({
+    service: args.service,
+    item: args.item,
+    quantity: args.quantity,
+    unit: args.unit,
+    unitPrice: args.quantity > 0 ? cost / args.quantity : 0,
+    monthly: cost,
+    formula: `${args.prefix ?? ''}${parts.length ? parts.join(' + ') : '0'}`,
+    prices: [[args.key, entry]],
+  });
+}
+
 function storageAndDelivery(usage: Usage, t: AwsPriceTable): LineItem[] {
-  const s3 = price(t, 's3.storage');
   const put = price(t, 's3.put');
   const get = price(t, 's3.get');
-  const cfFree = valueOf(price(t, 'cloudfront.free'));
-  const cf = price(t, 'cloudfront.out');
   const cfReqFree = valueOf(price(t, 'cloudfront.requests.free'));
   const https = price(t, 'cloudfront.https');
-  const dtoFree = valueOf(price(t, 'transfer.out.free'));
-  const dto = price(t, 'transfer.out');
   const cdnGb = usage.egressGb * usage.cdnShare;
   const apiGb = apiEgressGb(usage);
   return [
-    lineItem({
+    tiered({
       service: 'S3',
       item: 'Standard storage',
       quantity: usage.storageGb,
       unit: 'GB-month',
-      unitPrice: valueOf(s3),
-      formula: `${num(usage.storageGb)} GB x ${num(valueOf(s3))}`,
-      prices: [['s3.storage', s3]],
+      key: 's3.storage',
+      table: t,
     }),
     lineItem({
       service: 'S3',
@@ -234,17 +251,14 @@ function storageAndDelivery(usage: Usage, t: AwsPriceTable): LineItem[] {
       formula: `${num(usage.s3Gets)} / 1,000 x ${num(valueOf(get))}`,
       prices: [['s3.get', get]],
     }),
-    lineItem({
+    tiered({
       service: 'CloudFront',
       item: 'data transfer out',
-      quantity: Math.max(0, cdnGb - cfFree),
+      quantity: cdnGb,
       unit: 'GB',
-      unitPrice: valueOf(cf),
-      formula: `max(0, ${num(usage.egressGb)} GB x ${num(usage.cdnShare)} CDN - ${num(cfFree)} GB free) x ${num(valueOf(cf))}`,
-      prices: [
-        ['cloudfront.out', cf],
-        ['cloudfront.free', price(t, 'cloudfront.free')],
-      ],
+      key: 'cloudfront.out',
+      table: t,
+      prefix: `${num(usage.egressGb)} GB x ${num(usage.cdnShare)} CDN: `,
     }),
     lineItem({
       service: 'CloudFront',
@@ -253,19 +267,19 @@ function storageAndDelivery(usage: Usage, t: AwsPriceTable): LineItem[] {
       unit: '10,000 requests',
       unitPrice: valueOf(https),
       formula: `max(0, ${num(usage.cdnRequests)} - ${num(cfReqFree)} free) / 10,000 x ${num(valueOf(https))}`,
-      prices: [['cloudfront.https', https]],
+      prices: [
+        ['cloudfront.https', https],
+        ['cloudfront.requests.free', price(t, 'cloudfront.requests.free')],
+      ],
     }),
-    lineItem({
+    tiered({
       service: 'Data transfer',
       item: 'out to the internet (API via ALB)',
-      quantity: Math.max(0, apiGb - dtoFree),
+      quantity: apiGb,
       unit: 'GB',
-      unitPrice: valueOf(dto),
-      formula: `max(0, ${num(usage.egressGb)} GB x ${num(1 - usage.cdnShare)} - ${num(dtoFree)} GB free) x ${num(valueOf(dto))}`,
-      prices: [
-        ['transfer.out', dto],
-        ['transfer.out.free', price(t, 'transfer.out.free')],
-      ],
+      key: 'transfer.out',
+      table: t,
+      prefix: `${num(usage.egressGb)} GB x ${num(1 - usage.cdnShare)}: `,
     }),
   ];
 }

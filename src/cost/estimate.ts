@@ -1,5 +1,6 @@
 /** `estimateCost`: usage (a preset and/or custom values) in, both bills, the sweep and the verdict out. Pure. */
 import { estimateAws } from './aws-estimate.ts';
+import { usd } from './line-items.ts';
 import { awsPrices, supabasePrices } from './prices.ts';
 import { resolveUsage } from './presets.ts';
 import { estimateSupabase, supabasePlanSummaries } from './supabase-estimate.ts';
@@ -43,6 +44,16 @@ export function estimateCost(options: CostOptions = {}): CostEstimate {
     tables,
     unconfirmed: unconfirmedKeys.length,
   });
+  if (!custom && (options.preset ?? 'small') === 'small') {
+    const missed = awsSide.items.filter(
+      (i) => i.service === 'Secrets Manager' || i.item === 'public IPv4 addresses',
+    );
+    const sum = missed.reduce((t, i) => t + i.monthly, 0);
+    verdict.push(
+      `The guide plan's small-scale table (~$48-50/month) leaves out public IPv4 addresses and Secrets Manager ` +
+        `(${usd(sum)} here); with them this estimate is ${usd(awsSide.monthly)}.`,
+    );
+  }
   return {
     version: 1,
     region,

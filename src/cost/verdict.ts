@@ -27,13 +27,13 @@ function scaleWords(c: Crossover): string {
 function perUnit(input: VerdictInput): string {
   const t = input.tables.aws;
   const s = input.tables.supabase.overages;
-  const cognitoTiers = tiersOf(price(t, `cognito.${input.usage.cognitoPlan}`));
-  const cognitoRate = cognitoTiers.find((tier) => tier.value > 0)?.value ?? 0;
+  const firstPaid = (key: string) => tiersOf(price(t, key)).find((tier) => tier.value > 0)?.value ?? 0;
+  const cognitoRate = firstPaid(`cognito.${input.usage.cognitoPlan}`);
   return (
     `Per unit of growth AWS charges ${num(cognitoRate)} USD/MAU (Cognito ${input.usage.cognitoPlan}) vs ` +
-    `${num(valueOf(s.mau))} on Supabase past its included MAU, ${num(valueOf(price(t, 's3.storage')))} vs ` +
-    `${num(valueOf(s.storageGb))} USD per GB of files, ${num(valueOf(price(t, 'cloudfront.out')))} vs ` +
-    `${num(valueOf(s.cachedEgressGb))} USD per GB of CDN egress (after CloudFront's free 1 TB), and ` +
+    `${num(valueOf(s.mau))} on Supabase past its included MAU, ${num(firstPaid('s3.storage'))} vs ` +
+    `${num(valueOf(s.storageGb))} USD per GB of files, ${num(firstPaid('cloudfront.out'))} vs ` +
+    `${num(valueOf(s.cachedEgressGb))} USD per GB of CDN egress (after CloudFront's free 1 TB; its volume tiers reach 0.03 only past 500 TB a month), and ` +
     `${num(valueOf(price(t, 'rds.storage.gp3')))} vs ${num(valueOf(s.dbGb))} USD per GB of database.`
   );
 }

@@ -116,6 +116,20 @@ describe('AWS network modes', () => {
   });
 });
 
+describe('volume tiers', () => {
+  it('prices egress and storage by tier', () => {
+    const api = estimateAws({ ...PRESETS.small, egressGb: 20_000, cdnShare: 0 }, us);
+    // 100 GB free + 10,140 x 0.09 (912.60) + 9,760 x 0.085 (829.60) = 1,742.20
+    close(find(api.items, 'Data transfer', 'out').monthly, 1742.2, 'dto tiers', 1e-6);
+    const cdn = estimateAws({ ...PRESETS.small, egressGb: 20_000, cdnShare: 1 }, us);
+    // 1,024 GB free + 9,216 x 0.085 (783.36) + 9,760 x 0.08 (780.80) = 1,564.16
+    close(find(cdn.items, 'CloudFront', 'data transfer').monthly, 1564.16, 'cloudfront tiers', 1e-6);
+    const s3 = estimateAws({ ...PRESETS.small, storageGb: 60_000 }, us);
+    // 51,200 x 0.023 (1,177.60) + 8,800 x 0.022 (193.60) = 1,371.20
+    close(find(s3.items, 'S3', 'Standard').monthly, 1371.2, 's3 tiers', 1e-6);
+  });
+});
+
 describe('Cognito tiers', () => {
   it('Lite: 10,000 free, then 0.0055 to 100,000, then 0.0046', () => {
     const tiers = us.prices['cognito.lite']?.tiers ?? [];
