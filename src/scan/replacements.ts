@@ -10,7 +10,7 @@ export function queryReplacement(side: CodeSide): string {
   if (side === 'browser') {
     return `move to an API route: the browser cannot reach RDS; the route runs the SQL with pool.query (${DB})`;
   }
-  return `${DB}: const { rows } = await pool.query(sql, params) — keep the user filter (RLS applies only with request.jwt.claims set)`;
+  return `${DB}: const { rows } = await pool.query(sql, params) with pool = createPool(); keep the user filter, or run it in withUser(pool, user, fn) so RLS applies`;
 }
 
 export function rpcReplacement(side: CodeSide): string {
@@ -34,7 +34,7 @@ export function authReplacement(method: string, side: CodeSide, admin: boolean):
     return `Cognito admin API (AdminCreateUser, AdminGetUser, AdminDeleteUser...); users move with supa2aws auth export/import`;
   }
   if (side !== 'browser' && (method === 'getUser' || method === 'getClaims')) {
-    return `${AUTH}: verify the Cognito JWT in Express middleware (the user id is the Supabase UUID kept as username)`;
+    return `${AUTH}: requireAuth(createAuthVerifierFromEnv()) Express middleware; req.user.id stays the Supabase UUID`;
   }
   if (BROWSER_SAME_SHAPE.has(method)) {
     return `${BROWSER_AUTH}: createBrowserAuth(...).${method}() — same shape as supabase.auth.${method}`;
@@ -91,7 +91,7 @@ export function realtimeReplacement(): string {
 export function clientReplacement(side: CodeSide): string {
   if (side === 'browser')
     return `${BROWSER_AUTH}: createBrowserAuth({ userPoolId, clientId }); data goes through the API`;
-  return `${DB} (pg Pool), ${STORAGE} (S3 client) and ${AUTH} (JWT middleware) instead of a Supabase client`;
+  return `createPool() from ${DB}, createS3Client() from ${STORAGE} and requireAuth from ${AUTH} instead of a Supabase client`;
 }
 
 export function importReplacement(pkg: string): { phase: ScanPhase; text: string } {
