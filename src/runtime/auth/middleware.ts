@@ -100,11 +100,11 @@ function authMiddleware(
  */
 export function bearerToken(req: AuthRequest): string | undefined {
   const raw = req.headers.authorization;
-  const header = Array.isArray(raw) ? raw[0] : raw;
-  if (header === undefined) return undefined;
-  const match = /^\s*bearer(?:\s+(.*?))?\s*$/i.exec(header);
-  if (!match) return undefined;
-  const token = match[1] ?? '';
+  const header = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  if (header === undefined || header.length < 6 || header.slice(0, 6).toLowerCase() !== 'bearer')
+    return undefined;
+  if (header.length > 6 && !/\s/.test(header[6] as string)) return undefined; // "Bearerxyz": another scheme
+  const token = header.slice(6).trim();
   if (token === '')
     throw new TokenMalformedError('Bearer token is empty. Expected "Authorization: Bearer <token>"');
   return token;
