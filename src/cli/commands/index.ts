@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { registerCost } from './cost.ts';
+import { registerDecommission } from './decommission.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerReport } from './report.ts';
 import { registerSandbox } from './sandbox.ts';
+import { registerScan } from './scan.ts';
 
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
   registerCost(program);
+  registerScan(program);
   registerReport(program);
   registerDoctor(program);
+  registerDecommission(program);
 }
