@@ -10,6 +10,12 @@ export const dbConfigSchema = z
     concurrency: z.number().int().min(1).max(16).default(2),
     /** Path to a pg_dump binary; else PG_DUMP, then PATH. */
     pgDump: z.string().optional(),
+    /** Role that owns every object on the target. @default the user of target.db.url */
+    ownerRole: z.string().min(1).optional(),
+    /** Rows per key range when verifying (a difference is narrowed to one range). @default 50000 */
+    verifyChunkRows: z.number().int().min(1).default(50_000),
+    /** COPY format: binary when every column allows it (auto), or always text/binary. @default 'auto' */
+    copyFormat: z.enum(['auto', 'binary', 'text']).default('auto'),
   })
   .strict();
 

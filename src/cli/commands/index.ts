@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { registerAuth } from './auth.ts';
 import { registerCost } from './cost.ts';
+import { registerDb } from './db.ts';
 import { registerDecommission } from './decommission.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerReport } from './report.ts';
@@ -9,6 +11,8 @@ import { registerScan } from './scan.ts';
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
+  registerAuth(program);
+  registerDb(program);
   registerCost(program);
   registerScan(program);
   registerReport(program);

@@ -1,0 +1,394 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.ts';
+import {
+  applySchema,
+  buildSchema,
+  copyData,
+  copyPhaseReport,
+  loadSchemaFile,
+  planDb,
+  schemaPhaseReport,
+  setupPrivileged,
+  verifyDb,
+  verifyPhaseReport,
+  verifyReportMarkdown,
+  type DbPlan,
+  type Finding,
+  type SchemaSource,
+} from '../../db/index.ts';
+import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
+import { action, type CommandContext } from '../context.ts';
+import { formatBytes, formatDuration, table } from '../render.ts';
+
+function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number above 0, got ${value}`);
+  return n;
+}
+
+function findings(title: string, list: Finding[]): string[] {
+  if (list.length === 0) return [];
+  const out = ['', `${title} (${list.length}):`];
+  for (const f of list) {
+    out.push(`  [${f.code}] ${f.message}`);
+    if (f.advice) out.push(`      what to do: ${f.advice}`);
+    for (const o of (f.objects ?? []).slice(0, 12)) out.push(`      - ${o}`);
+    if ((f.objects?.length ?? 0) > 12) out.push(`      … and ${(f.objects?.length ?? 0) - 12} more`);
+  }
+  return out;
+}
+
+function ownerOf(url: string, configured: string | undefined): string {
+  if (configured) return configured;
+  try {
+    return decodeURIComponent(new URL(url).username) || 'postgres';
+  } catch {
+    return 'postgres';
+  }
+}
+
+async function timed<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; timing: { startedAt: string; finishedAt: string; durationMs: number } }> {
+  const started = new Date();
+  const value = await fn();
+  const finished = new Date();
+  return {
+    value,
+    timing: {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+    },
+  };
+}
+
+function planText(plan: DbPlan): string {
+  const lines = [
+    `source: PostgreSQL ${plan.source.version} as ${plan.source.user.name} (superuser: ${plan.source.user.superuser}, bypassrls: ${plan.source.user.bypassRls}), ${formatBytes(plan.source.databaseBytes)}`,
+    plan.target
+      ? plan.target.reachable
+        ? `target: PostgreSQL ${plan.target.version} as ${plan.target.user} (superuser: ${plan.target.superuser}, rds_superuser member: ${plan.target.rdsSuperuser}), schema applied: ${plan.target.schemaApplied}`
+        : `target: not reachable (${plan.target.error})`
+      : 'target: not inspected',
+    `pg_dump: ${plan.pgDump.ok ? `${plan.pgDump.major} at ${plan.pgDump.path}` : plan.pgDump.error}`,
+    '',
+    table(
+      ['extension', 'version', 'schema', 'RDS 16', 'used by'],
+      plan.extensions.map((e) => [
+        e.name,
+        e.version,
+        e.schema,
+        e.rds16,
+        e.usedBy.length === 0 ? '-' : `${e.usedBy.length} object(s)`,
+      ]),
+    ),
+    '',
+    table(
+      ['table', 'rows (est.)', 'size', 'primary key', 'rls'],
+      plan.tables.map((t) => [
+        t.table,
+        t.rowEstimate,
+        formatBytes(t.totalBytes),
+        t.primaryKey.join(', ') || '(none)',
+        t.rls ? 'on' : 'off',
+      ]),
+    ),
+    `${plan.totals.tables} tables, ~${plan.totals.rowEstimate} rows, ${formatBytes(plan.totals.totalBytes)}; ${plan.sequences.length} sequence(s); generated columns: ${plan.generatedColumns.join(', ') || 'none'}`,
+    `Supabase objects: ${plan.supabase.policiesCallingAuth.length} policies calling auth.*, ${plan.supabase.foreignKeysIntoSupabase.length} FKs into auth/storage, ${plan.supabase.triggersOnManagedTables.length} trigger(s) on auth.users/storage.objects, ${plan.supabase.eventTriggers.length} event trigger(s), ${plan.supabase.publications.length} publication(s), ${plan.supabase.storagePolicies.length} storage policies`,
+    ...findings('BLOCKERS', plan.blockers),
+    ...findings('Warnings', plan.warnings),
+    ...findings('Automatic fixes', plan.fixes),
+    '',
+    plan.blockers.length === 0
+      ? 'No blockers. Next: supa2aws db schema --out schema.sql'
+      : 'Resolve the blockers, then run `supa2aws db plan` again.',
+  ];
+  return lines.join('\n');
+}
+
+async function urls(ctx: CommandContext) {
+  const { config } = await ctx.config();
+  return { config, sourceUrl: config.source.db.url, targetUrl: config.target.db.url };
+}
+
+export function registerDb(program: Command): void {
+  const db = program.command('db').description('phase 2: the database — plan, schema, copy, verify');
+
+  db.command('plan')
+    .description(
+      'inspect the source (and the target): versions, extensions, Supabase-specific objects, blockers',
+    )
+    .option('--pg-dump <path>', 'pg_dump to use (else db.pgDump, PG_DUMP, PATH)')
+    .action(
+      action(async (ctx, opts: { pgDump?: string }) => {
+        const { config, sourceUrl, targetUrl } = await urls(ctx);
+        const plan = await planDb({
+          sourceUrl,
+          targetUrl,
+          schemas: config.db.schemas,
+          pgDump: {
+            ...(opts.pgDump ? { flag: opts.pgDump } : {}),
+            ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
+          },
+          reporter: ctx.reporter,
+        });
+        ctx.print(plan, () => planText(plan));
+        return plan.blockers.length === 0 ? 0 : 1;
+      }),
+    );
+
+  db.command('schema')
+    .description(
+      'take the source schema (pg_dump or migration files), rewrite it for RDS, write it for review, apply it in one transaction',
+    )
+    .option(
+      '--from-migrations <dir>',
+      'read the app migrations in order instead of pg_dump (e.g. supabase/migrations)',
+    )
+    .option('--from-dump <file>', 'read an existing schema-only dump instead of pg_dump')
+    .option('--apply-file <file>', 'apply a reviewed schema file written earlier with --out')
+    .option('--out <file>', 'where the reviewable schema goes', 'supa2aws-schema.sql')
+    .option('--rls <mode>', 'keep | drop the RLS policies', undefined)
+    .option('--pg-dump <path>', 'pg_dump to use (else db.pgDump, PG_DUMP, PATH)')
+    .option('--skip-blocked', 'apply although blocked objects are left out')
+    .option(
+      '--privileged-url <url>',
+      'superuser / rds_superuser connection for the privileged step (extensions); or SUPA2AWS_TARGET_ADMIN_URL',
+    )
+    .option('--dry-run', 'write the file, apply nothing')
+    .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
+    .action(
+      action(
+        async (
+          ctx,
+          opts: {
+            fromMigrations?: string;
+            fromDump?: string;
+            applyFile?: string;
+            out: string;
+            rls?: string;
+            pgDump?: string;
+            skipBlocked?: boolean;
+            privilegedUrl?: string;
+            dryRun?: boolean;
+            reportDir: string;
+          },
+        ) => {
+          const { config, sourceUrl, targetUrl } = await urls(ctx);
+          if (opts.rls !== undefined && opts.rls !== 'keep' && opts.rls !== 'drop')
+            throw new ConfigError('DB_BAD_FLAG', `--rls must be keep or drop, got ${opts.rls}`, {
+              exit: 'usage',
+              hint: 'supa2aws db schema --rls keep',
+            });
+          const ownerRole = ownerOf(targetUrl, config.db.ownerRole);
+          const privilegedUrl = opts.privilegedUrl ?? process.env.SUPA2AWS_TARGET_ADMIN_URL;
+          if (opts.applyFile) {
+            const script = await loadSchemaFile(opts.applyFile);
+            if (privilegedUrl)
+              await setupPrivileged({
+                adminUrl: privilegedUrl,
+                ownerRole,
+                extensions: script.summary.extensions,
+                reporter: ctx.reporter,
+              });
+            const applied = await applySchema(script, {
+              targetUrl,
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+            });
+            ctx.print(
+              applied,
+              () =>
+                `${applied.status}: ${applied.statements} statement(s) from ${opts.applyFile} (checksum ${applied.checksum.slice(0, 12)})`,
+            );
+            return 0;
+          }
+          const source: SchemaSource = opts.fromMigrations
+            ? { kind: 'migrations', dir: opts.fromMigrations }
+            : opts.fromDump
+              ? { kind: 'dump-file', file: opts.fromDump }
+              : {
+                  kind: 'pg_dump',
+                  sourceUrl,
+                  pgDump: {
+                    ...(opts.pgDump ? { flag: opts.pgDump } : {}),
+                    ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
+                  },
+                };
+          const { value, timing } = await timed(async () => {
+            const build = await buildSchema({
+              source,
+              ownerRole,
+              rls: (opts.rls as 'keep' | 'drop' | undefined) ?? config.db.rls,
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+            });
+            mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+            writeFileSync(opts.out, build.script.text);
+            if (opts.dryRun) return { build, applied: undefined };
+            if (privilegedUrl)
+              await setupPrivileged({
+                adminUrl: privilegedUrl,
+                ownerRole,
+                extensions: build.script.summary.extensions,
+                reporter: ctx.reporter,
+              });
+            const applied = await applySchema(build.script, {
+              targetUrl,
+              allowBlocked: opts.skipBlocked === true,
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+            });
+            return { build, applied };
+          });
+          writePhaseReport(opts.reportDir, schemaPhaseReport(value.build, value.applied, timing));
+          const { build, applied } = value;
+          const c = build.script.summary.counts;
+          ctx.print(
+            {
+              out: opts.out,
+              counts: c,
+              blockers: build.blockers,
+              warnings: build.warnings,
+              fixes: build.fixes,
+              rules: build.rules,
+              applied,
+            },
+            () =>
+              [
+                `schema from ${build.sourceLabel}: ${c.kept} kept as written, ${c.rewritten} rewritten, ${c.dropped} dropped, ${c.blocked} blocked`,
+                table(
+                  ['rule', 'dropped', 'rewritten', 'blocked'],
+                  Object.entries(build.rules).map(([rule, n]) => [rule, n.dropped, n.rewritten, n.blocked]),
+                ),
+                ...findings('BLOCKERS', build.blockers),
+                ...findings('Warnings', build.warnings),
+                `written to ${opts.out} (review it: the header says what was dropped and why)`,
+                applied
+                  ? `${applied.status === 'applied' ? 'applied' : 'already applied, nothing to do'}: ${applied.statements} statement(s) in one transaction (${formatDuration(applied.elapsedMs)})`
+                  : 'not applied (--dry-run); apply it with: supa2aws db schema --apply-file ' + opts.out,
+              ].join('\n'),
+          );
+          return 0;
+        },
+      ),
+    );
+
+  db.command('copy')
+    .description(
+      'copy every table from one source snapshot, several at once, as the owner role; converges when re-run',
+    )
+    .option('--concurrency <n>', 'tables at once (default db.concurrency)', int)
+    .option('--tables <list>', 'only these tables, comma-separated schema.name')
+    .option('--format <format>', 'auto | binary | text (default db.copyFormat)')
+    .option('--dry-run', 'say what would be copied and skipped')
+    .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
+    .action(
+      action(
+        async (
+          ctx,
+          opts: {
+            concurrency?: number;
+            tables?: string;
+            format?: string;
+            dryRun?: boolean;
+            reportDir: string;
+          },
+        ) => {
+          const { config, sourceUrl, targetUrl } = await urls(ctx);
+          const format = (opts.format ?? config.db.copyFormat) as 'auto' | 'binary' | 'text';
+          if (!['auto', 'binary', 'text'].includes(format))
+            throw new ConfigError('DB_BAD_FLAG', `--format must be auto, binary or text, got ${format}`, {
+              exit: 'usage',
+              hint: 'supa2aws db copy --format auto',
+            });
+          const { value: result, timing } = await timed(() =>
+            copyData({
+              sourceUrl,
+              targetUrl,
+              schemas: config.db.schemas,
+              concurrency: opts.concurrency ?? config.db.concurrency,
+              format,
+              dryRun: opts.dryRun === true,
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+              ...(opts.tables ? { tables: opts.tables.split(',').map((t) => t.trim()) } : {}),
+            }),
+          );
+          if (!opts.dryRun) writePhaseReport(opts.reportDir, copyPhaseReport(result, timing));
+          ctx.print(result, () =>
+            [
+              table(
+                ['table', 'action', 'why', 'format', 'rows', 'size', 'time'],
+                result.tables.map((t) => [
+                  t.table,
+                  t.action,
+                  t.reason,
+                  t.format ?? '-',
+                  t.rows ?? '-',
+                  t.bytes === undefined ? '-' : formatBytes(t.bytes),
+                  t.elapsedMs === undefined ? '-' : formatDuration(t.elapsedMs),
+                ]),
+              ),
+              result.dryRun
+                ? 'dry run: nothing copied'
+                : `${result.rows} rows, ${formatBytes(result.bytes)} in ${formatDuration(result.elapsedMs)} from snapshot ${result.snapshot}; ${result.deferred.restored} keys/indexes/FKs re-created; ${result.sequences.length} sequence(s) set`,
+              ...(result.missingOnTarget.length > 0
+                ? [`not on the target (not copied): ${result.missingOnTarget.join(', ')}`]
+                : []),
+              result.dryRun ? '' : 'Next: supa2aws db verify',
+            ].join('\n'),
+          );
+          return result.missingOnTarget.length === 0 ? 0 : 1;
+        },
+      ),
+    );
+
+  db.command('verify')
+    .description(
+      'row counts and digests per table (by key range) on both sides, and a schema comparison; exit 1 on any difference',
+    )
+    .option('--chunk-rows <n>', 'rows per key range (default db.verifyChunkRows)', int)
+    .option('--concurrency <n>', 'tables at once (default db.concurrency)', int)
+    .option('--tables <list>', 'only these tables, comma-separated schema.name')
+    .option('--no-schema', 'skip the schema comparison')
+    .option('--report-dir <dir>', 'where db-verify.md and the phase report go', DEFAULT_REPORT_DIR)
+    .action(
+      action(
+        async (
+          ctx,
+          opts: {
+            chunkRows?: number;
+            concurrency?: number;
+            tables?: string;
+            schema: boolean;
+            reportDir: string;
+          },
+        ) => {
+          const { config, sourceUrl, targetUrl } = await urls(ctx);
+          const { value: report, timing } = await timed(() =>
+            verifyDb({
+              sourceUrl,
+              targetUrl,
+              schemas: config.db.schemas,
+              chunkRows: opts.chunkRows ?? config.db.verifyChunkRows,
+              concurrency: opts.concurrency ?? config.db.concurrency,
+              schema: opts.schema !== false,
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+              ...(opts.tables ? { tables: opts.tables.split(',').map((t) => t.trim()) } : {}),
+            }),
+          );
+          writePhaseReport(opts.reportDir, verifyPhaseReport(report, timing));
+          mkdirSync(opts.reportDir, { recursive: true });
+          const markdown = path.join(opts.reportDir, 'db-verify.md');
+          writeFileSync(markdown, verifyReportMarkdown(report));
+          ctx.print(report, () => `${verifyReportMarkdown(report)}\nreport: ${markdown}`);
+          return report.ok ? 0 : 1;
+        },
+      ),
+    );
+}

@@ -1,0 +1,359 @@
+/**
+ * `db copy`: every app table (and auth.users into the compat table) from one snapshot of the source into
+ * the target, several tables at once, as the target's owner role and without superuser settings:
+ * FKs, keys and indexes are set aside and re-created after the load (deferred-ddl.ts), user triggers are
+ * disabled inside each table's load transaction, generated columns are left out. Converges per table:
+ * equal digests → skipped; anything else on the target → emptied and copied again. Sequences are set
+ * from the source at the end.
+ */
+import { InterruptedError } from '../../core/errors.ts';
+import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
+import {
+  columnsMissingOnTarget,
+  commonColumns,
+  listTables,
+  tableKey,
+  tableSql,
+  type TableInfo,
+} from '../catalog/tables.ts';
+import { applyDigestSettings, defaultConnect, qualified, type ConnectFn, type PgClient } from '../pg.ts';
+import { tableDigest } from '../verify/digest.ts';
+import {
+  chooseFormat,
+  copyTable,
+  enabledUserTriggers,
+  type CopyFormat,
+  type TableCopyJob,
+} from './copy-table.ts';
+import { COPY_BOOKKEEPING_SQL, deferForLoad, pendingDeferred, restoreOne } from './deferred-ddl.ts';
+import { openSnapshot, type SourceSnapshot } from './snapshot.ts';
+
+export interface CopyDataOptions {
+  sourceUrl: string;
+  /** The owner role's connection string. */
+  targetUrl: string;
+  /** App schemas. @default ['public'] */
+  schemas?: string[];
+  /** Tables loaded at once. @default 2 */
+  concurrency?: number;
+  /** Only these tables (`schema.name`). @default every table */
+  tables?: string[];
+  /** @default 'auto' (binary unless a column's binary form is server-specific) */
+  format?: 'auto' | CopyFormat;
+  /** Report what would be copied and skipped; change nothing. @default false */
+  dryRun?: boolean;
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  connect?: ConnectFn;
+}
+
+export type TableAction = 'copy' | 'recopy' | 'skip';
+
+export interface TableCopyReport {
+  table: string;
+  action: TableAction;
+  /** Why: `empty on target`, `digest equal`, `digest differs`. */
+  reason: string;
+  format?: CopyFormat;
+  rows?: number;
+  bytes?: number;
+  elapsedMs?: number;
+  /** Source columns with no target column (not copied). */
+  missingColumns?: string[];
+}
+
+export interface CopyDataResult {
+  version: 1;
+  snapshot: string;
+  dryRun: boolean;
+  tables: TableCopyReport[];
+  /** Source tables with no table on the target (not copied). */
+  missingOnTarget: string[];
+  deferred: { dropped: number; restored: number; kept: string[] };
+  sequences: Array<{ sequence: string; value: string; isCalled: boolean }>;
+  rows: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+interface Planned {
+  source: TableInfo;
+  target: TableInfo;
+  report: TableCopyReport;
+}
+
+async function decide(
+  snapshot: SourceSnapshot,
+  target: PgClient,
+  source: TableInfo,
+  t: TableInfo,
+): Promise<TableCopyReport> {
+  const columns = commonColumns(source, t);
+  const missing = columnsMissingOnTarget(source, t);
+  const base = { table: tableKey(t), ...(missing.length > 0 ? { missingColumns: missing } : {}) };
+  const { rows } = await target.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${tableSql(t)}) AS any`,
+  );
+  if (!rows[0]?.any) return { ...base, action: 'copy', reason: 'empty on target' };
+  const [a, b] = [await tableDigest(snapshot.client, source, columns), await tableDigest(target, t, columns)];
+  if (a.value === b.value) return { ...base, action: 'skip', reason: `digest equal (${a.rows} rows)` };
+  return {
+    ...base,
+    action: 'recopy',
+    reason: `digest differs (source ${a.rows} rows, target ${b.rows}): emptied and copied again`,
+  };
+}
+
+async function setSequences(
+  snapshot: SourceSnapshot,
+  target: PgClient,
+  schemas: string[],
+): Promise<CopyDataResult['sequences']> {
+  const targetSeqs = await target.query<{ schemaname: string; sequencename: string }>(
+    `SELECT schemaname, sequencename FROM pg_catalog.pg_sequences WHERE schemaname = ANY($1::text[]) ORDER BY 1, 2`,
+    [schemas],
+  );
+  const out: CopyDataResult['sequences'] = [];
+  await target.query('BEGIN');
+  try {
+    for (const seq of targetSeqs.rows) {
+      const name = qualified(seq.schemaname, seq.sequencename);
+      const exists = await snapshot.client.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [
+        name,
+      ]);
+      if (!exists.rows[0]?.r) continue;
+      const { rows } = await snapshot.client.query<{ last_value: string; is_called: boolean }>(
+        `SELECT last_value::text, is_called FROM ${name}`,
+      );
+      const row = rows[0];
+      if (!row) continue;
+      await target.query(`SELECT pg_catalog.setval($1::regclass, $2::bigint, $3)`, [
+        name,
+        row.last_value,
+        row.is_called,
+      ]);
+      out.push({
+        sequence: `${seq.schemaname}.${seq.sequencename}`,
+        value: row.last_value,
+        isCalled: row.is_called,
+      });
+    }
+    await target.query('COMMIT');
+  } catch (error) {
+    await target.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; stops starting new ones after the first failure. */
+async function pool<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, worker: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const run = async (worker: number) => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item, worker);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, (_, i) => run(i)));
+  if (failed !== undefined) throw failed;
+}
+
+export async function copyData(options: CopyDataOptions): Promise<CopyDataResult> {
+  const started = Date.now();
+  const reporter = options.reporter ?? silentReporter;
+  const log = logger(reporter);
+  const connect = options.connect ?? defaultConnect;
+  const schemas = options.schemas ?? ['public'];
+  const concurrency = options.concurrency ?? 2;
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('db copy');
+  };
+  const control = await connect(options.targetUrl, 'target');
+  let snapshot: SourceSnapshot | undefined;
+  const extraClients: PgClient[] = [];
+  try {
+    await applyDigestSettings(control);
+    if (!options.dryRun) for (const sql of COPY_BOOKKEEPING_SQL) await control.query(sql);
+    snapshot = await openSnapshot(connect, options.sourceUrl);
+    const snap = snapshot;
+    log.info(`source snapshot ${snap.id}: every table is read as of this moment`);
+    const [sourceTables, targetTables] = await Promise.all([
+      listTables(snap.client, schemas, { withAuthUsers: true }),
+      listTables(control, schemas, { withAuthUsers: true }),
+    ]);
+    const bySource = new Map(sourceTables.map((t) => [tableKey(t), t]));
+    const onTarget = new Set(targetTables.map(tableKey));
+    const wanted = (key: string) => !options.tables || options.tables.includes(key);
+    const planned: Planned[] = [];
+    await step(reporter, 'compare source and target tables', async () => {
+      for (const t of targetTables) {
+        const source = bySource.get(tableKey(t));
+        if (!source || !wanted(tableKey(t))) continue;
+        planned.push({ source, target: t, report: await decide(snap, control, source, t) });
+      }
+    });
+    const missingOnTarget = sourceTables.map(tableKey).filter((k) => !onTarget.has(k) && wanted(k));
+    for (const key of missingOnTarget)
+      log.warn(
+        `${key} exists on the source but not on the target: not copied (run \`supa2aws db schema\` first)`,
+      );
+    const toLoad = planned
+      .filter((p) => p.report.action !== 'skip')
+      .sort((a, b) => b.source.totalBytes - a.source.totalBytes);
+    const result: CopyDataResult = {
+      version: 1,
+      snapshot: snap.id,
+      dryRun: options.dryRun === true,
+      tables: planned.map((p) => p.report),
+      missingOnTarget,
+      deferred: { dropped: 0, restored: 0, kept: [] },
+      sequences: [],
+      rows: 0,
+      bytes: 0,
+      elapsedMs: 0,
+    };
+    if (options.dryRun) {
+      result.elapsedMs = Date.now() - started;
+      return result;
+    }
+    checkAbort();
+    const deferred = await step(
+      reporter,
+      `set aside keys, indexes and FKs of ${toLoad.length} table(s)`,
+      () =>
+        deferForLoad(
+          control,
+          toLoad.map((p) => p.target),
+        ),
+    );
+    result.deferred.dropped = deferred.deferred.length;
+    result.deferred.kept = deferred.kept;
+    const totalBytes = toLoad.reduce((n, p) => n + p.source.totalBytes, 0);
+    let doneTables = 0;
+    const overall = () =>
+      reporter.emit({
+        type: 'progress',
+        task: 'db copy',
+        done: doneTables,
+        total: toLoad.length,
+        bytes: result.bytes,
+        totalBytes,
+        unit: 'tables',
+      });
+    const workers: Array<{ source: PgClient; target: PgClient } | undefined> = [];
+    await step(reporter, `copy ${toLoad.length} table(s), ${concurrency} at a time`, () =>
+      pool(toLoad, concurrency, async (p, w) => {
+        checkAbort();
+        if (!workers[w]) {
+          const pair = { source: await snap.worker(), target: await connect(options.targetUrl, 'target') };
+          extraClients.push(pair.source, pair.target);
+          await applyDigestSettings(pair.target);
+          workers[w] = pair;
+        }
+        const pair = workers[w]!;
+        const columns = commonColumns(p.source, p.target);
+        const job: TableCopyJob = {
+          table: p.target,
+          columns,
+          truncate: p.report.action === 'recopy',
+          format: chooseFormat(columns, options.format ?? 'auto'),
+          enabledTriggers: await enabledUserTriggers(pair.target, p.target),
+        };
+        const tableStarted = Date.now();
+        let tableBytes = 0;
+        let lastEmit = 0;
+        const copied = await copyTable(
+          pair.source,
+          pair.target,
+          job,
+          snap.id,
+          (n) => {
+            tableBytes += n;
+            result.bytes += n;
+            const now = Date.now();
+            if (now - lastEmit > 250) {
+              lastEmit = now;
+              reporter.emit({
+                type: 'progress',
+                task: `copy ${p.report.table}`,
+                done: tableBytes,
+                bytes: tableBytes,
+                totalBytes: p.source.totalBytes,
+                unit: 'bytes',
+              });
+              overall();
+            }
+          },
+          options.signal,
+        );
+        Object.assign(p.report, {
+          format: job.format,
+          rows: copied.rows,
+          bytes: copied.bytes,
+          elapsedMs: Date.now() - tableStarted,
+        });
+        result.rows += copied.rows;
+        doneTables++;
+        reporter.emit({
+          type: 'progress',
+          task: `copy ${p.report.table}`,
+          done: copied.rows,
+          total: copied.rows,
+          bytes: copied.bytes,
+          unit: 'rows',
+        });
+        overall();
+      }),
+    );
+    checkAbort();
+    const pending = await pendingDeferred(control);
+    await step(reporter, `re-create ${pending.length} key(s), index(es) and foreign key(s)`, async () => {
+      const targets = [control, ...workers.filter((x) => x !== undefined).map((x) => x.target)];
+      const byTable = new Map<string, typeof pending>();
+      for (const item of pending.filter((i) => i.kind !== 'foreign_key'))
+        byTable.set(`${item.schema}.${item.table}`, [
+          ...(byTable.get(`${item.schema}.${item.table}`) ?? []),
+          item,
+        ]);
+      await pool(
+        [...byTable.values()],
+        Math.max(1, Math.min(concurrency, targets.length)),
+        async (items, w) => {
+          for (const item of items) {
+            checkAbort();
+            await restoreOne(targets[w] ?? control, item);
+            result.deferred.restored++;
+          }
+        },
+      );
+      for (const item of pending.filter((i) => i.kind === 'foreign_key')) {
+        checkAbort();
+        await restoreOne(control, item);
+        result.deferred.restored++;
+      }
+    });
+    result.sequences = await step(reporter, 'set sequences from the source', () =>
+      setSequences(snap, control, schemas),
+    );
+    result.elapsedMs = Date.now() - started;
+    log.info(
+      `copied ${result.tables.filter((t) => t.action !== 'skip').length} table(s), ${result.rows} rows; ${result.tables.filter((t) => t.action === 'skip').length} already equal`,
+    );
+    return result;
+  } finally {
+    await snapshot?.close();
+    await Promise.all([control, ...extraClients].map((c) => c.end().catch(() => undefined)));
+  }
+}
+
+export { tableSql };

@@ -1,0 +1,19 @@
+export * from './plan/plan-db.ts';
+export * from './schema/build-schema.ts';
+export * from './schema/apply-schema.ts';
+export { choosePgDump, findPgDumps, type PgDumpBinary, type FindPgDumpOptions } from './schema/pg-dump.ts';
+export * from './copy/copy-data.ts';
+export * from './verify/verify-db.ts';
+export { verifyReportMarkdown } from './verify/report.ts';
+export { transformSchema, type SqlScript } from './transform/transform.ts';
+export {
+  renderSchema,
+  type SchemaScript,
+  type SchemaSummary,
+  type ScriptStatement,
+} from './transform/render.ts';
+export type * from './transform/types.ts';
+export { COMPAT_USER_COLUMNS, COMPAT_AUTH_SQL } from './transform/prelude.ts';
+export { dbConfigSchema, type DbConfig } from './config.ts';
+export type { ConnectFn } from './pg.ts';
+export * from './phase-reports.ts';

@@ -1,0 +1,91 @@
+import type { StatementInfo, StatementTarget } from '../sql/analyze.ts';
+import type { SqlStatement, StrippedLine } from '../sql/split.ts';
+
+/** Why a statement was dropped or rewritten; one id per rule of DESIGN §5. */
+export type RuleId =
+  | 'pg_dump_artifact'
+  | 'managed_schema'
+  | 'event_trigger'
+  | 'realtime_publication'
+  | 'storage_policy'
+  | 'storage_trigger'
+  | 'storage_bucket'
+  | 'extension'
+  | 'unsupported_extension'
+  | 'pg_cron'
+  | 'platform_role'
+  | 'api_role'
+  | 'owner'
+  | 'rls_drop'
+  | 'fk_to_managed'
+  | 'managed_reference'
+  | 'depends_on_dropped'
+  | 'existing_object'
+  | 'idempotent_role';
+
+export type Action = 'keep' | 'drop' | 'rewrite' | 'block';
+
+export interface Decision {
+  statement: SqlStatement;
+  info: StatementInfo;
+  action: Action;
+  rule?: RuleId;
+  reason?: string;
+  /** The SQL that goes to the target instead of the original (action `rewrite`). */
+  text?: string;
+}
+
+export type Severity = 'blocker' | 'warning' | 'info';
+
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  /** What to do about it. */
+  advice?: string;
+  /** The objects concerned, e.g. `public.notify_signup()`, `policy "x" on storage.objects`. */
+  objects?: string[];
+}
+
+/** An object that exists on the source but deliberately not on the target (used by verify). */
+export interface DroppedObject {
+  kind: StatementTarget['kind'];
+  schema?: string;
+  name: string;
+  table?: { schema?: string; name: string };
+  rule: RuleId;
+}
+
+export interface ExtensionInstall {
+  name: string;
+  schema: string;
+  /** Where we learned it is needed. */
+  from: 'declared' | 'inferred';
+}
+
+export interface TransformOptions {
+  /** The role that owns every object on the target (the RDS master user or a role like it). @default 'postgres' */
+  ownerRole?: string;
+  /** Keep RLS policies (with the compat auth schema) or drop them. @default 'keep' */
+  rls?: 'keep' | 'drop';
+  /**
+   * Functions that belong to extensions, from the source catalog (`schema.name` → extension), for
+   * extensions whose functions live in a shared schema. @default the built-in list
+   */
+  extensionFunctions?: Record<string, string>;
+}
+
+export interface TransformResult {
+  version: 1;
+  ownerRole: string;
+  rls: 'keep' | 'drop';
+  decisions: Decision[];
+  /** Extensions the target needs, created by the prelude. */
+  extensions: ExtensionInstall[];
+  blockers: Finding[];
+  warnings: Finding[];
+  /** Changes made automatically (compat schema, roles, owners...). */
+  fixes: Finding[];
+  stripped: StrippedLine[];
+  dropped: DroppedObject[];
+}

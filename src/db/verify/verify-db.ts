@@ -1,0 +1,290 @@
+/**
+ * `db verify`: per table, row count and content digest on both sides (same session settings, same column
+ * list), chunked by primary key so a difference is narrowed to a key range; then the schema comparison.
+ * The source is read from one snapshot. Nothing is changed on either side.
+ */
+import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
+import { commonColumns, listTables, tableKey, type TableInfo } from '../catalog/tables.ts';
+import { openSnapshot, type SourceSnapshot } from '../copy/snapshot.ts';
+import {
+  applyDigestSettings,
+  DIGEST_SETTINGS,
+  defaultConnect,
+  type ConnectFn,
+  type PgClient,
+} from '../pg.ts';
+import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import type { DroppedObject } from '../transform/types.ts';
+import {
+  chunkBoundaries,
+  chunkDigests,
+  chunkKey,
+  tableDigest,
+  totalRows,
+  type Boundary,
+  type Digest,
+} from './digest.ts';
+import { compareSchemas, readSchemaObjects, type SchemaDifference } from './schema-compare.ts';
+
+export interface VerifyDbOptions {
+  sourceUrl: string;
+  targetUrl: string;
+  /** @default ['public'] */
+  schemas?: string[];
+  /** Rows per key range. @default 50000 */
+  chunkRows?: number;
+  /** Tables digested at once. @default 2 */
+  concurrency?: number;
+  /** Only these tables (`schema.name`). @default every table */
+  tables?: string[];
+  /** Compare the schemas too. @default true */
+  schema?: boolean;
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  connect?: ConnectFn;
+  now?: () => Date;
+}
+
+export interface KeyRangeMismatch {
+  /** Lowest key of the range (inclusive), or null below the source's first key. */
+  from: string | null;
+  /** Key where the next range starts (exclusive), or null for the last range. */
+  to: string | null;
+  sourceRows: number;
+  targetRows: number;
+}
+
+export interface TableVerify {
+  table: string;
+  status: 'match' | 'differ' | 'missing on target' | 'missing on source';
+  sourceRows: number;
+  targetRows: number;
+  /** `key` (chunked by the first primary key column) or `whole` (no usable key: one digest). */
+  method: 'key' | 'whole' | 'none';
+  key?: string;
+  chunks: number;
+  mismatches: KeyRangeMismatch[];
+  sourceDigest?: string;
+  targetDigest?: string;
+}
+
+export interface VerifyReport {
+  version: 1;
+  ok: boolean;
+  checkedAt: string;
+  snapshot: string;
+  settings: Record<string, string>;
+  tables: TableVerify[];
+  schema: { compared: boolean; ok: boolean; differences: SchemaDifference[]; pendingCopy: number };
+  totals: { tables: number; matched: number; differ: number; sourceRows: number; targetRows: number };
+  elapsedMs: number;
+}
+
+async function verifyTable(
+  source: PgClient,
+  target: PgClient,
+  s: TableInfo,
+  t: TableInfo,
+  chunkRows: number,
+): Promise<TableVerify> {
+  const columns = commonColumns(s, t);
+  const key = chunkKey(s);
+  const base = { table: tableKey(t) };
+  if (!key) {
+    const [a, b] = await Promise.all([tableDigest(source, s, columns), tableDigest(target, t, columns)]);
+    const same = a.value === b.value;
+    return {
+      ...base,
+      status: same ? 'match' : 'differ',
+      sourceRows: a.rows,
+      targetRows: b.rows,
+      method: 'whole',
+      chunks: 1,
+      mismatches: same ? [] : [{ from: null, to: null, sourceRows: a.rows, targetRows: b.rows }],
+      sourceDigest: a.value,
+      targetDigest: b.value,
+    };
+  }
+  const boundaries: Boundary[] = await chunkBoundaries(source, s, key, chunkRows);
+  const [a, b] = await Promise.all([
+    chunkDigests(source, s, columns, key, boundaries),
+    chunkDigests(target, t, columns, key, boundaries),
+  ]);
+  const mismatches: KeyRangeMismatch[] = [];
+  const buckets = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+  const empty: Digest = { rows: 0, value: '0:0:0' };
+  for (const bucket of buckets) {
+    const da = a.get(bucket) ?? empty;
+    const db = b.get(bucket) ?? empty;
+    if (da.value === db.value) continue;
+    mismatches.push({
+      from: bucket === 0 ? null : (boundaries[bucket - 1]?.label ?? null),
+      to: boundaries[bucket]?.label ?? null,
+      sourceRows: da.rows,
+      targetRows: db.rows,
+    });
+  }
+  const combine = (m: Map<number, Digest>) =>
+    [...m.entries()]
+      .sort(([x], [y]) => x - y)
+      .map(([k, d]) => `${k}=${d.value}`)
+      .join(',');
+  return {
+    ...base,
+    status: mismatches.length === 0 ? 'match' : 'differ',
+    sourceRows: totalRows(a),
+    targetRows: totalRows(b),
+    method: 'key',
+    key: key.column.name,
+    chunks: Math.max(1, boundaries.length),
+    mismatches,
+    sourceDigest: combine(a),
+    targetDigest: combine(b),
+  };
+}
+
+async function recorded(
+  client: PgClient,
+): Promise<{ dropped: DroppedObject[]; rls: 'keep' | 'drop'; pendingCopy: number }> {
+  const { rows } = await client.query<{ s: string | null; d: string | null }>(
+    `SELECT to_regclass('${SUPA2AWS_SCHEMA}.schema_migrations')::text AS s, to_regclass('${SUPA2AWS_SCHEMA}.deferred_ddl')::text AS d`,
+  );
+  let dropped: DroppedObject[] = [];
+  let rls: 'keep' | 'drop' = 'keep';
+  if (rows[0]?.s) {
+    const r = await client.query<{ summary: { dropped?: DroppedObject[]; rls?: 'keep' | 'drop' } }>(
+      `SELECT summary FROM ${SUPA2AWS_SCHEMA}.schema_migrations ORDER BY applied_at DESC LIMIT 1`,
+    );
+    dropped = r.rows[0]?.summary.dropped ?? [];
+    rls = r.rows[0]?.summary.rls ?? 'keep';
+  }
+  let pendingCopy = 0;
+  if (rows[0]?.d) {
+    const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SUPA2AWS_SCHEMA}.deferred_ddl`);
+    pendingCopy = Number(r.rows[0]?.n ?? 0);
+  }
+  return { dropped, rls, pendingCopy };
+}
+
+export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> {
+  const started = Date.now();
+  const reporter = options.reporter ?? silentReporter;
+  const connect = options.connect ?? defaultConnect;
+  const schemas = options.schemas ?? ['public'];
+  const chunkRows = options.chunkRows ?? 50_000;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  let snapshot: SourceSnapshot | undefined;
+  const clients: PgClient[] = [];
+  const target = await connect(options.targetUrl, 'target');
+  clients.push(target);
+  try {
+    await applyDigestSettings(target);
+    snapshot = await openSnapshot(connect, options.sourceUrl);
+    const snap = snapshot;
+    const [sourceTables, targetTables] = await Promise.all([
+      listTables(snap.client, schemas, { withAuthUsers: true }),
+      listTables(target, schemas, { withAuthUsers: true }),
+    ]);
+    const wanted = (k: string) => !options.tables || options.tables.includes(k);
+    const sourceBy = new Map(sourceTables.map((t) => [tableKey(t), t]));
+    const targetBy = new Map(targetTables.map((t) => [tableKey(t), t]));
+    const results: TableVerify[] = [];
+    for (const k of [...sourceBy.keys()].filter((x) => wanted(x) && !targetBy.has(x)))
+      results.push({
+        table: k,
+        status: 'missing on target',
+        sourceRows: sourceBy.get(k)!.rowEstimate,
+        targetRows: 0,
+        method: 'none',
+        chunks: 0,
+        mismatches: [],
+      });
+    for (const k of [...targetBy.keys()].filter((x) => wanted(x) && !sourceBy.has(x)))
+      results.push({
+        table: k,
+        status: 'missing on source',
+        sourceRows: 0,
+        targetRows: targetBy.get(k)!.rowEstimate,
+        method: 'none',
+        chunks: 0,
+        mismatches: [],
+      });
+    const pairs = [...sourceBy.entries()]
+      .filter(([k]) => wanted(k) && targetBy.has(k))
+      .map(([k, s]) => ({ s, t: targetBy.get(k)! }))
+      .sort((x, y) => y.s.totalBytes - x.s.totalBytes);
+    const workers: Array<{ source: PgClient; target: PgClient }> = [];
+    let next = 0;
+    let done = 0;
+    await step(reporter, `digest ${pairs.length} table(s) on both sides`, async () => {
+      const run = async (w: number) => {
+        while (next < pairs.length) {
+          if (options.signal?.aborted) throw options.signal.reason;
+          const pair = pairs[next++]!;
+          if (!workers[w]) {
+            const t = await connect(options.targetUrl, 'target');
+            clients.push(t);
+            await applyDigestSettings(t);
+            workers[w] = { source: await snap.worker(), target: t };
+            clients.push(workers[w].source);
+          }
+          results.push(await verifyTable(workers[w].source, workers[w].target, pair.s, pair.t, chunkRows));
+          reporter.emit({
+            type: 'progress',
+            task: 'db verify',
+            done: ++done,
+            total: pairs.length,
+            unit: 'tables',
+          });
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, Math.max(1, pairs.length)) }, (_, i) => run(i)),
+      );
+    });
+    results.sort((a, b) => a.table.localeCompare(b.table));
+    const rec = await recorded(target);
+    const schema: VerifyReport['schema'] = {
+      compared: false,
+      ok: true,
+      differences: [],
+      pendingCopy: rec.pendingCopy,
+    };
+    if (options.schema !== false) {
+      await step(reporter, 'compare schemas', async () => {
+        const [a, b] = await Promise.all([
+          readSchemaObjects(snap.client, schemas),
+          readSchemaObjects(target, schemas),
+        ]);
+        schema.differences = compareSchemas(a, b, { dropped: rec.dropped, rls: rec.rls });
+        schema.compared = true;
+      });
+    }
+    schema.ok = schema.differences.length === 0 && schema.pendingCopy === 0;
+    const matched = results.filter((r) => r.status === 'match').length;
+    const report: VerifyReport = {
+      version: 1,
+      ok: matched === results.length && schema.ok,
+      checkedAt: (options.now?.() ?? new Date()).toISOString(),
+      snapshot: snap.id,
+      settings: { ...DIGEST_SETTINGS },
+      tables: results,
+      schema,
+      totals: {
+        tables: results.length,
+        matched,
+        differ: results.length - matched,
+        sourceRows: results.reduce((n, r) => n + r.sourceRows, 0),
+        targetRows: results.reduce((n, r) => n + r.targetRows, 0),
+      },
+      elapsedMs: Date.now() - started,
+    };
+    logger(reporter)[report.ok ? 'info' : 'warn'](
+      `verify: ${matched}/${results.length} tables equal; schema ${schema.ok ? 'equal' : `${schema.differences.length} difference(s)`}`,
+    );
+    return report;
+  } finally {
+    await snapshot?.close();
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+}
