@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { registerAuth } from './auth.ts';
 import { registerCost } from './cost.ts';
 import { registerDb } from './db.ts';
 import { registerDecommission } from './decommission.ts';
@@ -11,7 +10,6 @@ import { registerScan } from './scan.ts';
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
-  registerAuth(program);
   registerDb(program);
   registerCost(program);
   registerScan(program);
