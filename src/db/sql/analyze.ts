@@ -367,7 +367,7 @@ export function statementTarget(node: string, ast: AstNode): { tag: string; targ
 /** Everything the transform needs to know about one statement. */
 export function analyzeStatement(statement: SqlStatement): StatementInfo {
   const { tag, target } = statementTarget(statement.node, statement.ast);
-  const refs = collectRefs(statement.ast);
+  const refs = collectRefs(statement.stmt);
   const info: StatementInfo = { tag, refs, ...(target ? { target } : {}) };
   if (statement.node === 'CreateFunctionStmt' || statement.node === 'DoStmt') {
     info.bodyRefs = functionBodyRefs(statement);

@@ -35,7 +35,7 @@ function plpgsqlExpressions(tree: unknown): Array<{ query: string; mode: number 
 function refsOfExpression(query: string, mode: number, into: Refs): void {
   let sql = query;
   if (mode >= 3) {
-    const assign = scanSql(query).find((t) => t.tokenName === 'COLON_EQUALS' || t.text === '=');
+    const assign = scanSql(query).find((t) => t.text === ':=' || t.text === '=');
     if (assign) sql = Buffer.from(query, 'utf8').subarray(assign.end).toString('utf8');
   }
   const attempts = mode === 0 ? [sql, `SELECT ${sql}`] : [`SELECT ${sql}`, sql];

@@ -120,7 +120,7 @@ function roleRule(statement: SqlStatement, info: StatementInfo, ctx: RuleContext
 function managedRule(statement: SqlStatement, info: StatementInfo): Verdict | undefined {
   const t = info.target;
   if (!t) return undefined;
-  if (statement.node === 'CreateSchemaStmt' || (t.kind === 'schema' && statement.node !== 'AlterOwnerStmt')) {
+  if (statement.node === 'CreateSchemaStmt' || t.kind === 'schema') {
     if (isManagedSchema(t.name)) {
       return drop(
         'managed_schema',
@@ -286,7 +286,7 @@ export function decide(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
   if (kind === 'publication') {
     if (info.target?.name === 'supabase_realtime')
       return drop('realtime_publication', 'Supabase Realtime is not used on AWS (the app polls).');
-    return keep;
+    return privilegeRule(statement, ctx) ?? keep;
   }
   if (node === 'CreateExtensionStmt') return extensionRule(statement, ctx);
   if (kind === 'extension') return drop('extension', 'extensions are created by the prelude.');
