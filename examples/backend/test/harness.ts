@@ -1,0 +1,80 @@
+/**
+ * Test support: the backend wired to the sandbox's AWS side — a fresh RDS-like database with the
+ * migrated schema, three fresh buckets in the target s3rver, and a token verifier accepting Supabase
+ * HS256 tokens (the migration window), with a helper that signs them.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { SignJWT } from 'jose';
+import type pg from 'pg';
+import type { TestSandbox, TestDatabase } from '../../../test/helpers/sandbox.ts';
+import type { S3Settings } from '../src/config.ts';
+import { createStorage, type Storage } from '../src/storage.ts';
+import { createAuthVerifier, createPool, requireAuth } from '../src/supa2aws.ts';
+import type { Authenticate } from '../src/app.ts';
+import { installBackendSchema, insertUsers } from './target-schema.ts';
+
+export const SUPABASE_URL = 'http://127.0.0.1:54321';
+const JWT_SECRET = 'test-only-supabase-jwt-secret-0123456789abcdef';
+
+export interface Backend {
+  db: TestDatabase;
+  pool: pg.Pool;
+  storage: Storage;
+  settings: S3Settings;
+  authenticate: Authenticate;
+  /** A Supabase-style access token for the user. */
+  token(userId: string, email?: string): Promise<string>;
+  users: { a: string; b: string };
+}
+
+export function s3Endpoint(sb: TestSandbox): string {
+  return `http://127.0.0.1:${sb.state.targetS3!.port}`;
+}
+
+export async function setUpBackend(sb: TestSandbox, options: { poolMax?: number } = {}): Promise<Backend> {
+  const db = await sb.freshTargetDb();
+  await installBackendSchema(db.url);
+  const users = { a: randomUUID(), b: randomUUID() };
+  await insertUsers(db.url, [
+    { id: users.a, email: 'a@example.com' },
+    { id: users.b, email: 'b@example.com' },
+  ]);
+  const prefix = sb.uniqueName('be');
+  const settings: S3Settings = {
+    region: 'us-east-1',
+    endpoint: s3Endpoint(sb),
+    buckets: {
+      videos: `${prefix}-videos`,
+      images: `${prefix}-images`,
+      assetImages: `${prefix}-asset-images`,
+    },
+    presignExpiresSeconds: 300,
+  };
+  const storage = createStorage(settings, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+  for (const bucket of Object.values(settings.buckets)) {
+    await storage.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+  const pool = createPool({ connectionString: db.url, max: options.poolMax ?? 5 });
+  const verifier = createAuthVerifier({
+    supabase: { url: SUPABASE_URL, jwtSecret: JWT_SECRET, jwks: false },
+  });
+  const secret = new TextEncoder().encode(JWT_SECRET);
+  return {
+    db,
+    pool,
+    storage,
+    settings,
+    users,
+    authenticate: requireAuth(verifier) as Authenticate,
+    token: (userId, email) =>
+      new SignJWT({ role: 'authenticated', ...(email ? { email } : {}) })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(`${SUPABASE_URL}/auth/v1`)
+        .setAudience('authenticated')
+        .setSubject(userId)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(secret),
+  };
+}
