@@ -178,6 +178,30 @@ describe('withUser (RLS)', () => {
   });
 });
 
+describe('failover', () => {
+  it('GIVEN the connection is killed while checked out THEN withUser rejects, the process survives, the pool recovers', async () => {
+    const admin = createPool({ connectionString: db.adminUrl, max: 1 });
+    try {
+      await assert.rejects(
+        withUser(pool, userA, async (c) => {
+          const pid = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+          await new Promise((r) => setTimeout(r, 200)); // the error event arrives while no query runs
+          await c.query('SELECT 1');
+        }),
+      );
+      const n = await withUser(
+        pool,
+        userA,
+        async (c) => (await c.query('SELECT count(*)::int AS n FROM notes')).rows[0].n,
+      );
+      assert.ok(n >= 2);
+    } finally {
+      await closePool(admin);
+    }
+  });
+});
+
 describe('statement timeout', () => {
   it('GIVEN a pool with a 300 ms statement timeout WHEN a query runs longer THEN it is cancelled (57014)', async () => {
     const quick = createPool({ connectionString: db.url, statementTimeoutMs: 300 });

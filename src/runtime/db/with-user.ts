@@ -61,7 +61,7 @@ function normaliseSubject(subject: WithUserSubject, role: string): Record<string
       },
     );
   }
-  return { ...claims, sub: userId.toLowerCase(), role };
+  return { aud: 'authenticated', ...claims, sub: userId.toLowerCase(), role };
 }
 
 function roleError(error: unknown, role: string): unknown {
@@ -91,6 +91,12 @@ async function inTransaction<T>(
 ): Promise<T> {
   const client = await connect(pool);
   let broken: Error | undefined;
+  // A connection that dies while checked out (failover, server restart) emits 'error' between queries;
+  // unhandled, that would crash the process. Note it, and destroy the connection on release.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
     try {
@@ -113,6 +119,7 @@ async function inTransaction<T>(
       throw error;
     }
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
