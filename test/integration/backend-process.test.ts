@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,5 +207,43 @@ describe('the compiled backend as separate processes', () => {
       [jobId],
     );
     assert.deepEqual(after[0], { status: 'queued', locked_by: null, attempts: 0 });
+  });
+
+  it('GIVEN SECRETS_ID WHEN the API boots THEN DATABASE_URL and the buckets come from the Secrets Manager secret', async () => {
+    // A local endpoint speaking Secrets Manager's JSON protocol (GetSecretValue), as in the unit tests.
+    const { DATABASE_URL, S3_VIDEOS_BUCKET, S3_IMAGES_BUCKET, S3_ASSET_IMAGES_BUCKET, ...rest } = baseEnv();
+    const secret = { DATABASE_URL, S3_VIDEOS_BUCKET, S3_IMAGES_BUCKET, S3_ASSET_IMAGES_BUCKET, PORT: '1' };
+    const targets: string[] = [];
+    const secrets = http.createServer((req, res) => {
+      targets.push(String(req.headers['x-amz-target']));
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        res.end(
+          JSON.stringify({ Name: 'aiuteur/backend', VersionId: 'v1', SecretString: JSON.stringify(secret) }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => secrets.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = await freePort();
+      const api = start('server', {
+        ...rest,
+        PORT: String(port), // set explicitly: wins over the secret's PORT
+        SECRETS_ID: 'aiuteur/backend',
+        SECRETS_ENDPOINT: `http://127.0.0.1:${(secrets.address() as net.AddressInfo).port}`,
+      });
+      const loaded = await api.waitFor('secrets loaded');
+      assert.deepEqual(loaded.kept, ['PORT']);
+      assert.ok(!JSON.stringify(api.logs).includes(decodeURIComponent(new URL(be.db.url).password)));
+      await api.waitFor('api listening');
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(targets, ['secretsmanager.GetSecretValue']);
+      api.child.kill('SIGTERM');
+      assert.equal(await api.exited, 0);
+    } finally {
+      secrets.close();
+    }
   });
 });
