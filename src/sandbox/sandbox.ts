@@ -12,6 +12,7 @@ import { SandboxError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
 import { cognitoClient, createSandboxPool } from './cognito-pool.ts';
+import { prepareCognitoTriggers } from './cognito-triggers.ts';
 import { startNodeService } from './node-service.ts';
 import { freePort } from './ports.ts';
 import { initCluster, startCluster, stopCluster } from './postgres-server.ts';
@@ -228,6 +229,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       const port = await freePort();
       const dir = path.join(dataDir, key);
       await step(reporter, `${label} on port ${port}`, async () => {
+        // auth (issue 5): cognito-local's migrate-user trigger config, written before it starts, and the
+        // Lambda-Invoke stand-in running our handler, started after it (it exits with cognito-local).
+        const triggers = key === 'cognito' ? await prepareCognitoTriggers(state, dir) : undefined;
         const pid = await startNodeService({
           entry,
           port,
@@ -235,6 +239,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
           detached: options.detached === true,
           env: entry === 's3rver-main' ? { NODE_OPTIONS: '--openssl-legacy-provider' } : {},
         });
+        await triggers?.start(pid, options.detached === true);
         state[key] = { port, dir, pid };
         writeState(state);
       });

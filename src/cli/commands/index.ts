@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAuth } from './auth.ts';
 import { registerCost } from './cost.ts';
 import { registerDb } from './db.ts';
 import { registerDecommission } from './decommission.ts';
@@ -10,6 +11,7 @@ import { registerScan } from './scan.ts';
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
+  registerAuth(program);
   registerDb(program);
   registerCost(program);
   registerScan(program);

@@ -1,0 +1,15 @@
+export * from './classify.ts';
+export * from './config.ts';
+export * from './export.ts';
+export * from './hash-kind.ts';
+export * from './id-resolver.ts';
+export * from './identifiers.ts';
+export * from './import.ts';
+export * from './import-csv.ts';
+export * from './plan.ts';
+export * from './pool-checks.ts';
+export * from './rate-limiter.ts';
+export * from './report.ts';
+export * from './user-id.ts';
+export * from './verify.ts';
+export { targetPool, type TargetPool } from './cognito.ts';

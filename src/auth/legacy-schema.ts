@@ -1,0 +1,32 @@
+/**
+ * The legacy credential store's table, shared by `auth export` (which writes it as the target's owner)
+ * and the migrate-user Lambda (which reads it as the dedicated role). Pure; bundled into the Lambda.
+ */
+
+/** Quotes an SQL identifier (schema names come from validated config, but quote anyway). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `"<schema>".users`: one row per Supabase user, whatever their kind. */
+export function legacyTable(schema: string): string {
+  return `${quoteIdent(schema)}.users`;
+}
+
+/** A row as the Lambda reads it. `password_hash` is a secret: never logged, printed or reported. */
+export interface LegacyRow {
+  id: string;
+  email: string | null;
+  email_key: string | null;
+  phone: string | null;
+  password_hash: string | null;
+  hash_kind: string;
+  kind: string;
+  outcome: string;
+  email_confirmed: boolean;
+  phone_confirmed: boolean;
+  banned_until: Date | null;
+}
+
+export const LEGACY_READ_COLUMNS =
+  'id, email, email_key, phone, password_hash, hash_kind, kind, outcome, email_confirmed, phone_confirmed, banned_until';

@@ -1,0 +1,88 @@
+/** Phase reports (src/report) for the auth commands: counts and checks only, never a hash or a password. */
+import type { PhaseReport } from '../report/phase-report.ts';
+import type { ExportResult } from './export.ts';
+import type { ImportResult } from './import.ts';
+import type { AuthPlan } from './plan.ts';
+import type { VerifyResult } from './verify.ts';
+
+type Body = Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+export function planReport(plan: AuthPlan): Body {
+  const metrics: Record<string, number> = { users: plan.users.total, phoneOnly: plan.users.phoneOnly };
+  for (const k of plan.kinds) metrics[`kind.${k.kind}`] = k.count;
+  for (const [outcome, n] of Object.entries(plan.byOutcome)) metrics[`outcome.${outcome}`] = n;
+  return {
+    ok: plan.pool.checks.every((c) => c.status !== 'fail'),
+    metrics,
+    checks: plan.pool.checks.map((c) => ({
+      name: `pool: ${c.name}`,
+      ok: c.status !== 'fail',
+      detail: `${c.status}: ${c.detail}`,
+    })),
+    details: {
+      kinds: plan.kinds.map(({ kind, count, outcome, what }) => ({ kind, count, outcome, what })),
+      caseDuplicates: plan.caseDuplicates.length,
+    },
+  };
+}
+
+export function exportReport(result: ExportResult): Body {
+  return {
+    ok: result.privileges.every((p) => p.ok),
+    metrics: { ...result.users },
+    checks: [
+      ...result.privileges.map((p) => ({
+        name: `${p.role} ${p.expected ? 'can' : 'cannot'} read ${result.table}`,
+        ok: p.ok,
+      })),
+      { name: `role ${result.role.name} has a password`, ok: result.role.passwordSet },
+    ],
+    details: { byKind: result.byKind, byOutcome: result.byOutcome, warnings: result.warnings },
+  };
+}
+
+export function importReport(result: ImportResult): Body {
+  return {
+    ok: result.failed.length === 0,
+    metrics: {
+      candidates: result.candidates,
+      created: result.created,
+      existing: result.existing,
+      finished: result.finished,
+      failed: result.failed.length,
+      throttles: result.rate.throttles,
+      cognitoSubRecorded: result.cognitoSub.recorded,
+      ...(result.csv ? { csvRows: result.csv.rows } : {}),
+    },
+    checks: [{ name: 'every remaining user created', ok: result.failed.length === 0 }],
+    details: {
+      failed: result.failed.slice(0, 100),
+      rate: result.rate,
+      ...(result.csv ? { csv: { ...result.csv, note: 'EXPERIMENTAL: unproven on a real account' } } : {}),
+    },
+  };
+}
+
+export function verifyReport(result: VerifyResult): Body {
+  return {
+    ok: result.ok,
+    metrics: { users: result.total, ...result.counts, poolUsers: result.pool.users },
+    checks: [
+      {
+        name: 'every Supabase user accounted for',
+        ok: result.counts.unaccounted === 0,
+        detail: `${result.counts.unaccounted} unaccounted`,
+      },
+      ...(result.probe
+        ? [
+            {
+              name: `sign-in probe as ${result.probe.user}`,
+              ok: result.probe.ok,
+              detail: result.probe.error ?? result.probe.challenge ?? 'tokens resolve to the Supabase UUID',
+            },
+          ]
+        : []),
+    ],
+    details: { byDetail: result.byDetail, unaccounted: result.unaccounted.slice(0, 100) },
+  };
+}

@@ -1,0 +1,257 @@
+import type { Command } from 'commander';
+import {
+  exportLegacyStore,
+  exportReport,
+  importRemaining,
+  importReport,
+  planAuth,
+  planReport,
+  verifyAuth,
+  verifyReport,
+  type AuthPlan,
+  type ExportResult,
+  type ImportResult,
+  type VerifyResult,
+} from '../../auth/index.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { DEFAULT_REPORT_DIR, timedReport, writePhaseReport } from '../../report/phase-report.ts';
+import { action } from '../context.ts';
+import { table } from '../render.ts';
+
+const MARK = { pass: 'ok', fail: 'FAIL', warn: 'warn', unknown: '?' } as const;
+
+function planText(plan: AuthPlan): string {
+  const lines = [
+    `${plan.users.total} Supabase users (${plan.users.withPassword} with a password, ${plan.users.phoneOnly} by phone only); the UUID goes in ${plan.userIdAttribute}`,
+    '',
+    table(
+      ['kind', 'users', 'outcome', 'what happens'],
+      plan.kinds.map((k) => [k.kind, String(k.count), k.outcome, k.what]),
+    ),
+  ];
+  if (plan.caseDuplicates.length > 0) {
+    lines.push('', 'emails equal except for case:');
+    for (const group of plan.caseDuplicates) {
+      const who = group.users.map((u) => `${u.id}${u.sso ? ' (SSO)' : ''}${u.deleted ? ' (deleted)' : ''}`);
+      lines.push(`  ${group.email}: ${who.join(', ')}`);
+    }
+  }
+  lines.push(
+    '',
+    `target pool ${plan.pool.userPoolId ?? '(not configured)'}${plan.pool.emulator ? ' (cognito-local: ? = only a real pool can tell)' : ''}:`,
+    table(
+      ['check', 'result', 'detail'],
+      plan.pool.checks.map((c) => [c.name, MARK[c.status], c.detail]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+function exportText(r: ExportResult): string {
+  const lines = [
+    `legacy credential store ${r.table}: ${r.users.total} users (${r.users.inserted} new, ${r.users.updated} changed, ${r.users.unchanged} unchanged, ${r.users.removed} removed)`,
+    `by outcome: ${Object.entries(r.byOutcome)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `role ${r.role.name}: ${r.role.created ? 'created' : 'kept'}, password ${r.role.passwordSet ? 'set' : 'NOT set'}`,
+    table(
+      ['role', 'can read', 'expected'],
+      r.privileges.map((p) => [p.role, p.canRead ? 'yes' : 'no', p.expected ? 'yes' : 'no']),
+    ),
+  ];
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+function importText(r: ImportResult): string {
+  const lines = [
+    `pool ${r.userPoolId}: ${r.poolUsersBefore} users before; ${r.candidates} remaining`,
+    `created ${r.created}, already there ${r.existing}, finished ${r.finished}, linked ${r.linked}, failed ${r.failed.length}`,
+    `rate: ceiling ${r.rate.ceiling}/s, ${r.rate.calls} calls, ${r.rate.throttles} throttled; cognito_sub recorded for ${r.cognitoSub.recorded}${r.cognitoSub.column ? '' : ' (the target has no auth.users.cognito_sub)'}`,
+  ];
+  for (const f of r.failed.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.code}: ${f.message}`);
+  if (r.failed.length > 20) lines.push(`  … and ${r.failed.length - 20} more (see the report)`);
+  if (r.csv) {
+    lines.push(
+      '',
+      `EXPERIMENTAL: ${r.csv.file} (${r.csv.rows} users, mode 0600, holds bcrypt hashes) for CreateUserImportJob with PasswordHashingAlgorithm=BCRYPT.`,
+      `  header from ${r.csv.headerSource}; hash column "${r.csv.hashColumn}"${r.csv.hashColumnFromHeader ? '' : ' (our guess: the pool header names none)'}; ${r.csv.skippedUnverified} users without a verified email or phone left out.`,
+      '  Unproven on a real account: try it on a test pool first.',
+    );
+  }
+  return lines.join('\n');
+}
+
+function verifyText(r: VerifyResult): string {
+  const lines = [
+    `${r.total} Supabase users: ${r.counts.migrated} migrated, ${r.counts.pending} pending, ${r.counts['not-migratable']} not migratable, ${r.counts.unaccounted} unaccounted`,
+    table(
+      ['status', 'users'],
+      Object.entries(r.byDetail)
+        .sort()
+        .map(([k, v]) => [k, String(v)]),
+    ),
+    `pool ${r.userPoolId}: ${r.pool.users} users, ${r.pool.withoutSupabaseId} without a Supabase UUID, ${r.pool.unknownToStore} unknown to the legacy store${r.cognitoSubRecorded === null ? '' : `; cognito_sub recorded for ${r.cognitoSubRecorded} migrated`}`,
+  ];
+  for (const u of r.unaccounted.slice(0, 20)) lines.push(`  unaccounted ${u.id}: ${u.detail}`);
+  if (r.probe) {
+    lines.push(
+      `sign-in probe as ${r.probe.user}: ${r.probe.ok ? 'ok' : 'FAILED'}` +
+        (r.probe.ok
+          ? ` (tokens resolve to ${r.probe.resolvedUserId}${r.probe.wasInPool === false ? '; migrated by this sign-in' : ''})`
+          : ` (${r.probe.error ?? r.probe.challenge})`),
+    );
+  }
+  lines.push(r.ok ? 'every user accounted for' : 'NOT every user is accounted for');
+  return lines.join('\n');
+}
+
+const reportDirOption = [
+  '--report-dir <dir>',
+  'where the JSON phase report goes',
+  DEFAULT_REPORT_DIR,
+] as const;
+
+export function registerAuth(program: Command): void {
+  const auth = program
+    .command('auth')
+    .description('phase 3: Supabase Auth users to Cognito, keeping their passwords and user IDs');
+
+  auth
+    .command('plan')
+    .description('sort the Supabase users into kinds, say what happens to each, check the target pool')
+    .option(...reportDirOption)
+    .action(
+      action(async (ctx, opts: { reportDir: string }) => {
+        const { config } = await ctx.config();
+        let plan: AuthPlan | undefined;
+        const report = await timedReport('auth', 'plan', async () => {
+          plan = await planAuth({ config, reporter: ctx.reporter });
+          return planReport(plan);
+        });
+        writePhaseReport(opts.reportDir, report);
+        ctx.print(plan, () => planText(plan!));
+        return 0;
+      }),
+    );
+
+  auth
+    .command('export')
+    .description('write the legacy credential store (locked down) into the target database')
+    .option('--dry-run', 'print the plan instead: what would be exported')
+    .option(...reportDirOption)
+    .action(
+      action(async (ctx, opts: { dryRun?: boolean; reportDir: string }) => {
+        const { config } = await ctx.config();
+        if (opts.dryRun) {
+          const plan = await planAuth({ config, reporter: ctx.reporter });
+          ctx.print(plan, () => planText(plan));
+          return 0;
+        }
+        let result: ExportResult | undefined;
+        const report = await timedReport('auth', 'export', async () => {
+          result = await exportLegacyStore({ config, reporter: ctx.reporter, signal: ctx.signal });
+          return exportReport(result);
+        });
+        writePhaseReport(opts.reportDir, report);
+        ctx.print(result, () => exportText(result!));
+        return report.ok ? 0 : 1;
+      }),
+    );
+
+  auth
+    .command('import')
+    .description('at the end of the lazy window: create the users who never signed in')
+    .option('--remaining', 'create every legacy-store user not in the pool yet (required)')
+    .option(
+      '--csv <file>',
+      'also write the EXPERIMENTAL bcrypt import-job CSV here',
+      'supa2aws-auth-import.csv',
+    )
+    .option('--no-csv', 'do not write the CSV')
+    .option('--csv-only', 'only write the CSV; create nobody')
+    .option('--rate <n>', 'requests per second at the most (overrides auth.maxRequestsPerSecond)', Number)
+    .option(...reportDirOption)
+    .action(
+      action(
+        async (
+          ctx,
+          opts: {
+            remaining?: boolean;
+            csv: string | false;
+            csvOnly?: boolean;
+            rate?: number;
+            reportDir: string;
+          },
+        ) => {
+          if (!opts.remaining) {
+            throw new ConfigError('AUTH_IMPORT_SCOPE', 'auth import needs --remaining', {
+              exit: 'usage',
+              hint: 'Run `supa2aws auth import --remaining` at the end of the migration window: it creates the users who never signed in.',
+            });
+          }
+          const loaded = await ctx.config();
+          const config =
+            opts.rate === undefined
+              ? loaded.config
+              : { ...loaded.config, auth: { ...loaded.config.auth, maxRequestsPerSecond: opts.rate } };
+          if (opts.rate !== undefined && !(opts.rate > 0 && opts.rate <= 50)) {
+            throw new ConfigError('AUTH_RATE_INVALID', `--rate must be between 0 and 50, got ${opts.rate}`, {
+              exit: 'usage',
+              hint: 'Cognito shares 50 AdminCreateUser requests/s per account and region: stay below it.',
+            });
+          }
+          let result: ImportResult | undefined;
+          const report = await timedReport('auth', 'import', async () => {
+            result = await importRemaining({
+              config,
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+              csvFile: opts.csv,
+              csvOnly: opts.csvOnly === true,
+            });
+            return importReport(result);
+          });
+          writePhaseReport(opts.reportDir, report);
+          ctx.print(result, () => importText(result!));
+          return report.ok ? 0 : 1;
+        },
+      ),
+    );
+
+  auth
+    .command('verify')
+    .description('account for every Supabase user: migrated, pending, or not migratable with the reason')
+    .option('--probe-user <name>', 'sign this user in over USER_PASSWORD_AUTH (email or phone)')
+    .option('--probe-password-env <VAR>', 'environment variable holding the probe user’s password')
+    .option(...reportDirOption)
+    .action(
+      action(async (ctx, opts: { probeUser?: string; probePasswordEnv?: string; reportDir: string }) => {
+        const { config } = await ctx.config();
+        let probe: { username: string; password: string } | undefined;
+        if (opts.probeUser) {
+          const password = opts.probePasswordEnv ? process.env[opts.probePasswordEnv] : undefined;
+          if (!password) {
+            throw new ConfigError('AUTH_PROBE_PASSWORD', 'the probe needs a password from the environment', {
+              exit: 'usage',
+              hint: 'Pass --probe-password-env VAR with VAR set to the probe user’s password (never on the command line).',
+            });
+          }
+          probe = { username: opts.probeUser, password };
+        }
+        let result: VerifyResult | undefined;
+        const report = await timedReport('auth', 'verify', async () => {
+          result = await verifyAuth({
+            config,
+            reporter: ctx.reporter,
+            signal: ctx.signal,
+            ...(probe ? { probe } : {}),
+          });
+          return verifyReport(result);
+        });
+        writePhaseReport(opts.reportDir, report);
+        ctx.print(result, () => verifyText(result!));
+        return result!.ok ? 0 : 1;
+      }),
+    );
+}
