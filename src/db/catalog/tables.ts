@@ -16,6 +16,8 @@ export interface ColumnInfo {
   binarySafe: boolean;
   /** Collatable (text-like): compared as UTF-8 bytes when chunking by key. */
   collatable: boolean;
+  /** pg_type OID; below 16384 it is a built-in type, the same OID on every server. */
+  typeOid: number;
 }
 
 export interface TableInfo {
@@ -55,6 +57,7 @@ export async function listTables(
     columns: Array<{
       name: string;
       type: string;
+      type_oid: number;
       generated: boolean;
       not_null: boolean;
       binary_safe: boolean;
@@ -75,6 +78,7 @@ export async function listTables(
            (SELECT json_agg(json_build_object(
                      'name', a.attname,
                      'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+                     'type_oid', a.atttypid,
                      'generated', a.attgenerated <> '',
                      'not_null', a.attnotnull,
                      'collatable', t.typcollation <> 0,
@@ -114,6 +118,7 @@ export async function listTables(
       notNull: c.not_null,
       binarySafe: c.binary_safe,
       collatable: c.collatable,
+      typeOid: Number(c.type_oid),
     })),
   }));
 }

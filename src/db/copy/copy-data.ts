@@ -17,7 +17,7 @@ import {
   type TableInfo,
 } from '../catalog/tables.ts';
 import { applyDigestSettings, defaultConnect, qualified, type ConnectFn, type PgClient } from '../pg.ts';
-import { tableDigest } from '../verify/digest.ts';
+import { digestExpressions, tableDigest } from '../verify/digest.ts';
 import {
   chooseFormat,
   copyTable,
@@ -95,7 +95,11 @@ async function decide(
     `SELECT EXISTS (SELECT 1 FROM ${tableSql(t)}) AS any`,
   );
   if (!rows[0]?.any) return { ...base, action: 'copy', reason: 'empty on target' };
-  const [a, b] = [await tableDigest(snapshot.client, source, columns), await tableDigest(target, t, columns)];
+  const exprs = digestExpressions(columns, source.columns);
+  const [a, b] = await Promise.all([
+    tableDigest(snapshot.client, source, exprs),
+    tableDigest(target, t, exprs),
+  ]);
   if (a.value === b.value) return { ...base, action: 'skip', reason: `digest equal (${a.rows} rows)` };
   return {
     ...base,
