@@ -101,17 +101,6 @@ export async function seed(url: string, rows = ROWS): Promise<void> {
   );
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${err}`)),
-    );
-  });
-}
-
 /** pg_dump -Fc | pg_restore, the way a user would move the database by hand (schema and data). */
 async function pgDumpRestore(sourceUrl: string, targetUrl: string): Promise<number> {
   const started = Date.now();
