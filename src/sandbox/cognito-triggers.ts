@@ -5,15 +5,16 @@
  * Lambda-Invoke stand-in (services/lambda-main.ts), which runs src/auth/migrate-user/handler.ts.
  *
  * Which database the handler reads depends on the pool: tests use a fresh target database (and pool) each.
- * `<dataDir>/lambda/routes.json` (mode 0600) maps a user pool ID to the legacy store's connection:
- *   { "pools": { "local_AbCd1234": { "databaseUrl": "postgresql://supa2aws_migrate_user:…@127.0.0.1:…/db",
- *                                     "schema": "supa2aws_legacy_auth", "userIdAttribute": "custom:supabase_id" } } }
+ * `<dataDir>/lambda/routes/<userPoolId>.json` (mode 0600, one file per pool so parallel tests never
+ * overwrite each other) names the legacy store's connection for that pool:
+ *   { "databaseUrl": "postgresql://supa2aws_migrate_user:…@127.0.0.1:…/db",
+ *     "schema": "supa2aws_legacy_auth", "userIdAttribute": "custom:supabase_id" }
  * Write it with registerLambdaRoute(). A pool without a route reads the sandbox's own target database
  * as its owner (sandbox convenience for the demo; tests register routes with the least-privilege role).
  * Every invocation is appended to `<dataDir>/lambda/invocations.jsonl` (pool, trigger, result: no user
  * names, no secrets); lambdaInvocations() counts them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startNodeService } from './node-service.ts';
 import { freePort } from './ports.ts';
@@ -29,10 +30,6 @@ export interface LambdaRoute {
   schema?: string;
   /** @default 'custom:supabase_id' */
   userIdAttribute?: 'custom:supabase_id' | 'username';
-}
-
-export interface LambdaRoutes {
-  pools: Record<string, LambdaRoute>;
 }
 
 export interface LambdaInvocation {
@@ -75,8 +72,7 @@ export async function prepareCognitoTriggers(
     )}\n`,
   );
   const dir = lambdaDir(state.dataDir);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(path.join(dir, 'routes.json'))) writeRoutes(dir, { pools: {} });
+  mkdirSync(path.join(dir, 'routes'), { recursive: true });
   return {
     port,
     start: (cognitoPid, detached) =>
@@ -93,19 +89,17 @@ export async function prepareCognitoTriggers(
   };
 }
 
-function writeRoutes(dir: string, routes: LambdaRoutes): void {
-  const file = path.join(dir, 'routes.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(routes, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+/** Where one pool's route lives (pool IDs are `[\w-]+`; anything else is refused). */
+export function routeFile(dir: string, userPoolId: string): string {
+  if (!/^[\w-]+$/.test(userPoolId)) throw new Error(`not a user pool ID: ${userPoolId}`);
+  return path.join(dir, 'routes', `${userPoolId}.json`);
 }
 
-export function readRoutes(dir: string): LambdaRoutes {
+export function readRoute(dir: string, userPoolId: string): LambdaRoute | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(path.join(dir, 'routes.json'), 'utf8')) as Partial<LambdaRoutes>;
-    return { pools: parsed.pools ?? {} };
+    return JSON.parse(readFileSync(routeFile(dir, userPoolId), 'utf8')) as LambdaRoute;
   } catch {
-    return { pools: {} };
+    return undefined;
   }
 }
 
@@ -115,11 +109,11 @@ export function registerLambdaRoute(
   userPoolId: string,
   route: LambdaRoute,
 ): void {
-  const dir = lambdaDir(state.dataDir);
-  mkdirSync(dir, { recursive: true });
-  const routes = readRoutes(dir);
-  routes.pools[userPoolId] = route;
-  writeRoutes(dir, routes);
+  const file = routeFile(lambdaDir(state.dataDir), userPoolId);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(route, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 /** The invocations the stand-in served, optionally for one pool only. */

@@ -12,7 +12,8 @@ import {
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,11 +31,12 @@ import {
 } from '../../src/auth/index.ts';
 import type { Config } from '../../src/core/config/index.ts';
 import { MemoryReporter } from '../../src/core/reporter.ts';
+import { applySchema, buildSchema, copyData } from '../../src/db/index.ts';
 import { fixtureDigest, readTestUsers } from '../../src/fixture/index.ts';
 import { timedReport, writePhaseReport } from '../../src/report/phase-report.ts';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { lambdaDir, lambdaInvocations, registerLambdaRoute } from '../../src/sandbox/cognito-triggers.ts';
-import { pgUrl } from '../../src/sandbox/sandbox-config.ts';
+import { pgUrl, sandboxConfigFile, sandboxEnv } from '../../src/sandbox/sandbox-config.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
 
 async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -47,31 +49,26 @@ async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise
   }
 }
 
-/** The compat auth.users the DB phase creates on the target (same shape), filled from the source. */
-async function createCompatUsers(source: TestDatabase, target: TestDatabase): Promise<void> {
-  const users = await withPg(
-    source.adminUrl,
-    async (c) => (await c.query('SELECT id, email, phone, created_at, updated_at FROM auth.users')).rows,
-  );
-  await withPg(target.url, async (c) => {
-    await c.query('CREATE SCHEMA IF NOT EXISTS auth');
-    await c.query(`CREATE TABLE auth.users (
-      id uuid PRIMARY KEY, email text, phone text, created_at timestamptz, updated_at timestamptz,
-      cognito_sub text UNIQUE)`);
-    await c.query(
-      `INSERT INTO auth.users (id, email, phone, created_at, updated_at)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, email text, phone text, created_at timestamptz, updated_at timestamptz)`,
-      [JSON.stringify(users)],
-    );
-  });
-}
-
+/** The target's app tables and auth.users (but cognito_sub, which the auth phase fills), as digests. */
 async function targetDigest(target: TestDatabase): Promise<string> {
-  return withPg(target.adminUrl, async (c) =>
-    JSON.stringify(
-      (await c.query('SELECT id, email, phone, created_at, updated_at FROM auth.users ORDER BY id')).rows,
-    ),
-  );
+  return withPg(target.adminUrl, async (c) => {
+    const { rows: tables } = await c.query<{ name: string }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`,
+    );
+    const out: Record<string, string> = {};
+    for (const { name } of tables) {
+      const { rows } = await c.query(
+        `SELECT count(*) AS n, md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) AS h FROM ${name} t`,
+      );
+      out[name] = `${rows[0].n}:${rows[0].h}`;
+    }
+    const users = await c.query(
+      `SELECT md5(string_agg(md5((id, email, phone, created_at, updated_at, raw_user_meta_data)::text), '' ORDER BY id)) AS h FROM auth.users`,
+    );
+    out['auth.users'] = users.rows[0].h;
+    return JSON.stringify(out);
+  });
 }
 
 describe('auth migration on the sandbox', () => {
@@ -109,12 +106,15 @@ describe('auth migration on the sandbox', () => {
     named = (sb.state.fixture as { namedUsers: Record<string, string> }).namedUsers;
     source = await sb.freshSourceDb();
     target = await sb.freshTargetDb();
-    await createCompatUsers(source, target);
+    // Phase 2 first, as in a real migration: schema (with the compat auth.users) and data on the target.
+    const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
+    await applySchema(build.script, { targetUrl: target.url });
+    await copyData({ sourceUrl: source.url, targetUrl: target.url });
     // An app role that must never read the store, with a default privilege that would have let it.
     await withPg(target.url, async (c) => {
       await c.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appRolePassword}'`);
       await c.query(`ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO ${appRole}`);
-      await c.query(`GRANT USAGE ON SCHEMA auth TO ${appRole}`);
+      await c.query(`GRANT USAGE ON SCHEMA auth, public TO ${appRole}`);
     });
     cognito = cognitoClient(`http://127.0.0.1:${sb.state.cognito!.port}`);
     ({ userPoolId, clientId } = await createSandboxPool(cognito, sb.uniqueName('aiuteur-users')));
@@ -395,6 +395,51 @@ describe('auth migration on the sandbox', () => {
   it('leaves the app’s tables untouched on both sides', async () => {
     assert.equal((await withPg(source.adminUrl, (c) => fixtureDigest(c))).digest, sourceBefore);
     assert.equal(await targetDigest(target), targetBefore);
+  });
+
+  it('runs from the CLI: verify and a probe exit 0, bad flags exit 2, nothing secret printed', () => {
+    const raw = structuredClone(sandboxConfigFile(sb.state)) as {
+      source: { db: { url: string } };
+      target: { db: { url: string }; cognito?: unknown };
+      auth?: unknown;
+    };
+    raw.source.db.url = source.url;
+    raw.target.db.url = target.url;
+    raw.target.cognito = config.target.cognito;
+    raw.auth = { migrateRole: role, migrateRolePassword: '${MIGRATE_PW}', appRoles: config.auth.appRoles };
+    const file = path.join(reportDir, 'supa2aws.config.json');
+    writeFileSync(file, JSON.stringify(raw));
+    const alice = readTestUsers().users.find((u) => u.key === 'alice')!;
+    const env = {
+      ...process.env,
+      ...sandboxEnv(sb.state),
+      MIGRATE_PW: rolePassword,
+      PROBE_PW: alice.password!,
+    };
+    const cli = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['bin/supa2aws.js', 'auth', ...args, '--config', file, '--report-dir', reportDir],
+        {
+          env,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+    const verify = cli('verify', '--json', '--probe-user', alice.email!, '--probe-password-env', 'PROBE_PW');
+    assert.equal(verify.status, 0, verify.stderr);
+    const result = JSON.parse(verify.stdout) as { ok: boolean; probe: { ok: boolean; wasInPool: boolean } };
+    assert.deepEqual([result.ok, result.probe.ok, result.probe.wasInPool], [true, true, true]);
+    const human = cli('plan');
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /case-insensitive usernames\s+\?/);
+    assert.equal(cli('import').status, 2);
+    assert.equal(cli('verify', '--probe-user', alice.email!).status, 2);
+    for (const out of [verify, human]) {
+      for (const secret of [alice.password!, rolePassword, '$2a$10$']) {
+        assert.ok(!out.stdout.includes(secret) && !out.stderr.includes(secret));
+      }
+    }
   });
 
   it('lets nothing secret out: events, reports and the Lambda stand-in’s logs', () => {

@@ -1,17 +1,17 @@
 /**
  * Child process: a Lambda-Invoke-compatible HTTP endpoint for cognito-local's triggers
  * (POST /2015-03-31/functions/<name>/invocations, the path the AWS SDK's Lambda.invoke calls), running
- * the migrate-user handler (src/auth/migrate-user/handler.ts) against the database routes.json names for
- * the event's user pool (see ../cognito-triggers.ts). A thrown error is answered the way Lambda answers
+ * the migrate-user handler (src/auth/migrate-user/handler.ts) against the database the route file names
+ * for the event's user pool (see ../cognito-triggers.ts). A thrown error is answered the way Lambda answers
  * it: status 200, `X-Amz-Function-Error: Unhandled`, body {errorMessage, errorType}.
  * Exits when cognito-local (SUPA2AWS_WATCH_PID) or the owning process (--parent-pid) is gone.
  */
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { createMigrateUserHandler, type MigrateUserEvent } from '../../auth/migrate-user/handler.ts';
-import { readRoutes, type LambdaRoute } from '../cognito-triggers.ts';
+import { readRoute, type LambdaRoute } from '../cognito-triggers.ts';
 import { pgUrl } from '../sandbox-config.ts';
 import type { SandboxState } from '../state.ts';
 import { exitWithParent, parseServiceArgs } from './service-args.ts';
@@ -21,18 +21,6 @@ const invocationsFile = path.join(args.dir, 'invocations.jsonl');
 
 type Handler = (event: MigrateUserEvent) => Promise<MigrateUserEvent>;
 const handlers = new Map<string, { pool: pg.Pool; handler: Handler }>();
-
-let routesCache: { mtimeMs: number; pools: Record<string, LambdaRoute> } = { mtimeMs: -1, pools: {} };
-
-function routes(): Record<string, LambdaRoute> {
-  try {
-    const mtimeMs = statSync(path.join(args.dir, 'routes.json')).mtimeMs;
-    if (mtimeMs !== routesCache.mtimeMs) routesCache = { mtimeMs, pools: readRoutes(args.dir).pools };
-  } catch {
-    routesCache = { mtimeMs: -1, pools: {} };
-  }
-  return routesCache.pools;
-}
 
 /** No route for the pool: the sandbox's own target database, as its owner (sandbox convenience). */
 function defaultRoute(): LambdaRoute | undefined {
@@ -48,7 +36,7 @@ function defaultRoute(): LambdaRoute | undefined {
 }
 
 function handlerFor(functionName: string, userPoolId: string): Handler {
-  const route = routes()[userPoolId] ?? defaultRoute();
+  const route = readRoute(args.dir, userPoolId) ?? defaultRoute();
   if (!route) throw new Error(`no legacy store route for user pool ${userPoolId}`);
   const key = `${functionName} ${JSON.stringify(route)}`;
   let entry = handlers.get(key);
