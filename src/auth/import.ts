@@ -268,6 +268,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
           result.created++;
           await recordSub(user.id, created.User?.Attributes?.find((a) => a.Name === 'sub')?.Value);
         } catch (error) {
+          if (signal?.aborted) throw new InterruptedError('auth import');
           const name = awsErrorName(error) ?? 'Error';
           if (name === 'UsernameExistsException' || name === 'AliasExistsException') {
             // Someone signed in (and was migrated) since the listing, or the address belongs to another user.
@@ -293,7 +294,6 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             });
             return;
           }
-          if (signal?.aborted) throw new InterruptedError('auth import');
           if (name === 'TooManyRequestsException') throw error; // retries exhausted: stop, re-run resumes
           result.failed.push({ id: user.id, code: name, message: (error as Error).message });
         }

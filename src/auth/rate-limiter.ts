@@ -5,6 +5,7 @@
  * of calls without one (additive increase, multiplicative decrease), and the refused call is retried
  * with jittered exponential backoff.
  */
+import { InterruptedError } from '../core/errors.ts';
 import { backoffMs, isRetryable, sleep as realSleep } from '../core/retry.ts';
 
 export interface RateLimiterOptions {
@@ -86,6 +87,8 @@ export class AdaptiveRateLimiter {
     const attempts = options.attempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       await this.acquire(options.signal);
+      // Ctrl-C while waiting for a slot: start nothing new (a re-run finishes the job).
+      if (options.signal?.aborted) throw new InterruptedError('the Cognito calls');
       try {
         const result = await fn();
         this.succeeded();

@@ -26,6 +26,7 @@ import {
   importReport,
   planAuth,
   planReport,
+  targetPool,
   verifyAuth,
   verifyReport,
 } from '../../src/auth/index.ts';
@@ -341,8 +342,70 @@ describe('auth migration on the sandbox', () => {
     assert.equal((await verifyAuth({ config, reporter })).ok, true);
   });
 
+  it('runs as the Lambda does: handler(event) configured from its environment', async () => {
+    process.env.DATABASE_URL = pgUrl(sb.state.targetDb!.port, role, rolePassword, target.name);
+    process.env.LEGACY_SCHEMA = config.auth.legacySchema;
+    const { handler } = await import('../../src/auth/migrate-user/handler.ts');
+    const bob = readTestUsers().users.find((u) => u.key === 'bob')!;
+    const out = await handler({
+      version: '1',
+      triggerSource: 'UserMigration_Authentication',
+      userPoolId,
+      userName: 'BOB@Example.com',
+      request: { password: bob.password! },
+      response: {},
+    });
+    assert.equal(out.response.userAttributes?.['custom:supabase_id'], named.bob);
+    assert.equal(out.response.finalUserStatus, 'CONFIRMED');
+    await assert.rejects(
+      handler({
+        triggerSource: 'UserMigration_Authentication',
+        userPoolId,
+        userName: 'bob@example.com',
+        request: { password: 'x' },
+        response: {},
+      }),
+      { message: 'Bad password' },
+    );
+  });
+
+  it('an interrupted import (Ctrl-C) stops cleanly and the next run finishes it', async () => {
+    const controller = new AbortController();
+    const real = targetPool(config);
+    let creates = 0;
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        const out = await real.client.send(command as never);
+        if (command.constructor.name === 'AdminCreateUserCommand' && ++creates === 3) controller.abort();
+        return out;
+      },
+      destroy: () => real.client.destroy(),
+    } as unknown as CognitoIdentityProviderClient;
+    try {
+      await assert.rejects(
+        importRemaining({
+          config,
+          reporter,
+          pool: { ...real, client },
+          signal: controller.signal,
+          concurrency: 1,
+        }),
+        { code: 'INTERRUPTED' },
+      );
+    } finally {
+      real.client.destroy();
+    }
+    const users = (await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }))).Users ?? [];
+    assert.equal(
+      users.filter((u) => u.UserStatus === 'FORCE_CHANGE_PASSWORD').length,
+      1,
+      'created, password not set yet',
+    );
+  });
+
   it('imports the remaining users once, however often it runs, and records their cognito_sub', async () => {
     const first = await importRemaining({ config, reporter, csvFile });
+    assert.equal(first.finished, 1, 'the user the interrupted run left half-done');
     writePhaseReport(reportDir, await timedReport('auth', 'import', async () => importReport(first)));
     // cognito-local's AdminCreateUser insists on an email username when email is a username attribute:
     // the only failures allowed are users with a phone and no email (real Cognito takes the phone).

@@ -210,3 +210,46 @@ describe('migrate-user handler: other triggers', () => {
     await assert.rejects(handler(event('PreSignUp_SignUp', 'alice@example.com', 'x')), /Bad triggerSource/);
   });
 });
+
+describe('the Lambda’s database settings', () => {
+  it('take DATABASE_URL, with TLS verified unless the host is loopback', async () => {
+    const { legacyDbConfig } = await import('../../src/auth/migrate-user/legacy-db.ts');
+    const local = await legacyDbConfig({ DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/db' });
+    assert.equal(local.ssl, false);
+    const rds = await legacyDbConfig({
+      DATABASE_URL: 'postgresql://u:p@db.abc.us-east-1.rds.amazonaws.com/db',
+    });
+    assert.deepEqual(rds.ssl, { rejectUnauthorized: true });
+    assert.equal(rds.max, 1);
+  });
+
+  it('read an RDS-style Secrets Manager secret named by LEGACY_DB_SECRET_ARN', async () => {
+    const { legacyDbConfig } = await import('../../src/auth/migrate-user/legacy-db.ts');
+    const asked: string[] = [];
+    const config = await legacyDbConfig(
+      {
+        LEGACY_DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
+        AWS_REGION: 'us-east-1',
+        LEGACY_DB_SSL: 'require',
+      },
+      {
+        readSecret: async (arn, region) => {
+          asked.push(`${arn} ${region}`);
+          return {
+            username: 'supa2aws_migrate_user',
+            password: 'pw',
+            host: 'db.internal',
+            port: 5432,
+            dbname: 'aiuteur',
+          };
+        },
+      },
+    );
+    assert.deepEqual(asked, ['arn:aws:secretsmanager:us-east-1:123456789012:secret:x us-east-1']);
+    assert.equal(config.host, 'db.internal');
+    assert.equal(config.user, 'supa2aws_migrate_user');
+    assert.equal(config.database, 'aiuteur');
+    assert.deepEqual(config.ssl, { rejectUnauthorized: false });
+    await assert.rejects(legacyDbConfig({}), /DATABASE_URL or LEGACY_DB_SECRET_ARN/);
+  });
+});

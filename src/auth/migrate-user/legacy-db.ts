@@ -9,7 +9,7 @@ import type pg from 'pg';
 
 export type Env = Record<string, string | undefined>;
 
-interface SecretShape {
+export interface SecretShape {
   url?: string;
   DATABASE_URL?: string;
   username?: string;
@@ -40,15 +40,18 @@ function sslFor(host: string | undefined, env: Env): pg.PoolConfig['ssl'] {
 }
 
 /** The pg pool settings from the Lambda's environment; the password stays out of anything printable. */
-export async function legacyDbConfig(env: Env = process.env): Promise<pg.PoolConfig> {
+export async function legacyDbConfig(
+  env: Env = process.env,
+  deps: { readSecret?: (arn: string, region: string | undefined) => Promise<SecretShape> } = {},
+): Promise<pg.PoolConfig> {
   let url = env.DATABASE_URL;
   let secret: SecretShape | undefined;
   if (!url && env.LEGACY_DB_SECRET_ARN) {
-    secret = await readSecret(env.LEGACY_DB_SECRET_ARN, env.AWS_REGION);
+    secret = await (deps.readSecret ?? readSecret)(env.LEGACY_DB_SECRET_ARN, env.AWS_REGION);
     url = secret.url ?? secret.DATABASE_URL;
   }
   // A Lambda serves one sign-in at a time: one connection, kept warm between invocations.
-  const common = { max: 1, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000 };
+  const common = { max: 1, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, allowExitOnIdle: true };
   if (url) {
     const host = new URL(url).hostname;
     return { ...common, connectionString: url, ssl: sslFor(host, env) };
