@@ -5,8 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import pg from 'pg';
+import type { DbError } from '../../src/core/errors.ts';
 import { MemoryReporter } from '../../src/core/reporter.ts';
 import {
   applySchema,
@@ -179,6 +183,65 @@ describe('db: the fixture from Supabase (PG15) to the RDS stand-in (PG16)', () =
       await client.end();
       await query(target.adminUrl, `drop owned by ${role}; drop role ${role}`).catch(() => undefined);
     }
+  });
+
+  it('copies auth.users again by merging on the key, keeping cognito_sub written on the target', async () => {
+    const [first] = await query<{ id: string }>(
+      target.url,
+      'select id::text from auth.users order by id limit 1',
+    );
+    // What the auth phase does on the target: map the Supabase user to its Cognito user.
+    await query(target.url, `update auth.users set cognito_sub = 'cognito-sub-1' where id = $1`, [first!.id]);
+    // Meanwhile on Supabase: a new sign-up (its trigger adds a profile and credits) and a changed email.
+    await query(
+      source.adminUrl,
+      `insert into auth.users (id, email, created_at, updated_at, raw_user_meta_data)
+       values (gen_random_uuid(), 'late@example.com', now(), now(), '{"full_name":"Late"}')`,
+    );
+    await query(source.adminUrl, `update auth.users set email = 'changed@example.com' where id = $1`, [
+      first!.id,
+    ]);
+    const result = await copyData({ sourceUrl: source.url, targetUrl: target.url });
+    const users = result.tables.find((t) => t.table === 'auth.users');
+    assert.equal(users?.action, 'recopy');
+    assert.equal(users?.merge, true);
+    const [row] = await query<{ email: string; cognito_sub: string }>(
+      target.url,
+      'select email, cognito_sub from auth.users where id = $1',
+      [first!.id],
+    );
+    assert.deepEqual(row, { email: 'changed@example.com', cognito_sub: 'cognito-sub-1' });
+    assert.ok(result.tables.some((t) => t.table === 'public.profiles' && t.action === 'recopy'));
+    const report = await verifyDb({ sourceUrl: source.url, targetUrl: target.url });
+    assert.equal(report.ok, true, JSON.stringify(report.tables.filter((t) => t.status !== 'match')));
+  });
+
+  it('reports a failing statement with its place in the file and a hint, and applies nothing', async () => {
+    const broken = await sb.freshTargetDb();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-broken-'));
+    const file = path.join(dir, 'dump.sql');
+    writeFileSync(
+      file,
+      'CREATE TABLE public.ok_table (id int PRIMARY KEY);\n\nCREATE INDEX broken_idx ON public.ok_table (no_such_column);\n',
+    );
+    const built = await buildSchema({ source: { kind: 'dump-file', file } });
+    await assert.rejects(applySchema(built.script, { targetUrl: broken.url }), (e: DbError) => {
+      assert.equal(e.code, 'DB_SCHEMA_STATEMENT_FAILED');
+      assert.equal(e.details.origin, 'dump.sql:3');
+      assert.equal(e.details.sqlstate, '42703');
+      const fileLine = e.details.fileLine as number;
+      assert.equal(
+        built.script.text.split('\n')[fileLine - 1],
+        built.script.statements.at(-1)?.sql.concat(';'),
+      );
+      assert.ok(e.hint);
+      return true;
+    });
+    const [exists] = await query<{ t: string | null }>(
+      broken.url,
+      `select to_regclass('public.ok_table')::text as t`,
+    );
+    assert.equal(exists?.t, null);
   });
 
   it('takes the schema from the 31 migrations in order (compat layer first), after the privileged step', async () => {

@@ -6,7 +6,7 @@
  * equal digests → skipped; anything else on the target → emptied and copied again. Sequences are set
  * from the source at the end.
  */
-import { InterruptedError } from '../../core/errors.ts';
+import { DbError, InterruptedError } from '../../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import {
   columnsMissingOnTarget,
@@ -16,7 +16,14 @@ import {
   tableSql,
   type TableInfo,
 } from '../catalog/tables.ts';
-import { applyDigestSettings, defaultConnect, qualified, type ConnectFn, type PgClient } from '../pg.ts';
+import {
+  applyDigestSettings,
+  defaultConnect,
+  qualified,
+  quoteIdent,
+  type ConnectFn,
+  type PgClient,
+} from '../pg.ts';
 import { digestExpressions, tableDigest } from '../verify/digest.ts';
 import {
   chooseFormat,
@@ -60,6 +67,8 @@ export interface TableCopyReport {
   elapsedMs?: number;
   /** Source columns with no target column (not copied). */
   missingColumns?: string[];
+  /** Merged by primary key instead of emptied, to keep target-only columns. */
+  merge?: boolean;
 }
 
 export interface CopyDataResult {
@@ -101,6 +110,31 @@ async function decide(
     tableDigest(target, t, exprs),
   ]);
   if (a.value === b.value) return { ...base, action: 'skip', reason: `digest equal (${a.rows} rows)` };
+  const targetOnly = t.columns.filter((c) => !c.generated && !source.columns.some((x) => x.name === c.name));
+  if (targetOnly.length > 0) {
+    const held = await target.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${tableSql(t)} WHERE ${targetOnly.map((c) => `${quoteIdent(c.name)} IS NOT NULL`).join(' OR ')}) AS any`,
+    );
+    if (held.rows[0]?.any) {
+      const names = targetOnly.map((c) => c.name).join(', ');
+      if (t.primaryKey.length === 0) {
+        throw new DbError(
+          'DB_COPY_WOULD_LOSE_TARGET_DATA',
+          `${tableKey(t)} differs from the source, and its target-only columns (${names}) hold data that copying it again would lose`,
+          {
+            exit: 'usage',
+            hint: 'Give the table a primary key (supa2aws then merges by key), or copy the other tables with --tables.',
+          },
+        );
+      }
+      return {
+        ...base,
+        action: 'recopy',
+        merge: true,
+        reason: `digest differs (source ${a.rows} rows, target ${b.rows}): merged by key, keeping ${names}`,
+      };
+    }
+  }
   return {
     ...base,
     action: 'recopy',
@@ -238,6 +272,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
         deferForLoad(
           control,
           toLoad.map((p) => p.target),
+          { keepKeysOf: toLoad.filter((p) => p.report.merge).map((p) => p.target) },
         ),
     );
     result.deferred.dropped = deferred.deferred.length;
@@ -270,6 +305,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
           table: p.target,
           columns,
           truncate: p.report.action === 'recopy',
+          merge: p.report.merge === true,
           format: chooseFormat(columns, options.format ?? 'auto'),
           enabledTriggers: await enabledUserTriggers(pair.target, p.target),
         };

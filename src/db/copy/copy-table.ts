@@ -24,6 +24,12 @@ export interface TableCopyJob {
   columns: ColumnInfo[];
   /** Empty the target table first (it holds rows that do not match the source). */
   truncate: boolean;
+  /**
+   * Merge instead of emptying: the target has data in columns the source lacks (e.g. auth.users.cognito_sub,
+   * written by the auth phase). Rows go through a temporary table; rows gone from the source are deleted,
+   * the others inserted or updated on the primary key, target-only columns untouched.
+   */
+  merge?: boolean;
   format: CopyFormat;
   /** User triggers enabled on the target table: disabled for the load, enabled again before commit. */
   enabledTriggers: EnabledTrigger[];
@@ -61,6 +67,20 @@ const ENABLE: Record<EnabledTrigger['mode'], string> = {
   R: 'ENABLE REPLICA',
 };
 
+/** Applies the rows loaded into the temporary table to the real one, keeping target-only columns. */
+async function mergeRows(target: PgClient, job: TableCopyJob, table: string, columns: string): Promise<void> {
+  const key = job.table.primaryKey.map(quoteIdent);
+  const on = key.map((k) => `t.${k} = m.${k}`).join(' AND ');
+  const update = job.columns
+    .filter((c) => !job.table.primaryKey.includes(c.name))
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  await target.query(`DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM supa2aws_merge m WHERE ${on})`);
+  await target.query(
+    `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM supa2aws_merge
+     ON CONFLICT (${key.join(', ')}) ${update.length > 0 ? `DO UPDATE SET ${update.join(', ')}` : 'DO NOTHING'}`,
+  );
+}
+
 export async function copyTable(
   source: PgClient,
   target: PgClient,
@@ -74,7 +94,7 @@ export async function copyTable(
   const options = job.format === 'binary' ? '(FORMAT binary)' : '';
   await target.query('BEGIN');
   try {
-    if (job.truncate) await target.query(`TRUNCATE ${table}`);
+    if (job.truncate && !job.merge) await target.query(`TRUNCATE ${table}`);
     if (job.enabledTriggers.length > 0) await target.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
     if (job.table.rlsForced) await target.query(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
     let bytes = 0;
@@ -85,10 +105,17 @@ export async function copyTable(
         done(null, chunk);
       },
     });
+    const into = job.merge ? 'supa2aws_merge' : table;
+    if (job.merge) {
+      await target.query(
+        `CREATE TEMP TABLE supa2aws_merge ON COMMIT DROP AS SELECT ${columns} FROM ${table} WITH NO DATA`,
+      );
+    }
     const reader = source.query(copyTo(`COPY ${table} (${columns}) TO STDOUT ${options}`));
-    const writer = target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN ${options}`));
+    const writer = target.query(copyFrom(`COPY ${into} (${columns}) FROM STDIN ${options}`));
     await pipeline(reader, counter, writer, ...(signal ? [{ signal }] : []));
     const rows = Number(writer.rowCount ?? 0);
+    if (job.merge) await mergeRows(target, job, table, columns);
     for (const trigger of job.enabledTriggers)
       await target.query(`ALTER TABLE ${table} ${ENABLE[trigger.mode]} TRIGGER ${quoteIdent(trigger.name)}`);
     if (job.table.rlsForced) await target.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);

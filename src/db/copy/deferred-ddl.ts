@@ -83,10 +83,16 @@ export interface DeferResult {
 export async function deferForLoad(
   client: PgClient,
   tables: Array<{ schema: string; name: string }>,
+  options: {
+    /** Tables merged by key: their keys and indexes stay (ON CONFLICT needs them); FKs still go. */
+    keepKeysOf?: Array<{ schema: string; name: string }>;
+  } = {},
 ): Promise<DeferResult> {
   const result: DeferResult = { deferred: [], kept: [] };
   if (tables.length === 0) return result;
   const names = tables.map((t) => qualified(t.schema, t.name));
+  const keep = new Set((options.keepKeysOf ?? []).map((t) => qualified(t.schema, t.name)));
+  const keyed = names.filter((n) => !keep.has(n));
   await client.query('BEGIN');
   try {
     await client.query(`SELECT pg_catalog.set_config('search_path', '', true)`);
@@ -120,7 +126,7 @@ export async function deferForLoad(
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE con.contype IN ('p', 'u', 'x') AND con.conrelid = ANY(${oids})
         ORDER BY 1, 2, con.contype, 3`,
-      [names],
+      [keyed],
     );
     for (const con of constraints.rows) {
       const table = qualified(con.schema, con.table);
@@ -144,7 +150,7 @@ export async function deferForLoad(
         WHERE i.indrelid = ANY(${oids})
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid)
         ORDER BY 1, 2, 3`,
-      [names],
+      [keyed],
     );
     for (const index of indexes.rows) {
       const item: DeferredItem = {
