@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './export.ts';
 export * from './hash-kind.ts';
 export * from './id-resolver.ts';
+export * from './admin-lookup.ts';
 export * from './identifiers.ts';
 export * from './import.ts';
 export * from './import-csv.ts';

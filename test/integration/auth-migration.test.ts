@@ -19,6 +19,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import {
+  adminGetUserAttributes,
   createCognitoUserIdResolver,
   exportLegacyStore,
   exportReport,
@@ -235,12 +236,7 @@ describe('auth migration on the sandbox', () => {
     t.after(() => appDb.end());
     const resolve = createCognitoUserIdResolver({
       pool: appDb,
-      lookupAttributes: async (username) => {
-        const user = await cognito.send(
-          new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }),
-        );
-        return Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name!, a.Value!]));
-      },
+      lookupAttributes: adminGetUserAttributes(cognito, userPoolId),
     });
     assert.equal(
       await resolve({ sub: id.sub, username: id['cognito:username'] as string, claims: id }),
