@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import pg from 'pg';
+import { COPY_BOOKKEEPING_SQL } from '../../src/db/copy/deferred-ddl.ts';
 import { applySchema, buildSchema, copyData, verifyDb } from '../../src/db/index.ts';
 import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
@@ -74,6 +75,14 @@ describe('db: convergence and fault detection', () => {
 
   it('a copy killed half-way (SIGKILL) converges when run again', async () => {
     const { file, env, dir } = writeConfig(sb, source, target);
+    // Hold the bulk table's load open at its very end (its completion row), so the kill always lands
+    // while it is loaded but not committed, whatever the machine's speed: an uncommitted row with the same
+    // key makes the copier's INSERT ... ON CONFLICT wait.
+    for (const sql of COPY_BOOKKEEPING_SQL) await query(target.url, sql);
+    const holder = new pg.Client({ connectionString: target.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(`insert into supa2aws.copy_state values ('public', 'bulk', 0, 0, 'held by the test')`);
     const child = spawn(
       process.execPath,
       [cli, 'db', 'copy', '--json', '--config', file, '--concurrency', '2', '--report-dir', dir],
@@ -108,7 +117,18 @@ describe('db: convergence and fault detection', () => {
       }
     });
     await exited;
+    await holder.query('ROLLBACK');
+    await holder.end();
     assert.ok(killed, 'the copy finished before it could be killed');
+    // The killed run's target session ends once it stops waiting and finds its client gone.
+    for (let i = 0; i < 100; i++) {
+      const [left] = await query<{ n: string }>(
+        target.adminUrl,
+        `select count(*) as n from pg_stat_activity where datname = current_database() and application_name like 'supa2aws-%'`,
+      );
+      if (Number(left?.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // Killed mid-load: the bulk table's load was rolled back, keys and FKs are still set aside.
     const [pending] = await query<{ n: string }>(
       target.url,
