@@ -320,10 +320,19 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             after = rows[rows.length - 1]!.id;
             result.candidates += rows.length;
             let next = 0;
+            let failure: { error: unknown } | undefined;
+            // Workers share the rate limit; the first fatal error stops them all before the next user.
             const worker = async () => {
-              while (next < rows.length) await createOne(rows[next++]!);
+              while (next < rows.length && !failure) {
+                try {
+                  await createOne(rows[next++]!);
+                } catch (error) {
+                  failure ??= { error };
+                }
+              }
             };
             await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+            if (failure) throw failure.error;
             reporter.emit({
               type: 'progress',
               task: 'create users',
