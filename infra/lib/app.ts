@@ -1,0 +1,96 @@
+import { Aspects, type App, type Environment, Tags } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AuthStack } from './auth-stack.ts';
+import { BackendStack } from './backend-stack.ts';
+import { BudgetStack } from './budget-stack.ts';
+import { DatabaseStack } from './database-stack.ts';
+import { FrontendStack } from './frontend-stack.ts';
+import { NetworkStack } from './network-stack.ts';
+import type { InfraSettings } from './settings.ts';
+import { StorageStack } from './storage-stack.ts';
+
+export interface BuildOptions {
+  /** Pre-built migrate-user code (tests: `Code.fromInline`), so synth never bundles. @default bundled with esbuild */
+  migrateUserCode?: lambda.Code;
+}
+
+export interface AiuteurStacks {
+  network: NetworkStack;
+  storage: StorageStack;
+  database: DatabaseStack;
+  auth: AuthStack;
+  backend: BackendStack;
+  frontend: FrontendStack;
+  budget: BudgetStack;
+}
+
+/**
+ * Adds the seven stacks to `app`, one per phase, wired by props (CloudFormation exports between them):
+ * network → database → auth → backend; storage → backend; frontend and budget stand alone.
+ * Environment-agnostic unless settings.account/region are given.
+ */
+export function buildApp(app: App, settings: InfraSettings, options: BuildOptions = {}): AiuteurStacks {
+  const env: Environment | undefined =
+    settings.account || settings.region
+      ? {
+          ...(settings.account ? { account: settings.account } : {}),
+          ...(settings.region ? { region: settings.region } : {}),
+        }
+      : undefined;
+  const base = { ...(env ? { env } : {}) };
+  const name = (phase: string) => `${settings.stackPrefix}-${phase}`;
+  const describe = (phase: string) => `supa2aws target architecture: ${phase}`;
+
+  const network = new NetworkStack(app, name('Network'), {
+    ...base,
+    description: describe('network (VPC, security groups, endpoints)'),
+    settings: settings.network,
+    containerPort: settings.backend.containerPort,
+    lambdaSecretsEndpoint: settings.auth.migrateUserTrigger,
+  });
+  const storage = new StorageStack(app, name('Storage'), {
+    ...base,
+    description: describe('storage (S3 buckets, phase 1)'),
+    settings: settings.storage,
+  });
+  const database = new DatabaseStack(app, name('Database'), {
+    ...base,
+    description: describe('database (RDS PostgreSQL 16, phase 2)'),
+    settings: settings.database,
+    network,
+  });
+  const auth = new AuthStack(app, name('Auth'), {
+    ...base,
+    description: describe('auth (Cognito user pool and migrate-user trigger, phase 3)'),
+    settings: settings.auth,
+    network,
+    database,
+    ...(options.migrateUserCode ? { migrateUserCode: options.migrateUserCode } : {}),
+  });
+  const backend = new BackendStack(app, name('Backend'), {
+    ...base,
+    description: describe('backend (ECR, ECS Fargate API and VideoJobExecutor, ALB, phase 4)'),
+    settings: settings.backend,
+    network,
+    storage,
+    database,
+    auth,
+  });
+  const frontend = new FrontendStack(app, name('Frontend'), {
+    ...base,
+    description: describe('frontend (S3 + CloudFront SPA, phase 5)'),
+    settings: settings.frontend,
+    logsBucket: storage.logsBucket,
+  });
+  const budget = new BudgetStack(app, name('Budget'), {
+    ...base,
+    description: describe('budget alert'),
+    settings: settings.budget,
+  });
+
+  Tags.of(app).add('app', 'aiuteur');
+  Tags.of(app).add('managed-by', 'supa2aws-infra');
+  if (settings.nag) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  return { network, storage, database, auth, backend, frontend, budget };
+}

@@ -1,0 +1,96 @@
+/**
+ * The stack outputs supa2aws reads: `cdk deploy --all --outputs-file outputs.json` writes
+ * `{ "<StackName>": { "<OutputKey>": "<value>" } }`, and `supa2aws config from-stack outputs.json` fills the
+ * config from it (config-from-outputs.ts). The keys are CloudFormation output logical IDs, so they are
+ * stable whatever the stack prefix. This file holds no CDK import: the CLI loads it without aws-cdk-lib.
+ */
+
+export const OUTPUT_KEYS = {
+  /** Every stack: the region it is deployed in (`target.region`, `target.s3.region`, `target.cognito.region`). */
+  region: 'Region',
+  /** Network: the VPC. */
+  vpcId: 'VpcId',
+  /** Storage: bucket names (`storage.buckets.<source>.target`). */
+  videosBucket: 'VideosBucketName',
+  imagesBucket: 'ImagesBucketName',
+  assetImagesBucket: 'AssetImagesBucketName',
+  /** Storage: public base URLs of the public buckets (`storage.buckets.<source>.publicBaseUrl`). */
+  imagesPublicBaseUrl: 'ImagesPublicBaseUrl',
+  assetImagesPublicBaseUrl: 'AssetImagesPublicBaseUrl',
+  /** Storage: `bucket-policy` or `cloudfront`. */
+  publicImagesMode: 'PublicImagesMode',
+  /** Database: connection parts (`target.db.url`, with the password left to an env variable). */
+  dbEndpoint: 'DbEndpoint',
+  dbPort: 'DbPort',
+  dbName: 'DbName',
+  dbUsername: 'DbUsername',
+  /** Database: the Secrets Manager secret holding the master credentials. */
+  dbSecretArn: 'DbSecretArn',
+  /** Auth: `target.cognito.userPoolId` / `clientId`. */
+  userPoolId: 'UserPoolId',
+  userPoolClientId: 'UserPoolClientId',
+  /** Auth: the token issuer (`https://cognito-idp.<region>.amazonaws.com/<poolId>`). */
+  cognitoIssuer: 'CognitoIssuer',
+  /** Auth: the hosted UI base URL, when a domain prefix was given. */
+  userPoolDomainUrl: 'UserPoolDomainUrl',
+  /** Auth: the migrate-user Lambda, when attached. */
+  migrateUserFunctionName: 'MigrateUserFunctionName',
+  /** Backend: the API's public URL (`VITE_API_BASE_URL`). */
+  albUrl: 'AlbUrl',
+  ecrRepositoryUri: 'EcrRepositoryUri',
+  clusterName: 'ClusterName',
+  apiServiceName: 'ApiServiceName',
+  workerServiceName: 'WorkerServiceName',
+  /** Backend: the JSON secret whose keys become the tasks' environment. */
+  appSecretArn: 'AppSecretArn',
+  /** Frontend: the SPA's URL, bucket and distribution (for `aws s3 sync` and invalidations). */
+  cloudFrontUrl: 'CloudFrontUrl',
+  spaBucketName: 'SpaBucketName',
+  distributionId: 'DistributionId',
+  /** Budget: its name in AWS Budgets. */
+  budgetName: 'BudgetName',
+} as const;
+
+export type OutputKey = (typeof OUTPUT_KEYS)[keyof typeof OUTPUT_KEYS];
+
+/**
+ * The outputs each stack (by phase) always writes. UserPoolDomainUrl and MigrateUserFunctionName come from
+ * the auth stack only when a domain prefix is set / the trigger is on.
+ */
+export const OUTPUTS_BY_STACK = {
+  network: [OUTPUT_KEYS.vpcId, OUTPUT_KEYS.region],
+  storage: [
+    OUTPUT_KEYS.videosBucket,
+    OUTPUT_KEYS.imagesBucket,
+    OUTPUT_KEYS.assetImagesBucket,
+    OUTPUT_KEYS.imagesPublicBaseUrl,
+    OUTPUT_KEYS.assetImagesPublicBaseUrl,
+    OUTPUT_KEYS.publicImagesMode,
+    OUTPUT_KEYS.region,
+  ],
+  database: [
+    OUTPUT_KEYS.dbEndpoint,
+    OUTPUT_KEYS.dbPort,
+    OUTPUT_KEYS.dbName,
+    OUTPUT_KEYS.dbUsername,
+    OUTPUT_KEYS.dbSecretArn,
+    OUTPUT_KEYS.region,
+  ],
+  auth: [OUTPUT_KEYS.userPoolId, OUTPUT_KEYS.userPoolClientId, OUTPUT_KEYS.cognitoIssuer, OUTPUT_KEYS.region],
+  backend: [
+    OUTPUT_KEYS.albUrl,
+    OUTPUT_KEYS.ecrRepositoryUri,
+    OUTPUT_KEYS.clusterName,
+    OUTPUT_KEYS.apiServiceName,
+    OUTPUT_KEYS.workerServiceName,
+    OUTPUT_KEYS.appSecretArn,
+    OUTPUT_KEYS.region,
+  ],
+  frontend: [
+    OUTPUT_KEYS.cloudFrontUrl,
+    OUTPUT_KEYS.spaBucketName,
+    OUTPUT_KEYS.distributionId,
+    OUTPUT_KEYS.region,
+  ],
+  budget: [OUTPUT_KEYS.budgetName],
+} as const satisfies Record<string, readonly OutputKey[]>;

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { checkPool } from '../../src/auth/pool-checks.ts';
+import { LAMBDA_AMAZON_CA_FILE } from '../lib/auth-stack.ts';
+import { logicalId, synth } from './helpers.ts';
+
+describe('auth stack', () => {
+  describe('GIVEN the default settings', () => {
+    const s = synth();
+    const t = s.template('auth');
+    const pool = Object.values(t.findResources('AWS::Cognito::UserPool'))[0]!.Properties;
+    const client = Object.values(t.findResources('AWS::Cognito::UserPoolClient'))[0]!.Properties;
+
+    test('WHEN synthesised THEN the pool is case-insensitive and signs in by email', () => {
+      assert.deepEqual(pool.UsernameConfiguration, { CaseSensitive: false });
+      assert.deepEqual(pool.UsernameAttributes, ['email']);
+      assert.equal(pool.UserPoolName, 'aiuteur-users');
+    });
+
+    test('WHEN synthesised THEN emails are verified by code and the password policy is no stricter than Supabase', () => {
+      assert.deepEqual(pool.AutoVerifiedAttributes, ['email']);
+      assert.equal(pool.VerificationMessageTemplate.DefaultEmailOption, 'CONFIRM_WITH_CODE');
+      assert.deepEqual(pool.Policies.PasswordPolicy, {
+        MinimumLength: 6,
+        RequireLowercase: false,
+        RequireUppercase: false,
+        RequireNumbers: false,
+        RequireSymbols: false,
+        TemporaryPasswordValidityDays: 7,
+      });
+    });
+
+    test('WHEN synthesised THEN the Supabase UUID has an immutable custom attribute', () => {
+      const attr = (pool.Schema as { Name: string }[]).find((a) => a.Name === 'supabase_id');
+      assert.deepEqual(attr, {
+        Name: 'supabase_id',
+        AttributeDataType: 'String',
+        Mutable: false,
+        StringAttributeConstraints: { MinLength: '36', MaxLength: '36' },
+      });
+    });
+
+    test('WHEN synthesised THEN the SPA client has no secret and allows USER_PASSWORD_AUTH and SRP', () => {
+      assert.equal(client.GenerateSecret, false);
+      for (const flow of ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']) {
+        assert.ok(client.ExplicitAuthFlows.includes(flow), flow);
+      }
+      assert.ok(!client.ExplicitAuthFlows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH'));
+      assert.equal(client.PreventUserExistenceErrors, 'ENABLED');
+    });
+
+    test('WHEN synthesised THEN the client may read but never write custom:supabase_id', () => {
+      assert.ok(client.ReadAttributes.includes('custom:supabase_id'));
+      assert.ok(client.WriteAttributes.includes('email'));
+      assert.ok(!client.WriteAttributes.includes('custom:supabase_id'));
+    });
+
+    test('WHEN synthesised THEN the migrate-user Lambda is attached as the UserMigration trigger', () => {
+      const fn = logicalId(s.stacks.auth.migrateUser!);
+      assert.deepEqual(pool.LambdaConfig, { UserMigration: { 'Fn::GetAtt': [fn, 'Arn'] } });
+      t.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [logicalId(s.stacks.auth.userPool), 'Arn'] },
+      });
+    });
+
+    test('WHEN synthesised THEN the Lambda reads the database secret, verifies TLS and runs in the isolated subnets', () => {
+      const fn = t.findResources('AWS::Lambda::Function')[logicalId(s.stacks.auth.migrateUser!)]!.Properties;
+      const secretImport = Match.stringLikeRegexp('Aiuteur-Database:ExportsOutputRefMasterSecret');
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: {
+            LEGACY_DB_SECRET_ARN: { 'Fn::ImportValue': secretImport },
+            LEGACY_DB_SSL: 'verify-full',
+            LEGACY_DB_CA_FILE: LAMBDA_AMAZON_CA_FILE,
+            LEGACY_SCHEMA: 'supa2aws_legacy_auth',
+            USER_ID_ATTRIBUTE: 'custom:supabase_id',
+          },
+        },
+      });
+      assert.equal(fn.Timeout, 5, 'Cognito waits 5 s for a trigger');
+      for (const subnet of fn.VpcConfig.SubnetIds)
+        assert.match(subnet['Fn::ImportValue'], /VpcisolatedSubnet\d/);
+      assert.equal(fn.VpcConfig.SecurityGroupIds.length, 1);
+      assert.match(
+        fn.VpcConfig.SecurityGroupIds[0]['Fn::ImportValue'],
+        new RegExp(`^Aiuteur-Network:.*GetAtt${logicalId(s.stacks.network.migrateUserSecurityGroup)}GroupId`),
+      );
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+              Effect: 'Allow',
+              Resource: { 'Fn::ImportValue': secretImport },
+            }),
+          ]),
+        },
+      });
+    });
+
+    test('WHEN the pool and client are checked by `auth plan` (src/auth/pool-checks.ts) THEN nothing fails', () => {
+      const checks = checkPool({
+        pool: {
+          UsernameConfiguration: { CaseSensitive: pool.UsernameConfiguration.CaseSensitive },
+          UsernameAttributes: pool.UsernameAttributes,
+          SchemaAttributes: (pool.Schema as { Name: string; Mutable: boolean }[]).map((a) => ({
+            Name: `custom:${a.Name}`,
+            Mutable: a.Mutable,
+          })),
+          LambdaConfig: { UserMigration: 'arn:aws:lambda:us-east-1:123456789012:function:migrate-user' },
+          AdminCreateUserConfig: {
+            AllowAdminCreateUserOnly: pool.AdminCreateUserConfig.AllowAdminCreateUserOnly,
+          },
+        },
+        client: { ExplicitAuthFlows: client.ExplicitAuthFlows, WriteAttributes: client.WriteAttributes },
+        mode: 'custom:supabase_id',
+        emulator: false,
+        phoneUsers: false,
+      });
+      assert.deepEqual(
+        checks.filter((c) => c.status === 'fail'),
+        [],
+      );
+    });
+
+    test('WHEN synthesised THEN there is no hosted UI domain', () => {
+      t.resourceCountIs('AWS::Cognito::UserPoolDomain', 0);
+    });
+  });
+
+  describe('GIVEN a hosted UI domain prefix', () => {
+    test('WHEN synthesised THEN the pool has that Cognito domain and its URL is an output', () => {
+      const t = synth({ auth: { domainPrefix: 'aiuteur-login' } }).template('auth');
+      t.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'aiuteur-login' });
+      t.hasOutput('UserPoolDomainUrl', {});
+    });
+  });
+
+  describe('GIVEN migrateUserTrigger: false', () => {
+    test('WHEN synthesised THEN there is no Lambda and no trigger', () => {
+      const t = synth({ auth: { migrateUserTrigger: false } }).template('auth');
+      t.resourceCountIs('AWS::Lambda::Function', 0);
+      const pool = Object.values(t.findResources('AWS::Cognito::UserPool'))[0]!.Properties;
+      assert.equal(pool.LambdaConfig, undefined);
+    });
+  });
+
+  describe('GIVEN a least-privileged legacy store secret', () => {
+    test('WHEN synthesised THEN the Lambda reads that secret instead of the master secret', () => {
+      const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:supa2aws-migrate-user-AbCdEf';
+      const t = synth({ auth: { legacyStoreSecretArn: arn } }).template('auth');
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LEGACY_DB_SECRET_ARN: arn }) },
+      });
+    });
+  });
+});
