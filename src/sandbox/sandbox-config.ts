@@ -62,6 +62,9 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
         : {}),
     },
     storage: { buckets: SANDBOX_BUCKETS },
+    ...(state.migrateUserPassword
+      ? { auth: { migrateRolePassword: '${SUPA2AWS_MIGRATE_USER_PASSWORD}' } }
+      : {}),
   };
 }
 
@@ -73,6 +76,7 @@ export function sandboxEnv(state: SandboxState): Record<string, string> {
     SUPA2AWS_TARGET_DB_PASSWORD: targetDb.appPassword,
     SUPA2AWS_SOURCE_S3_SECRET: S3RVER_KEY,
     SUPA2AWS_TARGET_S3_SECRET: S3RVER_KEY,
+    ...(state.migrateUserPassword ? { SUPA2AWS_MIGRATE_USER_PASSWORD: state.migrateUserPassword } : {}),
   };
 }
 

@@ -222,6 +222,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     status: 'starting',
     createdAt: new Date().toISOString(),
     projectUrl: SANDBOX_PROJECT_URL,
+    migrateUserPassword: secret(),
   };
   writeState(state);
   try {

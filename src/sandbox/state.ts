@@ -48,6 +48,8 @@ export interface SandboxState {
   cognito?: CognitoState;
   configFile?: string;
   fixture?: Record<string, unknown>;
+  /** Password of the migrate-user Lambda's database role (`auth export` creates the role with it). */
+  migrateUserPassword?: string;
 }
 
 export const STATE_FILE = 'sandbox-state.json';

@@ -59,9 +59,11 @@ export function registerSandbox(program: Command): void {
         if (foreground) {
           // Nothing else holds the event loop open while we wait for Ctrl-C / SIGTERM.
           const keepAlive = setInterval(() => undefined, 60_000);
-          await new Promise<void>((resolve) =>
-            ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
-          );
+          if (!ctx.signal.aborted) {
+            await new Promise<void>((resolve) =>
+              ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+            );
+          }
           clearInterval(keepAlive);
           await started.stop();
         }

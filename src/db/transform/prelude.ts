@@ -48,6 +48,15 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
       EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
     END IF;
+    -- The owner (RDS master user) must be able to SET ROLE to them, as runtime/db's withUser() does; on
+    -- PostgreSQL 16 a CREATEROLE creator only gets ADMIN OPTION, not membership, until it grants itself.
+    IF NOT pg_catalog.pg_has_role(current_user, r, 'MEMBER') THEN
+      BEGIN
+        EXECUTE pg_catalog.format('GRANT %I TO %I', r, current_user);
+      EXCEPTION WHEN insufficient_privilege THEN
+        RAISE WARNING 'supa2aws: % cannot grant itself role %; grant it before using withUser()', current_user, r;
+      END;
+    END IF;
   END LOOP;
 END
 $supa2aws$`;
