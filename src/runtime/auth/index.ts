@@ -47,3 +47,5 @@ export {
   UserUnknownError,
 } from './errors.ts';
 export type { AuthErrorCodeValue } from './errors.ts';
+export * from './cognito-user-resolver.ts';
+export * from './admin-lookup.ts';

@@ -1,5 +1,5 @@
 /**
- * `lookupAttributes` for the ID resolver (id-resolver.ts): a user's attributes by Cognito username, with
+ * `lookupAttributes` for the ID resolver (cognito-user-resolver.ts): a user's attributes by Cognito username, with
  * AdminGetUser. Lets the backend place an access token (which carries no custom attributes) of a user whose
  * cognito_sub is not recorded yet. Needs `cognito-idp:AdminGetUser` on the pool.
  */

@@ -12,10 +12,9 @@
  * different sub already recorded for that UUID is refused (null): one app user, one Cognito identity.
  * Answers are cached for `ttlMs`, and concurrent lookups of one identity share one query.
  *
- * Runtime-safe: imports nothing but the pure identifiers module (no pg, no AWS SDK); it can move to
- * src/runtime/auth/ as it is.
+ * Runtime code: it imports no pg and no AWS SDK; the pool and the lookup are injected.
  */
-import { isUuid } from './identifiers.ts';
+import { isUuid } from './claims.ts';
 
 /** A pg Pool (or anything with its query shape) connected as a role that may read and update auth.users. */
 export interface ResolverDb {
