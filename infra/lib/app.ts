@@ -27,7 +27,8 @@ export interface AiuteurStacks {
 
 /**
  * Adds the seven stacks to `app`, one per phase, wired by props (CloudFormation exports between them):
- * network → database → auth → backend; storage → backend; frontend and budget stand alone.
+ * network → database → auth → backend; storage → backend and frontend; frontend → backend (its URL is
+ * the API's CORS origin); budget stands alone.
  * Environment-agnostic unless settings.account/region are given.
  */
 export function buildApp(app: App, settings: InfraSettings, options: BuildOptions = {}): AiuteurStacks {
@@ -68,6 +69,12 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     database,
     ...(options.migrateUserCode ? { migrateUserCode: options.migrateUserCode } : {}),
   });
+  const frontend = new FrontendStack(app, name('Frontend'), {
+    ...base,
+    description: describe('frontend (S3 + CloudFront SPA, phase 5)'),
+    settings: settings.frontend,
+    logsBucket: storage.logsBucket,
+  });
   const backend = new BackendStack(app, name('Backend'), {
     ...base,
     description: describe('backend (ECR, ECS Fargate API and VideoJobExecutor, ALB, phase 4)'),
@@ -76,12 +83,7 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     storage,
     database,
     auth,
-  });
-  const frontend = new FrontendStack(app, name('Frontend'), {
-    ...base,
-    description: describe('frontend (S3 + CloudFront SPA, phase 5)'),
-    settings: settings.frontend,
-    logsBucket: storage.logsBucket,
+    frontendUrl: frontend.url,
   });
   const budget = new BudgetStack(app, name('Budget'), {
     ...base,

@@ -21,6 +21,8 @@ export interface BackendStackProps extends StackProps {
   storage: StorageStack;
   database: DatabaseStack;
   auth: AuthStack;
+  /** The SPA's URL (the frontend stack's CloudFront URL), allowed by the API's CORS. @default none */
+  frontendUrl?: string;
 }
 
 const RETENTION: Record<number, logs.RetentionDays> = Object.fromEntries(
@@ -49,6 +51,7 @@ export class BackendStack extends Stack {
   constructor(scope: Construct, id: string, props: BackendStackProps) {
     super(scope, id, props);
     const { settings, network, storage, database, auth } = props;
+    const corsOrigins = [...(props.frontendUrl ? [props.frontendUrl] : []), ...settings.corsOrigins];
     const retention = RETENTION[settings.logRetentionDays];
     if (retention === undefined) {
       throw new Error(
@@ -111,6 +114,9 @@ export class BackendStack extends Stack {
       COGNITO_USER_POOL_ID: auth.userPool.userPoolId,
       COGNITO_CLIENT_ID: auth.client.userPoolClientId,
       COGNITO_REGION: this.region,
+      // The app loads every key of this JSON secret at boot (supa2aws/runtime/secrets loadSecrets).
+      SECRETS_ID: this.appSecret.secretArn,
+      ...(corsOrigins.length ? { CORS_ORIGINS: corsOrigins.join(',') } : {}),
       // node-postgres reads PG* variables; the credentials come from the secret below.
       PGHOST: database.instance.dbInstanceEndpointAddress,
       PGPORT: database.instance.dbInstanceEndpointPort,
@@ -149,13 +155,14 @@ export class BackendStack extends Stack {
         secrets,
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name.toLowerCase() }),
         portMappings: name === 'Api' ? [{ containerPort: settings.containerPort }] : [],
-        // The worker finishes or releases its job on SIGTERM (DESIGN: graceful stop within ECS's timeout).
-        stopTimeout: Duration.seconds(name === 'Worker' ? 120 : 30),
+        // On SIGTERM the API drains and the worker finishes or releases its job (WORKER_STOP_TIMEOUT_MS, 25 s).
+        stopTimeout: Duration.seconds(30),
         readonlyRootFilesystem: false,
       });
       for (const bucket of [storage.videosBucket, storage.imagesBucket, storage.assetImagesBucket]) {
         bucket.grantReadWrite(def.taskRole);
       }
+      this.appSecret.grantRead(def.taskRole);
       return def;
     };
 

@@ -25,6 +25,8 @@ export interface FrontendStackProps extends StackProps {
 export class FrontendStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
+  /** https://<id>.cloudfront.net */
+  readonly url: string;
 
   constructor(scope: Construct, id: string, props: FrontendStackProps) {
     super(scope, id, props);
@@ -98,9 +100,8 @@ export class FrontendStack extends Stack {
     });
     suppress(this.distribution, cloudFrontDefaultDomainSuppressions);
 
-    new CfnOutput(this, OUTPUT_KEYS.cloudFrontUrl, {
-      value: `https://${this.distribution.distributionDomainName}`,
-    });
+    this.url = `https://${this.distribution.distributionDomainName}`;
+    new CfnOutput(this, OUTPUT_KEYS.cloudFrontUrl, { value: this.url });
     new CfnOutput(this, OUTPUT_KEYS.spaBucketName, { value: this.bucket.bucketName });
     new CfnOutput(this, OUTPUT_KEYS.distributionId, { value: this.distribution.distributionId });
     new CfnOutput(this, OUTPUT_KEYS.region, { value: this.region });

@@ -115,18 +115,24 @@ export interface BackendSettings {
   apiMaxCount: number;
   /** @default 60 */
   apiTargetCpuPercent: number;
-  /** The VideoJobExecutor's command (same image as the API). @default ['node', 'dist/worker.js'] */
+  /**
+   * The VideoJobExecutor's command (same image as the API; examples/backend/Dockerfile's worker).
+   * @default ['node', 'dist/examples/backend/src/worker.js']
+   */
   workerCommand: string[];
   /** @default 1 */
   workerDesiredCount: number;
   /** @default 30 */
   logRetentionDays: number;
   /**
-   * Keys of the app secret injected as environment variables (values set after deploy with
-   * `aws secretsmanager put-secret-value`). @default ['GOOGLE_APPLICATION_CREDENTIALS', 'LLM_API_KEY']
+   * Keys of the app secret injected as environment variables by ECS (values set after deploy with
+   * `aws secretsmanager put-secret-value`). Other keys of that secret reach the app too: SECRETS_ID names
+   * it for `loadSecrets()` at boot. @default ['GOOGLE_APPLICATION_CREDENTIALS_JSON']
    */
   appSecretKeys: string[];
-  /** DATABASE_CA_FILE for the app: where the image keeps the RDS CA bundle. @default undefined */
+  /** Origins the API answers CORS for, besides the SPA's CloudFront URL. @default [] */
+  corsOrigins: string[];
+  /** DATABASE_CA_FILE for the app, overriding the image's (examples/backend sets it). @default undefined */
   dbCaFile?: string;
   /** Container Insights (extra CloudWatch metrics, a few dollars a month). @default false */
   containerInsights: boolean;
@@ -217,10 +223,11 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     apiMinCount: 1,
     apiMaxCount: 4,
     apiTargetCpuPercent: 60,
-    workerCommand: ['node', 'dist/worker.js'],
+    workerCommand: ['node', 'dist/examples/backend/src/worker.js'],
     workerDesiredCount: 1,
     logRetentionDays: 30,
-    appSecretKeys: ['GOOGLE_APPLICATION_CREDENTIALS', 'LLM_API_KEY'],
+    appSecretKeys: ['GOOGLE_APPLICATION_CREDENTIALS_JSON'],
+    corsOrigins: [],
     containerInsights: false,
   },
   frontend: {},
@@ -475,6 +482,7 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       apiMaxCount: num(read, 'apiMaxCount'),
       workerCommand: workerCommand ? workerCommand.split(' ').filter(Boolean) : undefined,
       appSecretKeys: list(read, 'appSecretKeys'),
+      corsOrigins: list(read, 'apiCorsOrigins'),
       dbCaFile: str(read, 'dbCaFile'),
       containerInsights: bool(read, 'containerInsights'),
     },

@@ -49,7 +49,7 @@ describe('backend stack', () => {
 
     test('WHEN synthesised THEN the VideoJobExecutor is its own service from the same image with another command', () => {
       assert.deepEqual(worker.container.Image, api.container.Image);
-      assert.deepEqual(worker.container.Command, ['node', 'dist/worker.js']);
+      assert.deepEqual(worker.container.Command, ['node', 'dist/examples/backend/src/worker.js']);
       assert.deepEqual(worker.container.PortMappings ?? [], []);
       t.resourceCountIs('AWS::ECS::Service', 2);
       const services = t.findResources('AWS::ECS::Service');
@@ -135,30 +135,37 @@ describe('backend stack', () => {
           container.Secrets.map((x) => [x.Name, JSON.stringify(x.ValueFrom)]),
         );
         assert.deepEqual(Object.keys(secrets).sort(), [
-          'GOOGLE_APPLICATION_CREDENTIALS',
-          'LLM_API_KEY',
+          'GOOGLE_APPLICATION_CREDENTIALS_JSON',
           'PGPASSWORD',
           'PGUSER',
         ]);
         assert.match(secrets.PGPASSWORD!, /MasterSecret.*:password::/);
         assert.match(secrets.PGUSER!, /MasterSecret.*:username::/);
-        assert.match(secrets.LLM_API_KEY!, /AppSecret.*:LLM_API_KEY::/);
-        const env = container.Environment.map((e) => e.Name);
-        for (const name of ['PGPASSWORD', 'PGUSER', 'DATABASE_URL', 'LLM_API_KEY'])
-          assert.ok(!env.includes(name), name);
+        assert.match(
+          secrets.GOOGLE_APPLICATION_CREDENTIALS_JSON!,
+          /AppSecret.*:GOOGLE_APPLICATION_CREDENTIALS_JSON::/,
+        );
+        const env = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+        for (const name of ['PGPASSWORD', 'PGUSER', 'DATABASE_URL', 'GOOGLE_APPLICATION_CREDENTIALS_JSON']) {
+          assert.ok(!(name in env), name);
+        }
         for (const name of [
           'PGHOST',
-          'PGSSLMODE',
+          'PGPORT',
+          'PGDATABASE',
           'S3_VIDEOS_BUCKET',
           'COGNITO_USER_POOL_ID',
           'COGNITO_CLIENT_ID',
         ]) {
-          assert.ok(env.includes(name), name);
+          assert.ok(name in env, name);
         }
+        assert.equal(env.PGSSLMODE, 'verify-full');
+        // The rest of the app secret is loaded at boot by loadSecrets({ secretId: SECRETS_ID }).
+        assert.deepEqual(env.SECRETS_ID, { Ref: logicalId(s.stacks.backend.appSecret) });
       }
       t.hasResourceProperties('AWS::SecretsManager::Secret', {
         GenerateSecretString: {
-          SecretStringTemplate: JSON.stringify({ GOOGLE_APPLICATION_CREDENTIALS: '', LLM_API_KEY: '' }),
+          SecretStringTemplate: JSON.stringify({ GOOGLE_APPLICATION_CREDENTIALS_JSON: '' }),
           GenerateStringKey: 'SUPA2AWS_PLACEHOLDER',
         },
       });
@@ -170,6 +177,14 @@ describe('backend stack', () => {
         assert.equal(container.LogConfiguration.LogDriver, 'awslogs');
         assert.match(JSON.stringify(container.LogConfiguration.Options['awslogs-group']), /Logs/);
       }
+    });
+
+    test('WHEN synthesised THEN the API answers CORS for the SPA’s CloudFront URL', () => {
+      const cors = api.container.Environment.find((e) => e.Name === 'CORS_ORIGINS');
+      assert.match(
+        JSON.stringify(cors?.Value),
+        /https:\/\/.*Aiuteur-Frontend:ExportsOutputFnGetAttDistribution[0-9A-F]+DomainName/,
+      );
     });
 
     test('WHEN synthesised THEN the task role may read and write the three app buckets', () => {

@@ -37,16 +37,18 @@ describe('synth', () => {
     });
   }
 
-  test('GIVEN stacks wired by props WHEN synthesised THEN each depends only on earlier phases', () => {
+  test('GIVEN stacks wired by props WHEN synthesised THEN each depends only on the stacks it takes values from', () => {
     const { stacks } = synth();
     const deps = (stack: Stack) => stack.dependencies.map((d) => d.stackName).sort();
     assert.deepEqual(deps(stacks.network), []);
     assert.deepEqual(deps(stacks.storage), []);
     assert.deepEqual(deps(stacks.database), ['Aiuteur-Network']);
     assert.deepEqual(deps(stacks.auth), ['Aiuteur-Database', 'Aiuteur-Network']);
+    // The frontend comes first so the API can allow the SPA's URL (CORS); `cdk deploy` orders them.
     assert.deepEqual(deps(stacks.backend), [
       'Aiuteur-Auth',
       'Aiuteur-Database',
+      'Aiuteur-Frontend',
       'Aiuteur-Network',
       'Aiuteur-Storage',
     ]);
