@@ -29,9 +29,11 @@ export interface NetworkStackProps extends StackProps {
  * - `privateTasks: true`: tasks in private subnets, no public IP, reaching AWS through interface endpoints
  *   for ECR api, ECR dkr, CloudWatch Logs and Secrets Manager in each AZ: 4 × 2 AZs × ~$7.30 ≈ $58.40/month
  *   plus $0.01/GB, and a free S3 gateway endpoint (ECR image layers come from S3).
- * - `privateTasks: true, natGateways: 1`: what the app needs if it calls third-party APIs (LLMs, Google)
- *   from private subnets: a NAT gateway is ~$33/month per AZ plus $0.045/GB processed (and its public
- *   IPv4), on top of the endpoints, which then only save NAT data charges.
+ *   Without a NAT gateway the tasks reach only AWS services that have an endpoint here: not the app's
+ *   third-party APIs (LLMs, Google) and not Cognito's public JWKS URL, which the API's token check fetches.
+ * - `privateTasks: true, natGateways: 1`: what the app needs for those calls from private subnets: a NAT
+ *   gateway is ~$33/month per AZ plus $0.045/GB processed (and its public IPv4), on top of the endpoints,
+ *   which then only save NAT data charges.
  */
 export class NetworkStack extends Stack {
   readonly vpc: ec2.Vpc;
