@@ -7,7 +7,7 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app.ts';
 import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
-import { settingsFromContext } from '../lib/settings.ts';
+import { settingsFromContext } from '../lib/context.ts';
 
 // Context given on the command line or in cdk.json wins over these defaults.
 const app = new App({ context: FEATURE_FLAGS });

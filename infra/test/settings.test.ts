@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  DEFAULT_SETTINGS,
-  InfraSettingsError,
-  resolveSettings,
-  settingsFromContext,
-} from '../lib/settings.ts';
+import { settingsFromContext } from '../lib/context.ts';
+import { DEFAULT_SETTINGS, InfraSettingsError, resolveSettings } from '../lib/settings.ts';
 
 const invalid = (field: string) => (e: unknown) =>
   e instanceof InfraSettingsError && e.code === 'INFRA_SETTING_INVALID' && e.field === field;
