@@ -26,6 +26,19 @@ export const urlColumnSchema = z
   })
   .strict();
 
+export const corsSchema = z
+  .object({
+    /** Origins allowed to upload and read from the browser. @default ['*'] */
+    allowedOrigins: z.array(z.string().min(1)).min(1).default(['*']),
+    /** @default ['GET', 'HEAD', 'PUT', 'POST'] */
+    allowedMethods: z
+      .array(z.enum(['GET', 'HEAD', 'PUT', 'POST', 'DELETE']))
+      .default(['GET', 'HEAD', 'PUT', 'POST']),
+    /** @default 3000 */
+    maxAgeSeconds: z.number().int().min(0).default(3000),
+  })
+  .strict();
+
 export const storageConfigSchema = z
   .object({
     /** Source bucket id → target bucket. */
@@ -38,7 +51,20 @@ export const storageConfigSchema = z
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Multipart part size in MiB. @default 16 */
     partSizeMiB: z.number().int().min(5).max(5120).default(16),
+    /**
+     * Objects larger than this go up in parts (sequential, streamed); smaller ones in one streamed PUT.
+     * S3 takes at most 5 GiB in one PUT. @default 1024
+     */
+    multipartThresholdMiB: z.number().int().min(5).max(5120).default(1024),
+    /** CORS rules `storage setup` puts on every target bucket (browser uploads with presigned URLs). */
+    cors: corsSchema.default({}),
+    /** Turn on bucket versioning in `storage setup`. @default true */
+    versioning: z.boolean().default(true),
+    /** Rows per transaction in `storage rewrite-urls` / `restore-urls`. @default 500 */
+    urlBatchSize: z.number().int().min(1).max(10_000).default(500),
   })
   .strict();
 
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
+export type BucketMapping = z.infer<typeof bucketMappingSchema>;
+export type UrlColumn = z.infer<typeof urlColumnSchema>;

@@ -7,10 +7,12 @@ import { registerDoctor } from './doctor.ts';
 import { registerReport } from './report.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerScan } from './scan.ts';
+import { registerStorage } from './storage.ts';
 
 /** Every command group; each file adds one group to the program. */
 export function registerCommands(program: Command): void {
   registerSandbox(program);
+  registerStorage(program);
   registerAuth(program);
   registerDb(program);
   registerCost(program);

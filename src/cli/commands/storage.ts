@@ -1,0 +1,432 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../../core/errors.ts';
+import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
+import {
+  copyMarkdown,
+  copyPhaseReport,
+  copyStorageFromConfig,
+  discoverUrlsFromConfig,
+  planMarkdown,
+  planPhaseReport,
+  planStorageFromConfig,
+  restoreUrlsFromConfig,
+  rewriteUrlsFromConfig,
+  setupMarkdown,
+  setupPhaseReport,
+  setupStorageFromConfig,
+  urlsMarkdown,
+  urlsPhaseReport,
+  verifyMarkdown,
+  verifyPhaseReport,
+  verifyStorageFromConfig,
+  writeStorageReport,
+  type DiscoverResult,
+  type StoragePlan,
+  type StorageVerifyReport,
+  type UrlDatabase,
+  type UrlRewriteResult,
+} from '../../storage/index.ts';
+import { action, type CommandContext } from '../context.ts';
+import { formatBytes, formatDuration, table } from '../render.ts';
+
+function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number above 0, got ${value}`);
+  return n;
+}
+
+function database(value: string): UrlDatabase {
+  if (value !== 'source' && value !== 'target') throw new Error(`expected source or target, got ${value}`);
+  return value;
+}
+
+const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
+
+function planText(plan: StoragePlan): string {
+  const lines = [
+    table(
+      ['bucket', 'target', 'access', 'rows', 'at source', 'identical', 'to copy', 'orphans', 'ghosts'],
+      plan.buckets.map((b) => [
+        b.source,
+        `${b.target}${b.targetExists ? '' : ' (not created)'}`,
+        b.access,
+        b.rows.count,
+        size(b.sourceObjects),
+        size(b.identical),
+        size(b.toCopy),
+        size(b.orphans),
+        b.ghosts.count,
+      ]),
+    ),
+    '',
+    `total: ${size(plan.totals.sourceObjects)} at the source, ${size(plan.totals.identical)} already identical, ${size(plan.totals.toCopy)} to copy`,
+  ];
+  for (const b of plan.buckets) {
+    const reasons = Object.entries(b.toCopy.byReason).map(([r, n]) => `${n} ${r}`);
+    if (reasons.length) lines.push(`  ${b.source}: to copy because ${reasons.join(', ')}`);
+    if (b.orphans.count)
+      lines.push(
+        `  ${b.source}: orphans (bytes without a row, not copied${plan.includeOrphans ? ' — included' : ''}): ${b.orphans.sample.join(', ')}`,
+      );
+    if (b.ghosts.count)
+      lines.push(`  ${b.source}: ghosts (rows without bytes): ${b.ghosts.sample.join(', ')}`);
+    if (b.sizeMismatches.count)
+      lines.push(`  ${b.source}: ${b.sizeMismatches.count} row(s) record another size than the bytes have`);
+  }
+  for (const u of plan.unmappedBuckets)
+    lines.push(`  ${u.id}: ${u.objects} object(s), no mapping in storage.buckets: not copied`);
+  lines.push(
+    '',
+    plan.buckets.some((b) => !b.targetExists)
+      ? 'Next: supa2aws storage setup, then supa2aws storage copy'
+      : plan.totals.toCopy.count > 0
+        ? 'Next: supa2aws storage copy'
+        : 'Nothing to copy. Next: supa2aws storage verify',
+  );
+  return lines.join('\n');
+}
+
+function verifyText(report: StorageVerifyReport): string {
+  const lines = [
+    table(
+      ['bucket', 'target', 'rows', 'match', 'missing on target', 'differ', 'orphans', 'ghosts'],
+      report.buckets.map((b) => [
+        b.source,
+        b.target,
+        b.rows,
+        b.match.count,
+        b.missing.count,
+        b.differ.count,
+        b.orphans.count,
+        b.ghosts.count,
+      ]),
+    ),
+  ];
+  for (const b of report.buckets) {
+    if (b.missing.count) lines.push(`  missing in ${b.target}: ${b.missing.sample.join(', ')}`);
+    if (b.differ.count)
+      lines.push(
+        `  differ in ${b.target}: ${b.differ.sample.map((d) => `${d.key} (${d.reason})`).join(', ')}`,
+      );
+    lines.push(
+      `  ${b.source}: checked ${b.checks.md5Compared} by MD5 on both sides, ${b.checks.sealOnly} by the SHA-256 seal only${report.deep ? `, ${b.checks.deepSha256} by reading both sides` : ''}`,
+    );
+  }
+  lines.push(
+    '',
+    report.ok
+      ? `PASS: every row with bytes has a target object of equal size and checksum${report.totals.ghosts ? ` (${report.totals.ghosts} ghost row(s) have no bytes anywhere)` : ''}`
+      : 'FAIL: run `supa2aws storage copy` again, then verify',
+  );
+  return lines.join('\n');
+}
+
+function urlsText(result: UrlRewriteResult): string {
+  const lines = [
+    table(
+      [
+        'column',
+        'kind',
+        'rows read',
+        result.mode === 'rewrite-urls' ? 'changed' : 'restored',
+        'left alone',
+        'passes',
+      ],
+      result.columns.map((c) => [
+        `${c.schema}.${c.table}.${c.column}`,
+        c.kind,
+        c.scanned,
+        c.changed,
+        c.skipped,
+        c.passes,
+      ]),
+    ),
+  ];
+  for (const c of result.columns) {
+    for (const s of c.samples) lines.push(`  ${c.table}.${c.column}: ${s.before}\n      → ${s.after}`);
+  }
+  if (result.dryRun) lines.push('', 'dry run: nothing was written');
+  else if (result.mode === 'rewrite-urls')
+    lines.push('', `old values are in supa2aws.url_ledger; undo with: supa2aws storage restore-urls`);
+  return lines.join('\n');
+}
+
+function discoverText(result: DiscoverResult): string {
+  const lines = [
+    table(
+      ['column', 'kind', 'rows with URLs', 'kinds (sample)', 'buckets (sample)', 'primary key'],
+      result.columns.map((c) => [
+        `${c.schema}.${c.table}.${c.column}`,
+        c.kind,
+        c.rowsWithUrls,
+        Object.entries(c.kinds)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', '),
+        Object.entries(c.buckets)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', '),
+        c.hasPrimaryKey ? 'yes' : 'NO (not rewritable)',
+      ]),
+    ),
+    '',
+    'Paste into the config (merge with "storage"):',
+    JSON.stringify(result.config, null, 2),
+  ];
+  return lines.join('\n');
+}
+
+async function timed<T>(fn: () => Promise<T>) {
+  const started = new Date();
+  const value = await fn();
+  const finished = new Date();
+  return {
+    value,
+    timing: {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+    },
+  };
+}
+
+function reported(ctx: CommandContext, paths: { json: string; markdown: string }) {
+  ctx.reporter.emit({ type: 'log', level: 'info', message: `report: ${paths.json}, ${paths.markdown}` });
+}
+
+export function registerStorage(program: Command): void {
+  const storage = program
+    .command('storage')
+    .description('phase 1: Supabase Storage → S3 — plan, setup, copy, verify, rewrite-urls, restore-urls');
+
+  storage
+    .command('plan')
+    .description(
+      'per bucket: rows, bytes at the source, already identical at the target, to copy, orphans, ghosts',
+    )
+    .option('--include-orphans', 'also copy objects that have no storage.objects row')
+    .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
+    .action(
+      action(async (ctx, opts: { includeOrphans?: boolean; reportDir: string }) => {
+        const { config } = await ctx.config();
+        const { value: plan, timing } = await timed(() =>
+          planStorageFromConfig(
+            config,
+            { includeOrphans: opts.includeOrphans === true },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          ),
+        );
+        reported(ctx, writeStorageReport(opts.reportDir, planPhaseReport(plan, timing), planMarkdown(plan)));
+        ctx.print({ ...plan, items: undefined, itemCount: plan.items.length }, () => planText(plan));
+        return 0;
+      }),
+    );
+
+  storage
+    .command('setup')
+    .description(
+      'create missing target buckets; access (Block Public Access, public-read policy), CORS, versioning',
+    )
+    .option('--dry-run', 'show what would change; change nothing')
+    .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
+    .action(
+      action(async (ctx, opts: { dryRun?: boolean; reportDir: string }) => {
+        const { config } = await ctx.config();
+        const { value: result, timing } = await timed(() =>
+          setupStorageFromConfig(config, { dryRun: opts.dryRun === true }, { reporter: ctx.reporter }),
+        );
+        if (!opts.dryRun)
+          reported(
+            ctx,
+            writeStorageReport(opts.reportDir, setupPhaseReport(result, timing), setupMarkdown(result)),
+          );
+        ctx.print(result, () =>
+          [
+            table(
+              ['bucket', 'access', 'setting', 'status', 'detail'],
+              result.buckets.flatMap((b) =>
+                b.actions.map((a) => [b.target, b.access, a.setting, a.status, a.detail ?? '']),
+              ),
+            ),
+            result.notSupported
+              ? `\n${result.notSupported} setting(s) not supported by this endpoint (a local stand-in): they are NOT applied.`
+              : '',
+          ].join('\n'),
+        );
+        return 0;
+      }),
+    );
+
+  storage
+    .command('copy')
+    .description(
+      'stream every object to the target, verify it by reading it back, seal it; re-runs copy only what is missing or different',
+    )
+    .option('--concurrency <n>', 'objects at once (default storage.concurrency, 8)', int)
+    .option('--part-size <MiB>', 'multipart part size in MiB (default storage.partSizeMiB, 16)', int)
+    .option(
+      '--multipart-threshold <MiB>',
+      'upload in parts above this size (default storage.multipartThresholdMiB, 1024)',
+      int,
+    )
+    .option('--include-orphans', 'also copy objects that have no storage.objects row')
+    .option('--dry-run', 'print the plan; copy nothing')
+    .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
+    .action(
+      action(
+        async (
+          ctx,
+          opts: {
+            concurrency?: number;
+            partSize?: number;
+            multipartThreshold?: number;
+            includeOrphans?: boolean;
+            dryRun?: boolean;
+            reportDir: string;
+          },
+        ) => {
+          const { config } = await ctx.config();
+          const run = await copyStorageFromConfig(
+            config,
+            {
+              ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+              ...(opts.partSize ? { partSizeMiB: opts.partSize } : {}),
+              ...(opts.multipartThreshold ? { multipartThresholdMiB: opts.multipartThreshold } : {}),
+              includeOrphans: opts.includeOrphans === true,
+              dryRun: opts.dryRun === true,
+            },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          );
+          if (!run.result) {
+            ctx.print(
+              { ...run.plan, items: undefined, itemCount: run.plan.items.length },
+              () => `${planText(run.plan)}\n\ndry run: nothing was copied`,
+            );
+            return 0;
+          }
+          const r = run.result;
+          reported(ctx, writeStorageReport(opts.reportDir, copyPhaseReport(r), copyMarkdown(r)));
+          ctx.print(r, () =>
+            [
+              `copied ${size(r.copied)} in ${formatDuration(r.durationMs)} (${formatBytes((r.copied.bytes / Math.max(1, r.durationMs)) * 1000)}/s), each read back and SHA-256 matched before it was sealed`,
+              `already identical: ${size(r.identical)}; failed: ${r.failed.length}; multipart: ${r.multipart}; retries: ${r.retries}`,
+              ...(r.interrupted
+                ? [
+                    `interrupted: ${r.notStarted} not started, cleaned up ${r.cleanedUp.deletedUnsealed} unsealed object(s). Run the same command again to finish.`,
+                  ]
+                : []),
+              ...r.failed.slice(0, 20).map((f) => `  ${f.bucket}/${f.key}: ${f.code}: ${f.message}`),
+              ...r.notSupported.map((n) => `  not supported by the target endpoint: ${n}`),
+              r.failed.length === 0 && !r.interrupted ? 'Next: supa2aws storage verify' : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+          if (r.interrupted) return ExitCode.interrupted;
+          return r.failed.length === 0 ? 0 : ExitCode.verifyFailed;
+        },
+      ),
+    );
+
+  storage
+    .command('verify')
+    .description(
+      'every storage.objects row has a target object of equal size and checksum (exit 1 otherwise)',
+    )
+    .option('--deep', 'read both sides in full and compare SHA-256')
+    .option('--concurrency <n>', 'objects inspected at once', int)
+    .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
+    .action(
+      action(async (ctx, opts: { deep?: boolean; concurrency?: number; reportDir: string }) => {
+        const { config } = await ctx.config();
+        const { value: report, timing } = await timed(() =>
+          verifyStorageFromConfig(
+            config,
+            { deep: opts.deep === true, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          ),
+        );
+        reported(
+          ctx,
+          writeStorageReport(opts.reportDir, verifyPhaseReport(report, timing), verifyMarkdown(report)),
+        );
+        ctx.print(report, () => verifyText(report));
+        return report.ok ? 0 : ExitCode.verifyFailed;
+      }),
+    );
+
+  storage
+    .command('rewrite-urls')
+    .description(
+      'rewrite Supabase storage URLs and paths in the configured columns (old values kept in supa2aws.url_ledger)',
+    )
+    .option(
+      '--discover',
+      'scan every text and jsonb column for storage URLs and print a config block; change nothing',
+    )
+    .option('--dry-run', 'count and show samples; change nothing')
+    .option(
+      '--database <which>',
+      'source (default: phase 1 runs before the database moves) or target',
+      database,
+    )
+    .option('--batch-size <n>', 'rows per transaction (default storage.urlBatchSize, 500)', int)
+    .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
+    .action(
+      action(
+        async (
+          ctx,
+          opts: {
+            discover?: boolean;
+            dryRun?: boolean;
+            database?: UrlDatabase;
+            batchSize?: number;
+            reportDir: string;
+          },
+        ) => {
+          const { config } = await ctx.config();
+          if (opts.discover) {
+            const found = await discoverUrlsFromConfig(
+              config,
+              opts.database ? { database: opts.database } : {},
+            );
+            ctx.print(found, () => discoverText(found));
+            return 0;
+          }
+          const result = await rewriteUrlsFromConfig(
+            config,
+            {
+              dryRun: opts.dryRun === true,
+              ...(opts.database ? { database: opts.database } : {}),
+              ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+            },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          );
+          if (!result.dryRun)
+            reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
+          ctx.print(result, () => urlsText(result));
+          return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
+        },
+      ),
+    );
+
+  storage
+    .command('restore-urls')
+    .description('put back the values rewrite-urls changed, where they still hold what it wrote')
+    .option('--dry-run', 'count what would be restored; change nothing')
+    .option('--database <which>', 'source (default) or target', database)
+    .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
+    .action(
+      action(async (ctx, opts: { dryRun?: boolean; database?: UrlDatabase; reportDir: string }) => {
+        const { config } = await ctx.config();
+        const result = await restoreUrlsFromConfig(
+          config,
+          { dryRun: opts.dryRun === true, ...(opts.database ? { database: opts.database } : {}) },
+          { reporter: ctx.reporter, signal: ctx.signal },
+        );
+        if (!result.dryRun)
+          reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
+        ctx.print(result, () => urlsText(result));
+        return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
+      }),
+    );
+}

@@ -1,0 +1,343 @@
+/**
+ * `storage copy`: runs a plan's items through a pool of `concurrency` workers (see copy-object.ts for how
+ * one object is streamed, verified and sealed), reports progress, and on Ctrl-C or a fatal error stops,
+ * removes what it left unsealed and aborts its multipart uploads.
+ */
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { StorageError, isSupa2awsError } from '../core/errors.ts';
+import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
+import { withRetry } from '../core/retry.ts';
+import { copyOneObject, type InFlight } from './copy-object.ts';
+import { headTarget } from './inventory.ts';
+import { judgeTarget } from './object-meta.ts';
+import type { CopyItem, StoragePlan, Tally } from './plan.ts';
+import { fatalS3Error, isNotImplemented, s3ErrorName } from './s3-errors.ts';
+
+const MiB = 1024 * 1024;
+
+export interface ApplyStorageCopyDeps {
+  source: S3Client;
+  target: S3Client;
+  /** Objects copied at once. @default 8 */
+  concurrency?: number;
+  /** @default 16 MiB */
+  partSizeBytes?: number;
+  /** @default 1024 MiB */
+  multipartThresholdBytes?: number;
+  /** Attempts per object or part. @default 5 */
+  attempts?: number;
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  now?: () => Date;
+  backoff?: (attempt: number) => number;
+}
+
+export interface CopyFailure {
+  bucket: string;
+  key: string;
+  code: string;
+  message: string;
+}
+
+export interface StorageCopyResult {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Stopped by Ctrl-C / SIGTERM before every item was tried. */
+  interrupted: boolean;
+  /** Objects the plan had to copy. */
+  planned: Tally;
+  /** Already identical at the target when planned. */
+  identical: Tally;
+  /** Copied, read back, matched and sealed in this run. */
+  copied: Tally;
+  failed: CopyFailure[];
+  /** Items not tried because the run stopped. */
+  notStarted: number;
+  multipart: number;
+  retries: number;
+  cleanedUp: { deletedUnsealed: number; abortedUploads: number };
+  /** Operations the target endpoint does not implement (s3rver), so not done. */
+  notSupported: string[];
+  buckets: Array<{ source: string; target: string; copied: Tally; failed: number }>;
+  settings: { concurrency: number; partSizeBytes: number; multipartThresholdBytes: number };
+}
+
+function linked(signal: AbortSignal | undefined): AbortController {
+  const controller = new AbortController();
+  if (signal?.aborted) controller.abort(signal.reason);
+  else signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller;
+}
+
+async function checkTargetBuckets(target: S3Client, buckets: string[], signal: AbortSignal): Promise<void> {
+  for (const bucket of buckets) {
+    try {
+      await withRetry(() => target.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }), {
+        signal,
+      });
+    } catch (error) {
+      const name = s3ErrorName(error);
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (name === 'NotFound' || name === 'NoSuchBucket' || status === 404) {
+        throw fatalS3Error({ name: 'NoSuchBucket' }, { side: 'target', bucket }) as StorageError;
+      }
+      throw fatalS3Error(error, { side: 'target', bucket, action: 'access' }) ?? error;
+    }
+  }
+}
+
+/** Aborts multipart uploads a killed run left on keys this plan copies (S3 keeps and bills their parts). */
+async function abortStaleUploads(
+  target: S3Client,
+  items: CopyItem[],
+  notSupported: Set<string>,
+  signal: AbortSignal,
+): Promise<number> {
+  const byBucket = new Map<string, Set<string>>();
+  for (const item of items) {
+    if (!byBucket.has(item.targetBucket)) byBucket.set(item.targetBucket, new Set());
+    byBucket.get(item.targetBucket)?.add(item.key);
+  }
+  let aborted = 0;
+  for (const [bucket, keys] of byBucket) {
+    let keyMarker: string | undefined;
+    let uploadMarker: string | undefined;
+    try {
+      do {
+        const page = await target.send(
+          new ListMultipartUploadsCommand({
+            Bucket: bucket,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadMarker,
+          }),
+          { abortSignal: signal },
+        );
+        for (const upload of page.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId || !keys.has(upload.Key)) continue;
+          await target.send(
+            new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }),
+            { abortSignal: signal },
+          );
+          aborted++;
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        uploadMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+      } while (keyMarker);
+    } catch (error) {
+      if (isNotImplemented(error)) {
+        notSupported.add('ListMultipartUploads (parts of interrupted uploads stay on the endpoint)');
+        continue;
+      }
+      throw fatalS3Error(error, { side: 'target', bucket, action: 'listing multipart uploads' }) ?? error;
+    }
+  }
+  return aborted;
+}
+
+/** After a stop: nothing unsealed stays under a final key this run was writing; its uploads are aborted. */
+async function cleanUp(
+  target: S3Client,
+  flights: Iterable<InFlight>,
+  notSupported: Set<string>,
+  reporter: Reporter,
+): Promise<{ deletedUnsealed: number; abortedUploads: number }> {
+  const out = { deletedUnsealed: 0, abortedUploads: 0 };
+  for (const flight of flights) {
+    const { item } = flight;
+    try {
+      if (flight.uploadId) {
+        try {
+          await target.send(
+            new AbortMultipartUploadCommand({
+              Bucket: item.targetBucket,
+              Key: item.key,
+              UploadId: flight.uploadId,
+            }),
+          );
+          out.abortedUploads++;
+        } catch (error) {
+          if (!isNotImplemented(error)) throw error;
+          notSupported.add('AbortMultipartUpload (parts of interrupted uploads stay on the endpoint)');
+        }
+      }
+      if (!flight.wrote) continue;
+      const head = await headTarget(target, item.targetBucket, item.key);
+      if (head && judgeTarget(head, { size: item.size, etag: item.sourceEtag }) !== 'identical') {
+        await target.send(new DeleteObjectCommand({ Bucket: item.targetBucket, Key: item.key }));
+        out.deletedUnsealed++;
+      }
+    } catch (error) {
+      logger(reporter).warn(
+        `could not clean up ${item.targetBucket}/${item.key}: ${(error as Error).message} (the next run replaces it)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Copies every item of the plan; returns what happened. Fatal errors (credentials, buckets) throw. */
+export async function applyStorageCopy(
+  plan: StoragePlan,
+  deps: ApplyStorageCopyDeps,
+): Promise<StorageCopyResult> {
+  const reporter = deps.reporter ?? silentReporter;
+  const log = logger(reporter);
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const concurrency = deps.concurrency ?? 8;
+  const partSizeBytes = deps.partSizeBytes ?? 16 * MiB;
+  const multipartThresholdBytes = deps.multipartThresholdBytes ?? 1024 * MiB;
+  const controller = linked(deps.signal);
+  const signal = controller.signal;
+  const notSupported = new Set<string>();
+  // Largest first: the long transfers start early and the run ends on small ones.
+  const items = [...plan.items].sort((a, b) => b.size - a.size);
+  const planned: Tally = { count: items.length, bytes: items.reduce((s, i) => s + i.size, 0) };
+  const copied: Tally = { count: 0, bytes: 0 };
+  const failed: CopyFailure[] = [];
+  const perBucket = new Map(
+    plan.buckets.map((b) => [
+      b.source,
+      { source: b.source, target: b.target, copied: { count: 0, bytes: 0 }, failed: 0 },
+    ]),
+  );
+  let multipart = 0;
+  let retries = 0;
+  let bytesMoved = 0;
+  let fatal: StorageError | undefined;
+  let lastEmit = 0;
+  const emit = (force = false) => {
+    const t = Date.now();
+    if (!force && t - lastEmit < 250) return;
+    lastEmit = t;
+    reporter.emit({
+      type: 'progress',
+      task: 'storage copy',
+      done: copied.count,
+      total: planned.count,
+      bytes: bytesMoved,
+      totalBytes: planned.bytes,
+      unit: 'objects',
+    });
+  };
+
+  const targetBuckets = [...new Set(items.map((i) => i.targetBucket))];
+  await checkTargetBuckets(deps.target, targetBuckets, signal);
+  const staleAborted =
+    items.length > 0 ? await abortStaleUploads(deps.target, items, notSupported, signal) : 0;
+  if (staleAborted > 0) log.info(`aborted ${staleAborted} multipart upload(s) left by an earlier run`);
+
+  const flights = new Set<InFlight>();
+  let next = 0;
+  emit(true);
+  const worker = async () => {
+    while (!signal.aborted && next < items.length) {
+      const item = items[next++] as CopyItem;
+      const flight: InFlight = { item, wrote: false };
+      flights.add(flight);
+      try {
+        const done = await copyOneObject(
+          item,
+          {
+            source: deps.source,
+            target: deps.target,
+            partSize: partSizeBytes,
+            multipartThreshold: multipartThresholdBytes,
+            ...(deps.attempts ? { attempts: deps.attempts } : {}),
+            ...(deps.backoff ? { backoff: deps.backoff } : {}),
+            signal,
+            onBytes: (n) => {
+              bytesMoved += n;
+              emit();
+            },
+            onRetry: (it, error, attempt) => {
+              retries++;
+              log.debug(
+                `retrying ${it.sourceBucket}/${it.key} (attempt ${attempt + 1}): ${(error as Error).message}`,
+              );
+            },
+            onWarning: (message) => log.warn(message),
+          },
+          flight,
+        );
+        flights.delete(flight);
+        copied.count++;
+        copied.bytes += item.size;
+        if (done.multipart) multipart++;
+        const b = perBucket.get(item.sourceBucket);
+        if (b) {
+          b.copied.count++;
+          b.copied.bytes += item.size;
+        }
+        emit(true);
+      } catch (error) {
+        const err = isSupa2awsError(error)
+          ? error
+          : new StorageError('STORAGE_OBJECT_FAILED', (error as Error).message, { cause: error });
+        if (err instanceof StorageError && isFatalCode(err.code)) {
+          fatal ??= err;
+          controller.abort(err);
+          break;
+        }
+        // Stopped (Ctrl-C, or another worker's fatal error): the flight stays for the clean-up.
+        if (signal.aborted) break;
+        flights.delete(flight);
+        failed.push({ bucket: item.sourceBucket, key: item.key, code: err.code, message: err.message });
+        const b = perBucket.get(item.sourceBucket);
+        if (b) b.failed++;
+        log.error(`${item.sourceBucket}/${item.key}: ${err.code}: ${err.message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+
+  let cleanedUp = { deletedUnsealed: 0, abortedUploads: 0 };
+  if (signal.aborted && flights.size > 0) {
+    log.warn(`stopping: cleaning up ${flights.size} interrupted copy(ies)`);
+    cleanedUp = await cleanUp(deps.target, flights, notSupported, reporter);
+  }
+  if (fatal) throw fatal;
+  emit(true);
+  const finished = now();
+  for (const what of notSupported) log.debug(`not supported by the target endpoint: ${what}`);
+  return {
+    version: 1,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    interrupted: signal.aborted,
+    planned,
+    identical: plan.totals.identical,
+    copied,
+    failed,
+    notStarted: Math.max(0, items.length - copied.count - failed.length),
+    multipart,
+    retries,
+    cleanedUp: {
+      deletedUnsealed: cleanedUp.deletedUnsealed,
+      abortedUploads: cleanedUp.abortedUploads + staleAborted,
+    },
+    notSupported: [...notSupported],
+    buckets: [...perBucket.values()],
+    settings: { concurrency, partSizeBytes, multipartThresholdBytes },
+  };
+}
+
+const FATAL = new Set([
+  'STORAGE_BAD_CREDENTIALS',
+  'STORAGE_ACCESS_DENIED',
+  'STORAGE_SOURCE_BUCKET_MISSING',
+  'STORAGE_TARGET_BUCKET_MISSING',
+]);
+
+export function isFatalCode(code: string): boolean {
+  return FATAL.has(code);
+}

@@ -1,0 +1,530 @@
+/**
+ * Copies one object: stream, verify, seal.
+ *
+ * Why no temporary key. The obvious design — upload to a temporary key, verify it, CopyObject it to the final
+ * key — costs a second full write of every object on the target (and on s3rver a re-hash too: measured
+ * 2× the target's CPU), and CopyObject stops at 5 GiB. Instead the object is written straight to its final key
+ * with write primitives that publish atomically on S3 — one PutObject, or CompleteMultipartUpload — and is
+ * *sealed* only after verification:
+ *
+ *   1. GET the source and stream it to the final key (PutObject, or sequential streamed UploadParts),
+ *      computing SHA-256 as the bytes flow. The object carries `supa2aws-source-etag` but no `sha256` yet.
+ *   2. Read the target back and compare size and SHA-256 (targets are not trusted to check checksums).
+ *   3. Seal: CopyObject onto itself with MetadataDirective=REPLACE, adding `x-amz-meta-sha256`, guarded by
+ *      CopySourceIfMatch on the ETag just verified (multipart copy above 5 GiB). Only now is it done.
+ *
+ * The invariant: an object under a final key that carries `sha256` was read back and matched. `storage plan`
+ * and the next `copy` count as identical only sealed objects of the right size and source ETag; anything
+ * unsealed (an interrupted copy) is copied again, `storage verify` reports it, and a Ctrl-C deletes the
+ * unsealed objects of the copies it interrupted. On S3 no partial object can ever appear under a final key
+ * (PutObject and CompleteMultipartUpload are atomic; parts of an interrupted upload are aborted on Ctrl-C
+ * and on the next run). s3rver writes a PUT body in place and implements neither AbortMultipartUpload nor
+ * ListMultipartUploads: after a SIGKILL (not Ctrl-C) it can show a truncated, unsealed object under the key
+ * until the next run replaces it, and it keeps the parts of interrupted uploads in its own directory.
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type CompletedPart,
+  type GetObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { StorageError } from '../core/errors.ts';
+import { backoffMs, sleep } from '../core/retry.ts';
+import {
+  copySource,
+  foreignMetadata,
+  META_SHA256,
+  META_SOURCE_ETAG,
+  META_USER_METADATA,
+  metadataBytes,
+} from './object-meta.ts';
+import type { CopyItem } from './plan.ts';
+import { fatalS3Error, isNotFound, isNotImplemented, objectS3Error, s3ErrorName } from './s3-errors.ts';
+import { digestStream, effectivePartSize, HashTap, PartSplitter, partRanges } from './streams.ts';
+
+/** S3's largest PutObject and CopyObject. */
+export const MAX_SINGLE_OPERATION = 5 * 1024 ** 3;
+
+export interface CopyObjectDeps {
+  source: S3Client;
+  target: S3Client;
+  /** Bytes per part. */
+  partSize: number;
+  /** Objects larger than this are uploaded in parts. */
+  multipartThreshold: number;
+  /** Attempts per object (whole object for one PUT, per part for multipart). @default 5 */
+  attempts?: number;
+  signal: AbortSignal;
+  /** Called with newly moved bytes (never more than the object's size in all, retries included). */
+  onBytes?: (n: number) => void;
+  onRetry?: (item: CopyItem, error: unknown, attempt: number) => void;
+  onWarning?: (message: string) => void;
+  /** Wait between attempts, injectable for tests. */
+  backoff?: (attempt: number) => number;
+}
+
+/** What the apply loop needs to clean up an interrupted copy. */
+export interface InFlight {
+  item: CopyItem;
+  /** Something may have been written under the final key. */
+  wrote: boolean;
+  uploadId?: string;
+}
+
+export interface CopiedObject {
+  sha256: string;
+  size: number;
+  multipart: boolean;
+  parts: number;
+  attempts: number;
+}
+
+interface SourceResponse {
+  body: Readable;
+  headers: TargetHeaders;
+  length: number;
+}
+
+interface TargetHeaders {
+  ContentType?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ContentLanguage?: string;
+  Metadata: Record<string, string>;
+}
+
+function headersFor(item: CopyItem, g: GetObjectCommandOutput, warn?: (m: string) => void): TargetHeaders {
+  const metadata: Record<string, string> = foreignMetadata(g.Metadata);
+  if (item.sourceEtag) metadata[META_SOURCE_ETAG] = item.sourceEtag.replace(/"/g, '');
+  if (item.userMetadata) {
+    if (metadataBytes({ ...metadata, [META_USER_METADATA]: item.userMetadata }) + 80 <= 2048) {
+      metadata[META_USER_METADATA] = item.userMetadata;
+    } else {
+      warn?.(
+        `${item.sourceBucket}/${item.key}: user_metadata is over S3's 2 KB metadata limit and was not copied`,
+      );
+    }
+  }
+  const contentType = g.ContentType ?? item.contentType;
+  const cacheControl = g.CacheControl ?? item.cacheControl;
+  return {
+    ...(contentType ? { ContentType: contentType } : {}),
+    ...(cacheControl ? { CacheControl: cacheControl } : {}),
+    ...(g.ContentDisposition ? { ContentDisposition: g.ContentDisposition } : {}),
+    ...(g.ContentEncoding ? { ContentEncoding: g.ContentEncoding } : {}),
+    ...(g.ContentLanguage ? { ContentLanguage: g.ContentLanguage } : {}),
+    Metadata: metadata,
+  };
+}
+
+/** Pipes `from` into `to`, carrying errors across (pipe() alone would leave `to` waiting forever). */
+function pipeInto<T extends NodeJS.WritableStream>(from: Readable, to: T & { destroy(e?: Error): void }): T {
+  from.once('error', (error) => to.destroy(error));
+  return from.pipe(to);
+}
+
+class ObjectCopier {
+  private reported = 0;
+  private position = 0;
+  attempts = 0;
+
+  constructor(
+    private readonly item: CopyItem,
+    private readonly deps: CopyObjectDeps,
+    private readonly flight: InFlight,
+  ) {}
+
+  private progress = (n: number) => {
+    this.position += n;
+    if (this.position > this.reported) {
+      this.deps.onBytes?.(this.position - this.reported);
+      this.reported = this.position;
+    }
+  };
+
+  private fail(error: unknown, side: 'source' | 'target', action: string): StorageError {
+    const context = {
+      side,
+      bucket: side === 'source' ? this.item.sourceBucket : this.item.targetBucket,
+      key: this.item.key,
+      action,
+    };
+    const fatal = fatalS3Error(error, context);
+    if (fatal) return fatal;
+    if (side === 'source' && isNotFound(error)) {
+      return new StorageError(
+        'STORAGE_SOURCE_OBJECT_GONE',
+        `${this.item.sourceBucket}/${this.item.key} is no longer at the source`,
+        {
+          details: { bucket: this.item.sourceBucket, key: this.item.key },
+          hint: 'The app deleted it during the copy; run `supa2aws storage plan` to see the current state.',
+        },
+      );
+    }
+    if (
+      s3ErrorName(error) === 'PreconditionFailed' ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
+    ) {
+      return new StorageError(
+        'STORAGE_SOURCE_CHANGED',
+        `${this.item.sourceBucket}/${this.item.key} changed while it was being copied`,
+        {
+          retryable: side === 'source',
+          details: { bucket: this.item.sourceBucket, key: this.item.key },
+          hint: 'Run the same command again: it copies the new version.',
+        },
+      );
+    }
+    return objectS3Error(error, context);
+  }
+
+  private async openSource(from = 0): Promise<SourceResponse> {
+    const { source, signal } = this.deps;
+    try {
+      const got = await source.send(
+        new GetObjectCommand({
+          Bucket: this.item.sourceBucket,
+          Key: this.item.key,
+          ...(from > 0 ? { Range: `bytes=${from}-` } : {}),
+          ...(this.item.sourceEtag ? { IfMatch: this.item.sourceEtag } : {}),
+        }),
+        { abortSignal: signal },
+      );
+      const length = got.ContentLength ?? 0;
+      if (from === 0 && length !== this.item.size) {
+        (got.Body as Readable | undefined)?.destroy();
+        throw new StorageError(
+          'STORAGE_SOURCE_CHANGED',
+          `${this.item.sourceBucket}/${this.item.key} is ${length} bytes at the source, the plan said ${this.item.size}`,
+          { retryable: false, hint: 'Run `supa2aws storage copy` again: it plans afresh.' },
+        );
+      }
+      return {
+        body: got.Body as Readable,
+        headers: headersFor(this.item, got, this.deps.onWarning),
+        length,
+      };
+    } catch (error) {
+      throw this.fail(error, 'source', 'Reading');
+    }
+  }
+
+  private retryable(error: unknown): boolean {
+    if (this.deps.signal.aborted) return false;
+    if (error instanceof StorageError) return error.retryable;
+    return objectS3Error(error, { side: 'target' }).retryable;
+  }
+
+  private async wait(attempt: number): Promise<void> {
+    await sleep((this.deps.backoff ?? ((a) => backoffMs(a)))(attempt), this.deps.signal);
+  }
+
+  /** One attempt of a single-PUT copy: GET → PUT (hashing) → read back. */
+  private async putOnce(): Promise<{ sha256: string; etag: string | undefined; headers: TargetHeaders }> {
+    const { target, signal } = this.deps;
+    const src = await this.openSource();
+    this.position = 0;
+    const tap = new HashTap(this.progress);
+    this.flight.wrote = true;
+    let etag: string | undefined;
+    try {
+      const out = await target.send(
+        new PutObjectCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          Body: this.item.size === 0 ? (src.body.resume(), Buffer.alloc(0)) : pipeInto(src.body, tap),
+          ContentLength: this.item.size,
+          ...src.headers,
+        }),
+        { abortSignal: signal },
+      );
+      etag = out.ETag;
+    } catch (error) {
+      src.body.destroy();
+      throw this.fail(error, 'target', 'Writing');
+    }
+    return { sha256: tap.hash.digest('hex'), etag, headers: src.headers };
+  }
+
+  private async putWithRetry(): Promise<{
+    sha256: string;
+    etag: string | undefined;
+    headers: TargetHeaders;
+  }> {
+    const attempts = this.deps.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      this.attempts = attempt;
+      try {
+        const put = await this.putOnce();
+        await this.readBack(put.sha256, put.etag);
+        return put;
+      } catch (error) {
+        if (attempt >= attempts || !this.retryable(error)) throw error;
+        this.deps.onRetry?.(this.item, error, attempt);
+        await this.wait(attempt);
+      }
+    }
+  }
+
+  /** Sequential streamed parts; a failed part is sent again from a ranged GET, the hash rewound. */
+  private async multipart(): Promise<{
+    sha256: string;
+    etag: string | undefined;
+    headers: TargetHeaders;
+    parts: number;
+  }> {
+    const { target, signal } = this.deps;
+    const attempts = this.deps.attempts ?? 5;
+    let src = await this.openSource();
+    const headers = src.headers;
+    let uploadId: string;
+    try {
+      const created = await target.send(
+        new CreateMultipartUploadCommand({ Bucket: this.item.targetBucket, Key: this.item.key, ...headers }),
+        { abortSignal: signal },
+      );
+      uploadId = created.UploadId as string;
+    } catch (error) {
+      src.body.destroy();
+      throw this.fail(error, 'target', 'Starting the upload of');
+    }
+    this.flight.uploadId = uploadId;
+    this.attempts = 1;
+    let hash = createHash('sha256');
+    let splitter = new PartSplitter(src.body);
+    const done: CompletedPart[] = [];
+    const ranges = partRanges(this.item.size, effectivePartSize(this.item.size, this.deps.partSize));
+    try {
+      for (const range of ranges) {
+        const snapshot = hash.copy();
+        for (let attempt = 1; ; attempt++) {
+          this.position = range.start;
+          const tap = new HashTap(this.progress, hash);
+          try {
+            const out = await target.send(
+              new UploadPartCommand({
+                Bucket: this.item.targetBucket,
+                Key: this.item.key,
+                UploadId: uploadId,
+                PartNumber: range.number,
+                Body: pipeInto(splitter.next(range.length), tap),
+                ContentLength: range.length,
+              }),
+              { abortSignal: signal },
+            );
+            done.push({ PartNumber: range.number, ETag: out.ETag });
+            break;
+          } catch (error) {
+            const failure =
+              error instanceof StorageError
+                ? error
+                : this.fail(error, 'target', `Writing part ${range.number} of`);
+            if (attempt >= attempts || !this.retryable(failure)) throw failure;
+            this.attempts++;
+            this.deps.onRetry?.(this.item, failure, attempt);
+            await splitter.close().catch(() => undefined);
+            src.body.destroy();
+            await this.wait(attempt);
+            hash = snapshot.copy();
+            src = await this.openSource(range.start);
+            splitter = new PartSplitter(src.body);
+          }
+        }
+      }
+    } finally {
+      await splitter.close().catch(() => undefined);
+      src.body.destroy();
+    }
+    this.flight.wrote = true;
+    let etag: string | undefined;
+    try {
+      const out = await target.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: done },
+        }),
+        { abortSignal: signal },
+      );
+      etag = out.ETag;
+    } catch (error) {
+      throw this.fail(error, 'target', 'Completing the upload of');
+    }
+    delete this.flight.uploadId;
+    return { sha256: hash.digest('hex'), etag, headers, parts: ranges.length };
+  }
+
+  /** Reads the target back: size and SHA-256 must match what was sent. */
+  async readBack(sha256: string, etag: string | undefined): Promise<void> {
+    const { target, signal } = this.deps;
+    let got;
+    try {
+      got = await target.send(
+        new GetObjectCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          ...(etag ? { IfMatch: etag } : {}),
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw this.fail(error, 'target', 'Reading back');
+    }
+    let back;
+    try {
+      back = await digestStream(got.Body as Readable);
+    } catch (error) {
+      throw this.fail(error, 'target', 'Reading back');
+    }
+    if (back.size !== this.item.size || back.sha256 !== sha256) {
+      throw new StorageError(
+        'STORAGE_CHECKSUM_MISMATCH',
+        `${this.item.targetBucket}/${this.item.key} read back as ${back.size} bytes sha256 ${back.sha256.slice(0, 12)}…, sent ${this.item.size} bytes sha256 ${sha256.slice(0, 12)}…`,
+        {
+          retryable: true,
+          exit: 'verifyFailed',
+          details: {
+            bucket: this.item.targetBucket,
+            key: this.item.key,
+            sent: sha256,
+            read: back.sha256,
+            size: back.size,
+          },
+          hint: 'Run the same command again; if it repeats, check the target endpoint and any proxy in between.',
+        },
+      );
+    }
+  }
+
+  /** Adds the seal (`x-amz-meta-sha256`) to exactly the version that was verified. */
+  async seal(sha256: string, etag: string | undefined, headers: TargetHeaders): Promise<void> {
+    const { target, signal } = this.deps;
+    const params = {
+      Bucket: this.item.targetBucket,
+      Key: this.item.key,
+      ...headers,
+      Metadata: { ...headers.Metadata, [META_SHA256]: sha256 },
+    };
+    const source = copySource(this.item.targetBucket, this.item.key);
+    try {
+      if (this.item.size <= MAX_SINGLE_OPERATION) {
+        await target.send(
+          new CopyObjectCommand({
+            ...params,
+            CopySource: source,
+            MetadataDirective: 'REPLACE',
+            ...(etag ? { CopySourceIfMatch: etag } : {}),
+          }),
+          { abortSignal: signal },
+        );
+        return;
+      }
+      await this.sealInParts(params, source, etag);
+    } catch (error) {
+      throw error instanceof StorageError ? error : this.fail(error, 'target', 'Sealing');
+    }
+  }
+
+  /** Above 5 GiB CopyObject is refused: a multipart copy (UploadPartCopy) of the object onto itself. */
+  private async sealInParts(
+    params: { Bucket: string; Key: string; Metadata: Record<string, string> },
+    source: string,
+    etag: string | undefined,
+  ) {
+    const { target, signal } = this.deps;
+    const created = await target.send(new CreateMultipartUploadCommand(params), { abortSignal: signal });
+    const uploadId = created.UploadId as string;
+    try {
+      const parts: CompletedPart[] = [];
+      for (const range of partRanges(this.item.size, effectivePartSize(this.item.size, 1024 ** 3))) {
+        const out = await target.send(
+          new UploadPartCopyCommand({
+            Bucket: params.Bucket,
+            Key: params.Key,
+            UploadId: uploadId,
+            PartNumber: range.number,
+            CopySource: source,
+            CopySourceRange: `bytes=${range.start}-${range.start + range.length - 1}`,
+            ...(etag ? { CopySourceIfMatch: etag } : {}),
+          }),
+          { abortSignal: signal },
+        );
+        parts.push({ PartNumber: range.number, ETag: out.CopyPartResult?.ETag });
+      }
+      await target.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: params.Bucket,
+          Key: params.Key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      if (isNotImplemented(error)) {
+        // A stand-in without UploadPartCopy (s3rver) has no 5 GiB limit on CopyObject either.
+        await target.send(
+          new CopyObjectCommand({ ...params, CopySource: source, MetadataDirective: 'REPLACE' }),
+          { abortSignal: signal },
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async run(): Promise<CopiedObject> {
+    const multipart = this.item.size > this.deps.multipartThreshold;
+    if (!multipart) {
+      const put = await this.putWithRetry();
+      await this.seal(put.sha256, put.etag, put.headers);
+      return {
+        sha256: put.sha256,
+        size: this.item.size,
+        multipart: false,
+        parts: 1,
+        attempts: this.attempts,
+      };
+    }
+    const attempts = this.deps.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const up = await this.multipart();
+        await this.readBack(up.sha256, up.etag);
+        await this.seal(up.sha256, up.etag, up.headers);
+        return {
+          sha256: up.sha256,
+          size: this.item.size,
+          multipart: true,
+          parts: up.parts,
+          attempts: this.attempts,
+        };
+      } catch (error) {
+        // Parts retry on their own; a whole-object retry is for a mismatch after completion.
+        if (
+          !(error instanceof StorageError && error.code === 'STORAGE_CHECKSUM_MISMATCH') ||
+          attempt >= attempts ||
+          this.deps.signal.aborted
+        )
+          throw error;
+        this.deps.onRetry?.(this.item, error, attempt);
+        await this.wait(attempt);
+      }
+    }
+  }
+}
+
+/** Copies, verifies and seals one object. Throws StorageError (fatal ones abort the whole run). */
+export function copyOneObject(item: CopyItem, deps: CopyObjectDeps, flight: InFlight): Promise<CopiedObject> {
+  return new ObjectCopier(item, deps, flight).run();
+}

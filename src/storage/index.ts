@@ -1,0 +1,96 @@
+export * from './config.ts';
+export {
+  applyStorageCopy,
+  isFatalCode,
+  type ApplyStorageCopyDeps,
+  type CopyFailure,
+  type StorageCopyResult,
+} from './apply.ts';
+export {
+  copyOneObject,
+  MAX_SINGLE_OPERATION,
+  type CopiedObject,
+  type CopyObjectDeps,
+  type InFlight,
+} from './copy-object.ts';
+export {
+  headTarget,
+  listBucket,
+  readBucketRows,
+  readBuckets,
+  type ListedObject,
+  type ObjectRow,
+} from './inventory.ts';
+export {
+  copySource,
+  decodeUserMetadata,
+  encodeUserMetadata,
+  judgeTarget,
+  META_SHA256,
+  META_SOURCE_ETAG,
+  META_USER_METADATA,
+  normaliseEtag,
+  type TargetHead,
+  type TargetState,
+} from './object-meta.ts';
+export {
+  byCodePoint,
+  diffBucket,
+  keysToInspect,
+  planStorageCopy,
+  type BucketPlan,
+  type CopyItem,
+  type CopyReason,
+  type DiffInput,
+  type PlanStorageCopyInput,
+  type StoragePlan,
+  type Tally,
+} from './plan.ts';
+export * from './report.ts';
+export * from './run.ts';
+export {
+  classifyS3Error,
+  fatalS3Error,
+  isNotImplemented,
+  objectS3Error,
+  s3ErrorName,
+  type Side,
+} from './s3-errors.ts';
+export {
+  corsRulesFor,
+  mergePolicy,
+  policyStatementsFor,
+  publicAccessBlockFor,
+  setupStorage,
+  type BucketSetup,
+  type SetupAction,
+  type SetupStatus,
+  type StorageSetupResult,
+} from './setup.ts';
+export { digestStream, effectivePartSize, HashTap, PartSplitter, partRanges } from './streams.ts';
+export { discoverUrlColumns, type DiscoveredColumn, type DiscoverResult } from './urls/discover.ts';
+export { ensureLedger, LEDGER_TABLE, pendingLedger } from './urls/ledger.ts';
+export { parseBarePath, parseStorageUrl, projectHosts, type RefKind, type StorageRef } from './urls/parse.ts';
+export {
+  restoreUrls,
+  rewriteUrls,
+  type BatchInfo,
+  type ColumnResult,
+  type RestoreUrlsInput,
+  type RewriteUrlsInput,
+  type UrlRewriteResult,
+} from './urls/rewrite-urls.ts';
+export {
+  UrlRewriter,
+  type JsonChange,
+  type KindCounts,
+  type Rewrite,
+  type RewriterOptions,
+} from './urls/rewriter.ts';
+export {
+  verifyStorage,
+  type BucketVerify,
+  type DifferReason,
+  type StorageVerifyReport,
+  type VerifyStorageInput,
+} from './verify.ts';

@@ -1,0 +1,327 @@
+/**
+ * Reports for the storage commands: a PhaseReport JSON (read by `supa2aws report`) and a Markdown page,
+ * both in the report directory (`supa2aws-report/storage-<command>.{json,md}`).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { redactText } from '../core/redact.ts';
+import { writePhaseReport, type PhaseReport } from '../report/index.ts';
+import type { StorageCopyResult } from './apply.ts';
+import type { StoragePlan } from './plan.ts';
+import type { StorageSetupResult } from './setup.ts';
+import type { UrlRewriteResult } from './urls/rewrite-urls.ts';
+import type { StorageVerifyReport } from './verify.ts';
+
+type Timing = Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+function mdTable(headers: string[], rows: Array<Array<string | number>>): string {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function planMarkdown(plan: StoragePlan): string {
+  const out = [
+    '# storage plan',
+    '',
+    `Planned ${plan.createdAt}. Source ${plan.source.endpoint ?? 'AWS'} → target ${plan.target.endpoint ?? 'AWS S3'}.`,
+    '',
+    mdTable(
+      ['bucket', 'target', 'access', 'rows', 'source objects', 'identical', 'to copy', 'orphans', 'ghosts'],
+      plan.buckets.map((b) => [
+        b.source,
+        `${b.target}${b.targetExists ? '' : ' (missing)'}`,
+        b.access,
+        b.rows.count,
+        `${b.sourceObjects.count} (${formatBytes(b.sourceObjects.bytes)})`,
+        `${b.identical.count} (${formatBytes(b.identical.bytes)})`,
+        `${b.toCopy.count} (${formatBytes(b.toCopy.bytes)})`,
+        `${b.orphans.count} (${formatBytes(b.orphans.bytes)})`,
+        b.ghosts.count,
+      ]),
+    ),
+  ];
+  for (const b of plan.buckets) {
+    if (b.orphans.sample.length)
+      out.push('', `Orphans in ${b.source} (sample): ${b.orphans.sample.map((k) => `\`${k}\``).join(', ')}`);
+    if (b.ghosts.sample.length)
+      out.push('', `Ghosts in ${b.source} (sample): ${b.ghosts.sample.map((k) => `\`${k}\``).join(', ')}`);
+  }
+  if (plan.unmappedBuckets.length) {
+    out.push(
+      '',
+      `Not mapped in config (not copied): ${plan.unmappedBuckets.map((b) => `${b.id} (${b.objects})`).join(', ')}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function planPhaseReport(plan: StoragePlan, timing: Timing): PhaseReport {
+  return {
+    version: 1,
+    phase: 'storage',
+    command: 'plan',
+    ...timing,
+    ok: true,
+    metrics: {
+      objectsAtSource: plan.totals.sourceObjects.count,
+      bytesAtSource: plan.totals.sourceObjects.bytes,
+      objectsIdentical: plan.totals.identical.count,
+      objectsToCopy: plan.totals.toCopy.count,
+      bytesToCopy: plan.totals.toCopy.bytes,
+      orphans: plan.totals.orphans.count,
+      ghosts: plan.totals.ghosts.count,
+    },
+    checks: [
+      {
+        name: 'every mapped bucket listed on both sides',
+        ok: true,
+        detail: `${plan.buckets.length} bucket(s)`,
+      },
+      {
+        name: 'every bucket mapped',
+        ok: plan.unmappedBuckets.length === 0,
+        ...(plan.unmappedBuckets.length ? { detail: plan.unmappedBuckets.map((b) => b.id).join(', ') } : {}),
+      },
+    ],
+    details: { buckets: plan.buckets },
+  };
+}
+
+export function copyMarkdown(result: StorageCopyResult): string {
+  const seconds = result.durationMs / 1000;
+  const out = [
+    '# storage copy',
+    '',
+    `${result.startedAt} → ${result.finishedAt} (${seconds.toFixed(1)} s)${result.interrupted ? ' — **interrupted**' : ''}.`,
+    '',
+    `- copied, read back, SHA-256 matched and sealed: ${result.copied.count} objects, ${formatBytes(result.copied.bytes)} (${formatBytes(result.copied.bytes / Math.max(seconds, 0.001))}/s)`,
+    `- already identical: ${result.identical.count} objects, ${formatBytes(result.identical.bytes)}`,
+    `- failed: ${result.failed.length}; not started: ${result.notStarted}; multipart: ${result.multipart}; retries: ${result.retries}`,
+    `- cleaned up: ${result.cleanedUp.deletedUnsealed} unsealed object(s), ${result.cleanedUp.abortedUploads} multipart upload(s)`,
+    `- settings: concurrency ${result.settings.concurrency}, part size ${formatBytes(result.settings.partSizeBytes)}, multipart above ${formatBytes(result.settings.multipartThresholdBytes)}`,
+  ];
+  if (result.notSupported.length)
+    out.push(`- not supported by the target endpoint: ${result.notSupported.join('; ')}`);
+  out.push(
+    '',
+    mdTable(
+      ['bucket', 'target', 'copied', 'bytes', 'failed'],
+      result.buckets.map((b) => [b.source, b.target, b.copied.count, formatBytes(b.copied.bytes), b.failed]),
+    ),
+  );
+  if (result.failed.length) {
+    out.push(
+      '',
+      '## Failed',
+      '',
+      ...result.failed.slice(0, 100).map((f) => `- \`${f.bucket}/${f.key}\`: ${f.code}: ${f.message}`),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function copyPhaseReport(result: StorageCopyResult): PhaseReport {
+  return {
+    version: 1,
+    phase: 'storage',
+    command: 'copy',
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    durationMs: result.durationMs,
+    ok: result.failed.length === 0 && !result.interrupted,
+    metrics: {
+      objectsCopied: result.copied.count,
+      bytesCopied: result.copied.bytes,
+      objectsIdentical: result.identical.count,
+      failed: result.failed.length,
+      retries: result.retries,
+    },
+    checks: [
+      {
+        name: 'every copied object read back with equal size and SHA-256 before it was sealed',
+        ok: result.failed.length === 0,
+        detail: `${result.copied.count} verified`,
+      },
+      {
+        name: 'ran to the end',
+        ok: !result.interrupted,
+        ...(result.interrupted ? { detail: 'interrupted: run again' } : {}),
+      },
+    ],
+    details: {
+      buckets: result.buckets,
+      failed: result.failed.slice(0, 100),
+      notSupported: result.notSupported,
+    },
+  };
+}
+
+export function verifyMarkdown(report: StorageVerifyReport): string {
+  const out = [
+    `# storage verify — ${report.ok ? 'PASS' : 'FAIL'}`,
+    '',
+    report.deep
+      ? 'Size, seal, MD5 where both ETags are MD5s, and SHA-256 of both sides read in full.'
+      : 'Size, the SHA-256 seal written after each read-back, and MD5 where both ETags are MD5s (`--deep` re-reads both sides).',
+    '',
+    mdTable(
+      ['bucket', 'target', 'rows', 'match', 'missing on target', 'differ', 'orphans', 'ghosts'],
+      report.buckets.map((b) => [
+        b.source,
+        b.target,
+        b.rows,
+        b.match.count,
+        b.missing.count,
+        b.differ.count,
+        b.orphans.count,
+        b.ghosts.count,
+      ]),
+    ),
+  ];
+  for (const b of report.buckets) {
+    if (b.missing.sample.length)
+      out.push('', `Missing in ${b.target}: ${b.missing.sample.map((k) => `\`${k}\``).join(', ')}`);
+    if (b.differ.sample.length)
+      out.push(
+        '',
+        `Differ in ${b.target}: ${b.differ.sample.map((d) => `\`${d.key}\` (${d.reason})`).join(', ')}`,
+      );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function verifyPhaseReport(report: StorageVerifyReport, timing: Timing): PhaseReport {
+  return {
+    version: 1,
+    phase: 'storage',
+    command: 'verify',
+    ...timing,
+    ok: report.ok,
+    metrics: {
+      rows: report.totals.rows,
+      objectsMatching: report.totals.match,
+      missing: report.totals.missing,
+      differ: report.totals.differ,
+      orphans: report.totals.orphans,
+      ghosts: report.totals.ghosts,
+    },
+    checks: [
+      {
+        name: 'every storage.objects row has a target object',
+        ok: report.totals.missing === 0,
+        detail: `${report.totals.missing} missing`,
+      },
+      {
+        name: report.deep
+          ? 'equal size and SHA-256 (both sides read)'
+          : 'equal size, sealed SHA-256, MD5 where available',
+        ok: report.totals.differ === 0,
+        detail: `${report.totals.differ} differ`,
+      },
+    ],
+    details: { buckets: report.buckets },
+  };
+}
+
+export function setupMarkdown(result: StorageSetupResult): string {
+  const rows = result.buckets.flatMap((b) =>
+    b.actions.map((a) => [b.target, b.access, a.setting, a.status, a.detail ?? '']),
+  );
+  return `# storage setup${result.dryRun ? ' (dry run)' : ''}\n\n${mdTable(['bucket', 'access', 'setting', 'status', 'detail'], rows)}\n`;
+}
+
+export function setupPhaseReport(result: StorageSetupResult, timing: Timing): PhaseReport {
+  return {
+    version: 1,
+    phase: 'storage',
+    command: 'setup',
+    ...timing,
+    ok: result.notSupported === 0,
+    metrics: { buckets: result.buckets.length, notSupported: result.notSupported, manual: result.manual },
+    checks: result.buckets.flatMap((b) =>
+      b.actions.map((a) => ({
+        name: `${b.target}: ${a.setting}`,
+        ok: a.status !== 'not-supported',
+        detail: `${a.status}${a.detail ? ` — ${a.detail}` : ''}`,
+      })),
+    ),
+    details: { buckets: result.buckets },
+  };
+}
+
+export function urlsMarkdown(result: UrlRewriteResult): string {
+  const out = [
+    `# storage ${result.mode}${result.dryRun ? ' (dry run)' : ''}`,
+    '',
+    mdTable(
+      ['column', 'rows scanned', 'values changed', 'skipped', 'passes'],
+      result.columns.map((c) => [
+        `${c.schema}.${c.table}.${c.column}`,
+        c.scanned,
+        c.changed,
+        c.skipped,
+        c.passes,
+      ]),
+    ),
+  ];
+  const samples = result.columns.flatMap((c) =>
+    c.samples.map((s) => `- ${c.table}.${c.column}: \`${s.before}\` → \`${s.after}\``),
+  );
+  if (samples.length) out.push('', '## Samples', '', ...samples.slice(0, 40));
+  return `${redactText(out.join('\n'))}\n`;
+}
+
+export function urlsPhaseReport(result: UrlRewriteResult): PhaseReport {
+  return {
+    version: 1,
+    phase: 'storage',
+    command: result.mode,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    durationMs: result.durationMs,
+    ok: result.remaining === 0,
+    metrics: {
+      columns: result.columns.length,
+      rowsScanned: result.columns.reduce((n, c) => n + c.scanned, 0),
+      valuesChanged: result.columns.reduce((n, c) => n + c.changed, 0),
+      remaining: result.remaining,
+    },
+    checks: [
+      {
+        name:
+          result.mode === 'rewrite-urls'
+            ? 'no Supabase storage URL left in the configured columns'
+            : 'every ledger entry restored or accounted for',
+        ok: result.remaining === 0,
+        detail: `${result.remaining} remaining`,
+      },
+    ],
+    details: { columns: result.columns.map(({ samples: _samples, ...c }) => c) },
+  };
+}
+
+/** Writes `<dir>/storage-<command>.json` and `.md`; returns both paths. */
+export function writeStorageReport(
+  dir: string,
+  report: PhaseReport,
+  markdown: string,
+): { json: string; markdown: string } {
+  const json = writePhaseReport(dir, report);
+  const md = path.join(dir, `storage-${report.command}.md`);
+  writeFileSync(md, markdown, { mode: 0o600 });
+  return { json, markdown: md };
+}

@@ -1,0 +1,251 @@
+/**
+ * Entry points from a loaded config: build the clients, run one storage step, close everything. The CLI
+ * calls exactly one of these per command; tests and the demo may call them too or use the parts directly.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../core/config/schema.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { Reporter } from '../core/reporter.ts';
+import { s3ClientFromConfig } from '../core/s3-from-config.ts';
+import { applyStorageCopy, type StorageCopyResult } from './apply.ts';
+import { connectPg, withPg, type ConnectFn } from './pg.ts';
+import { planStorageCopy, type StoragePlan } from './plan.ts';
+import { setupStorage, type StorageSetupResult } from './setup.ts';
+import { discoverUrlColumns, type DiscoverResult } from './urls/discover.ts';
+import {
+  restoreUrls,
+  rewriteUrls,
+  type RewriteUrlsInput,
+  type UrlRewriteResult,
+} from './urls/rewrite-urls.ts';
+import { UrlRewriter } from './urls/rewriter.ts';
+import { verifyStorage, type StorageVerifyReport } from './verify.ts';
+
+const MiB = 1024 * 1024;
+
+export interface StorageRunDeps {
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  connect?: ConnectFn;
+  /** Clients to use instead of building them from config (tests). */
+  sourceS3?: S3Client;
+  targetS3?: S3Client;
+}
+
+export interface CopyOptions {
+  concurrency?: number;
+  partSizeMiB?: number;
+  multipartThresholdMiB?: number;
+  includeOrphans?: boolean;
+  /** Plan only. */
+  dryRun?: boolean;
+}
+
+function requireBuckets(config: Config): void {
+  if (Object.keys(config.storage.buckets).length === 0) {
+    throw new ConfigError('STORAGE_NO_BUCKETS', 'storage.buckets in the config maps no bucket', {
+      exit: 'usage',
+      hint: 'Add e.g. "storage": {"buckets": {"videos": {"target": "myapp-videos", "access": "private"}}} and run `supa2aws storage plan`.',
+    });
+  }
+}
+
+async function withClients<T>(
+  config: Config,
+  deps: StorageRunDeps,
+  fn: (clients: { source: S3Client; target: S3Client }) => Promise<T>,
+): Promise<T> {
+  // One attempt per SDK call: streamed bodies cannot be replayed by the SDK, so supa2aws retries itself.
+  const source = deps.sourceS3 ?? s3ClientFromConfig(config.source.storage, { maxAttempts: 1 });
+  const target = deps.targetS3 ?? s3ClientFromConfig(config.target.s3, { maxAttempts: 1 });
+  try {
+    return await fn({ source, target });
+  } finally {
+    if (!deps.sourceS3) source.destroy();
+    if (!deps.targetS3) target.destroy();
+  }
+}
+
+/** `storage plan` (and the first half of `storage copy`). */
+export function planStorageFromConfig(
+  config: Config,
+  options: { includeOrphans?: boolean } = {},
+  deps: StorageRunDeps = {},
+): Promise<StoragePlan> {
+  requireBuckets(config);
+  return withClients(config, deps, ({ source, target }) =>
+    withPg(config.source.db.url, deps.connect ?? connectPg, (db) =>
+      planStorageCopy({
+        db,
+        source,
+        target,
+        buckets: config.storage.buckets,
+        includeOrphans: options.includeOrphans === true,
+        sourceEndpoint: config.source.storage.endpoint,
+        targetEndpoint: config.target.s3.endpoint,
+        ...(deps.reporter ? { reporter: deps.reporter } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      }),
+    ),
+  );
+}
+
+export interface StorageCopyRun {
+  plan: StoragePlan;
+  /** Absent with dryRun. */
+  result?: StorageCopyResult;
+}
+
+/** `storage copy`: plan, then apply (unless dryRun). */
+export async function copyStorageFromConfig(
+  config: Config,
+  options: CopyOptions = {},
+  deps: StorageRunDeps = {},
+): Promise<StorageCopyRun> {
+  return withClients(config, deps, async (clients) => {
+    const plan = await planStorageFromConfig(config, options, {
+      ...deps,
+      sourceS3: clients.source,
+      targetS3: clients.target,
+    });
+    if (options.dryRun) return { plan };
+    const result = await applyStorageCopy(plan, {
+      source: clients.source,
+      target: clients.target,
+      concurrency: options.concurrency ?? config.storage.concurrency,
+      partSizeBytes: (options.partSizeMiB ?? config.storage.partSizeMiB) * MiB,
+      multipartThresholdBytes: (options.multipartThresholdMiB ?? config.storage.multipartThresholdMiB) * MiB,
+      ...(deps.reporter ? { reporter: deps.reporter } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    return { plan, result };
+  });
+}
+
+/** `storage setup`. */
+export function setupStorageFromConfig(
+  config: Config,
+  options: { dryRun?: boolean } = {},
+  deps: StorageRunDeps = {},
+): Promise<StorageSetupResult> {
+  requireBuckets(config);
+  return withClients(config, deps, ({ target }) =>
+    setupStorage({
+      target,
+      buckets: config.storage.buckets,
+      region: config.target.s3.region ?? config.target.region,
+      cors: config.storage.cors,
+      versioning: config.storage.versioning,
+      dryRun: options.dryRun === true,
+      ...(deps.reporter ? { reporter: deps.reporter } : {}),
+    }),
+  );
+}
+
+/** `storage verify`. */
+export function verifyStorageFromConfig(
+  config: Config,
+  options: { deep?: boolean; concurrency?: number } = {},
+  deps: StorageRunDeps = {},
+): Promise<StorageVerifyReport> {
+  requireBuckets(config);
+  return withClients(config, deps, ({ source, target }) =>
+    withPg(config.source.db.url, deps.connect ?? connectPg, (db) =>
+      verifyStorage({
+        db,
+        source,
+        target,
+        buckets: config.storage.buckets,
+        deep: options.deep === true,
+        concurrency: options.concurrency ?? Math.max(8, config.storage.concurrency),
+        ...(deps.reporter ? { reporter: deps.reporter } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      }),
+    ),
+  );
+}
+
+export type UrlDatabase = 'source' | 'target';
+
+/** The rewriter for a config: project URL, bucket mapping, signed-URL form, target public URLs. */
+export function rewriterFromConfig(config: Config): UrlRewriter {
+  return new UrlRewriter({
+    projectUrl: config.source.projectUrl,
+    buckets: config.storage.buckets,
+    signedUrls: config.storage.signedUrls,
+    target: {
+      ...(config.target.s3.endpoint ? { endpoint: config.target.s3.endpoint } : {}),
+      region: config.target.s3.region ?? config.target.region,
+      ...(config.target.s3.publicBaseUrl ? { publicBaseUrl: config.target.s3.publicBaseUrl } : {}),
+      ...(config.target.s3.forcePathStyle !== undefined
+        ? { forcePathStyle: config.target.s3.forcePathStyle }
+        : {}),
+    },
+  });
+}
+
+function databaseUrl(config: Config, database: UrlDatabase = 'source'): string {
+  return database === 'target' ? config.target.db.url : config.source.db.url;
+}
+
+export interface RewriteOptions {
+  dryRun?: boolean;
+  /** Which database holds the columns. @default 'source' (phase 1 runs before the database moves) */
+  database?: UrlDatabase;
+  batchSize?: number;
+}
+
+/** `storage rewrite-urls`. */
+export function rewriteUrlsFromConfig(
+  config: Config,
+  options: RewriteOptions = {},
+  deps: StorageRunDeps & { afterBatch?: RewriteUrlsInput['afterBatch'] } = {},
+): Promise<UrlRewriteResult> {
+  if (config.storage.urlColumns.length === 0) {
+    throw new ConfigError('STORAGE_NO_URL_COLUMNS', 'storage.urlColumns in the config lists no column', {
+      exit: 'usage',
+      hint: 'Run `supa2aws storage rewrite-urls --discover` and paste the block it prints into the config.',
+    });
+  }
+  requireBuckets(config);
+  return withPg(databaseUrl(config, options.database), deps.connect ?? connectPg, (db) =>
+    rewriteUrls({
+      db,
+      columns: config.storage.urlColumns,
+      rewriter: rewriterFromConfig(config),
+      batchSize: options.batchSize ?? config.storage.urlBatchSize,
+      dryRun: options.dryRun === true,
+      ...(deps.reporter ? { reporter: deps.reporter } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.afterBatch ? { afterBatch: deps.afterBatch } : {}),
+    }),
+  );
+}
+
+/** `storage restore-urls`. */
+export function restoreUrlsFromConfig(
+  config: Config,
+  options: Omit<RewriteOptions, 'batchSize'> & { batchSize?: number } = {},
+  deps: StorageRunDeps = {},
+): Promise<UrlRewriteResult> {
+  return withPg(databaseUrl(config, options.database), deps.connect ?? connectPg, (db) =>
+    restoreUrls({
+      db,
+      batchSize: options.batchSize ?? config.storage.urlBatchSize,
+      dryRun: options.dryRun === true,
+      ...(deps.reporter ? { reporter: deps.reporter } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    }),
+  );
+}
+
+/** `storage rewrite-urls --discover`. */
+export function discoverUrlsFromConfig(
+  config: Config,
+  options: { database?: UrlDatabase } = {},
+  deps: StorageRunDeps = {},
+): Promise<DiscoverResult> {
+  return withPg(databaseUrl(config, options.database), deps.connect ?? connectPg, (db) =>
+    discoverUrlColumns({ db, rewriter: rewriterFromConfig(config) }),
+  );
+}

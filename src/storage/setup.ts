@@ -1,0 +1,443 @@
+/**
+ * `storage setup`: the target buckets with the access the config gives them. Idempotent: each setting is
+ * read first and written only when it differs. Settings the endpoint does not implement (s3rver: bucket
+ * policies, public access blocks, versioning) are reported as such, never as done.
+ */
+import {
+  CreateBucketCommand,
+  GetBucketCorsCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketCorsCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+  type BucketLocationConstraint,
+  type CORSRule,
+  type PublicAccessBlockConfiguration,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { StorageError } from '../core/errors.ts';
+import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
+import type { BucketMapping, StorageConfig } from './config.ts';
+import { fatalS3Error, httpStatus, isNotImplemented, s3ErrorName } from './s3-errors.ts';
+
+export type SetupStatus =
+  'created' | 'exists' | 'applied' | 'unchanged' | 'would-apply' | 'not-supported' | 'manual';
+
+export interface SetupAction {
+  setting: 'bucket' | 'public-access-block' | 'bucket-policy' | 'cors' | 'versioning';
+  status: SetupStatus;
+  detail?: string;
+}
+
+export interface BucketSetup {
+  source: string;
+  target: string;
+  access: BucketMapping['access'];
+  actions: SetupAction[];
+}
+
+export interface StorageSetupResult {
+  version: 1;
+  dryRun: boolean;
+  buckets: BucketSetup[];
+  /** Settings the endpoint could not take: the target is not what the config describes. */
+  notSupported: number;
+  /** Steps left to the user (e.g. granting a CloudFront distribution read access). */
+  manual: number;
+}
+
+export interface SetupStorageInput {
+  target: S3Client;
+  buckets: Record<string, BucketMapping>;
+  region: string;
+  cors: StorageConfig['cors'];
+  versioning: boolean;
+  dryRun?: boolean;
+  reporter?: Reporter;
+}
+
+const NOT_SUPPORTED = 'not supported by this endpoint';
+const SID_PUBLIC = 'Supa2awsPublicRead';
+const SID_TLS = 'Supa2awsDenyInsecureTransport';
+
+interface PolicyStatement {
+  Sid?: string;
+  [key: string]: unknown;
+}
+
+/** Block Public Access: everything blocked, except bucket policies for public-read buckets served from S3. */
+export function publicAccessBlockFor(mapping: BucketMapping): PublicAccessBlockConfiguration {
+  const publicPolicy = mapping.access === 'public-read' && !mapping.publicBaseUrl;
+  return {
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: !publicPolicy,
+    RestrictPublicBuckets: !publicPolicy,
+  };
+}
+
+/** Our statements: TLS only for every bucket, plus anonymous GetObject for public-read buckets on S3. */
+export function policyStatementsFor(mapping: BucketMapping): PolicyStatement[] {
+  const arn = `arn:aws:s3:::${mapping.target}`;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: SID_TLS,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [arn, `${arn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ];
+  if (mapping.access === 'public-read' && !mapping.publicBaseUrl) {
+    statements.push({
+      Sid: SID_PUBLIC,
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `${arn}/*`,
+    });
+  }
+  return statements;
+}
+
+/** Merges our statements into an existing policy by Sid, keeping everyone else's. */
+export function mergePolicy(
+  existing: string | undefined,
+  ours: PolicyStatement[],
+): { Version: string; Statement: PolicyStatement[] } {
+  const parsed = existing
+    ? (JSON.parse(existing) as { Statement?: PolicyStatement[] | PolicyStatement })
+    : {};
+  const theirs = ([] as PolicyStatement[])
+    .concat(parsed.Statement ?? [])
+    .filter((s) => s.Sid !== SID_PUBLIC && s.Sid !== SID_TLS);
+  return { Version: '2012-10-17', Statement: [...theirs, ...ours] };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
+}
+
+export function corsRulesFor(cors: StorageConfig['cors']): CORSRule[] {
+  return [
+    {
+      ID: 'supa2aws-browser-uploads',
+      AllowedOrigins: cors.allowedOrigins,
+      AllowedMethods: cors.allowedMethods,
+      AllowedHeaders: ['*'],
+      ExposeHeaders: ['ETag'],
+      MaxAgeSeconds: cors.maxAgeSeconds,
+    },
+  ];
+}
+
+class BucketSetter {
+  readonly actions: SetupAction[] = [];
+
+  constructor(
+    private readonly input: SetupStorageInput,
+    private readonly mapping: BucketMapping,
+  ) {}
+
+  private get bucket() {
+    return this.mapping.target;
+  }
+
+  private record(setting: SetupAction['setting'], status: SetupStatus, detail?: string) {
+    this.actions.push(detail ? { setting, status, detail } : { setting, status });
+  }
+
+  /** Runs one setting; unimplemented endpoints become 'not-supported', permissions and such throw. */
+  private async setting(setting: SetupAction['setting'], fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      if (isNotImplemented(error)) {
+        this.record(setting, 'not-supported', NOT_SUPPORTED);
+        return;
+      }
+      throw (
+        fatalS3Error(error, { side: 'target', bucket: this.bucket, action: `setting ${setting}` }) ??
+        new StorageError(
+          'STORAGE_SETUP_FAILED',
+          `Setting ${setting} on ${this.bucket} failed: ${s3ErrorName(error)}: ${(error as Error).message}`,
+          {
+            cause: error,
+            hint: 'Fix the cause and run `supa2aws storage setup` again: it only changes what differs.',
+          },
+        )
+      );
+    }
+  }
+
+  async bucketExists(): Promise<boolean> {
+    try {
+      await this.input.target.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return true;
+    } catch (error) {
+      if (
+        httpStatus(error) === 404 ||
+        s3ErrorName(error) === 'NotFound' ||
+        s3ErrorName(error) === 'NoSuchBucket'
+      )
+        return false;
+      throw fatalS3Error(error, { side: 'target', bucket: this.bucket, action: 'access' }) ?? error;
+    }
+  }
+
+  async ensureBucket(): Promise<boolean> {
+    if (await this.bucketExists()) {
+      this.record('bucket', 'exists');
+      return true;
+    }
+    if (this.input.dryRun) {
+      this.record('bucket', 'would-apply', 'create');
+      return false;
+    }
+    try {
+      await this.input.target.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          ...(this.input.region && this.input.region !== 'us-east-1'
+            ? {
+                CreateBucketConfiguration: {
+                  LocationConstraint: this.input.region as BucketLocationConstraint,
+                },
+              }
+            : {}),
+        }),
+      );
+      this.record('bucket', 'created');
+    } catch (error) {
+      const name = s3ErrorName(error);
+      if (name === 'BucketAlreadyOwnedByYou') {
+        this.record('bucket', 'exists');
+      } else if (name === 'BucketAlreadyExists') {
+        throw new StorageError(
+          'STORAGE_BUCKET_NAME_TAKEN',
+          `The bucket name ${this.bucket} belongs to another AWS account`,
+          {
+            exit: 'usage',
+            hint: 'Bucket names are global: choose another target name in storage.buckets of the config.',
+          },
+        );
+      } else {
+        throw (
+          fatalS3Error(error, { side: 'target', bucket: this.bucket, action: 'creating the bucket' }) ?? error
+        );
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Writes a setting when it differs, then reads it back: an endpoint that accepts a request without
+   * applying it (s3rver takes `PUT ?versioning` for CreateBucket) is reported as not supporting it.
+   */
+  private async apply(
+    setting: SetupAction['setting'],
+    same: boolean,
+    put: () => Promise<unknown>,
+    detail: string | undefined,
+    readBack: () => Promise<boolean>,
+  ): Promise<void> {
+    if (same) {
+      this.record(setting, 'unchanged', detail);
+      return;
+    }
+    if (this.input.dryRun) {
+      this.record(setting, 'would-apply', detail);
+      return;
+    }
+    try {
+      await put();
+    } catch (error) {
+      const name = s3ErrorName(error);
+      if (name === 'BucketAlreadyExists' || name === 'BucketAlreadyOwnedByYou') {
+        this.record(setting, 'not-supported', `${NOT_SUPPORTED} (it took the request for CreateBucket)`);
+        return;
+      }
+      throw error;
+    }
+    if (await readBack().catch(() => false)) this.record(setting, 'applied', detail);
+    else
+      this.record(
+        setting,
+        'not-supported',
+        `${NOT_SUPPORTED} (accepted, but reading it back shows it was not applied)`,
+      );
+  }
+
+  publicAccessBlock() {
+    return this.setting('public-access-block', async () => {
+      const wanted = publicAccessBlockFor(this.mapping);
+      let current: PublicAccessBlockConfiguration | undefined;
+      try {
+        current = (await this.input.target.send(new GetPublicAccessBlockCommand({ Bucket: this.bucket })))
+          .PublicAccessBlockConfiguration;
+      } catch (error) {
+        if (s3ErrorName(error) !== 'NoSuchPublicAccessBlockConfiguration') throw error;
+      }
+      const detail = wanted.BlockPublicPolicy
+        ? 'all public access blocked'
+        : 'public bucket policy allowed, ACLs blocked';
+      await this.apply(
+        'public-access-block',
+        sameJson(current, wanted),
+        () =>
+          this.input.target.send(
+            new PutPublicAccessBlockCommand({ Bucket: this.bucket, PublicAccessBlockConfiguration: wanted }),
+          ),
+        detail,
+        async () =>
+          sameJson(
+            (await this.input.target.send(new GetPublicAccessBlockCommand({ Bucket: this.bucket })))
+              .PublicAccessBlockConfiguration,
+            wanted,
+          ),
+      );
+    });
+  }
+
+  policy() {
+    return this.setting('bucket-policy', async () => {
+      let existing: string | undefined;
+      try {
+        existing = (await this.input.target.send(new GetBucketPolicyCommand({ Bucket: this.bucket }))).Policy;
+      } catch (error) {
+        if (s3ErrorName(error) !== 'NoSuchBucketPolicy') throw error;
+      }
+      const wanted = mergePolicy(existing, policyStatementsFor(this.mapping));
+      const detail =
+        this.mapping.access === 'public-read' && !this.mapping.publicBaseUrl
+          ? 'public-read (s3:GetObject for everyone), TLS only'
+          : 'TLS only, no public read';
+      await this.apply(
+        'bucket-policy',
+        existing !== undefined && sameJson(JSON.parse(existing), wanted),
+        () =>
+          this.input.target.send(
+            new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(wanted) }),
+          ),
+        detail,
+        async () => {
+          const policy = (await this.input.target.send(new GetBucketPolicyCommand({ Bucket: this.bucket })))
+            .Policy;
+          return policy !== undefined && sameJson(JSON.parse(policy), wanted);
+        },
+      );
+      if (this.mapping.access === 'public-read' && this.mapping.publicBaseUrl) {
+        this.record(
+          'bucket-policy',
+          'manual',
+          `served from ${this.mapping.publicBaseUrl}: allow that CloudFront distribution's origin access control s3:GetObject on ${this.bucket}/* (infra/ does this)`,
+        );
+      }
+    });
+  }
+
+  cors() {
+    return this.setting('cors', async () => {
+      let current: CORSRule[] | undefined;
+      try {
+        current = (await this.input.target.send(new GetBucketCorsCommand({ Bucket: this.bucket }))).CORSRules;
+      } catch (error) {
+        if (s3ErrorName(error) !== 'NoSuchCORSConfiguration') throw error;
+      }
+      const wanted = corsRulesFor(this.input.cors);
+      const strip = (rules: CORSRule[] | undefined) =>
+        (rules ?? []).map((r) => ({
+          ...r,
+          ID: undefined,
+          AllowedMethods: [...(r.AllowedMethods ?? [])].sort(),
+        }));
+      await this.apply(
+        'cors',
+        sameJson(strip(current), strip(wanted)),
+        () =>
+          this.input.target.send(
+            new PutBucketCorsCommand({ Bucket: this.bucket, CORSConfiguration: { CORSRules: wanted } }),
+          ),
+        `${this.input.cors.allowedMethods.join(', ')} from ${this.input.cors.allowedOrigins.join(', ')}`,
+        async () =>
+          sameJson(
+            strip(
+              (await this.input.target.send(new GetBucketCorsCommand({ Bucket: this.bucket }))).CORSRules,
+            ),
+            strip(wanted),
+          ),
+      );
+    });
+  }
+
+  versioning() {
+    if (!this.input.versioning) {
+      this.record('versioning', 'unchanged', 'not requested (storage.versioning is false)');
+      return Promise.resolve();
+    }
+    return this.setting('versioning', async () => {
+      const current = await this.input.target.send(new GetBucketVersioningCommand({ Bucket: this.bucket }));
+      await this.apply(
+        'versioning',
+        current.Status === 'Enabled',
+        () =>
+          this.input.target.send(
+            new PutBucketVersioningCommand({
+              Bucket: this.bucket,
+              VersioningConfiguration: { Status: 'Enabled' },
+            }),
+          ),
+        'enabled',
+        async () =>
+          (await this.input.target.send(new GetBucketVersioningCommand({ Bucket: this.bucket }))).Status ===
+          'Enabled',
+      );
+    });
+  }
+}
+
+/** Creates missing target buckets and applies access, CORS and versioning from config. */
+export async function setupStorage(input: SetupStorageInput): Promise<StorageSetupResult> {
+  const log = logger(input.reporter ?? silentReporter);
+  const buckets: BucketSetup[] = [];
+  for (const [source, mapping] of Object.entries(input.buckets)) {
+    const setter = new BucketSetter(input, mapping);
+    if (await setter.ensureBucket()) {
+      await setter.publicAccessBlock();
+      await setter.policy();
+      await setter.cors();
+      await setter.versioning();
+    }
+    for (const a of setter.actions.filter((x) => x.status === 'not-supported')) {
+      log.warn(`${mapping.target}: ${a.setting} is ${NOT_SUPPORTED}; on AWS it would be set`);
+    }
+    buckets.push({ source, target: mapping.target, access: mapping.access, actions: setter.actions });
+  }
+  const count = (status: SetupStatus) =>
+    buckets.reduce((n, b) => n + b.actions.filter((a) => a.status === status).length, 0);
+  return {
+    version: 1,
+    dryRun: input.dryRun === true,
+    buckets,
+    notSupported: count('not-supported'),
+    manual: count('manual'),
+  };
+}

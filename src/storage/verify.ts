@@ -1,0 +1,212 @@
+/**
+ * `storage verify`: every storage.objects row must have a target object of equal size and checksum.
+ * What is checked, per object:
+ *  - size: target = source bytes;
+ *  - the seal: the target carries `x-amz-meta-sha256` (written only after a read-back matched) and was
+ *    copied from the source object's current ETag;
+ *  - MD5: when both ETags are plain MD5s (single-part uploads) they must be equal — a checksum computed by
+ *    each server on its own bytes;
+ *  - with `deep`: both sides are read in full and their SHA-256 must equal the seal.
+ * Grouped like rclone check: match / missing on target / differ, plus orphans (bytes with no row) and
+ * ghosts (rows with no bytes), which are the source's own inconsistencies and do not fail verification.
+ */
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
+import { withRetry } from '../core/retry.ts';
+import type { BucketMapping } from './config.ts';
+import {
+  assertStorageSchema,
+  hasStorageSchema,
+  headTarget,
+  listBucket,
+  mapLimit,
+  readBucketRows,
+  type ListedObject,
+} from './inventory.ts';
+import { judgeTarget, META_SHA256, normaliseEtag } from './object-meta.ts';
+import type { PgClient } from './pg.ts';
+import type { Tally } from './plan.ts';
+import { fatalS3Error, objectS3Error } from './s3-errors.ts';
+import { digestStream } from './streams.ts';
+
+export type DifferReason =
+  'size' | 'unverified' | 'source-changed' | 'md5' | 'sha256-target' | 'sha256-source' | 'unreadable';
+
+export interface BucketVerify {
+  source: string;
+  target: string;
+  rows: number;
+  match: Tally;
+  missing: { count: number; bytes: number; sample: string[] };
+  differ: {
+    count: number;
+    sample: Array<{ key: string; reason: DifferReason }>;
+    byReason: Partial<Record<DifferReason, number>>;
+  };
+  orphans: { count: number; bytes: number; sample: string[] };
+  ghosts: { count: number; sample: string[] };
+  /** How the matches were checked. */
+  checks: { md5Compared: number; sealOnly: number; deepSha256: number };
+}
+
+export interface StorageVerifyReport {
+  version: 1;
+  ok: boolean;
+  deep: boolean;
+  buckets: BucketVerify[];
+  totals: { rows: number; match: number; missing: number; differ: number; orphans: number; ghosts: number };
+}
+
+export interface VerifyStorageInput {
+  db: PgClient;
+  source: S3Client;
+  target: S3Client;
+  buckets: Record<string, BucketMapping>;
+  /** Read both sides in full and compare SHA-256. @default false */
+  deep?: boolean;
+  /** @default 16 */
+  concurrency?: number;
+  /** Keys kept per group in the report. @default 20 */
+  sampleSize?: number;
+  reporter?: Reporter;
+  signal?: AbortSignal;
+}
+
+const PLAIN_MD5 = /^[0-9a-f]{32}$/i;
+
+async function sha256Of(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  side: 'source' | 'target',
+  signal?: AbortSignal,
+) {
+  try {
+    return await withRetry(
+      async () => {
+        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+          abortSignal: signal,
+        });
+        return (await digestStream(got.Body as Readable)).sha256;
+      },
+      { signal, retryable: (e) => objectS3Error(e, { side }).retryable },
+    );
+  } catch (error) {
+    const fatal = fatalS3Error(error, { side, bucket, key, action: 'reading' });
+    if (fatal) throw fatal;
+    return undefined;
+  }
+}
+
+export async function verifyStorage(input: VerifyStorageInput): Promise<StorageVerifyReport> {
+  const reporter = input.reporter ?? silentReporter;
+  const sampleSize = input.sampleSize ?? 20;
+  assertStorageSchema(await hasStorageSchema(input.db));
+  const buckets: BucketVerify[] = [];
+  for (const [source, mapping] of Object.entries(input.buckets)) {
+    const result = await step(reporter, `verify ${source} → ${mapping.target}`, async () => {
+      const rows = await readBucketRows(input.db, source);
+      const sourceObjects = (await listBucket(input.source, source, {
+        side: 'source',
+        signal: input.signal,
+      })) as Map<string, ListedObject>;
+      const targetObjects =
+        (await listBucket(input.target, mapping.target, { side: 'target', signal: input.signal })) ??
+        new Map();
+      const b: BucketVerify = {
+        source,
+        target: mapping.target,
+        rows: rows.size,
+        match: { count: 0, bytes: 0 },
+        missing: { count: 0, bytes: 0, sample: [] },
+        differ: { count: 0, sample: [], byReason: {} },
+        orphans: { count: 0, bytes: 0, sample: [] },
+        ghosts: { count: 0, sample: [] },
+        checks: { md5Compared: 0, sealOnly: 0, deepSha256: 0 },
+      };
+      const differ = (key: string, reason: DifferReason) => {
+        b.differ.count++;
+        b.differ.byReason[reason] = (b.differ.byReason[reason] ?? 0) + 1;
+        if (b.differ.sample.length < sampleSize) b.differ.sample.push({ key, reason });
+      };
+      const toInspect: string[] = [];
+      for (const key of rows.keys()) {
+        const src = sourceObjects.get(key);
+        if (!src) {
+          b.ghosts.count++;
+          if (b.ghosts.sample.length < sampleSize) b.ghosts.sample.push(key);
+          continue;
+        }
+        const tgt = targetObjects.get(key);
+        if (!tgt) {
+          b.missing.count++;
+          b.missing.bytes += src.size;
+          if (b.missing.sample.length < sampleSize) b.missing.sample.push(key);
+        } else if (tgt.size !== src.size) differ(key, 'size');
+        else toInspect.push(key);
+      }
+      for (const [key, src] of sourceObjects) {
+        if (rows.has(key)) continue;
+        b.orphans.count++;
+        b.orphans.bytes += src.size;
+        if (b.orphans.sample.length < sampleSize) b.orphans.sample.push(key);
+      }
+      await mapLimit(toInspect, input.concurrency ?? 16, async (key) => {
+        const src = sourceObjects.get(key) as ListedObject;
+        const head = await headTarget(input.target, mapping.target, key, input.signal);
+        const state = judgeTarget(head, { size: src.size, etag: src.etag });
+        if (state === 'missing') {
+          b.missing.count++;
+          if (b.missing.sample.length < sampleSize) b.missing.sample.push(key);
+          return;
+        }
+        if (state !== 'identical') return differ(key, state === 'size-differs' ? 'size' : state);
+        const sourceMd5 = src.etag ? normaliseEtag(src.etag) : '';
+        const targetMd5 = head?.etag ? normaliseEtag(head.etag) : '';
+        if (PLAIN_MD5.test(sourceMd5) && PLAIN_MD5.test(targetMd5)) {
+          if (sourceMd5.toLowerCase() !== targetMd5.toLowerCase()) return differ(key, 'md5');
+          b.checks.md5Compared++;
+        } else {
+          b.checks.sealOnly++;
+        }
+        if (input.deep) {
+          const sealed = head?.metadata[META_SHA256];
+          const [t, s] = await Promise.all([
+            sha256Of(input.target, mapping.target, key, 'target', input.signal),
+            sha256Of(input.source, source, key, 'source', input.signal),
+          ]);
+          if (t === undefined || s === undefined) return differ(key, 'unreadable');
+          if (t !== sealed) return differ(key, 'sha256-target');
+          if (s !== sealed) return differ(key, 'sha256-source');
+          b.checks.deepSha256++;
+        }
+        b.match.count++;
+        b.match.bytes += src.size;
+      });
+      return b;
+    });
+    buckets.push(result);
+    if (result.ghosts.count > 0) {
+      logger(reporter).warn(
+        `${source}: ${result.ghosts.count} storage.objects row(s) have no bytes at the source (ghosts)`,
+      );
+    }
+  }
+  const total = (pick: (b: BucketVerify) => number) => buckets.reduce((n, b) => n + pick(b), 0);
+  const totals = {
+    rows: total((b) => b.rows),
+    match: total((b) => b.match.count),
+    missing: total((b) => b.missing.count),
+    differ: total((b) => b.differ.count),
+    orphans: total((b) => b.orphans.count),
+    ghosts: total((b) => b.ghosts.count),
+  };
+  return {
+    version: 1,
+    ok: totals.missing === 0 && totals.differ === 0,
+    deep: input.deep === true,
+    buckets,
+    totals,
+  };
+}
