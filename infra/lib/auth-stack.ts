@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { DatabaseStack } from './database-stack.ts';
 import { LAMBDA_MANAGED_POLICIES, suppress } from './nag.ts';
 import type { NetworkStack } from './network-stack.ts';
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { AuthSettings } from './settings.ts';
 
 /** The repository root (infra/lib/../..), where the migrate-user handler and the lock file live. */

@@ -11,7 +11,7 @@ import type { AuthStack } from './auth-stack.ts';
 import type { DatabaseStack } from './database-stack.ts';
 import { suppress } from './nag.ts';
 import type { NetworkStack } from './network-stack.ts';
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { BackendSettings } from './settings.ts';
 import type { StorageStack } from './storage-stack.ts';
 

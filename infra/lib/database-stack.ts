@@ -5,7 +5,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import type { NetworkStack } from './network-stack.ts';
 import { suppress } from './nag.ts';
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { DatabaseSettings } from './settings.ts';
 
 export interface DatabaseStackProps extends StackProps {

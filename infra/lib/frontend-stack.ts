@@ -4,7 +4,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { suppress } from './nag.ts';
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { FrontendSettings } from './settings.ts';
 import { cloudFrontDefaultDomainSuppressions, SPA_ACCESS_LOG_PREFIX } from './storage-stack.ts';
 

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { suppress } from './nag.ts';
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { NetworkSettings } from './settings.ts';
 
 export interface NetworkStackProps extends StackProps {

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { suppress } from './nag.ts';
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { StorageSettings } from './settings.ts';
 
 /** Where the frontend stack's SPA bucket writes its access logs in the logs bucket. */

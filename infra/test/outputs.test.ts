@@ -9,8 +9,8 @@ import {
   StackOutputsError,
   TARGET_DB_PASSWORD_ENV,
   type StackOutputs,
-} from '../lib/config-from-outputs.ts';
-import { OUTPUT_KEYS, OUTPUTS_BY_STACK } from '../lib/outputs.ts';
+} from '../../src/core/stack-outputs/config-from-outputs.ts';
+import { OUTPUT_KEYS, OUTPUTS_BY_STACK } from '../../src/core/stack-outputs/output-keys.ts';
 import { CONFIGURATIONS, PHASES, synth } from './helpers.ts';
 
 /** What `cdk deploy --all --outputs-file outputs.json` writes for the default app (values as AWS returns them). */
@@ -184,13 +184,16 @@ describe('configFromStackOutputs', () => {
   });
 
   test('GIVEN the CLI loads config-from-outputs.ts WHEN its imports are read THEN no CDK module is pulled in', () => {
-    for (const file of ['config-from-outputs.ts', 'outputs.ts']) {
-      const source = readFileSync(fileURLToPath(new URL(`../lib/${file}`, import.meta.url)), 'utf8');
+    for (const file of ['config-from-outputs.ts', 'output-keys.ts']) {
+      const source = readFileSync(
+        fileURLToPath(new URL(`../../src/core/stack-outputs/${file}`, import.meta.url)),
+        'utf8',
+      );
       const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
       assert.deepEqual(
-        imports.filter((i) => i !== './outputs.ts'),
+        imports.filter((i) => i !== './output-keys.ts'),
         [],
-        `${file} imports only ./outputs.ts`,
+        `${file} imports only ./output-keys.ts`,
       );
     }
   });

@@ -6,13 +6,38 @@
 import { createApp } from './app.ts';
 import { boot } from './boot.ts';
 import { jsonLogger } from './http.ts';
-import { closePool, createAuthVerifierFromEnv, requireAuth } from './supa2aws.ts';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  adminGetUserAttributes,
+  closePool,
+  createAuthVerifierFromEnv,
+  createCognitoUserIdResolver,
+  requireAuth,
+} from './supa2aws.ts';
 
 const logger = jsonLogger;
 
 async function main(): Promise<void> {
   const { config, pool, storage } = await boot(logger);
-  const verifier = createAuthVerifierFromEnv();
+  // Cognito access tokens carry no custom attributes: map each identity to the app user ID (the Supabase
+  // UUID) through auth.users.cognito_sub, asking Cognito (AdminGetUser) for custom:supabase_id on first sight.
+  const poolId = process.env.COGNITO_USER_POOL_ID;
+  const cognito = poolId
+    ? new CognitoIdentityProviderClient({
+        region: process.env.COGNITO_REGION ?? process.env.AWS_REGION ?? poolId.split('_')[0],
+        ...(process.env.COGNITO_ENDPOINT ? { endpoint: process.env.COGNITO_ENDPOINT } : {}),
+      })
+    : undefined;
+  const verifier = createAuthVerifierFromEnv(
+    cognito && poolId
+      ? {
+          resolveUserId: createCognitoUserIdResolver({
+            pool,
+            lookupAttributes: adminGetUserAttributes(cognito, poolId),
+          }),
+        }
+      : {},
+  );
   await verifier
     .warm()
     .catch((error: Error) =>

@@ -22,8 +22,10 @@ export {
 } from '../../../src/runtime/db/index.ts';
 export { loadSecrets, type LoadedSecrets } from '../../../src/runtime/secrets/index.ts';
 export {
+  adminGetUserAttributes,
   createAuthVerifier,
   createAuthVerifierFromEnv,
+  createCognitoUserIdResolver,
   requireAuth,
   type AuthUser,
   type AuthVerifier,

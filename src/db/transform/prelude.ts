@@ -50,13 +50,15 @@ BEGIN
     END IF;
     -- The owner (RDS master user) must be able to SET ROLE to them, as runtime/db's withUser() does; on
     -- PostgreSQL 16 a CREATEROLE creator only gets ADMIN OPTION, not membership, until it grants itself.
-    IF NOT pg_catalog.pg_has_role(current_user, r, 'MEMBER') THEN
-      BEGIN
+    BEGIN
+      IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
+        EXECUTE pg_catalog.format('GRANT %I TO %I WITH SET TRUE', r, current_user);
+      ELSE
         EXECUTE pg_catalog.format('GRANT %I TO %I', r, current_user);
-      EXCEPTION WHEN insufficient_privilege THEN
-        RAISE WARNING 'supa2aws: % cannot grant itself role %; grant it before using withUser()', current_user, r;
-      END;
-    END IF;
+      END IF;
+    EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+      RAISE WARNING 'supa2aws: % cannot grant itself role %; grant it before using withUser()', current_user, r;
+    END;
   END LOOP;
 END
 $supa2aws$`;

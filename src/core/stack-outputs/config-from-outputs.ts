@@ -4,7 +4,7 @@
  * an environment variable, and the bucket mapping. Pure and free of CDK imports, so the CLI
  * (`supa2aws config from-stack outputs.json`) can load it without aws-cdk-lib.
  */
-import { OUTPUT_KEYS } from './outputs.ts';
+import { OUTPUT_KEYS } from './output-keys.ts';
 
 /** `{ "<StackName>": { "<OutputKey>": "<value>" } }`, as the CDK CLI writes it. */
 export type StackOutputs = Record<string, Record<string, string>>;

@@ -2,7 +2,7 @@
  * The stack outputs supa2aws reads: `cdk deploy --all --outputs-file outputs.json` writes
  * `{ "<StackName>": { "<OutputKey>": "<value>" } }`, and `supa2aws config from-stack outputs.json` fills the
  * config from it (config-from-outputs.ts). The keys are CloudFormation output logical IDs, so they are
- * stable whatever the stack prefix. This file holds no CDK import: the CLI loads it without aws-cdk-lib.
+ * stable whatever the stack prefix. Shared by the CDK app (infra/) and the CLI; it holds no CDK import.
  */
 
 export const OUTPUT_KEYS = {
