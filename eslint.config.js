@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['test/fixtures/codebases/', '.scratch/', 'node_modules/', 'dist/', '**/dist/', '**/cdk.out/', 'coverage/', '.sandbox/'] },
+  {
+    ignores: [
+      'test/fixtures/codebases/',
+      '.scratch/',
+      'node_modules/',
+      'dist/',
+      '**/dist/',
+      '**/cdk.out/',
+      'coverage/',
+      '.sandbox/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
