@@ -1,0 +1,39 @@
+/**
+ * Storage configured from the environment, as the guide's backend does:
+ *   AWS_REGION, S3_ENDPOINT (local stand-ins only), S3_FORCE_PATH_STYLE, S3_PUBLIC_BASE_URL,
+ *   S3_<ID>_BUCKET for each app bucket id (S3_VIDEOS_BUCKET → `videos`, S3_ASSET_IMAGES_BUCKET → `asset-images`).
+ * Credentials come from the AWS default chain (ECS task role in production).
+ */
+import { createStorage, type CreateStorageOptions, type Storage } from './create-storage.ts';
+
+/** `S3_ASSET_IMAGES_BUCKET=x` → `{ 'asset-images': 'x' }`. */
+export function bucketsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const m = /^S3_([A-Z0-9_]+)_BUCKET$/.exec(name);
+    if (m?.[1] && value) out[m[1].toLowerCase().replace(/_/g, '-')] = value;
+  }
+  return out;
+}
+
+export function storageOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): CreateStorageOptions {
+  const endpoint = env.S3_ENDPOINT;
+  return {
+    buckets: bucketsFromEnv(env),
+    ...(env.S3_PUBLIC_BASE_URL ? { publicBaseUrl: env.S3_PUBLIC_BASE_URL } : {}),
+    s3: {
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      ...(env.S3_FORCE_PATH_STYLE ? { forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' } : {}),
+      ...(env.S3_CHECKSUMS_WHEN_REQUIRED === 'true' ? { checksumsWhenRequired: true } : {}),
+    },
+  };
+}
+
+export function createStorageFromEnv(env: Record<string, string | undefined> = process.env): Storage {
+  return createStorage(storageOptionsFromEnv(env));
+}

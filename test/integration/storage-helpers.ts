@@ -1,0 +1,146 @@
+/**
+ * Storage test data beside the fixture: a bucket of its own in the source s3rver, with storage.buckets and
+ * storage.objects rows in a fresh source database, so each test controls its orphans, ghosts, odd keys,
+ * zero-byte and multipart-size objects without touching anyone else's.
+ */
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Config } from '../../src/core/config/index.ts';
+import type { TestDatabase, TestSandbox } from '../helpers/sandbox.ts';
+
+export interface TestObject {
+  key: string;
+  size: number;
+  contentType?: string;
+  cacheControl?: string;
+  /** x-amz-meta-* on the source object. */
+  metadata?: Record<string, string>;
+  /** storage.objects.user_metadata. */
+  userMetadata?: Record<string, unknown>;
+  /** Bytes at the source (false: a ghost row). @default true */
+  object?: boolean;
+  /** A storage.objects row (false: an orphan). @default true */
+  row?: boolean;
+}
+
+/** Deterministic bytes for a key. */
+export function bytesFor(key: string, size: number, salt = ''): Buffer {
+  const out = Buffer.alloc(size);
+  let block = createHash('sha256').update(`${salt}${key}`).digest();
+  for (let off = 0; off < size; off += block.length) {
+    block.copy(out, off);
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+export async function withAdmin<T>(db: TestDatabase, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: db.adminUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `bucket` at the source with the given objects and rows. */
+export async function seedBucket(
+  sb: TestSandbox,
+  db: TestDatabase,
+  bucket: string,
+  objects: TestObject[],
+): Promise<void> {
+  await sb.sourceS3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const etags = new Map<string, string>();
+  for (const o of objects) {
+    if (o.object === false) continue;
+    const body = bytesFor(o.key, o.size);
+    const out = await sb.sourceS3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: o.key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: o.contentType ?? 'application/octet-stream',
+        CacheControl: o.cacheControl ?? 'max-age=3600',
+        ...(o.metadata ? { Metadata: o.metadata } : {}),
+      }),
+    );
+    etags.set(o.key, out.ETag ?? '');
+  }
+  await withAdmin(db, async (client) => {
+    await client.query(`insert into storage.buckets (id, name, public) values ($1, $1, false)`, [bucket]);
+    for (const o of objects) {
+      if (o.row === false) continue;
+      await client.query(
+        `insert into storage.objects (bucket_id, name, metadata, user_metadata) values ($1, $2, $3, $4)`,
+        [
+          bucket,
+          o.key,
+          {
+            size: o.size,
+            mimetype: o.contentType ?? 'application/octet-stream',
+            cacheControl: o.cacheControl ?? 'max-age=3600',
+            eTag: etags.get(o.key),
+          },
+          o.userMetadata ?? null,
+        ],
+      );
+    }
+  });
+}
+
+/** A config whose storage.buckets map only `buckets` (source id → target name). */
+export function storageConfig(
+  sb: TestSandbox,
+  sourceDb: TestDatabase,
+  buckets: Record<string, string>,
+  overrides: Partial<Config['storage']> = {},
+): Config {
+  const config = sb.config({ sourceDb });
+  config.storage = {
+    ...config.storage,
+    ...overrides,
+    buckets: Object.fromEntries(
+      Object.entries(buckets).map(([id, target]) => [id, { target, access: 'private' as const }]),
+    ),
+  };
+  return config;
+}
+
+export interface TargetObject {
+  key: string;
+  size: number;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  metadata: Record<string, string>;
+}
+
+/** Every object of a target bucket with its metadata (HeadObject each). */
+export async function targetObjects(s3: S3Client, bucket: string): Promise<Map<string, TargetObject>> {
+  const out = new Map<string, TargetObject>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: o.Key }));
+      out.set(o.Key as string, {
+        key: o.Key as string,
+        size: head.ContentLength ?? 0,
+        etag: head.ETag,
+        lastModified: head.LastModified?.toISOString(),
+        metadata: head.Metadata ?? {},
+      });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
