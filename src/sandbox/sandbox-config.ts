@@ -61,7 +61,7 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
           }
         : {}),
     },
-    storage: { buckets: SANDBOX_BUCKETS },
+    storage: { buckets: SANDBOX_BUCKETS, ...(state.urlColumns ? { urlColumns: state.urlColumns } : {}) },
     ...(state.migrateUserPassword
       ? { auth: { migrateRolePassword: '${SUPA2AWS_MIGRATE_USER_PASSWORD}' } }
       : {}),

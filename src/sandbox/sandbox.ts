@@ -17,7 +17,9 @@ import { startNodeService } from './node-service.ts';
 import { freePort } from './ports.ts';
 import { initCluster, startCluster, stopCluster } from './postgres-server.ts';
 import { isAlive, isOurProcess, stopProcess } from './processes.ts';
-import { pgUrl, S3RVER_KEY, writeSandboxConfig } from './sandbox-config.ts';
+import { parseConfig } from '../core/config/index.ts';
+import { discoverUrlsFromConfig } from '../storage/run.ts';
+import { pgUrl, S3RVER_KEY, sandboxConfigFile, sandboxEnv, writeSandboxConfig } from './sandbox-config.ts';
 import {
   readState,
   registeredStateDirs,
@@ -190,6 +192,14 @@ async function prepareSource(
   }
 }
 
+/** What `storage rewrite-urls --discover` prints for the loaded fixture: the sandbox config carries it. */
+async function discoverFixtureUrlColumns(state: SandboxState): Promise<unknown[]> {
+  const { config } = parseConfig(sandboxConfigFile(state), sandboxEnv(state));
+  if (!config) throw new SandboxError('SANDBOX_CONFIG_INVALID', 'the sandbox config does not validate');
+  const discovered = await discoverUrlsFromConfig(config);
+  return discovered.config.storage.urlColumns;
+}
+
 export interface Sandbox {
   state: SandboxState;
   /** Stops every service and removes the data. */
@@ -267,6 +277,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       options.fixture === false ? 'Supabase roles' : 'Supabase platform, 31 migrations and seed',
       () => prepareSource(state, source, options, reporter),
     );
+    if (options.fixture !== false) {
+      await step(reporter, 'URL columns (storage rewrite-urls --discover)', async () => {
+        state.urlColumns = await discoverFixtureUrlColumns(state);
+      });
+    }
     state.configFile = writeSandboxConfig(state);
     state.status = 'up';
     if (options.detached) state.ownerPid = null;

@@ -48,6 +48,8 @@ export interface SandboxState {
   cognito?: CognitoState;
   configFile?: string;
   fixture?: Record<string, unknown>;
+  /** The fixture's URL columns, as `storage rewrite-urls --discover` finds them (written into the config). */
+  urlColumns?: unknown[];
   /** Password of the migrate-user Lambda's database role (`auth export` creates the role with it). */
   migrateUserPassword?: string;
 }

@@ -24,8 +24,8 @@ export function registerSandbox(program: Command): void {
     .description('the local stand-ins: Supabase (PostgreSQL 15 + Storage) and AWS (RDS, S3, Cognito)');
   const stateDirOption = [
     '--state-dir <dir>',
-    'where the sandbox keeps its state and config',
-    '.sandbox',
+    'where the sandbox keeps its state and config (env SUPA2AWS_SANDBOX_DIR)',
+    process.env.SUPA2AWS_SANDBOX_DIR ?? '.sandbox',
   ] as const;
 
   sandbox
