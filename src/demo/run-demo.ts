@@ -284,7 +284,7 @@ function timing(start: Date): Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'du
 }
 
 /** The backend's environment, as its ECS task definition would give it (secrets inlined for the sandbox). */
-function backendEnv(config: Config, stateDir: string): Record<string, string> {
+export function backendEnv(config: Config, stateDir: string): Record<string, string> {
   const cognito = config.target.cognito;
   const buckets = config.storage.buckets;
   return {

@@ -26,6 +26,11 @@ export interface PhaseReport {
   metrics: Record<string, number>;
   /** What was verified, one line each. */
   checks: ReportCheck[];
+  /**
+   * What this run could not prove, said plainly rather than counted as a pass or a failure — e.g. settings
+   * the local S3 stand-in does not implement, which only a real AWS account can show.
+   */
+  caveats?: string[];
   /** Anything else the phase wants to keep (already redacted). */
   details?: unknown;
 }

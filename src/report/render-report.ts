@@ -31,6 +31,12 @@ function formatNumber(value: number, key: string): string {
   return value.toLocaleString('en-US');
 }
 
+function result(p: PhaseReport): string {
+  if (!p.ok) return 'FAIL';
+  const n = p.caveats?.length ?? 0;
+  return n > 0 ? `pass (${n} not proven here)` : 'pass';
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -123,7 +129,7 @@ export function renderHtml(report: MigrationReport): string {
     .map(
       (p) =>
         `<tr class="${p.ok ? 'pass' : 'fail'}"><td>${escapeHtml(p.phase)}</td><td>${escapeHtml(p.command)}</td>` +
-        `<td>${p.ok ? 'pass' : 'FAIL'}</td><td>${seconds(p.durationMs)}</td>` +
+        `<td>${escapeHtml(result(p))}</td><td>${seconds(p.durationMs)}</td>` +
         `<td>${escapeHtml(
           Object.entries(p.metrics)
             .map(([k, v]) => `${k} ${formatNumber(v, k)}`)
@@ -143,6 +149,12 @@ export function renderHtml(report: MigrationReport): string {
           .join('')}</ul>`,
     )
     .join('\n');
+  const caveats = report.phases.flatMap((p) =>
+    (p.caveats ?? []).map((c) => `<li>${escapeHtml(`${p.phase} ${p.command}: ${c}`)}</li>`),
+  );
+  const caveatSection = caveats.length
+    ? `<section id="caveats"><h2>Not proven here</h2><ul>${caveats.join('')}</ul></section>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -163,6 +175,7 @@ ${rows}
 </tbody></table>
 <section id="charts">${charts.join('\n')}</section>
 <section id="checks"><h2>Verification</h2>${checks}</section>
+${caveatSection}
 </body></html>
 `;
 }
