@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { takeBackup } from '../../src/backup/index.ts';
+import { decommissionCheck } from '../../src/decommission/index.ts';
+import { writePhaseReport, type PhaseReport } from '../../src/report/index.ts';
+import { getTestSandbox } from '../helpers/sandbox.ts';
+
+const codebases = path.resolve(import.meta.dirname, '../fixtures/codebases');
+
+function verified(phase: string, ok: boolean): PhaseReport {
+  const now = new Date().toISOString();
+  return {
+    version: 1,
+    phase,
+    command: 'verify',
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 1,
+    ok,
+    metrics: {},
+    checks: [],
+  };
+}
+
+describe('decommission check', () => {
+  it('fails while anything still uses Supabase, and passes once everything is clean', async () => {
+    const sb = await getTestSandbox();
+    const source = await sb.freshSourceDb();
+    const reportDir = mkdtempSync(path.join(os.tmpdir(), 'decom-reports-'));
+    const backupDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'decom-backup-')), 'final');
+    const taskDef = path.join(reportDir, 'task-definition.json');
+    writeFileSync(
+      taskDef,
+      JSON.stringify({
+        taskDefinition: {
+          containerDefinitions: [
+            { name: 'api', environment: [{ name: 'SUPABASE_URL', value: 'x' }], secrets: [] },
+          ],
+        },
+      }),
+    );
+    for (const phase of ['storage', 'db']) writePhaseReport(reportDir, verified(phase, true));
+    writePhaseReport(reportDir, verified('auth', false));
+    // An app connection still open on the Supabase database.
+    const app = new pg.Client({ connectionString: source.url, application_name: 'aiuteur-api' });
+    await app.connect();
+    try {
+      const before = await decommissionCheck({
+        codeDir: path.join(codebases, 'aiuteur'),
+        sourceDbUrl: source.url,
+        reportDir,
+        backupDir,
+        taskDefinitions: [taskDef],
+      });
+      assert.equal(before.ok, false);
+      const failing = before.items.filter((i) => !i.ok).map((i) => i.id);
+      assert.deepEqual(failing, ['code', 'config', 'connections', 'auth-verify', 'backup']);
+      assert.match(before.items.find((i) => i.id === 'connections')!.detail, /aiuteur-api/);
+      assert.match(before.items.find((i) => i.id === 'config')!.detail, /api: SUPABASE_URL/);
+    } finally {
+      await app.end();
+    }
+
+    writePhaseReport(reportDir, verified('auth', true));
+    await takeBackup({
+      sourceDbUrl: source.url,
+      storage: sb.sourceS3,
+      outDir: backupDir,
+      pgDump: process.env.PG_DUMP ?? 'pg_dump',
+    });
+    writeFileSync(
+      taskDef,
+      JSON.stringify({ taskDefinition: { containerDefinitions: [{ name: 'api', environment: [] }] } }),
+    );
+    const after = await decommissionCheck({
+      codeDir: path.join(codebases, 'migrated'),
+      sourceDbUrl: source.url,
+      reportDir,
+      backupDir,
+      taskDefinitions: [taskDef],
+    });
+    assert.deepEqual(
+      after.items.filter((i) => !i.ok).map((i) => `${i.id}: ${i.detail}`),
+      [],
+    );
+    assert.equal(after.ok, true);
+  });
+});
