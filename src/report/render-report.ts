@@ -53,10 +53,12 @@ export function renderMarkdown(report: MigrationReport): string {
     const moved = Object.entries(p.metrics)
       .map(([k, v]) => `${k} ${formatNumber(v, k)}`)
       .join(', ');
-    out.push(
-      `| ${p.phase} | ${p.command} | ${p.ok ? 'pass' : 'FAIL'} | ${seconds(p.durationMs)} | ${moved || '—'} |`,
-    );
+    out.push(`| ${p.phase} | ${p.command} | ${result(p)} | ${seconds(p.durationMs)} | ${moved || '—'} |`);
   }
+  const caveats = report.phases.flatMap((p) =>
+    (p.caveats ?? []).map((c) => `- ${p.phase} ${p.command}: ${c}`),
+  );
+  if (caveats.length > 0) out.push('', '## Not proven here', '', ...caveats);
   for (const p of report.phases.filter((r) => r.checks.length > 0)) {
     out.push('', `## ${p.phase} ${p.command}`, '');
     for (const c of p.checks) out.push(`- ${c.ok ? '✔' : '✖'} ${c.name}${c.detail ? ` — ${c.detail}` : ''}`);
