@@ -89,13 +89,13 @@ describe('the migrated front end in Chromium', () => {
 
       await page.goto(site!.url);
       await page.waitForSelector('#sign-in-form:not([hidden])');
-      await page.fill('#email', bob.email);
+      await page.fill('#email', bob.email!);
       await page.fill('#password', bob.password!);
       const image = page.waitForResponse((r) => r.request().resourceType() === 'image', { timeout: 20_000 });
       await page.click('#sign-in');
       await signedIn();
       assert.equal(await page.textContent('#user-id'), bobId, 'the session carries the old Supabase UUID');
-      assert.equal(await page.textContent('#user-email'), bob.email);
+      assert.equal(await page.textContent('#user-email'), bob.email ?? '');
       await page.waitForSelector('#projects li');
       assert.ok((await page.locator('#projects li').count()) > 0);
       const response = await image;

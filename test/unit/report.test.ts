@@ -73,13 +73,20 @@ describe('migration report', () => {
 
   it('shows what a run could not prove as caveats, neither pass nor failure', () => {
     const report = buildMigrationReport([
-      phase({ phase: 'storage', command: 'setup', caveats: ['aiuteur-videos: versioning not set — endpoint lacks it'] }),
+      phase({
+        phase: 'storage',
+        command: 'setup',
+        caveats: ['aiuteur-videos: versioning not set — endpoint lacks it'],
+      }),
     ]);
     assert.equal(report.ok, true);
     const md = renderMarkdown(report);
     assert.match(md, /\| storage \| setup \| pass \(1 not proven here\) \|/);
     assert.match(md, /## Not proven here\n\n- storage setup: aiuteur-videos: versioning not set/);
-    assert.match(renderHtml(report), /<section id="caveats"><h2>Not proven here<\/h2><ul><li>storage setup: aiuteur-videos/);
+    assert.match(
+      renderHtml(report),
+      /<section id="caveats"><h2>Not proven here<\/h2><ul><li>storage setup: aiuteur-videos/,
+    );
   });
 
   it('refuses to build a report from an empty directory', () => {
