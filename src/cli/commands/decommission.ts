@@ -32,9 +32,7 @@ export function registerDecommission(program: Command): void {
               ),
               '',
               `storage manifest: ${manifest.storage.objects} object(s), ${formatBytes(manifest.storage.bytes)}` +
-                (manifest.storage.ghosts
-                  ? `, ${manifest.storage.ghosts} without bytes at the source`
-                  : ''),
+                (manifest.storage.ghosts ? `, ${manifest.storage.ghosts} without bytes at the source` : ''),
               `backup written to ${opts.out}`,
             ].join('\n'),
           );
