@@ -4,7 +4,7 @@
  * cognito-local as Cognito), on loopback with free ports, data in a temp dir.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -91,10 +91,20 @@ export async function teardown(state: SandboxState): Promise<void> {
   removeState(state.stateDir);
 }
 
+function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
 /** Tears down every registered sandbox whose owner died without stopping it (e.g. SIGKILL). */
 export async function cleanStaleSandboxes(reporter: Reporter = silentReporter): Promise<number> {
   let cleaned = 0;
   for (const stateDir of registeredStateDirs()) {
+    if (!canWrite(stateDir)) continue; // another user's sandbox: not ours to judge or clean
     const state = readState(stateDir);
     if (!state) {
       removeState(stateDir);

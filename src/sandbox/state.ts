@@ -58,7 +58,8 @@ export const STATE_FILE = 'sandbox-state.json';
 
 /** Where every sandbox on this machine registers itself (one small file each). */
 export function registryDir(): string {
-  return path.join(os.tmpdir(), 'supa2aws-sandboxes');
+  // One registry per OS user: each user cleans up only their own sandboxes.
+  return path.join(os.tmpdir(), `supa2aws-sandboxes-${process.getuid?.() ?? 'user'}`);
 }
 
 function registryEntry(stateDir: string): string {

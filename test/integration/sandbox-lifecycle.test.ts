@@ -115,6 +115,43 @@ describe('sandbox lifecycle', () => {
     }
   });
 
+  it('works as a normal user too (checked when the tests run as root, as CI does)', (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('not root: the whole suite already runs as a normal user');
+      return;
+    }
+    const stateDir = path.join(os.tmpdir(), `supa2aws-nobody-${process.pid}`);
+    const run = (command: string) =>
+      spawnSync(
+        'su',
+        [
+          'nobody',
+          '-s',
+          '/bin/sh',
+          '-c',
+          `cd ${JSON.stringify(root)} && ${JSON.stringify(process.execPath)} bin/supa2aws.js sandbox ${command} --no-fixture --state-dir ${stateDir}`.replace(
+            ' down --no-fixture',
+            ' down',
+          ),
+        ],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+    try {
+      const up = run('up');
+      assert.equal(up.status, 0, up.stdout + up.stderr);
+      const state = readState(stateDir)!;
+      assert.equal(run('down').status, 0);
+      for (const pid of pids(state)) assert.equal(alive(pid), false);
+      assert.equal(existsSync(state.dataDir), false);
+    } finally {
+      run('down');
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it('a foreground sandbox stops everything on SIGTERM', async () => {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-term-'));
     try {
