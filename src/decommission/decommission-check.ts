@@ -2,7 +2,8 @@
  * Phase 6 gate: Supabase may go only when nothing uses it, every verification is green, and a final backup
  * exists and checks out. Prints a checklist; any failing line keeps the exit code non-zero.
  */
-import { checkBackup } from '../backup/index.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { checkBackup, checkBucketBackup, parseBucketLocation } from '../backup/index.ts';
 import { readPhaseReports } from '../report/index.ts';
 import { scanCodebase } from '../scan/index.ts';
 import { foreignConnections } from './source-connections.ts';
@@ -22,8 +23,9 @@ export interface DecommissionOptions {
   sourceDbUrl: string;
   /** Where the phase reports are (storage/db/auth verify). */
   reportDir: string;
-  /** The final backup directory. */
+  /** The final backup: a directory, or `s3://bucket/prefix` read with `backupS3`. */
   backupDir: string;
+  backupS3?: S3Client;
   /** ECS task definition JSON files to check for SUPABASE_* names. */
   taskDefinitions?: string[];
 }
@@ -111,7 +113,11 @@ export async function decommissionCheck(
     });
   }
 
-  const backup = await checkBackup(options.backupDir);
+  const bucket = parseBucketLocation(options.backupDir);
+  const backup =
+    bucket && options.backupS3
+      ? await checkBucketBackup(options.backupS3, bucket)
+      : await checkBackup(options.backupDir);
   items.push({
     id: 'backup',
     title: 'a final backup exists and matches its manifest',

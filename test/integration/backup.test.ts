@@ -4,7 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { checkBackup, takeBackup } from '../../src/backup/index.ts';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  checkBackup,
+  checkBucketBackup,
+  parseBucketLocation,
+  runBackup,
+  takeBackup,
+} from '../../src/backup/index.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
 
 describe('final backup', () => {
@@ -35,5 +42,32 @@ describe('final backup', () => {
     const checked = await checkBackup(out);
     assert.equal(checked.ok, false);
     assert.match(checked.problems.join(), /schema\.dump/);
+  });
+});
+
+describe('final backup in a bucket', () => {
+  it('uploads the files with their SHA-256, writes the manifest last, and catches a changed object', async () => {
+    const sandbox = await getTestSandbox();
+    const source = await sandbox.freshSourceDb();
+    const config = sandbox.config({ sourceDb: source });
+    const bucket = sandbox.uniqueName('backups');
+    await sandbox.targetS3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const { manifest } = await runBackup({
+      config,
+      out: `s3://${bucket}/supabase/final`,
+      pgDump: process.env.PG_DUMP ?? 'pg_dump',
+    });
+    const where = parseBucketLocation(`s3://${bucket}/supabase/final`)!;
+    assert.deepEqual(where, { bucket, prefix: 'supabase/final/' });
+    const checked = await checkBucketBackup(sandbox.targetS3, where);
+    assert.equal(checked.ok, true, checked.problems.join());
+    assert.equal(checked.manifest?.files.length, manifest.files.length);
+
+    await sandbox.targetS3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'supabase/final/data.dump', Body: 'changed' }),
+    );
+    const tampered = await checkBucketBackup(sandbox.targetS3, where);
+    assert.equal(tampered.ok, false);
+    assert.match(tampered.problems.join(), /data\.dump/);
   });
 });

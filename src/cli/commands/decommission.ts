@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { takeBackup } from '../../backup/index.ts';
+import { runBackup } from '../../backup/index.ts';
 import { s3ClientFromConfig } from '../../core/s3-from-config.ts';
 import { decommissionCheck } from '../../decommission/index.ts';
 import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
@@ -10,35 +10,29 @@ export function registerDecommission(program: Command): void {
   program
     .command('backup')
     .description('final backup of the Supabase project: schema, data and a storage manifest, with checksums')
-    .option('--out <dir>', 'directory to write', 'supa2aws-backup')
+    .option('--out <dir>', 'a directory, or s3://bucket/prefix on the target S3', 'supa2aws-backup')
     .option('--pg-dump <path>', 'pg_dump to use (default: config db.pgDump, PG_DUMP, then PATH)')
     .action(
       action(async (ctx, opts: { out: string; pgDump?: string }) => {
         const { config } = await ctx.config();
-        const storage = s3ClientFromConfig(config.source.storage);
-        try {
-          const manifest = await takeBackup({
-            sourceDbUrl: config.source.db.url,
-            storage,
-            outDir: opts.out,
-            pgDump: opts.pgDump ?? config.db.pgDump ?? process.env.PG_DUMP ?? 'pg_dump',
-            reporter: ctx.reporter,
-          });
-          ctx.print(manifest, () =>
-            [
-              table(
-                ['file', 'size', 'sha256'],
-                manifest.files.map((f) => [f.name, formatBytes(f.bytes), f.sha256.slice(0, 16)]),
-              ),
-              '',
-              `storage manifest: ${manifest.storage.objects} object(s), ${formatBytes(manifest.storage.bytes)}` +
-                (manifest.storage.ghosts ? `, ${manifest.storage.ghosts} without bytes at the source` : ''),
-              `backup written to ${opts.out}`,
-            ].join('\n'),
-          );
-        } finally {
-          storage.destroy();
-        }
+        const { manifest, location } = await runBackup({
+          config,
+          out: opts.out,
+          pgDump: opts.pgDump ?? config.db.pgDump ?? process.env.PG_DUMP ?? 'pg_dump',
+          reporter: ctx.reporter,
+        });
+        ctx.print(manifest, () =>
+          [
+            table(
+              ['file', 'size', 'sha256'],
+              manifest.files.map((f) => [f.name, formatBytes(f.bytes), f.sha256.slice(0, 16)]),
+            ),
+            '',
+            `storage manifest: ${manifest.storage.objects} object(s), ${formatBytes(manifest.storage.bytes)}` +
+              (manifest.storage.ghosts ? `, ${manifest.storage.ghosts} without bytes at the source` : ''),
+            `backup written to ${location}`,
+          ].join('\n'),
+        );
       }),
     );
 
@@ -51,7 +45,7 @@ export function registerDecommission(program: Command): void {
     )
     .option('--code <dir>', 'the migrated codebase to scan', '.')
     .option('--report-dir <dir>', 'where the phase reports are', DEFAULT_REPORT_DIR)
-    .option('--backup <dir>', 'the final backup directory', 'supa2aws-backup')
+    .option('--backup <dir>', 'the final backup: a directory or s3://bucket/prefix', 'supa2aws-backup')
     .option('--task-definition <file...>', 'ECS task definition JSON files to check')
     .action(
       action(
