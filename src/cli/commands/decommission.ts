@@ -51,13 +51,15 @@ export function registerDecommission(program: Command): void {
       action(
         async (ctx, opts: { code: string; reportDir: string; backup: string; taskDefinition?: string[] }) => {
           const { config } = await ctx.config();
+          const backupS3 = opts.backup.startsWith('s3://') ? s3ClientFromConfig(config.target.s3) : undefined;
           const result = await decommissionCheck({
             codeDir: opts.code,
             sourceDbUrl: config.source.db.url,
             reportDir: opts.reportDir,
             backupDir: opts.backup,
+            ...(backupS3 ? { backupS3 } : {}),
             taskDefinitions: opts.taskDefinition ?? [],
-          });
+          }).finally(() => backupS3?.destroy());
           ctx.print(result, () => {
             const lines = result.items.map((i) => `${i.ok ? '✔' : '✖'} ${i.title}: ${i.detail}`);
             const fixes = result.items.filter((i) => !i.ok && i.fix).map((i) => `  - ${i.fix}`);
