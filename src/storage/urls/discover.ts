@@ -6,39 +6,10 @@
 import type { UrlColumn } from '../config.ts';
 import { qualified, quoteIdent, type PgClient } from '../pg.ts';
 import type { UrlRewriter } from './rewriter.ts';
+import { MANAGED_SCHEMAS } from '../../db/supabase-facts.ts';
 
-/** Supabase-managed schemas (DESIGN §5) and ours: never scanned. */
-const SKIP_SCHEMAS = [
-  'pg_catalog',
-  'information_schema',
-  'pg_toast',
-  'auth',
-  'storage',
-  'extensions',
-  'realtime',
-  '_realtime',
-  '_analytics',
-  '_supavisor',
-  'etl',
-  'pgbouncer',
-  'supabase_functions',
-  'supabase_migrations',
-  'graphql',
-  'graphql_public',
-  'cron',
-  'dbdev',
-  'net',
-  'pgmq',
-  'pgsodium',
-  'pgsodium_masks',
-  'pgtle',
-  'repack',
-  'tiger',
-  'tiger_data',
-  'topology',
-  'vault',
-  'supa2aws',
-];
+/** Supabase-managed schemas (DESIGN §5), the system ones and ours: never scanned. */
+const SKIP_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', ...MANAGED_SCHEMAS, 'supa2aws'];
 
 export interface DiscoveredColumn {
   schema: string;
