@@ -2,41 +2,14 @@
  * Connections for the database phase. Every connection is injected through `ConnectFn` so tests and the
  * demo can hand in their own; the default opens a pg.Client from a connection string.
  */
-import pg from 'pg';
-import { DbError } from '../core/errors.ts';
-import { redactUrl } from '../core/redact.ts';
+import { connectPostgres, qualified, quoteIdent, type PgClient } from '../core/pg.ts';
 
-export type PgClient = pg.Client;
+export type { PgClient };
 
 /** Opens a connection; `role` says which side, for error messages. */
 export type ConnectFn = (url: string, role: 'source' | 'target' | 'admin') => Promise<PgClient>;
 
-export const defaultConnect: ConnectFn = async (url, role) => {
-  const client = new pg.Client({ connectionString: url, application_name: `supa2aws-${role}` });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    const code = (error as { code?: string }).code;
-    const auth = code === '28P01' || code === '28000';
-    throw new DbError(
-      auth ? 'DB_AUTH_FAILED' : 'DB_UNREACHABLE',
-      `cannot connect to the ${role} database ${redactUrl(url)}: ${(error as Error).message}`,
-      {
-        exit: auth ? 'permission' : 'environment',
-        retryable: !auth,
-        cause: error,
-        hint: auth
-          ? `Check the user and password of ${role === 'source' ? 'source.db.url' : 'target.db.url'} in the config.`
-          : role === 'source'
-            ? 'Is the host reachable? Supabase direct hosts are IPv6-only: use the session pooler (aws-0-<region>.pooler.supabase.com:5432, user postgres.<ref>).'
-            : 'Is the instance running and its security group open to this machine? `supa2aws doctor` checks reachability.',
-      },
-    );
-  }
-  client.on('error', () => undefined);
-  return client;
-};
+export const defaultConnect: ConnectFn = (url, role) => connectPostgres(url, role);
 
 export async function withClient<T>(
   connect: ConnectFn,
@@ -52,13 +25,7 @@ export async function withClient<T>(
   }
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualified(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
+export { qualified, quoteIdent };
 
 /** Session settings that fix the text form of values, so digests agree between servers. */
 export const DIGEST_SETTINGS: Readonly<Record<string, string>> = {

@@ -1,36 +1,12 @@
 /** Database connections for the storage phase (storage.objects, URL columns, the URL ledger). */
-import pg from 'pg';
-import { DbError } from '../core/errors.ts';
-import { redactUrl } from '../core/redact.ts';
+import { connectPostgres, qualified, quoteIdent, type PgClient } from '../core/pg.ts';
 
-export type PgClient = pg.Client;
+export type { PgClient };
 
 /** Opens a connection; injectable so tests can hand in their own. */
 export type ConnectFn = (url: string) => Promise<PgClient>;
 
-export const connectPg: ConnectFn = async (url) => {
-  const client = new pg.Client({ connectionString: url, application_name: 'supa2aws-storage' });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    const code = (error as { code?: string }).code;
-    const auth = code === '28P01' || code === '28000';
-    throw new DbError(
-      auth ? 'DB_AUTH_FAILED' : 'DB_UNREACHABLE',
-      `cannot connect to ${redactUrl(url)}: ${(error as Error).message}`,
-      {
-        exit: auth ? 'permission' : 'environment',
-        cause: error,
-        hint: auth
-          ? 'Check the user and password of the database URL in the config.'
-          : 'Is the database reachable from here? `supa2aws doctor` checks it.',
-      },
-    );
-  }
-  client.on('error', () => undefined);
-  return client;
-};
+export const connectPg: ConnectFn = (url) => connectPostgres(url, 'database', 'supa2aws-storage');
 
 export async function withPg<T>(
   url: string,
@@ -45,10 +21,4 @@ export async function withPg<T>(
   }
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualified(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
+export { qualified, quoteIdent };
