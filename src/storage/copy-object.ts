@@ -13,10 +13,15 @@
  *   3. Seal: CopyObject onto itself with MetadataDirective=REPLACE, adding `x-amz-meta-sha256`, guarded by
  *      CopySourceIfMatch on the ETag just verified (multipart copy above 5 GiB). Only now is it done.
  *
- * The invariant: an object under a final key that carries `sha256` was read back and matched. `storage plan`
+ * Objects up to `bufferBelow` (1 MiB) are read whole first, so one PUT carries their SHA-256 both as the
+ * seal and as the signed payload hash (`x-amz-content-sha256`, which S3 checks against the body); they are
+ * read back all the same, and removed if that does not match.
+ *
+ * The invariant: an object under a final key that carries `sha256` holds exactly those bytes — it was read
+ * back and matched, or (small objects) the target took it whole against a checked payload hash. `storage plan`
  * and the next `copy` count as identical only sealed objects of the right size and source ETag; anything
- * unsealed (an interrupted copy) is copied again, `storage verify` reports it, and a Ctrl-C deletes the
- * unsealed objects of the copies it interrupted. On S3 no partial object can ever appear under a final key
+ * unsealed (an interrupted copy) is copied again, `storage verify` reports it, and a Ctrl-C deletes what the
+ * copies it interrupted had written. On S3 no partial object can ever appear under a final key
  * (PutObject and CompleteMultipartUpload are atomic; parts of an interrupted upload are aborted on Ctrl-C
  * and on the next run). s3rver writes a PUT body in place and implements neither AbortMultipartUpload nor
  * ListMultipartUploads: after a SIGKILL (not Ctrl-C) it can show a truncated, unsealed object under the key
@@ -26,6 +31,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -60,6 +66,11 @@ export interface CopyObjectDeps {
   partSize: number;
   /** Objects larger than this are uploaded in parts. */
   multipartThreshold: number;
+  /**
+   * Objects up to this size are read whole before the PUT, so their SHA-256 travels with it (as the seal and
+   * as the signed payload hash S3 checks) and no separate seal is needed. @default 1 MiB
+   */
+  bufferBelow?: number;
   /** Attempts per object (whole object for one PUT, per part for multipart). @default 5 */
   attempts?: number;
   signal: AbortSignal;
@@ -228,6 +239,59 @@ class ObjectCopier {
     await sleep((this.deps.backoff ?? ((a) => backoffMs(a)))(attempt), this.deps.signal);
   }
 
+  /**
+   * One attempt for a small object: read it whole (hashing), then one PUT carrying its SHA-256 as the seal
+   * and as `x-amz-content-sha256`. S3 refuses a body that does not match that hash, and a stand-in that does
+   * not check it (s3rver) writes the metadata only once the whole body has arrived; the object is still
+   * read back before it counts, and removed if that does not match.
+   */
+  private async putBuffered(): Promise<{ sha256: string; etag: string | undefined; headers: TargetHeaders }> {
+    const { target, signal } = this.deps;
+    const src = await this.openSource();
+    this.position = 0;
+    const tap = new HashTap((n) => this.progress(n));
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of pipeInto(src.body, tap) as unknown as AsyncIterable<Buffer>)
+        chunks.push(chunk);
+    } catch (error) {
+      throw this.fail(error, 'source', 'Reading');
+    }
+    const body = Buffer.concat(chunks);
+    if (body.length !== this.item.size) {
+      throw new StorageError(
+        'STORAGE_SOURCE_CHANGED',
+        `${this.item.sourceBucket}/${this.item.key} sent ${body.length} bytes, expected ${this.item.size}`,
+        { retryable: true },
+      );
+    }
+    const sha256 = tap.hash.digest('hex');
+    this.flight.wrote = true;
+    const command = new PutObjectCommand({
+      Bucket: this.item.targetBucket,
+      Key: this.item.key,
+      Body: body,
+      ContentLength: body.length,
+      ...src.headers,
+      Metadata: { ...src.headers.Metadata, [META_SHA256]: sha256 },
+    });
+    // The payload hash SigV4 signs is the SHA-256 just computed: S3 checks it against the body it receives,
+    // and the SDK need not hash the body a second time.
+    command.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+        return next(args);
+      },
+      { step: 'build', name: 'supa2awsPayloadSha256' },
+    );
+    try {
+      const out = await target.send(command, { abortSignal: signal });
+      return { sha256, etag: out.ETag, headers: src.headers };
+    } catch (error) {
+      throw this.fail(error, 'target', 'Writing');
+    }
+  }
+
   /** One attempt of a single-PUT copy: GET → PUT (hashing) → read back. */
   private async putOnce(): Promise<{ sha256: string; etag: string | undefined; headers: TargetHeaders }> {
     const { target, signal } = this.deps;
@@ -255,7 +319,7 @@ class ObjectCopier {
     return { sha256: tap.hash.digest('hex'), etag, headers: src.headers };
   }
 
-  private async putWithRetry(): Promise<{
+  private async putWithRetry(buffered: boolean): Promise<{
     sha256: string;
     etag: string | undefined;
     headers: TargetHeaders;
@@ -264,8 +328,14 @@ class ObjectCopier {
     for (let attempt = 1; ; attempt++) {
       this.attempts = attempt;
       try {
-        const put = await this.putOnce();
-        await this.readBack(put.sha256, put.etag);
+        const put = buffered ? await this.putBuffered() : await this.putOnce();
+        try {
+          await this.readBack(put.sha256, put.etag);
+        } catch (error) {
+          // A buffered object carries its seal already: it must not stay if it does not read back right.
+          if (buffered) await this.removeTarget();
+          throw error;
+        }
         return put;
       } catch (error) {
         if (attempt >= attempts || !this.retryable(error)) throw error;
@@ -483,11 +553,18 @@ class ObjectCopier {
     }
   }
 
+  private async removeTarget(): Promise<void> {
+    await this.deps.target
+      .send(new DeleteObjectCommand({ Bucket: this.item.targetBucket, Key: this.item.key }))
+      .catch(() => undefined);
+  }
+
   async run(): Promise<CopiedObject> {
     const multipart = this.item.size > this.deps.multipartThreshold;
     if (!multipart) {
-      const put = await this.putWithRetry();
-      await this.seal(put.sha256, put.etag, put.headers);
+      const buffered = this.item.size <= (this.deps.bufferBelow ?? 1024 * 1024);
+      const put = await this.putWithRetry(buffered);
+      if (!buffered) await this.seal(put.sha256, put.etag, put.headers);
       return {
         sha256: put.sha256,
         size: this.item.size,

@@ -1,0 +1,357 @@
+/**
+ * Storage copy benchmark: `supa2aws storage copy` (stream, read back, SHA-256, seal) against
+ * `rclone copy --checksum --transfers N`, same data, same s3rver pair, same concurrency, in one run.
+ *
+ *   node --import tsx bench/storage/run.ts [--scale small|full] [--concurrency 8] [--also-multipart]
+ *
+ * full: 2,000 × 256 KiB, 20 × 64 MiB, 2 × 1 GiB (3.8 GiB); small: a tenth of each class
+ * (200 × 256 KiB, 2 × 64 MiB, 2 × 102.4 MiB). Each tool runs as a child under `/usr/bin/time -v` for its
+ * wall time and peak RSS. `--also-multipart` adds a supa2aws run that uploads in parts above 200 MiB, as
+ * rclone does by default. Starts its own sandbox (no fixture) and stops it at the end; writes
+ * bench/storage/last-run-<scale>.json.
+ */
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { parseConfig } from '../../src/core/config/index.ts';
+import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
+import {
+  adminUrl,
+  S3RVER_KEY,
+  sandboxConfigFile,
+  sandboxEnv,
+  startSandbox,
+} from '../../src/sandbox/index.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+const SCALE = flag('scale') ?? 'small';
+const CONCURRENCY = Number(flag('concurrency') ?? 8);
+const ALSO_MULTIPART = process.argv.includes('--also-multipart');
+/** Also run the copy through the library entry (no CLI start-up), to show the engine's own cost. */
+const ALSO_LIB = process.argv.includes('--also-lib');
+/** Leave the sandbox and data up after the run (prints where), for profiling. */
+const KEEP = process.argv.includes('--keep');
+if (SCALE !== 'small' && SCALE !== 'full') throw new Error('--scale small|full');
+
+interface ObjectClass {
+  prefix: string;
+  count: number;
+  size: number;
+}
+const CLASSES: ObjectClass[] =
+  SCALE === 'full'
+    ? [
+        { prefix: 'small', count: 2000, size: 256 * KiB },
+        { prefix: 'medium', count: 20, size: 64 * MiB },
+        { prefix: 'large', count: 2, size: 1024 * MiB },
+      ]
+    : [
+        { prefix: 'small', count: 200, size: 256 * KiB },
+        { prefix: 'medium', count: 2, size: 64 * MiB },
+        { prefix: 'large', count: 2, size: Math.round(102.4 * MiB) },
+      ];
+const BUCKET = 'bench';
+
+/** Fast distinct content: one random MiB, each chunk stamped with the object seed and chunk index. */
+const BLOCK = randomBytes(MiB);
+function content(seed: number, size: number): Readable {
+  let offset = 0;
+  let chunk = 0;
+  return new Readable({
+    read() {
+      if (offset >= size) return this.push(null);
+      const len = Math.min(MiB, size - offset);
+      const buf = Buffer.from(BLOCK.subarray(0, len));
+      if (len >= 16) {
+        buf.writeUInt32LE(seed, 0);
+        buf.writeUInt32LE(chunk, 4);
+        buf.writeDoubleLE(Math.random(), 8);
+      }
+      offset += len;
+      chunk++;
+      this.push(buf);
+    },
+  });
+}
+
+async function seed(s3: S3Client, dbUrl: string): Promise<{ objects: number; bytes: number }> {
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const jobs = CLASSES.flatMap((c) =>
+    Array.from({ length: c.count }, (_, i) => ({
+      key: `${c.prefix}/${String(i).padStart(5, '0')}.bin`,
+      size: c.size,
+    })),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++] as { key: string; size: number };
+      const seedNo = next;
+      if (job.size <= 8 * MiB) {
+        const body = Buffer.concat(await content(seedNo, job.size).toArray());
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: job.key,
+            Body: body,
+            ContentLength: body.length,
+            ContentType: 'application/octet-stream',
+          }),
+        );
+      } else {
+        await new Upload({
+          client: s3,
+          params: { Bucket: BUCKET, Key: job.key, Body: content(seedNo, job.size), ContentType: 'video/mp4' },
+          partSize: 16 * MiB,
+          queueSize: 2,
+        }).done();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  // storage.objects rows, as Supabase keeps them (a minimal storage schema: the sandbox has no fixture).
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists storage;
+      create table if not exists storage.buckets (id text primary key, name text, public boolean default false);
+      create table if not exists storage.objects (id uuid primary key default gen_random_uuid(), bucket_id text references storage.buckets(id),
+        name text, metadata jsonb, user_metadata jsonb);
+      grant usage on schema storage to postgres; grant select on all tables in schema storage to postgres;`);
+    await client.query(`insert into storage.buckets (id, name) values ($1, $1)`, [BUCKET]);
+    await client.query(
+      `insert into storage.objects (bucket_id, name, metadata)
+       select $1, k, jsonb_build_object('size', s, 'mimetype', 'application/octet-stream', 'cacheControl', 'max-age=3600')
+         from unnest($2::text[], $3::bigint[]) as t(k, s)`,
+      [BUCKET, jobs.map((j) => j.key), jobs.map((j) => j.size)],
+    );
+  } finally {
+    await client.end();
+  }
+  return { objects: jobs.length, bytes: jobs.reduce((s, j) => s + j.size, 0) };
+}
+
+interface Measured {
+  tool: string;
+  seconds: number;
+  peakRssMiB: number;
+  exitCode: number;
+  stdout: string;
+}
+
+/** Runs a command under /usr/bin/time -v; wall time and peak RSS of the child. */
+function measure(tool: string, command: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-v', ...command], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      if (!wall || !rss)
+        return reject(new Error(`${tool}: no /usr/bin/time output:\n${stderr.slice(-2000)}`));
+      const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
+      if (code !== 0) process.stderr.write(`${tool} exited ${code}:\n${stderr.slice(-3000)}\n`);
+      resolve({ tool, seconds, peakRssMiB: Number(rss[1]) / 1024, exitCode: code ?? 1, stdout });
+    });
+  });
+}
+
+function sync(): Promise<void> {
+  return new Promise((resolve) => spawn('sync').on('close', () => resolve()));
+}
+
+async function main(): Promise<void> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-bench-storage-'));
+  process.stderr.write(`starting the sandbox (no fixture) in ${stateDir}\n`);
+  const sandbox = await startSandbox({ stateDir, fixture: false, detached: KEEP });
+  try {
+    const state = sandbox.state;
+    const sourceEndpoint = `http://127.0.0.1:${state.sourceS3?.port}`;
+    const targetEndpoint = `http://127.0.0.1:${state.targetS3?.port}`;
+    const s3 = (endpoint: string) =>
+      createS3Client({
+        endpoint,
+        accessKeyId: S3RVER_KEY,
+        secretAccessKey: S3RVER_KEY,
+        checksumsWhenRequired: true,
+      });
+    const source = s3(sourceEndpoint);
+    const target = s3(targetEndpoint);
+    process.stderr.write(`generating the ${SCALE} data set…\n`);
+    const t0 = Date.now();
+    const data = await seed(source, adminUrl(state.sourceDb!));
+    process.stderr.write(
+      `  ${data.objects} objects, ${(data.bytes / MiB).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+
+    const raw = sandboxConfigFile(state) as { storage: { buckets: Record<string, unknown> } };
+    const cli = (file: string, extra: string[]) => [
+      process.execPath,
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'storage',
+      'copy',
+      '--config',
+      file,
+      '--json',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--report-dir',
+      path.join(stateDir, 'report'),
+      ...extra,
+    ];
+    const runs: Array<{ label: string; bucket: string; command: (file: string) => string[] }> = [
+      {
+        label: 'supa2aws storage copy (read back, SHA-256)',
+        bucket: 'supa2aws-bench',
+        command: (f) => cli(f, []),
+      },
+      ...(ALSO_MULTIPART
+        ? [
+            {
+              label: 'supa2aws, multipart above 200 MiB',
+              bucket: 'supa2aws-bench-mp',
+              command: (f: string) => cli(f, ['--multipart-threshold', '200']),
+            },
+          ]
+        : []),
+      ...(ALSO_LIB
+        ? [
+            {
+              label: 'supa2aws copy engine (no CLI start-up)',
+              bucket: 'supa2aws-bench-lib',
+              command: (f: string) => [
+                process.execPath,
+                '--import',
+                'tsx',
+                'bench/storage/copy-entry.ts',
+                f,
+                String(CONCURRENCY),
+              ],
+            },
+          ]
+        : []),
+    ];
+    const results: Measured[] = [];
+    const rcloneEnv: NodeJS.ProcessEnv = { ...process.env };
+    delete rcloneEnv.AWS_CA_BUNDLE;
+    for (const [name, endpoint] of [
+      ['SRC', sourceEndpoint],
+      ['TGT', targetEndpoint],
+    ] as const) {
+      Object.assign(rcloneEnv, {
+        [`RCLONE_CONFIG_${name}_TYPE`]: 's3',
+        [`RCLONE_CONFIG_${name}_PROVIDER`]: 'Other',
+        [`RCLONE_CONFIG_${name}_ENDPOINT`]: endpoint,
+        [`RCLONE_CONFIG_${name}_ACCESS_KEY_ID`]: S3RVER_KEY,
+        [`RCLONE_CONFIG_${name}_SECRET_ACCESS_KEY`]: S3RVER_KEY,
+        [`RCLONE_CONFIG_${name}_FORCE_PATH_STYLE`]: 'true',
+      });
+    }
+    await sync();
+    process.stderr.write(`rclone copy --checksum --transfers ${CONCURRENCY}…\n`);
+    results.push(
+      await measure(
+        'rclone copy --checksum',
+        [
+          'rclone',
+          'copy',
+          '--checksum',
+          '--transfers',
+          String(CONCURRENCY),
+          `src:${BUCKET}`,
+          'tgt:rclone-bench',
+        ],
+        rcloneEnv,
+      ),
+    );
+    for (const run of runs) {
+      raw.storage.buckets = { [BUCKET]: { target: run.bucket, access: 'private' } };
+      const { config, errors } = parseConfig(structuredClone(raw), sandboxEnv(state));
+      if (!config) throw new Error(JSON.stringify(errors));
+      const file = path.join(stateDir, `${run.bucket}.config.json`);
+      writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+      await target.send(new CreateBucketCommand({ Bucket: run.bucket }));
+      await sync();
+      process.stderr.write(`${run.label}, concurrency ${CONCURRENCY}…\n`);
+      const m = await measure(run.label, run.command(file), { ...process.env });
+      results.push(m);
+      if (m.exitCode === 0) {
+        const copied = (JSON.parse(m.stdout) as { copied: { count: number } }).copied.count;
+        if (copied !== data.objects) throw new Error(`${run.label} copied ${copied} of ${data.objects}`);
+      }
+    }
+    source.destroy();
+    target.destroy();
+
+    const rclone = results[0] as Measured;
+    const mib = data.bytes / MiB;
+    const lines = [
+      '',
+      `storage copy benchmark — ${SCALE}: ${data.objects} objects, ${mib.toFixed(0)} MiB, concurrency ${CONCURRENCY}, s3rver → s3rver`,
+      '',
+      `${'tool'.padEnd(48)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'peak RSS'.padStart(10)} ${'vs rclone'.padStart(10)}`,
+      ...results.map(
+        (r) =>
+          `${r.tool.padEnd(48)} ${`${r.seconds.toFixed(1)} s`.padStart(8)} ${(mib / r.seconds).toFixed(1).padStart(8)} ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${`${(rclone.seconds / r.seconds).toFixed(2)}×`.padStart(10)}`,
+      ),
+      '',
+      'targets: supa2aws ≥ 1.20× rclone throughput (while reading every object back); peak RSS < 300 MiB',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    writeFileSync(
+      path.join(root, 'bench', 'storage', `last-run-${SCALE}.json`),
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          scale: SCALE,
+          concurrency: CONCURRENCY,
+          objects: data.objects,
+          bytes: data.bytes,
+          machine: { cpus: os.cpus().length, node: process.version },
+          results: results.map(({ stdout: _stdout, ...r }) => ({
+            ...r,
+            mibPerSecond: mib / r.seconds,
+            vsRclone: rclone.seconds / r.seconds,
+          })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    if (KEEP) {
+      process.stderr.write(
+        `kept: ${JSON.stringify({ stateDir, sourceS3: sandbox.state.sourceS3, targetS3: sandbox.state.targetS3 })}\n`,
+      );
+    } else {
+      await sandbox.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+}
+
+await main();
