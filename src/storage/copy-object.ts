@@ -54,7 +54,14 @@ import {
 } from './object-meta.ts';
 import type { CopyItem } from './plan.ts';
 import { fatalS3Error, isNotFound, isNotImplemented, objectS3Error, s3ErrorName } from './s3-errors.ts';
-import { digestStream, effectivePartSize, HashTap, PartSplitter, partRanges } from './streams.ts';
+import {
+  digestStream,
+  effectivePartSize,
+  guardResponseBody,
+  HashTap,
+  PartSplitter,
+  partRanges,
+} from './streams.ts';
 
 /** S3's largest PutObject and CopyObject. */
 export const MAX_SINGLE_OPERATION = 5 * 1024 ** 3;
@@ -137,10 +144,44 @@ function headersFor(item: CopyItem, g: GetObjectCommandOutput, warn?: (m: string
   };
 }
 
-/** Pipes `from` into `to`, carrying errors across (pipe() alone would leave `to` waiting forever). */
-function pipeInto<T extends NodeJS.WritableStream>(from: Readable, to: T & { destroy(e?: Error): void }): T {
-  from.once('error', (error) => to.destroy(error));
-  return from.pipe(to);
+/**
+ * A request body streamed from the source through a hashing tap. If the source fails half-way (a reset),
+ * the request it feeds is aborted at once — a piped body that just stops would leave the upload waiting —
+ * and `failure` keeps the source's error, so the attempt is reported (and retried) as a read, not a write.
+ */
+class StreamedBody {
+  readonly body: HashTap;
+  readonly signal: AbortSignal;
+  failure: unknown;
+  private readonly controller = new AbortController();
+  private readonly onOuterAbort = () => this.controller.abort(this.outer.reason);
+
+  constructor(
+    from: Readable,
+    tap: HashTap,
+    private readonly outer: AbortSignal,
+  ) {
+    this.signal = this.controller.signal;
+    outer.addEventListener('abort', this.onOuterAbort, { once: true });
+    // The SDK pipes the body into the request and does not listen for its errors: the failure is handled
+    // here, by aborting that request.
+    tap.on('error', () => undefined);
+    from.once('error', (error) => {
+      this.failure ??= error;
+      this.controller.abort(error);
+      tap.destroy(error);
+    });
+    this.body = from.pipe(tap);
+  }
+
+  /** The error to report for a failed send: the source's, if it was the source that failed. */
+  blame(error: unknown): { error: unknown; side: 'source' | 'target' } {
+    return this.failure === undefined ? { error, side: 'target' } : { error: this.failure, side: 'source' };
+  }
+
+  dispose(): void {
+    this.outer.removeEventListener('abort', this.onOuterAbort);
+  }
 }
 
 class ObjectCopier {
@@ -202,12 +243,14 @@ class ObjectCopier {
     const { source, signal } = this.deps;
     try {
       const got = await source.send(
-        new GetObjectCommand({
-          Bucket: this.item.sourceBucket,
-          Key: this.item.key,
-          ...(from > 0 ? { Range: `bytes=${from}-` } : {}),
-          ...(this.item.sourceEtag ? { IfMatch: this.item.sourceEtag } : {}),
-        }),
+        guardResponseBody(
+          new GetObjectCommand({
+            Bucket: this.item.sourceBucket,
+            Key: this.item.key,
+            ...(from > 0 ? { Range: `bytes=${from}-` } : {}),
+            ...(this.item.sourceEtag ? { IfMatch: this.item.sourceEtag } : {}),
+          }),
+        ),
         { abortSignal: signal },
       );
       const length = got.ContentLength ?? 0;
@@ -219,8 +262,12 @@ class ObjectCopier {
           { retryable: false, hint: 'Run `supa2aws storage copy` again: it plans afresh.' },
         );
       }
+      const body = got.Body as Readable;
+      // Consumers (pipe, iterators) see its errors; this keeps a late one (a reset after the consumer let
+      // go) from becoming an uncaught exception.
+      body.on('error', () => undefined);
       return {
-        body: got.Body as Readable,
+        body,
         headers: headersFor(this.item, got, this.deps.onWarning),
         length,
       };
@@ -249,11 +296,14 @@ class ObjectCopier {
     const { target, signal } = this.deps;
     const src = await this.openSource();
     this.position = 0;
-    const tap = new HashTap((n) => this.progress(n));
+    const hash = createHash('sha256');
     const chunks: Buffer[] = [];
     try {
-      for await (const chunk of pipeInto(src.body, tap) as unknown as AsyncIterable<Buffer>)
+      for await (const chunk of src.body as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        this.progress(chunk.length);
         chunks.push(chunk);
+      }
     } catch (error) {
       throw this.fail(error, 'source', 'Reading');
     }
@@ -265,7 +315,7 @@ class ObjectCopier {
         { retryable: true },
       );
     }
-    const sha256 = tap.hash.digest('hex');
+    const sha256 = hash.digest('hex');
     this.flight.wrote = true;
     const command = new PutObjectCommand({
       Bucket: this.item.targetBucket,
@@ -298,6 +348,8 @@ class ObjectCopier {
     const src = await this.openSource();
     this.position = 0;
     const tap = new HashTap(this.progress);
+    const streamed = this.item.size === 0 ? undefined : new StreamedBody(src.body, tap, signal);
+    if (!streamed) src.body.resume();
     this.flight.wrote = true;
     let etag: string | undefined;
     try {
@@ -305,16 +357,19 @@ class ObjectCopier {
         new PutObjectCommand({
           Bucket: this.item.targetBucket,
           Key: this.item.key,
-          Body: this.item.size === 0 ? (src.body.resume(), Buffer.alloc(0)) : pipeInto(src.body, tap),
+          Body: streamed?.body ?? Buffer.alloc(0),
           ContentLength: this.item.size,
           ...src.headers,
         }),
-        { abortSignal: signal },
+        { abortSignal: streamed?.signal ?? signal },
       );
       etag = out.ETag;
     } catch (error) {
       src.body.destroy();
-      throw this.fail(error, 'target', 'Writing');
+      const blamed = streamed?.blame(error) ?? { error, side: 'target' as const };
+      throw this.fail(blamed.error, blamed.side, blamed.side === 'source' ? 'Reading' : 'Writing');
+    } finally {
+      streamed?.dispose();
     }
     return { sha256: tap.hash.digest('hex'), etag, headers: src.headers };
   }
@@ -378,7 +433,11 @@ class ObjectCopier {
         const snapshot = hash.copy();
         for (let attempt = 1; ; attempt++) {
           this.position = range.start;
-          const tap = new HashTap(this.progress, hash);
+          const streamed = new StreamedBody(
+            splitter.next(range.length),
+            new HashTap(this.progress, hash),
+            signal,
+          );
           try {
             const out = await target.send(
               new UploadPartCommand({
@@ -386,18 +445,23 @@ class ObjectCopier {
                 Key: this.item.key,
                 UploadId: uploadId,
                 PartNumber: range.number,
-                Body: pipeInto(splitter.next(range.length), tap),
+                Body: streamed.body,
                 ContentLength: range.length,
               }),
-              { abortSignal: signal },
+              { abortSignal: streamed.signal },
             );
             done.push({ PartNumber: range.number, ETag: out.ETag });
             break;
           } catch (error) {
+            const blamed = streamed.blame(error);
             const failure =
-              error instanceof StorageError
-                ? error
-                : this.fail(error, 'target', `Writing part ${range.number} of`);
+              blamed.error instanceof StorageError
+                ? blamed.error
+                : this.fail(
+                    blamed.error,
+                    blamed.side,
+                    `${blamed.side === 'source' ? 'Reading' : 'Writing'} part ${range.number} of`,
+                  );
             if (attempt >= attempts || !this.retryable(failure)) throw failure;
             this.attempts++;
             this.deps.onRetry?.(this.item, failure, attempt);
@@ -407,6 +471,8 @@ class ObjectCopier {
             hash = snapshot.copy();
             src = await this.openSource(range.start);
             splitter = new PartSplitter(src.body);
+          } finally {
+            streamed.dispose();
           }
         }
       }
@@ -440,11 +506,13 @@ class ObjectCopier {
     let got;
     try {
       got = await target.send(
-        new GetObjectCommand({
-          Bucket: this.item.targetBucket,
-          Key: this.item.key,
-          ...(etag ? { IfMatch: etag } : {}),
-        }),
+        guardResponseBody(
+          new GetObjectCommand({
+            Bucket: this.item.targetBucket,
+            Key: this.item.key,
+            ...(etag ? { IfMatch: etag } : {}),
+          }),
+        ),
         { abortSignal: signal },
       );
     } catch (error) {

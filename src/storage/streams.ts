@@ -101,3 +101,32 @@ export function effectivePartSize(size: number, partSize: number): number {
   if (Math.ceil(size / partSize) <= MAX_PARTS) return partSize;
   return Math.ceil(size / MAX_PARTS / MiB) * MiB;
 }
+
+interface MiddlewareCommand {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<{ response: unknown }>,
+      ) => (args: unknown) => Promise<{ response: unknown }>,
+      options: { step: 'deserialize'; name: string; priority: 'low' },
+    ): void;
+  };
+}
+
+/**
+ * Adds a no-op error listener to a response body the moment the HTTP response arrives, before the SDK's
+ * deserializers run: a connection reset in that window would otherwise be an uncaught exception. Whoever
+ * consumes the body still sees the error.
+ */
+export function guardResponseBody<T>(command: T): T {
+  (command as unknown as MiddlewareCommand).middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const body = (out.response as { body?: { on?: (event: string, fn: () => void) => void } }).body;
+      body?.on?.('error', () => undefined);
+      return out;
+    },
+    { step: 'deserialize', name: 'supa2awsGuardBody', priority: 'low' },
+  );
+  return command;
+}

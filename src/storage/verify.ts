@@ -28,7 +28,7 @@ import { judgeTarget, META_SHA256, normaliseEtag } from './object-meta.ts';
 import type { PgClient } from './pg.ts';
 import type { Tally } from './plan.ts';
 import { fatalS3Error, objectS3Error } from './s3-errors.ts';
-import { digestStream } from './streams.ts';
+import { digestStream, guardResponseBody } from './streams.ts';
 
 export type DifferReason =
   'size' | 'unverified' | 'source-changed' | 'md5' | 'sha256-target' | 'sha256-source' | 'unreadable';
@@ -85,7 +85,7 @@ async function sha256Of(
   try {
     return await withRetry(
       async () => {
-        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        const got = await s3.send(guardResponseBody(new GetObjectCommand({ Bucket: bucket, Key: key })), {
           abortSignal: signal,
         });
         return (await digestStream(got.Body as Readable)).sha256;
