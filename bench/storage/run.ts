@@ -3,6 +3,7 @@
  * `rclone copy --checksum --transfers N`, same data, same s3rver pair, same concurrency, in one run.
  *
  *   node --import tsx bench/storage/run.ts [--scale small|full] [--concurrency 8] [--also-multipart]
+ *     [--also-lib] [--from-source] [--keep]
  *
  * full: 2,000 × 256 KiB, 20 × 64 MiB, 2 × 1 GiB (3.8 GiB); small: a tenth of each class
  * (200 × 256 KiB, 2 × 64 MiB, 2 × 102.4 MiB). Each tool runs as a child under `/usr/bin/time -v` for its
@@ -43,6 +44,11 @@ const CONCURRENCY = Number(flag('concurrency') ?? 8);
 const ALSO_MULTIPART = process.argv.includes('--also-multipart');
 /** Also run the copy through the library entry (no CLI start-up), to show the engine's own cost. */
 const ALSO_LIB = process.argv.includes('--also-lib');
+/**
+ * Run the CLI from the TypeScript sources through tsx, as in a checkout, instead of the compiled package
+ * (`npm run build`, then dist/ — what an installed supa2aws runs); tsx adds about 70 MiB of RSS.
+ */
+const FROM_SOURCE = process.argv.includes('--from-source');
 /** Leave the sandbox and data up after the run (prints where), for profiling. */
 const KEEP = process.argv.includes('--keep');
 if (SCALE !== 'small' && SCALE !== 'full') throw new Error('--scale small|full');
@@ -183,6 +189,14 @@ function sync(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (!FROM_SOURCE) {
+    process.stderr.write('building dist/ (npm run build)…\n');
+    await new Promise<void>((resolve, reject) =>
+      spawn('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' }).on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`npm run build exited ${code}`)),
+      ),
+    );
+  }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-bench-storage-'));
   process.stderr.write(`starting the sandbox (no fixture) in ${stateDir}\n`);
   const sandbox = await startSandbox({ stateDir, fixture: false, detached: KEEP });
@@ -209,9 +223,7 @@ async function main(): Promise<void> {
     const raw = sandboxConfigFile(state) as { storage: { buckets: Record<string, unknown> } };
     const cli = (file: string, extra: string[]) => [
       process.execPath,
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...(FROM_SOURCE ? ['--import', 'tsx', 'src/cli/main.ts'] : ['bin/supa2aws.js']),
       'storage',
       'copy',
       '--config',
@@ -297,7 +309,10 @@ async function main(): Promise<void> {
       await target.send(new CreateBucketCommand({ Bucket: run.bucket }));
       await sync();
       process.stderr.write(`${run.label}, concurrency ${CONCURRENCY}…\n`);
-      const m = await measure(run.label, run.command(file), { ...process.env });
+      const m = await measure(run.label, run.command(file), {
+        ...process.env,
+        ...(FROM_SOURCE ? {} : { SUPA2AWS_FROM_DIST: '1' }),
+      });
       results.push(m);
       if (m.exitCode === 0) {
         const copied = (JSON.parse(m.stdout) as { copied: { count: number } }).copied.count;

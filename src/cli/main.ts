@@ -2,18 +2,18 @@
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.ts';
 
-export function buildProgram(): Command {
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('supa2aws')
     .description('Move a Supabase app to AWS one verified, reversible phase at a time.')
     .option('--json', 'machine output: result JSON on stdout, NDJSON events on stderr')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
     .showHelpAfterError();
-  registerCommands(program);
+  await registerCommands(program, args);
   return program;
 }
 
 // The AWS SDK warns on every run that its 2027 releases need Node 22; supa2aws supports Node 20+.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-await buildProgram().parseAsync(process.argv);
+await (await buildProgram(process.argv.slice(2))).parseAsync(process.argv);

@@ -1,27 +1,43 @@
 import type { Command } from 'commander';
-import { registerAuth } from './auth.ts';
-import { registerConfig } from './config.ts';
-import { registerCost } from './cost.ts';
-import { registerDb } from './db.ts';
-import { registerDecommission } from './decommission.ts';
-import { registerDemo } from './demo.ts';
-import { registerDoctor } from './doctor.ts';
-import { registerReport } from './report.ts';
-import { registerSandbox } from './sandbox.ts';
-import { registerScan } from './scan.ts';
-import { registerStorage } from './storage.ts';
 
-/** Every command group; each file adds one group to the program. */
-export function registerCommands(program: Command): void {
-  registerSandbox(program);
-  registerDemo(program);
-  registerStorage(program);
-  registerAuth(program);
-  registerDb(program);
-  registerConfig(program);
-  registerCost(program);
-  registerScan(program);
-  registerReport(program);
-  registerDoctor(program);
-  registerDecommission(program);
+type Register = (program: Command) => void;
+
+/**
+ * Every command group, by the top-level commands it adds, loaded on demand: a run of one group imports only
+ * that group's library, not every phase's (AWS SDK clients, pg, the SQL parser), which keeps start-up time
+ * and memory down — a `storage copy` has all of it for the data. Help without a group loads them all, in
+ * this order.
+ */
+const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
+  { commands: ['sandbox'], load: async () => (await import('./sandbox.ts')).registerSandbox },
+  { commands: ['demo'], load: async () => (await import('./demo.ts')).registerDemo },
+  { commands: ['storage'], load: async () => (await import('./storage.ts')).registerStorage },
+  { commands: ['auth'], load: async () => (await import('./auth.ts')).registerAuth },
+  { commands: ['db'], load: async () => (await import('./db.ts')).registerDb },
+  { commands: ['config'], load: async () => (await import('./config.ts')).registerConfig },
+  { commands: ['cost'], load: async () => (await import('./cost.ts')).registerCost },
+  { commands: ['scan'], load: async () => (await import('./scan.ts')).registerScan },
+  { commands: ['report'], load: async () => (await import('./report.ts')).registerReport },
+  { commands: ['doctor'], load: async () => (await import('./doctor.ts')).registerDoctor },
+  {
+    commands: ['backup', 'decommission'],
+    load: async () => (await import('./decommission.ts')).registerDecommission,
+  },
+];
+
+/** The top-level command `args` name (what follows the global options), if any. */
+export function commandNamed(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '-c' || arg === '--config') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** Adds the group `args` names to the program, or every group when they name none of them (help). */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const name = commandNamed(args);
+  const named = GROUPS.filter((group) => name !== undefined && group.commands.includes(name));
+  for (const group of named.length > 0 ? named : GROUPS) (await group.load())(program);
 }
