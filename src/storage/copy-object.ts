@@ -105,6 +105,15 @@ export interface CopiedObject {
   attempts: number;
 }
 
+/** What one write put under the final key. */
+interface Written {
+  sha256: string;
+  etag: string | undefined;
+  /** The version it created, in a versioned bucket. */
+  versionId: string | undefined;
+  headers: TargetHeaders;
+}
+
 interface SourceResponse {
   body: Readable;
   headers: TargetHeaders;
@@ -292,7 +301,7 @@ class ObjectCopier {
    * not check it (s3rver) writes the metadata only once the whole body has arrived; the object is still
    * read back before it counts, and removed if that does not match.
    */
-  private async putBuffered(): Promise<{ sha256: string; etag: string | undefined; headers: TargetHeaders }> {
+  private async putBuffered(): Promise<Written> {
     const { target, signal } = this.deps;
     const src = await this.openSource();
     this.position = 0;
@@ -336,14 +345,14 @@ class ObjectCopier {
     );
     try {
       const out = await target.send(command, { abortSignal: signal });
-      return { sha256, etag: out.ETag, headers: src.headers };
+      return { sha256, etag: out.ETag, versionId: out.VersionId, headers: src.headers };
     } catch (error) {
       throw this.fail(error, 'target', 'Writing');
     }
   }
 
   /** One attempt of a single-PUT copy: GET → PUT (hashing) → read back. */
-  private async putOnce(): Promise<{ sha256: string; etag: string | undefined; headers: TargetHeaders }> {
+  private async putOnce(): Promise<Written> {
     const { target, signal } = this.deps;
     const src = await this.openSource();
     this.position = 0;
@@ -352,6 +361,7 @@ class ObjectCopier {
     if (!streamed) src.body.resume();
     this.flight.wrote = true;
     let etag: string | undefined;
+    let versionId: string | undefined;
     try {
       const out = await target.send(
         new PutObjectCommand({
@@ -364,6 +374,7 @@ class ObjectCopier {
         { abortSignal: streamed?.signal ?? signal },
       );
       etag = out.ETag;
+      versionId = out.VersionId;
     } catch (error) {
       src.body.destroy();
       const blamed = streamed?.blame(error) ?? { error, side: 'target' as const };
@@ -371,14 +382,10 @@ class ObjectCopier {
     } finally {
       streamed?.dispose();
     }
-    return { sha256: tap.hash.digest('hex'), etag, headers: src.headers };
+    return { sha256: tap.hash.digest('hex'), etag, versionId, headers: src.headers };
   }
 
-  private async putWithRetry(buffered: boolean): Promise<{
-    sha256: string;
-    etag: string | undefined;
-    headers: TargetHeaders;
-  }> {
+  private async putWithRetry(buffered: boolean): Promise<Written> {
     const attempts = this.deps.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       this.attempts = attempt;
@@ -401,12 +408,7 @@ class ObjectCopier {
   }
 
   /** Sequential streamed parts; a failed part is sent again from a ranged GET, the hash rewound. */
-  private async multipart(): Promise<{
-    sha256: string;
-    etag: string | undefined;
-    headers: TargetHeaders;
-    parts: number;
-  }> {
+  private async multipart(): Promise<Written & { parts: number }> {
     const { target, signal } = this.deps;
     const attempts = this.deps.attempts ?? 5;
     let src = await this.openSource();
@@ -482,6 +484,7 @@ class ObjectCopier {
     }
     this.flight.wrote = true;
     let etag: string | undefined;
+    let versionId: string | undefined;
     try {
       const out = await target.send(
         new CompleteMultipartUploadCommand({
@@ -493,11 +496,12 @@ class ObjectCopier {
         { abortSignal: signal },
       );
       etag = out.ETag;
+      versionId = out.VersionId;
     } catch (error) {
       throw this.fail(error, 'target', 'Completing the upload of');
     }
     delete this.flight.uploadId;
-    return { sha256: hash.digest('hex'), etag, headers, parts: ranges.length };
+    return { sha256: hash.digest('hex'), etag, versionId, headers, parts: ranges.length };
   }
 
   /** Reads the target back: size and SHA-256 must match what was sent. */
@@ -544,9 +548,14 @@ class ObjectCopier {
     }
   }
 
-  /** Adds the seal (`x-amz-meta-sha256`) to exactly the version that was verified. */
-  async seal(sha256: string, etag: string | undefined, headers: TargetHeaders): Promise<void> {
+  /**
+   * Adds the seal (`x-amz-meta-sha256`) to exactly the version that was verified. In a versioned bucket the
+   * copy is a new version: the unsealed one it replaces (same bytes, written moments ago by this copy) is
+   * deleted, so the bucket does not keep — and bill — every object twice.
+   */
+  async seal(written: Written): Promise<void> {
     const { target, signal } = this.deps;
+    const { sha256, etag, headers } = written;
     const params = {
       Bucket: this.item.targetBucket,
       Key: this.item.key,
@@ -554,9 +563,10 @@ class ObjectCopier {
       Metadata: { ...headers.Metadata, [META_SHA256]: sha256 },
     };
     const source = copySource(this.item.targetBucket, this.item.key);
+    let sealedVersion: string | undefined;
     try {
       if (this.item.size <= MAX_SINGLE_OPERATION) {
-        await target.send(
+        const out = await target.send(
           new CopyObjectCommand({
             ...params,
             CopySource: source,
@@ -565,11 +575,29 @@ class ObjectCopier {
           }),
           { abortSignal: signal },
         );
-        return;
+        sealedVersion = out.VersionId;
+      } else {
+        sealedVersion = await this.sealInParts(params, source, etag);
       }
-      await this.sealInParts(params, source, etag);
     } catch (error) {
       throw error instanceof StorageError ? error : this.fail(error, 'target', 'Sealing');
+    }
+    if (written.versionId && sealedVersion && sealedVersion !== written.versionId) {
+      await this.removeUnsealedVersion(written.versionId);
+    }
+  }
+
+  /** Deletes the unsealed version a seal superseded; a refusal only leaves it behind, with a warning. */
+  private async removeUnsealedVersion(versionId: string): Promise<void> {
+    try {
+      await this.deps.target.send(
+        new DeleteObjectCommand({ Bucket: this.item.targetBucket, Key: this.item.key, VersionId: versionId }),
+        { abortSignal: this.deps.signal },
+      );
+    } catch (error) {
+      this.deps.onWarning?.(
+        `${this.item.targetBucket}/${this.item.key}: the unsealed version ${versionId} stays as a noncurrent version (${s3ErrorName(error) ?? (error as Error).message}); grant s3:DeleteObjectVersion, or let a lifecycle rule expire noncurrent versions`,
+      );
     }
   }
 
@@ -578,7 +606,7 @@ class ObjectCopier {
     params: { Bucket: string; Key: string; Metadata: Record<string, string> },
     source: string,
     etag: string | undefined,
-  ) {
+  ): Promise<string | undefined> {
     const { target, signal } = this.deps;
     const created = await target.send(new CreateMultipartUploadCommand(params), { abortSignal: signal });
     const uploadId = created.UploadId as string;
@@ -599,7 +627,7 @@ class ObjectCopier {
         );
         parts.push({ PartNumber: range.number, ETag: out.CopyPartResult?.ETag });
       }
-      await target.send(
+      const done = await target.send(
         new CompleteMultipartUploadCommand({
           Bucket: params.Bucket,
           Key: params.Key,
@@ -608,14 +636,15 @@ class ObjectCopier {
         }),
         { abortSignal: signal },
       );
+      return done.VersionId;
     } catch (error) {
       if (isNotImplemented(error)) {
         // A stand-in without UploadPartCopy (s3rver) has no 5 GiB limit on CopyObject either.
-        await target.send(
+        const out = await target.send(
           new CopyObjectCommand({ ...params, CopySource: source, MetadataDirective: 'REPLACE' }),
           { abortSignal: signal },
         );
-        return;
+        return out.VersionId;
       }
       throw error;
     }
@@ -632,7 +661,7 @@ class ObjectCopier {
     if (!multipart) {
       const buffered = this.item.size <= (this.deps.bufferBelow ?? 1024 * 1024);
       const put = await this.putWithRetry(buffered);
-      if (!buffered) await this.seal(put.sha256, put.etag, put.headers);
+      if (!buffered) await this.seal(put);
       return {
         sha256: put.sha256,
         size: this.item.size,
@@ -646,7 +675,7 @@ class ObjectCopier {
       try {
         const up = await this.multipart();
         await this.readBack(up.sha256, up.etag);
-        await this.seal(up.sha256, up.etag, up.headers);
+        await this.seal(up);
         return {
           sha256: up.sha256,
           size: this.item.size,

@@ -98,7 +98,7 @@ export function fatalS3Error(error: unknown, context: ErrorContext): StorageErro
         hint:
           context.side === 'source'
             ? 'Use Supabase S3 access keys (they bypass RLS) and check the bucket id in storage.buckets.'
-            : 'Grant the target credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on the buckets (see the guide, 02-s3-storage-migration).',
+            : 'Grant the target credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on the buckets, and s3:DeleteObjectVersion on versioned ones (see the guide, 02-s3-storage-migration).',
       },
     );
   }
