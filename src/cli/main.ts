@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { ExitCode } from '../core/errors.ts';
 import { registerCommands } from './commands/index.ts';
 
 export async function buildProgram(args: readonly string[]): Promise<Command> {
@@ -8,7 +9,9 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .option('--json', 'machine output: result JSON on stdout, NDJSON events on stderr')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // A bad flag or command is a usage error (exit 2, as documented), not a failed verification (1).
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : ExitCode.usage));
   await registerCommands(program, args);
   return program;
 }

@@ -20,13 +20,8 @@ import {
 } from '../../db/index.ts';
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
+import { positiveInt } from '../option-parsers.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
-
-function int(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number above 0, got ${value}`);
-  return n;
-}
 
 function findings(title: string, list: Finding[]): string[] {
   if (list.length === 0) return [];
@@ -281,7 +276,7 @@ export function registerDb(program: Command): void {
     .description(
       'copy every table from one source snapshot, several at once, as the owner role; converges when re-run',
     )
-    .option('--concurrency <n>', 'tables at once (default db.concurrency)', int)
+    .option('--concurrency <n>', 'tables at once (default db.concurrency)', positiveInt)
     .option('--tables <list>', 'only these tables, comma-separated schema.name')
     .option('--format <format>', 'auto | binary | text (default db.copyFormat)')
     .option('--dry-run', 'say what would be copied and skipped')
@@ -351,8 +346,8 @@ export function registerDb(program: Command): void {
     .description(
       'row counts and digests per table (by key range) on both sides, and a schema comparison; exit 1 on any difference',
     )
-    .option('--chunk-rows <n>', 'rows per key range (default db.verifyChunkRows)', int)
-    .option('--concurrency <n>', 'tables at once (default db.concurrency)', int)
+    .option('--chunk-rows <n>', 'rows per key range (default db.verifyChunkRows)', positiveInt)
+    .option('--concurrency <n>', 'tables at once (default db.concurrency)', positiveInt)
     .option('--tables <list>', 'only these tables, comma-separated schema.name')
     .option('--no-schema', 'skip the schema comparison')
     .option('--report-dir <dir>', 'where db-verify.md and the phase report go', DEFAULT_REPORT_DIR)

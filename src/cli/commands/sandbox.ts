@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { sandboxStatus, startSandbox, stopSandbox, type SandboxStatus } from '../../sandbox/index.ts';
 import { action } from '../context.ts';
+import { wholeNumber } from '../option-parsers.ts';
 import { table } from '../render.ts';
 
 function statusText(status: SandboxStatus): string {
@@ -10,12 +11,6 @@ function statusText(status: SandboxStatus): string {
   const lines = [table(['service', 'stands in for', 'url', 'health', 'detail'], rows)];
   if (status.configFile) lines.push('', `config: ${status.configFile}`);
   return lines.join('\n');
-}
-
-function int(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number, got ${value}`);
-  return n;
 }
 
 export function registerSandbox(program: Command): void {
@@ -33,9 +28,9 @@ export function registerSandbox(program: Command): void {
     .description('start the five services, load the Aiuteur fixture, write .sandbox/supa2aws.config.json')
     .option(...stateDirOption)
     .option('--no-fixture', 'start empty: no platform bootstrap, migrations or seed')
-    .option('--users <n>', 'seed: users', int)
-    .option('--projects <n>', 'seed: projects', int)
-    .option('--objects <n>', 'seed: storage objects', int)
+    .option('--users <n>', 'seed: users', wholeNumber)
+    .option('--projects <n>', 'seed: projects', wholeNumber)
+    .option('--objects <n>', 'seed: storage objects', wholeNumber)
     .option('--object-size <size>', 'seed: small | large (large adds 100+ MiB objects)')
     .option('--seed <string>', 'seed: the string that makes the data deterministic')
     .option('--foreground', 'stay in the foreground; Ctrl-C or SIGTERM stops everything')

@@ -27,18 +27,8 @@ import {
   type UrlRewriteResult,
 } from '../../storage/index.ts';
 import { action, type CommandContext } from '../context.ts';
+import { oneOf, positiveInt } from '../option-parsers.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
-
-function int(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number above 0, got ${value}`);
-  return n;
-}
-
-function database(value: string): UrlDatabase {
-  if (value !== 'source' && value !== 'target') throw new Error(`expected source or target, got ${value}`);
-  return value;
-}
 
 const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
 
@@ -261,12 +251,12 @@ export function registerStorage(program: Command): void {
     .description(
       'stream every object to the target, verify it by reading it back, seal it; re-runs copy only what is missing or different',
     )
-    .option('--concurrency <n>', 'objects at once (default storage.concurrency, 8)', int)
-    .option('--part-size <MiB>', 'multipart part size in MiB (default storage.partSizeMiB, 16)', int)
+    .option('--concurrency <n>', 'objects at once (default storage.concurrency, 8)', positiveInt)
+    .option('--part-size <MiB>', 'multipart part size in MiB (default storage.partSizeMiB, 16)', positiveInt)
     .option(
       '--multipart-threshold <MiB>',
       'upload in parts above this size (default storage.multipartThresholdMiB, 1024)',
-      int,
+      positiveInt,
     )
     .option('--include-orphans', 'also copy objects that have no storage.objects row')
     .option('--dry-run', 'print the plan; copy nothing')
@@ -333,7 +323,7 @@ export function registerStorage(program: Command): void {
       'every storage.objects row has a target object of equal size and checksum (exit 1 otherwise)',
     )
     .option('--deep', 'read both sides in full and compare SHA-256')
-    .option('--concurrency <n>', 'objects inspected at once', int)
+    .option('--concurrency <n>', 'objects inspected at once', positiveInt)
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
       action(async (ctx, opts: { deep?: boolean; concurrency?: number; reportDir: string }) => {
@@ -367,9 +357,9 @@ export function registerStorage(program: Command): void {
     .option(
       '--database <which>',
       'source (default: phase 1 runs before the database moves) or target',
-      database,
+      oneOf<UrlDatabase>(['source', 'target']),
     )
-    .option('--batch-size <n>', 'rows per transaction (default storage.urlBatchSize, 500)', int)
+    .option('--batch-size <n>', 'rows per transaction (default storage.urlBatchSize, 500)', positiveInt)
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
       action(
@@ -413,7 +403,7 @@ export function registerStorage(program: Command): void {
     .command('restore-urls')
     .description('put back the values rewrite-urls changed, where they still hold what it wrote')
     .option('--dry-run', 'count what would be restored; change nothing')
-    .option('--database <which>', 'source (default) or target', database)
+    .option('--database <which>', 'source (default) or target', oneOf<UrlDatabase>(['source', 'target']))
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
       action(async (ctx, opts: { dryRun?: boolean; database?: UrlDatabase; reportDir: string }) => {
