@@ -31,9 +31,21 @@ export interface DecommissionOptions {
 }
 
 const VERIFIES = [
-  { phase: 'storage', title: 'storage verify is green', fix: 'Run `supa2aws storage verify`.' },
-  { phase: 'db', title: 'database verify is green', fix: 'Run `supa2aws db verify`.' },
-  { phase: 'auth', title: 'auth verify is green', fix: 'Run `supa2aws auth verify`.' },
+  {
+    phase: 'storage',
+    title: 'storage verify is green',
+    fix: 'Run `supa2aws verify` (or `supa2aws storage verify` alone).',
+  },
+  {
+    phase: 'db',
+    title: 'database verify is green',
+    fix: 'Run `supa2aws verify` (or `supa2aws db verify` alone).',
+  },
+  {
+    phase: 'auth',
+    title: 'auth verify is green',
+    fix: 'Run `supa2aws verify` (or `supa2aws auth verify` alone).',
+  },
 ];
 
 export async function decommissionCheck(

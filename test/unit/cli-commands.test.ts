@@ -24,7 +24,18 @@ describe('cli command groups', () => {
     assert.deepEqual(await topLevel(['storage', 'copy']), ['storage']);
     assert.deepEqual(await topLevel(['backup', 's3://b/p']), ['backup', 'decommission']);
     const all = await topLevel(['--help']);
-    for (const name of ['sandbox', 'demo', 'storage', 'auth', 'db', 'config', 'cost', 'scan', 'report'])
+    for (const name of [
+      'sandbox',
+      'demo',
+      'storage',
+      'auth',
+      'db',
+      'verify',
+      'config',
+      'cost',
+      'scan',
+      'report',
+    ])
       assert.ok(all.includes(name), name);
     assert.ok(all.includes('doctor') && all.includes('decommission') && all.includes('backup'));
     assert.deepEqual(await topLevel(['nosuch']), all);
