@@ -1,9 +1,10 @@
 /**
  * Storage copy benchmark: `supa2aws storage copy` (stream, read back, SHA-256, seal) against
- * `rclone copy --checksum --transfers N`, same data, same s3rver pair, same concurrency, in one run.
+ * `rclone copy --checksum --transfers N`, same data, same s3rver pair, same concurrency, in one run: several
+ * rounds, alternating which goes first, each tool's median reported.
  *
  *   node --import tsx bench/storage/run.ts [--scale small|full] [--concurrency 8] [--also-multipart]
- *     [--also-lib] [--from-source] [--keep]
+ *     [--runs 3] [--also-lib] [--from-source] [--keep]
  *
  * full: 2,000 × 256 KiB, 20 × 64 MiB, 2 × 1 GiB (3.8 GiB); small: a tenth of each class
  * (200 × 256 KiB, 2 × 64 MiB, 2 × 102.4 MiB). Each tool runs as a child under `/usr/bin/time -v` for its
@@ -41,6 +42,8 @@ function flag(name: string): string | undefined {
 }
 const SCALE = flag('scale') ?? 'small';
 const CONCURRENCY = Number(flag('concurrency') ?? 8);
+/** Rounds; the reported time is each tool's median (runs on this machine vary by ±10 %). */
+const RUNS = Number(flag('runs') ?? 3);
 const ALSO_MULTIPART = process.argv.includes('--also-multipart');
 /** Also run the copy through the library entry (no CLI start-up), to show the engine's own cost. */
 const ALSO_LIB = process.argv.includes('--also-lib');
@@ -267,7 +270,6 @@ async function main(): Promise<void> {
           ]
         : []),
     ];
-    const results: Measured[] = [];
     const rcloneEnv: NodeJS.ProcessEnv = { ...process.env };
     delete rcloneEnv.AWS_CA_BUNDLE;
     for (const [name, endpoint] of [
@@ -283,50 +285,86 @@ async function main(): Promise<void> {
         [`RCLONE_CONFIG_${name}_FORCE_PATH_STYLE`]: 'true',
       });
     }
-    await sync();
-    process.stderr.write(`rclone copy --checksum --transfers ${CONCURRENCY}…\n`);
-    results.push(
-      await measure(
-        'rclone copy --checksum',
-        [
-          'rclone',
-          'copy',
-          '--checksum',
-          '--transfers',
-          String(CONCURRENCY),
-          `src:${BUCKET}`,
-          'tgt:rclone-bench',
-        ],
-        rcloneEnv,
-      ),
-    );
-    for (const run of runs) {
-      raw.storage.buckets = { [BUCKET]: { target: run.bucket, access: 'private' } };
-      const { config, errors } = parseConfig(structuredClone(raw), sandboxEnv(state));
-      if (!config) throw new Error(JSON.stringify(errors));
-      const file = path.join(stateDir, `${run.bucket}.config.json`);
-      writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-      await target.send(new CreateBucketCommand({ Bucket: run.bucket }));
-      await sync();
-      process.stderr.write(`${run.label}, concurrency ${CONCURRENCY}…\n`);
-      const m = await measure(run.label, run.command(file), {
-        ...process.env,
-        ...(FROM_SOURCE ? {} : { SUPA2AWS_FROM_DIST: '1' }),
-      });
-      results.push(m);
-      if (m.exitCode === 0) {
-        const copied = (JSON.parse(m.stdout) as { copied: { count: number } }).copied.count;
-        if (copied !== data.objects) throw new Error(`${run.label} copied ${copied} of ${data.objects}`);
+    /** Each tool copies into a fresh bucket per round: a command and its environment. */
+    const contenders: Array<{
+      label: string;
+      prepare: (round: number) => Promise<{ command: string[]; env: NodeJS.ProcessEnv }>;
+      copied?: (stdout: string) => number;
+    }> = [
+      {
+        label: 'rclone copy --checksum',
+        prepare: async (round) => ({
+          command: [
+            'rclone',
+            'copy',
+            '--checksum',
+            '--transfers',
+            String(CONCURRENCY),
+            `src:${BUCKET}`,
+            `tgt:rclone-bench-${round}`,
+          ],
+          env: rcloneEnv,
+        }),
+      },
+      ...runs.map((run) => ({
+        label: run.label,
+        prepare: async (round: number) => {
+          const bucket = `${run.bucket}-${round}`;
+          raw.storage.buckets = { [BUCKET]: { target: bucket, access: 'private' } };
+          const { config, errors } = parseConfig(structuredClone(raw), sandboxEnv(state));
+          if (!config) throw new Error(JSON.stringify(errors));
+          const file = path.join(stateDir, `${bucket}.config.json`);
+          writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+          await target.send(new CreateBucketCommand({ Bucket: bucket }));
+          return {
+            command: run.command(file),
+            env: { ...process.env, ...(FROM_SOURCE ? {} : { SUPA2AWS_FROM_DIST: '1' }) },
+          };
+        },
+        copied: (stdout: string) => (JSON.parse(stdout) as { copied: { count: number } }).copied.count,
+      })),
+    ];
+    const measured = new Map<string, Measured[]>(contenders.map((c) => [c.label, []]));
+    for (let round = 0; round < RUNS; round++) {
+      // Alternate the order: whoever goes second meets the first one's dirty pages.
+      for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+        const { command, env } = await contender.prepare(round);
+        await sync();
+        process.stderr.write(`round ${round + 1}/${RUNS}: ${contender.label}, concurrency ${CONCURRENCY}…\n`);
+        const m = await measure(contender.label, command, env);
+        measured.get(contender.label)?.push(m);
+        if (m.exitCode === 0 && contender.copied) {
+          const copied = contender.copied(m.stdout);
+          if (copied !== data.objects)
+            throw new Error(`${contender.label} copied ${copied} of ${data.objects}`);
+        }
       }
     }
+    /** Per tool: the median time over the rounds, the highest peak RSS, and every time measured. */
+    const results = contenders.map((c) => {
+      const all = measured.get(c.label) ?? [];
+      const times = all.map((m) => m.seconds).sort((x, y) => x - y);
+      const mid = Math.floor(times.length / 2);
+      const seconds =
+        times.length % 2 ? (times[mid] as number) : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+      return {
+        tool: c.label,
+        seconds,
+        peakRssMiB: Math.max(...all.map((m) => m.peakRssMiB)),
+        exitCode: Math.max(...all.map((m) => m.exitCode)),
+        runs: all.map((m) => m.seconds),
+      };
+    });
     source.destroy();
     target.destroy();
 
-    const rclone = results[0] as Measured;
+    const rclone = results[0] as (typeof results)[number];
     const mib = data.bytes / MiB;
     const lines = [
       '',
       `storage copy benchmark — ${SCALE}: ${data.objects} objects, ${mib.toFixed(0)} MiB, concurrency ${CONCURRENCY}, s3rver → s3rver`,
+      '',
+      `median of ${RUNS} round(s), alternating which tool goes first`,
       '',
       `${'tool'.padEnd(48)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'peak RSS'.padStart(10)} ${'vs rclone'.padStart(10)}`,
       ...results.map(
@@ -347,7 +385,8 @@ async function main(): Promise<void> {
           objects: data.objects,
           bytes: data.bytes,
           machine: { cpus: os.cpus().length, node: process.version },
-          results: results.map(({ stdout: _stdout, ...r }) => ({
+          rounds: RUNS,
+          results: results.map((r) => ({
             ...r,
             mibPerSecond: mib / r.seconds,
             vsRclone: rclone.seconds / r.seconds,
