@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { writeMigrationReport, writePhaseReport, type PhaseReport } from '../../src/report/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const base = {
   version: 1 as const,
@@ -18,7 +16,7 @@ const base = {
 
 describe('the HTML migration report', () => {
   it('renders in Chromium with its charts, steps and verification', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'report-html-'));
+    const dir = tempDir('report-html-');
     const phases: PhaseReport[] = [
       { ...base, phase: 'storage', command: 'copy', metrics: { objects: 120, bytes: 7_340_032 } },
       { ...base, phase: 'db', command: 'copy', metrics: { tables: 16, rows: 4200 } },

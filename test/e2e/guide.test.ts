@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { getTestSandbox } from '../helpers/sandbox.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const guideDir = path.join(root, '._docs', 'aws-migration');
@@ -81,7 +81,7 @@ describe('the migration guide', () => {
   const sandboxBlocks = blocks.filter((b) => b.kind === 'sandbox');
   it(`runs all ${sandboxBlocks.length} sandbox blocks in order against the sandbox`, async () => {
     const sandbox = await getTestSandbox();
-    const cwd = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-guide-'));
+    const cwd = tempDir('supa2aws-guide-');
     const cli = `node ${JSON.stringify(path.join(root, 'bin', 'supa2aws.js'))}`;
     for (const block of sandboxBlocks) {
       const script = `set -e\n${block.code.replace(/\bnpx supa2aws\b/g, cli)}`;

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -13,12 +11,13 @@ import {
   takeBackup,
 } from '../../src/backup/index.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('final backup', () => {
   it('writes schema, data and a storage manifest with checksums, and catches a tampered file', async () => {
     const sandbox = await getTestSandbox();
     const source = await sandbox.freshSourceDb();
-    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'backup-')), 'final');
+    const out = path.join(tempDir('backup-'), 'final');
     const manifest = await takeBackup({
       sourceDbUrl: source.url,
       storage: sandbox.sourceS3,

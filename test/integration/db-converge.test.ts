@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -13,6 +12,7 @@ import { COPY_BOOKKEEPING_SQL } from '../../src/db/copy/deferred-ddl.ts';
 import { applySchema, buildSchema, copyData, verifyDb } from '../../src/db/index.ts';
 import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const cli = path.join(root, 'bin', 'supa2aws.js');
@@ -37,7 +37,7 @@ function writeConfig(
   source: TestDatabase,
   target: TestDatabase,
 ): { file: string; env: NodeJS.ProcessEnv; dir: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-db-cli-'));
+  const dir = tempDir('supa2aws-db-cli-');
   const raw = sandboxConfigFile(sb.state) as {
     source: { db: { url: string } };
     target: { db: { url: string } };

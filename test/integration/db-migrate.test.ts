@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -22,6 +21,7 @@ import {
   type SchemaBuild,
 } from '../../src/db/index.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 async function query<T extends pg.QueryResultRow>(
   url: string,
@@ -218,7 +218,7 @@ describe('db: the fixture from Supabase (PG15) to the RDS stand-in (PG16)', () =
 
   it('reports a failing statement with its place in the file and a hint, and applies nothing', async () => {
     const broken = await sb.freshTargetDb();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-broken-'));
+    const dir = tempDir('supa2aws-broken-');
     const file = path.join(dir, 'dump.sql');
     writeFileSync(
       file,

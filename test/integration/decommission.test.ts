@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
@@ -8,6 +7,7 @@ import { takeBackup } from '../../src/backup/index.ts';
 import { decommissionCheck } from '../../src/decommission/index.ts';
 import { writePhaseReport, type PhaseReport } from '../../src/report/index.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const codebases = path.resolve(import.meta.dirname, '../fixtures/codebases');
 
@@ -30,8 +30,8 @@ describe('decommission check', () => {
   it('fails while anything still uses Supabase, and passes once everything is clean', async () => {
     const sb = await getTestSandbox();
     const source = await sb.freshSourceDb();
-    const reportDir = mkdtempSync(path.join(os.tmpdir(), 'decom-reports-'));
-    const backupDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'decom-backup-')), 'final');
+    const reportDir = tempDir('decom-reports-');
+    const backupDir = path.join(tempDir('decom-backup-'), 'final');
     const taskDef = path.join(reportDir, 'task-definition.json');
     writeFileSync(
       taskDef,

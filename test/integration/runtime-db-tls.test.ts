@@ -7,9 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { getTestSandbox, type TestDatabase } from '../helpers/sandbox.ts';
@@ -21,6 +20,7 @@ import {
   withUser,
   type DbPoolOptions,
 } from '../../src/runtime/db/index.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const SSL_REQUEST_CODE = 80877103;
 let hasOpenssl = true;
@@ -118,7 +118,7 @@ before(async () => {
   const sb = await getTestSandbox();
   db = await sb.freshTargetDb();
   await installCompat(db.url);
-  dir = mkdtempSync(path.join(os.tmpdir(), 'db-tls-'));
+  dir = tempDir('db-tls-');
   makeCerts();
   await startProxy(Number(new URL(db.url).port));
   proxyPort = (proxy.address() as net.AddressInfo).port;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig, parseConfig, parseDotenv } from '../../src/core/config/index.ts';
 import type { ConfigError } from '../../src/core/errors.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const valid = {
   version: 1,
@@ -66,7 +66,7 @@ describe('config', () => {
   });
 
   it('loadConfig throws CONFIG_INVALID listing problems, and reads a .env beside the file', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const dir = tempDir('cfg-');
     writeFileSync(path.join(dir, 'supa2aws.config.json'), JSON.stringify(valid));
     await assert.rejects(loadConfig({ cwd: dir, env: {} }), (e: ConfigError) => e.code === 'CONFIG_INVALID');
     writeFileSync(path.join(dir, '.env'), 'SRC_PW=a\nTGT_PW="b"\n');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { choosePgDump, libpqEnv, schemaDumpArgs } from '../../src/db/schema/pg-dump.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** A stand-in pg_dump that only answers --version (the real one is not what is under test here). */
 function fakePgDump(dir: string, version: string): string {
@@ -15,7 +15,7 @@ function fakePgDump(dir: string, version: string): string {
 }
 
 describe('finding pg_dump', () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-pgdump-'));
+  const root = tempDir('supa2aws-pgdump-');
   const v15 = fakePgDump(path.join(root, 'a'), '15.8');
   const v17 = fakePgDump(path.join(root, 'debian', '17', 'bin'), '17.2');
   const noDebian = path.join(root, 'none');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSchemaFile } from '../../src/db/schema/build-schema.ts';
 import { renderSchema, SUMMARY_MARKER } from '../../src/db/transform/render.ts';
 import { transformSchema } from '../../src/db/transform/transform.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const dump = readFileSync(new URL('../fixtures/dumps/migration-style.sql', import.meta.url), 'utf8');
 
@@ -39,7 +39,7 @@ describe('the reviewable schema file', () => {
 
   it('reads back into the same statements and checksum (apply-file), leaving out the record row and the blockers', async () => {
     const script = renderSchema(await transformSchema([{ source: 'm.sql', sql: dump }]), { source: 'test' });
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'supa2aws-schema-')), 'schema.sql');
+    const file = path.join(tempDir('supa2aws-schema-'), 'schema.sql');
     writeFileSync(file, script.text);
     const loaded = await loadSchemaFile(file);
     assert.equal(loaded.statements.length, script.statements.length);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { classifyHost, credentialSource, type Exec } from '../../src/doctor/index.ts';
 import { checkPgDump } from '../../src/doctor/service-checks.ts';
 import { checkAwsCli, checkAwsCredentials, checkRegion } from '../../src/doctor/tool-checks.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 // The AWS CLI and STS cannot run here (no AWS account): these stand in for the programs' output.
 const programs =
@@ -47,7 +46,7 @@ describe('doctor', () => {
   });
 
   it('finds where credentials come from without reading them, and reports the account when STS answers', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'home-'));
+    const home = tempDir('home-');
     assert.equal(credentialSource({}, home), undefined);
     assert.equal(credentialSource({ AWS_PROFILE: 'aiuteur' }, home), 'profile aiuteur');
     const none = await checkAwsCredentials(programs({}), {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   buildMigrationReport,
@@ -12,6 +10,7 @@ import {
   writePhaseReport,
   type PhaseReport,
 } from '../../src/report/index.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 function phase(p: Partial<PhaseReport> & Pick<PhaseReport, 'phase' | 'command'>): PhaseReport {
   return {
@@ -28,7 +27,7 @@ function phase(p: Partial<PhaseReport> & Pick<PhaseReport, 'phase' | 'command'>)
 
 describe('migration report', () => {
   it('writes phase reports 0600, reads them back in phase order, and redacts secrets', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'report-'));
+    const dir = tempDir('report-');
     writePhaseReport(dir, phase({ phase: 'auth', command: 'verify', metrics: { users: 40 } }));
     const file = writePhaseReport(
       dir,
@@ -90,7 +89,7 @@ describe('migration report', () => {
   });
 
   it('refuses to build a report from an empty directory', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'report-'));
+    const dir = tempDir('report-');
     assert.throws(
       () => writeMigrationReport(dir),
       (e: { code?: string }) => e.code === 'REPORT_EMPTY',

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { isSupa2awsError } from '../../src/core/errors.ts';
@@ -13,6 +12,7 @@ import {
   poolOptionsFromEnv,
   resolvePoolConfig,
 } from '../../src/runtime/db/index.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const PASSWORD = 's3cr3t-P@ss/word';
 const URL_WITH_PASSWORD = `postgres://app:${encodeURIComponent(PASSWORD)}@db.abc123.eu-west-1.rds.amazonaws.com:5432/aiuteur`;
@@ -70,7 +70,7 @@ describe('resolvePoolConfig', () => {
   });
 
   it('GIVEN a CA bundle path (sslrootcert or caFile) THEN its PEM is the trust anchor', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ca-'));
+    const dir = tempDir('ca-');
     const file = path.join(dir, 'global-bundle.pem');
     writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const viaUrl = resolvePoolConfig({
