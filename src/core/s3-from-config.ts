@@ -2,6 +2,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
 import type { S3EndpointConfig } from './config/schema.ts';
 
+const noop = () => undefined;
+/**
+ * The SDK's console warnings (e.g. "an error was encountered in a non-retryable streaming request" on every
+ * aborted upload) would land in the middle of the CLI's output and its NDJSON; supa2aws reports retries and
+ * failures itself.
+ */
+const QUIET = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
 /** An S3 client for a configured endpoint (Supabase Storage, AWS S3, or a local stand-in). */
 export function s3ClientFromConfig(
   endpoint: S3EndpointConfig,
@@ -14,6 +22,7 @@ export function s3ClientFromConfig(
     ...(endpoint.secretAccessKey ? { secretAccessKey: endpoint.secretAccessKey } : {}),
     ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
     checksumsWhenRequired: endpoint.s3rver,
+    logger: QUIET,
     ...extra,
   });
 }

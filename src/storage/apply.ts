@@ -10,6 +10,7 @@ import {
   ListMultipartUploadsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { setMaxListeners } from 'node:events';
 import { StorageError, isSupa2awsError } from '../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { withRetry } from '../core/retry.ts';
@@ -196,6 +197,8 @@ export async function applyStorageCopy(
   const multipartThresholdBytes = deps.multipartThresholdBytes ?? 1024 * MiB;
   const controller = linked(deps.signal);
   const signal = controller.signal;
+  // Each copy in flight listens on the signal a few times over (its requests, its body, its backoff).
+  setMaxListeners(Math.max(10, concurrency * 4), signal);
   const notSupported = new Set<string>();
   // Largest first: the long transfers start early and the run ends on small ones.
   const items = [...plan.items].sort((a, b) => b.size - a.size);

@@ -171,14 +171,17 @@ class StreamedBody {
     private readonly outer: AbortSignal,
   ) {
     this.signal = this.controller.signal;
-    outer.addEventListener('abort', this.onOuterAbort, { once: true });
-    // The SDK pipes the body into the request and does not listen for its errors: the failure is handled
-    // here, by aborting that request.
+    if (outer.aborted) this.controller.abort(outer.reason);
+    else outer.addEventListener('abort', this.onOuterAbort, { once: true });
+    // The SDK pipes the body into the request — through its own aws-chunked stream when it adds checksums,
+    // as it does for AWS — and listens for errors on neither: the failure is handled here, by aborting that
+    // request, and the body is destroyed *without* an error, which would otherwise travel on into the SDK's
+    // stream and crash the process.
     tap.on('error', () => undefined);
     from.once('error', (error) => {
       this.failure ??= error;
       this.controller.abort(error);
-      tap.destroy(error);
+      tap.destroy();
     });
     this.body = from.pipe(tap);
   }
@@ -430,17 +433,25 @@ class ObjectCopier {
     let splitter = new PartSplitter(src.body);
     const done: CompletedPart[] = [];
     const ranges = partRanges(this.item.size, effectivePartSize(this.item.size, this.deps.partSize));
+    // After a failed part the source is opened again at the part's first byte, within the same attempts.
+    let reopen = false;
     try {
       for (const range of ranges) {
         const snapshot = hash.copy();
         for (let attempt = 1; ; attempt++) {
           this.position = range.start;
-          const streamed = new StreamedBody(
-            splitter.next(range.length),
-            new HashTap(this.progress, hash),
-            signal,
-          );
+          let streamed: StreamedBody | undefined;
           try {
+            if (reopen) {
+              src = await this.openSource(range.start);
+              splitter = new PartSplitter(src.body);
+              reopen = false;
+            }
+            streamed = new StreamedBody(
+              splitter.next(range.length),
+              new HashTap(this.progress, hash),
+              signal,
+            );
             const out = await target.send(
               new UploadPartCommand({
                 Bucket: this.item.targetBucket,
@@ -455,7 +466,7 @@ class ObjectCopier {
             done.push({ PartNumber: range.number, ETag: out.ETag });
             break;
           } catch (error) {
-            const blamed = streamed.blame(error);
+            const blamed = streamed ? streamed.blame(error) : { error, side: 'source' as const };
             const failure =
               blamed.error instanceof StorageError
                 ? blamed.error
@@ -471,10 +482,9 @@ class ObjectCopier {
             src.body.destroy();
             await this.wait(attempt);
             hash = snapshot.copy();
-            src = await this.openSource(range.start);
-            splitter = new PartSplitter(src.body);
+            reopen = true;
           } finally {
-            streamed.dispose();
+            streamed?.dispose();
           }
         }
       }
@@ -562,7 +572,8 @@ class ObjectCopier {
       ...headers,
       Metadata: { ...headers.Metadata, [META_SHA256]: sha256 },
     };
-    const source = copySource(this.item.targetBucket, this.item.key);
+    // Exactly the version that was read back, where the bucket has versions; its ETag guards it either way.
+    const source = `${copySource(this.item.targetBucket, this.item.key)}${written.versionId ? `?versionId=${encodeURIComponent(written.versionId)}` : ''}`;
     let sealedVersion: string | undefined;
     try {
       if (this.item.size <= MAX_SINGLE_OPERATION) {

@@ -4,6 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { StorageError } from '../core/errors.ts';
 
 /** SHA-256 and byte count of everything that passes through; `onBytes` reports progress. */
 export class HashTap extends Transform {
@@ -64,7 +65,17 @@ export class PartSplitter {
       this.carry = undefined;
       if (!chunk) {
         const { value, done } = await this.iterator.next();
-        if (done) throw new Error(`the source stream ended ${left} bytes before the end of the part`);
+        if (done) {
+          // A body cut short without an error (some proxies close that way): worth another ranged read.
+          throw new StorageError(
+            'STORAGE_SOURCE_SHORT',
+            `the source stream ended ${left} bytes before the end of the part`,
+            {
+              retryable: true,
+              hint: 'Run the same command again; if it repeats, check the source endpoint.',
+            },
+          );
+        }
         chunk = value;
       }
       if (chunk.length > left) {

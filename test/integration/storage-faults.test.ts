@@ -40,9 +40,18 @@ before(async () => {
     }
     if (req.headers.range) seen.push(`range ${path} ${req.headers.range}`);
     const upstream = http.request(
-      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+      {
+        host: '127.0.0.1',
+        port: upstreamPort,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: false,
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        // The copy let go of the body (a retry, Ctrl-C): stop reading the upstream, or it waits for a drain.
+        res.on('close', () => up.destroy());
         let sent = 0;
         up.on('error', () => res.socket?.destroy());
         up.on('data', (chunk: Buffer) => {

@@ -62,6 +62,11 @@ class VersionedS3 {
       case 'CopyObjectCommand': {
         const from = this.current();
         assert.equal(input.CopySourceIfMatch, etag(from));
+        assert.match(
+          input.CopySource as string,
+          new RegExp(`\\?versionId=${from.id}$`),
+          'copies the version read back',
+        );
         const v = this.write(from.body, input.Metadata as Record<string, string>);
         return { CopyObjectResult: { ETag: etag(v) }, VersionId: v.id };
       }

@@ -19,6 +19,8 @@ export interface S3ClientOptions {
   checksumsWhenRequired?: boolean;
   /** SDK retry attempts. @default 3 */
   maxAttempts?: number;
+  /** Where the SDK's own warnings go. @default the console */
+  logger?: S3ClientConfig['logger'];
 }
 
 /** An S3 client for AWS S3, Supabase Storage's S3 endpoint, or a local stand-in. */
@@ -40,6 +42,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
       ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
     };
   }
+  if (options.logger) config.logger = options.logger;
   if (options.checksumsWhenRequired) {
     config.requestChecksumCalculation = 'WHEN_REQUIRED';
     config.responseChecksumValidation = 'WHEN_REQUIRED';
