@@ -7,7 +7,7 @@
  */
 import { verifyAuth, verifyReport as authVerifyBody } from '../auth/index.ts';
 import type { Config } from '../core/config/index.ts';
-import { InterruptedError, toSupa2awsError } from '../core/errors.ts';
+import { ExitCode, InterruptedError, toSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { verifyDb, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';
 import type { PhaseReport } from '../report/phase-report.ts';
@@ -22,7 +22,7 @@ export interface PhaseVerdict {
   status: 'pass' | 'fail' | 'skipped';
   /** Why it was skipped, or the error that stopped it. */
   reason?: string;
-  error?: { code: string; message: string; hint?: string };
+  error?: { code: string; message: string; hint?: string; exitCode: number };
   /** The phase's own verify report (as `supa2aws <phase> verify` writes it). */
   report?: PhaseReport;
 }
@@ -39,6 +39,8 @@ export interface VerifyMigrationOptions {
   deep?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
+  /** Called as each phase is done (to write its report at once). */
+  onPhase?: (verdict: PhaseVerdict) => void;
 }
 
 /** Why `phase` cannot be verified with this config, or undefined when it can. */
@@ -96,29 +98,65 @@ export async function verifyMigration(
   options: VerifyMigrationOptions = {},
 ): Promise<MigrationVerifyResult> {
   const phases: PhaseVerdict[] = [];
-  for (const phase of options.phases ?? VERIFY_PHASES) {
-    const notSetUp = phaseNotSetUp(config, phase);
-    if (notSetUp) {
-      phases.push({ phase, status: options.phases ? 'fail' : 'skipped', reason: notSetUp });
-      continue;
-    }
-    try {
-      const report = await runPhase(config, phase, options);
-      phases.push({ phase, status: report.ok ? 'pass' : 'fail', report });
-    } catch (error) {
-      if (error instanceof InterruptedError || options.signal?.aborted) throw error;
-      const failure = toSupa2awsError(error);
-      phases.push({
-        phase,
-        status: 'fail',
-        reason: failure.message,
-        error: {
-          code: failure.code,
-          message: failure.message,
-          ...(failure.hint ? { hint: failure.hint } : {}),
-        },
-      });
-    }
+  const asked = options.phases ? [...new Set(options.phases)] : undefined;
+  for (const phase of asked ?? VERIFY_PHASES) {
+    const verdict = await verifyPhase(config, phase, options, asked !== undefined);
+    phases.push(verdict);
+    options.onPhase?.(verdict);
   }
   return { ok: phases.every((p) => p.status !== 'fail'), phases };
+}
+
+async function verifyPhase(
+  config: Config,
+  phase: VerifyPhase,
+  options: VerifyMigrationOptions,
+  asked: boolean,
+): Promise<PhaseVerdict> {
+  const notSetUp = phaseNotSetUp(config, phase);
+  if (notSetUp && !asked) return { phase, status: 'skipped', reason: notSetUp };
+  if (notSetUp) {
+    const message = `${phase} cannot be verified: ${notSetUp}`;
+    return {
+      phase,
+      status: 'fail',
+      reason: notSetUp,
+      error: {
+        code: 'VERIFY_PHASE_NOT_SET_UP',
+        message,
+        hint: `Set the phase up in the config, or leave ${phase} out of --phases.`,
+        exitCode: ExitCode.usage,
+      },
+    };
+  }
+  try {
+    const report = await runPhase(config, phase, options);
+    return { phase, status: report.ok ? 'pass' : 'fail', report };
+  } catch (error) {
+    if (error instanceof InterruptedError || options.signal?.aborted) throw error;
+    const failure = toSupa2awsError(error);
+    return {
+      phase,
+      status: 'fail',
+      reason: failure.message,
+      error: {
+        code: failure.code,
+        message: failure.message,
+        ...(failure.hint ? { hint: failure.hint } : {}),
+        exitCode: failure.exitCode,
+      },
+    };
+  }
+}
+
+/**
+ * The exit code for a result: 0 when every phase passed, 1 when verification found a difference, else the
+ * gravest of the errors that kept a phase from running (2 usage, 3 environment, 4 permission, 70 a bug), so a
+ * script can tell "different" from "could not check".
+ */
+export function verifyExitCode(result: MigrationVerifyResult): number {
+  if (result.ok) return ExitCode.ok;
+  return Math.max(
+    ...result.phases.map((p) => p.error?.exitCode ?? (p.status === 'fail' ? ExitCode.verifyFailed : 0)),
+  );
 }

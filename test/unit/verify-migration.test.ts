@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import { listOf, oneOf, positiveInt, wholeNumber } from '../../src/cli/option-parsers.ts';
 import { parseConfig } from '../../src/core/config/index.ts';
-import { phaseNotSetUp, VERIFY_PHASES, verifyMigration } from '../../src/verify/index.ts';
+import { phaseNotSetUp, VERIFY_PHASES, verifyExitCode, verifyMigration } from '../../src/verify/index.ts';
 
 const raw = {
   version: 1,
@@ -26,8 +26,15 @@ describe('supa2aws verify', () => {
   });
 
   it('fails a phase asked for by name that the config does not set up, without connecting anywhere', async () => {
-    const result = await verifyMigration(config, { phases: ['storage', 'auth'] });
+    const seen: string[] = [];
+    const result = await verifyMigration(config, {
+      phases: ['storage', 'auth', 'storage'],
+      onPhase: (verdict) => seen.push(verdict.phase),
+    });
     assert.equal(result.ok, false);
+    assert.deepEqual(seen, ['storage', 'auth'], 'each phase once, reported as it ends');
+    assert.equal(result.phases[0]?.error?.code, 'VERIFY_PHASE_NOT_SET_UP');
+    assert.equal(verifyExitCode(result), 2);
     assert.deepEqual(
       result.phases.map((p) => [p.phase, p.status]),
       [
@@ -50,6 +57,8 @@ describe('supa2aws verify', () => {
     );
     const db = result.phases[1];
     assert.ok(db?.error?.code, 'the db error carries a code');
+    assert.equal(verifyExitCode(result), db.error.exitCode, 'exit with the error, not as a difference');
+    assert.notEqual(verifyExitCode(result), 1);
     assert.doesNotMatch(JSON.stringify(result), /postgres:pw@/, 'no password in the result');
   });
 

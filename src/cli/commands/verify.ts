@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../../core/errors.ts';
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/phase-report.ts';
 import {
   VERIFY_PHASES,
+  verifyExitCode,
   verifyMigration,
   type MigrationVerifyResult,
   type VerifyPhase,
@@ -63,10 +63,12 @@ export function registerVerify(program: Command): void {
           deep: opts.deep === true,
           reporter: ctx.reporter,
           signal: ctx.signal,
+          onPhase: (verdict) => {
+            if (verdict.report) writePhaseReport(opts.reportDir, verdict.report);
+          },
         });
-        for (const p of result.phases) if (p.report) writePhaseReport(opts.reportDir, p.report);
         ctx.print(result, () => verifyText(result));
-        return result.ok ? 0 : ExitCode.verifyFailed;
+        return verifyExitCode(result);
       }),
     );
 }
