@@ -3,16 +3,17 @@ import { InvalidArgumentError } from 'commander';
 
 /** A whole number above 0. */
 export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
     throw new InvalidArgumentError(`expected a whole number above 0, got ${value}`);
   return n;
 }
 
 /** A whole number, 0 or more. */
 export function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got ${value}`);
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a whole number, got ${value}`);
   return n;
 }
 

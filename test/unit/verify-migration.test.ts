@@ -65,6 +65,8 @@ describe('supa2aws verify', () => {
   it('parses flags as usage errors, not crashes', () => {
     assert.equal(positiveInt('8'), 8);
     assert.throws(() => positiveInt('0'), InvalidArgumentError);
+    for (const odd of ['1e3', '0x10', '8.0', ' 8', ''])
+      assert.throws(() => positiveInt(odd), InvalidArgumentError, JSON.stringify(odd));
     assert.equal(wholeNumber('0'), 0);
     assert.throws(() => wholeNumber('1.5'), InvalidArgumentError);
     assert.equal(oneOf(['source', 'target'])('target'), 'target');
