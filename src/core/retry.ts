@@ -29,6 +29,7 @@ const RETRYABLE_CODES = new Set([
   'TooManyRequestsException',
   'SlowDown',
   'RequestTimeout',
+  'TimeoutError',
   'RequestTimeTooSkewed',
   'InternalError',
   'ServiceUnavailable',

@@ -13,7 +13,7 @@ const QUIET = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 /** An S3 client for a configured endpoint (Supabase Storage, AWS S3, or a local stand-in). */
 export function s3ClientFromConfig(
   endpoint: S3EndpointConfig,
-  extra: { maxAttempts?: number } = {},
+  extra: { maxAttempts?: number; idleTimeoutMs?: number } = {},
 ): S3Client {
   return createS3Client({
     region: endpoint.region,
@@ -23,6 +23,10 @@ export function s3ClientFromConfig(
     ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
     checksumsWhenRequired: endpoint.s3rver,
     logger: QUIET,
+    // A stalled transfer is cut and retried rather than waited on forever. S3 keeps long CopyObject and
+    // CompleteMultipartUpload responses alive with whitespace, so two idle minutes are a real stall.
+    idleTimeoutMs: 120_000,
+    connectionTimeoutMs: 10_000,
     ...extra,
   });
 }

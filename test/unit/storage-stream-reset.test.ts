@@ -1,5 +1,5 @@
 /**
- * A source that resets half-way through a body, copied to an endpoint that takes the SDK's default
+ * A source that resets or stalls half-way through a body, copied to an endpoint that takes the SDK's default
  * (aws-chunked, checksummed) uploads as AWS S3 does: the attempt fails with a retryable read error and the
  * upload it fed is aborted, never an uncaught exception. The sandbox's s3rver cannot take those uploads
  * (DESIGN §4), so the target here is a bare HTTP server that starts multipart uploads, takes whole
@@ -74,7 +74,11 @@ function resettingSource(size: number, resetAfter: number): S3Client {
   } as unknown as S3Client;
 }
 
-async function copyThroughReset(size: number, resetAfter: number) {
+async function copyThroughReset(
+  size: number,
+  resetAfter: number,
+  source = resettingSource(size, resetAfter),
+) {
   const item: CopyItem = {
     sourceBucket: 'videos',
     targetBucket: 'aiuteur-videos',
@@ -87,7 +91,7 @@ async function copyThroughReset(size: number, resetAfter: number) {
   const error = await copyOneObject(
     item,
     {
-      source: resettingSource(size, resetAfter),
+      source,
       target,
       partSize: 5 * MiB,
       multipartThreshold: 6 * MiB,
@@ -120,5 +124,34 @@ describe('a source reset under the SDK default checksums', () => {
     assert.ok(isSupa2awsError(error), String(error));
     assert.equal(error.retryable, true);
     assert.equal(retried.length >= 1, true);
+  });
+
+  it('cuts a source that stalls half-way through a body after the idle timeout, and retries it', async () => {
+    const stalled = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': String(3 * MiB), etag: '"e"' });
+      res.write(Buffer.alloc(MiB, 1));
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const source = createS3Client({
+      endpoint: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`,
+      accessKeyId: 'key',
+      secretAccessKey: 'secret',
+      checksumsWhenRequired: true,
+      maxAttempts: 1,
+      idleTimeoutMs: 300,
+    });
+    try {
+      const started = Date.now();
+      const { error, retried } = await copyThroughReset(3 * MiB, MiB, source);
+      assert.ok(isSupa2awsError(error), String(error));
+      assert.equal(error.retryable, true);
+      assert.equal(retried.length, 1);
+      assert.ok(Date.now() - started < 10_000, 'cut after the idle timeout, not waited on');
+    } finally {
+      source.destroy();
+      stalled.closeAllConnections();
+      await new Promise<void>((resolve) => stalled.close(() => resolve()));
+    }
   });
 });

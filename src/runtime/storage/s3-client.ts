@@ -19,6 +19,13 @@ export interface S3ClientOptions {
   checksumsWhenRequired?: boolean;
   /** SDK retry attempts. @default 3 */
   maxAttempts?: number;
+  /**
+   * A connection that sends or receives nothing for this long is cut (a stalled download otherwise waits
+   * forever); the error is retryable. @default none (the SDK's default)
+   */
+  idleTimeoutMs?: number;
+  /** Time to establish a connection. @default none (the SDK's default) */
+  connectionTimeoutMs?: number;
   /** Where the SDK's own warnings go. @default the console */
   logger?: S3ClientConfig['logger'];
 }
@@ -43,6 +50,12 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
     };
   }
   if (options.logger) config.logger = options.logger;
+  if (options.idleTimeoutMs || options.connectionTimeoutMs) {
+    config.requestHandler = {
+      ...(options.idleTimeoutMs ? { socketTimeout: options.idleTimeoutMs } : {}),
+      ...(options.connectionTimeoutMs ? { connectionTimeout: options.connectionTimeoutMs } : {}),
+    };
+  }
   if (options.checksumsWhenRequired) {
     config.requestChecksumCalculation = 'WHEN_REQUIRED';
     config.responseChecksumValidation = 'WHEN_REQUIRED';
