@@ -13,7 +13,7 @@ const QUIET = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 /** An S3 client for a configured endpoint (Supabase Storage, AWS S3, or a local stand-in). */
 export function s3ClientFromConfig(
   endpoint: S3EndpointConfig,
-  extra: { maxAttempts?: number; idleTimeoutMs?: number } = {},
+  extra: { maxAttempts?: number } = {},
 ): S3Client {
   return createS3Client({
     region: endpoint.region,

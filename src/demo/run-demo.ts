@@ -29,6 +29,7 @@ import { readTestUsers } from '../fixture/index.ts';
 import {
   DEFAULT_REPORT_DIR,
   timedReport,
+  timingSince,
   writeMigrationReport,
   writePhaseReport,
   type PhaseReport,
@@ -155,21 +156,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         ...common,
       });
       const applied = await applySchema(build.script, { targetUrl: config.target.db.url, ...common });
-      keep(schemaPhaseReport(build, applied, timing(schemaStart)));
+      keep(schemaPhaseReport(build, applied, timingSince(schemaStart)));
       const copyStart = new Date();
       const copied = await copyData({
         sourceUrl: config.source.db.url,
         targetUrl: config.target.db.url,
         ...common,
       });
-      keep(copyPhaseReport(copied, timing(copyStart)));
+      keep(copyPhaseReport(copied, timingSince(copyStart)));
       const verifyStart = new Date();
       const verified = await verifyDb({
         sourceUrl: config.source.db.url,
         targetUrl: config.target.db.url,
         ...common,
       });
-      const report = keep(verifyPhaseReport(verified, timing(verifyStart)));
+      const report = keep(verifyPhaseReport(verified, timingSince(verifyStart)));
       check(report.ok, 'DEMO_DB_VERIFY', 'db verify found a difference');
       return {
         value: undefined,
@@ -221,7 +222,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           version: 1,
           phase: 'backend',
           command: 'exercise',
-          ...timing(new Date(Date.now() - result.ms)),
+          ...timingSince(new Date(Date.now() - result.ms)),
           ok: true,
           metrics: {
             projects: result.projects,
@@ -271,15 +272,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     ...(options.keep && sandbox?.state.configFile
       ? { kept: { stateDir: sandbox.state.stateDir, configFile: sandbox.state.configFile } }
       : {}),
-  };
-}
-
-function timing(start: Date): Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'> {
-  const end = new Date();
-  return {
-    startedAt: start.toISOString(),
-    finishedAt: end.toISOString(),
-    durationMs: end.getTime() - start.getTime(),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The demo's phase 1: buckets, copy, verify, then the URLs stored in the (still live) Supabase database. */
 import type { Config } from '../core/config/index.ts';
 import type { Reporter } from '../core/reporter.ts';
-import type { PhaseReport } from '../report/index.ts';
+import { timingSince, type PhaseReport } from '../report/index.ts';
 import { copyPhaseReport, setupPhaseReport, urlsPhaseReport, verifyPhaseReport } from '../storage/report.ts';
 import {
   copyStorageFromConfig,
@@ -17,27 +17,18 @@ export interface StoragePhase {
   reports: PhaseReport[];
 }
 
-function timing(start: number): Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'> {
-  const end = Date.now();
-  return {
-    startedAt: new Date(start).toISOString(),
-    finishedAt: new Date(end).toISOString(),
-    durationMs: end - start,
-  };
-}
-
 export async function runStoragePhase(
   config: Config,
   deps: { reporter: Reporter; signal?: AbortSignal },
 ): Promise<StoragePhase> {
   const reports: PhaseReport[] = [];
   let t = Date.now();
-  reports.push(setupPhaseReport(await setupStorageFromConfig(config, {}, deps), timing(t)));
+  reports.push(setupPhaseReport(await setupStorageFromConfig(config, {}, deps), timingSince(t)));
   const copied = await copyStorageFromConfig(config, {}, deps);
   if (copied.result) reports.push(copyPhaseReport(copied.result));
   t = Date.now();
   const verified = await verifyStorageFromConfig(config, {}, deps);
-  const verifyReport = verifyPhaseReport(verified, timing(t));
+  const verifyReport = verifyPhaseReport(verified, timingSince(t));
   reports.push(verifyReport);
   // The URL columns are found, not listed by hand: what `storage rewrite-urls --discover` prints.
   const discovered = await discoverUrlsFromConfig(config, {}, deps);

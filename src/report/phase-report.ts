@@ -79,6 +79,19 @@ export function readPhaseReports(dir: string): PhaseReport[] {
     .sort((a, b) => rank(a.phase) - rank(b.phase) || a.startedAt.localeCompare(b.startedAt));
 }
 
+export type PhaseTiming = Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+/** The timing of a step that started at `start` (a Date or epoch ms) and ends now. */
+export function timingSince(start: Date | number): PhaseTiming {
+  const started = new Date(start);
+  const finished = new Date();
+  return {
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+  };
+}
+
 /** Times `fn` and builds a PhaseReport from what it returns. */
 export async function timedReport(
   phase: string,
@@ -89,14 +102,5 @@ export async function timedReport(
 ): Promise<PhaseReport> {
   const started = new Date();
   const body = await fn();
-  const finished = new Date();
-  return {
-    version: 1,
-    phase,
-    command,
-    startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - started.getTime(),
-    ...body,
-  };
+  return { version: 1, phase, command, ...timingSince(started), ...body };
 }

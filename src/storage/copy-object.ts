@@ -274,12 +274,8 @@ class ObjectCopier {
           { retryable: false, hint: 'Run `supa2aws storage copy` again: it plans afresh.' },
         );
       }
-      const body = got.Body as Readable;
-      // Consumers (pipe, iterators) see its errors; this keeps a late one (a reset after the consumer let
-      // go) from becoming an uncaught exception.
-      body.on('error', () => undefined);
       return {
-        body,
+        body: got.Body as Readable,
         headers: headersFor(this.item, got, this.deps.onWarning),
         length,
       };
@@ -573,7 +569,7 @@ class ObjectCopier {
       Metadata: { ...headers.Metadata, [META_SHA256]: sha256 },
     };
     // Exactly the version that was read back, where the bucket has versions; its ETag guards it either way.
-    const source = `${copySource(this.item.targetBucket, this.item.key)}${written.versionId ? `?versionId=${encodeURIComponent(written.versionId)}` : ''}`;
+    const source = copySource(this.item.targetBucket, this.item.key, written.versionId);
     let sealedVersion: string | undefined;
     try {
       if (this.item.size <= MAX_SINGLE_OPERATION) {

@@ -94,8 +94,9 @@ export function metadataBytes(metadata: Record<string, string>): number {
 /**
  * `x-amz-copy-source` for CopyObject / UploadPartCopy: `bucket/key`, percent-encoded. Keeps `/` and the
  * sub-delimiters (`&+,;=:@$`) literal, which S3 accepts and stand-ins that decode with `decodeURI` need;
- * `?`, `#` and `%` are always encoded.
+ * `?`, `#` and `%` are always encoded. With `versionId`, that version of the object.
  */
-export function copySource(bucket: string, key: string): string {
-  return `${bucket}/${encodeURI(key).replace(/[?#]/g, (c) => encodeURIComponent(c))}`;
+export function copySource(bucket: string, key: string, versionId?: string): string {
+  const path = `${bucket}/${encodeURI(key).replace(/[?#]/g, (c) => encodeURIComponent(c))}`;
+  return versionId ? `${path}?versionId=${encodeURIComponent(versionId)}` : path;
 }

@@ -10,7 +10,7 @@ import type { Config } from '../core/config/index.ts';
 import { ExitCode, InterruptedError, toSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { verifyDb, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';
-import type { PhaseReport } from '../report/phase-report.ts';
+import { timedReport, timingSince, type PhaseReport } from '../report/phase-report.ts';
 import { verifyPhaseReport as storageVerifyReport, verifyStorageFromConfig } from '../storage/index.ts';
 
 export const VERIFY_PHASES = ['storage', 'db', 'auth'] as const;
@@ -20,7 +20,7 @@ export interface PhaseVerdict {
   phase: VerifyPhase;
   /** passed, failed, or skipped because the config does not set the phase up. */
   status: 'pass' | 'fail' | 'skipped';
-  /** Why it was skipped, or the error that stopped it. */
+  /** Why it was skipped. */
   reason?: string;
   error?: { code: string; message: string; hint?: string; exitCode: number };
   /** The phase's own verify report (as `supa2aws <phase> verify` writes it). */
@@ -51,15 +51,6 @@ export function phaseNotSetUp(config: Config, phase: VerifyPhase): string | unde
   return undefined;
 }
 
-function timing(started: Date): Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'> {
-  const finished = new Date();
-  return {
-    startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - started.getTime(),
-  };
-}
-
 async function runPhase(
   config: Config,
   phase: VerifyPhase,
@@ -73,7 +64,7 @@ async function runPhase(
   switch (phase) {
     case 'storage': {
       const report = await verifyStorageFromConfig(config, { deep: options.deep === true }, deps);
-      return storageVerifyReport(report, timing(started));
+      return storageVerifyReport(report, timingSince(started));
     }
     case 'db': {
       const report = await verifyDb({
@@ -84,12 +75,10 @@ async function runPhase(
         concurrency: config.db.concurrency,
         ...deps,
       });
-      return dbVerifyReport(report, timing(started));
+      return dbVerifyReport(report, timingSince(started));
     }
-    case 'auth': {
-      const body = authVerifyBody(await verifyAuth({ config, ...deps }));
-      return { version: 1, phase: 'auth', command: 'verify', ...timing(started), ...body };
-    }
+    case 'auth':
+      return timedReport('auth', 'verify', async () => authVerifyBody(await verifyAuth({ config, ...deps })));
   }
 }
 
@@ -120,7 +109,6 @@ async function verifyPhase(
     return {
       phase,
       status: 'fail',
-      reason: notSetUp,
       error: {
         code: 'VERIFY_PHASE_NOT_SET_UP',
         message,
@@ -138,7 +126,6 @@ async function verifyPhase(
     return {
       phase,
       status: 'fail',
-      reason: failure.message,
       error: {
         code: failure.code,
         message: failure.message,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.ts';
-import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR, timingSince } from '../../report/index.ts';
 import {
   copyMarkdown,
   copyPhaseReport,
@@ -167,16 +167,7 @@ function discoverText(result: DiscoverResult): string {
 
 async function timed<T>(fn: () => Promise<T>) {
   const started = new Date();
-  const value = await fn();
-  const finished = new Date();
-  return {
-    value,
-    timing: {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-    },
-  };
+  return { value: await fn(), timing: timingSince(started) };
 }
 
 function reported(ctx: CommandContext, paths: { json: string; markdown: string }) {

@@ -20,7 +20,7 @@ function verifyText(result: MigrationVerifyResult): string {
         p.status === 'pass' ? 'PASS' : p.status === 'fail' ? 'FAIL' : 'skipped',
         p.report
           ? `${p.report.checks.filter((c) => c.ok).length}/${p.report.checks.length} passed`
-          : (p.reason ?? ''),
+          : (p.reason ?? (p.error ? 'could not run (below)' : '')),
         p.report ? formatDuration(p.report.durationMs) : '',
       ]),
     ),
