@@ -6,13 +6,7 @@ export {
   type CopyFailure,
   type StorageCopyResult,
 } from './apply.ts';
-export {
-  copyOneObject,
-  MAX_SINGLE_OPERATION,
-  type CopiedObject,
-  type CopyObjectDeps,
-  type InFlight,
-} from './copy-object.ts';
+export { copyOneObject, type CopiedObject, type CopyObjectDeps, type InFlight } from './copy-object.ts';
 export {
   headTarget,
   listBucket,
@@ -22,7 +16,6 @@ export {
   type ObjectRow,
 } from './inventory.ts';
 export {
-  copySource,
   decodeUserMetadata,
   encodeUserMetadata,
   judgeTarget,
@@ -30,6 +23,10 @@ export {
   META_SOURCE_ETAG,
   META_USER_METADATA,
   normaliseEtag,
+  sealedSha256,
+  sealTags,
+  TAG_SEALED_ETAG,
+  TAG_SHA256,
   type TargetHead,
   type TargetState,
 } from './object-meta.ts';
@@ -54,6 +51,7 @@ export {
   isNotImplemented,
   objectS3Error,
   s3ErrorName,
+  taggingUnsupported,
   type Side,
 } from './s3-errors.ts';
 export {

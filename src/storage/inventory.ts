@@ -3,12 +3,25 @@
  * One bucket at a time, as compact maps keyed by object key: memory grows with the number of keys in the
  * largest bucket (~150 bytes a key), never with object sizes.
  */
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { StorageError } from '../core/errors.ts';
 import { withRetry } from '../core/retry.ts';
-import { fatalS3Error, isNotFound, objectS3Error, s3ErrorName, type Side } from './s3-errors.ts';
+import {
+  fatalS3Error,
+  isNotFound,
+  isNotImplemented,
+  objectS3Error,
+  s3ErrorName,
+  taggingUnsupported,
+  type Side,
+} from './s3-errors.ts';
 import type { PgClient } from './pg.ts';
-import type { TargetHead } from './object-meta.ts';
+import { META_SHA256, type TargetHead } from './object-meta.ts';
 
 /** One storage.objects row. */
 export interface ObjectRow {
@@ -133,28 +146,53 @@ export async function listBucket(
   return out;
 }
 
-/** HeadObject on the target: size and user metadata, or undefined when there is no object. */
+/**
+ * HeadObject on the target: size and user metadata, or undefined when there is no object. An object whose
+ * metadata carries no seal has its tags read too (GetObjectTagging, of the version the HEAD saw), where the
+ * seal of a streamed object lives.
+ */
 export async function headTarget(
   s3: S3Client,
   bucket: string,
   key: string,
   signal?: AbortSignal,
 ): Promise<TargetHead | undefined> {
+  const retryable = (e: unknown) => !isNotFound(e) && objectS3Error(e, { side: 'target' }).retryable;
   try {
     const head = await withRetry(
       () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
-      { signal, retryable: (e) => !isNotFound(e) && objectS3Error(e, { side: 'target' }).retryable },
+      { signal, retryable },
     );
+    const metadata = head.Metadata ?? {};
+    let tags: Record<string, string> | undefined;
+    if (!metadata[META_SHA256]) {
+      const tagging = await withRetry(
+        () =>
+          s3.send(
+            new GetObjectTaggingCommand({
+              Bucket: bucket,
+              Key: key,
+              ...(head.VersionId ? { VersionId: head.VersionId } : {}),
+            }),
+            { abortSignal: signal },
+          ),
+        { signal, retryable },
+      ).catch((error: unknown) => {
+        throw isNotImplemented(error) ? taggingUnsupported(bucket, error) : error;
+      });
+      tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    }
     return {
       size: head.ContentLength ?? 0,
-      metadata: head.Metadata ?? {},
+      metadata,
+      ...(tags ? { tags } : {}),
       ...(head.ETag ? { etag: head.ETag } : {}),
       ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw (
-      fatalS3Error(error, { side: 'target', bucket, key, action: 'reading object metadata' }) ??
+      fatalS3Error(error, { side: 'target', bucket, key, action: 'reading object metadata and tags' }) ??
       objectS3Error(error, { side: 'target', bucket, key, action: 'Inspecting' })
     );
   }

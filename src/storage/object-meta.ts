@@ -3,21 +3,35 @@
  * object is judged already copied.
  */
 
-/** SHA-256 (hex) of the bytes, written only after the target was read back and matched: the seal. */
+/**
+ * SHA-256 (hex) of the bytes, written only once they are known to be at the target: the seal. Objects read
+ * whole before their PUT (up to 1 MiB) carry it as metadata from the start; larger ones get it afterwards as
+ * object tags (`TAG_SHA256`, with `TAG_SEALED_ETAG`), which changes no bytes and makes no new version.
+ */
 export const META_SHA256 = 'sha256';
 /** The source object's ETag when it was copied: a changed source object is copied again. */
 export const META_SOURCE_ETAG = 'supa2aws-source-etag';
 /** storage.objects.user_metadata, JSON then percent-encoded (S3 metadata values must be ASCII). */
 export const META_USER_METADATA = 'supabase-user-metadata';
+/** The seal of a streamed object, as an object tag: its SHA-256, set after the read-back matched. */
+export const TAG_SHA256 = 'sha256';
+/**
+ * The ETag of the object the seal tag was set on. Tags are not bytes: S3 drops them when the object is
+ * replaced, but a stand-in may keep them (s3rver does), and a writer could replace the object between the
+ * read-back and the tagging. A seal counts only on the object whose ETag it names.
+ */
+export const TAG_SEALED_ETAG = 'supa2aws-sealed-etag';
 
 const OURS = new Set([META_SHA256, META_SOURCE_ETAG, META_USER_METADATA]);
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** What HeadObject says about a target object. */
+/** What HeadObject (and, for objects without a metadata seal, GetObjectTagging) says about a target object. */
 export interface TargetHead {
   size: number;
   metadata: Record<string, string>;
+  /** Object tags; read only when the metadata carries no seal. */
+  tags?: Record<string, string>;
   etag?: string;
   lastModified?: string;
 }
@@ -34,14 +48,31 @@ export type TargetState =
   /** Sealed from another version of the source object. */
   | 'source-changed';
 
+/** The SHA-256 a target object is sealed with (metadata, or tags naming its current ETag), if any. */
+export function sealedSha256(head: TargetHead): string | undefined {
+  const meta = head.metadata[META_SHA256];
+  if (meta && SHA256_HEX.test(meta)) return meta;
+  const tagged = head.tags?.[TAG_SHA256];
+  const sealedEtag = head.tags?.[TAG_SEALED_ETAG];
+  if (!tagged || !SHA256_HEX.test(tagged) || !sealedEtag || !head.etag) return undefined;
+  return normaliseEtag(sealedEtag) === normaliseEtag(head.etag) ? tagged : undefined;
+}
+
+/** The tag set that seals the object with ETag `etag` as holding the bytes whose SHA-256 is `sha256`. */
+export function sealTags(sha256: string, etag: string): Array<{ Key: string; Value: string }> {
+  return [
+    { Key: TAG_SHA256, Value: sha256 },
+    { Key: TAG_SEALED_ETAG, Value: normaliseEtag(etag) },
+  ];
+}
+
 /** Compares a target object with the source object it should be a copy of. */
 export function judgeTarget(
   head: TargetHead | undefined,
   source: { size: number; etag: string | undefined },
 ): TargetState {
   if (!head) return 'missing';
-  const sha = head.metadata[META_SHA256];
-  if (!sha || !SHA256_HEX.test(sha)) return 'unverified';
+  if (!sealedSha256(head)) return 'unverified';
   if (head.size !== source.size) return 'size-differs';
   const copiedFrom = head.metadata[META_SOURCE_ETAG];
   if (
@@ -89,14 +120,4 @@ export function metadataBytes(metadata: Record<string, string>): number {
     (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v),
     0,
   );
-}
-
-/**
- * `x-amz-copy-source` for CopyObject / UploadPartCopy: `bucket/key`, percent-encoded. Keeps `/` and the
- * sub-delimiters (`&+,;=:@$`) literal, which S3 accepts and stand-ins that decode with `decodeURI` need;
- * `?`, `#` and `%` are always encoded. With `versionId`, that version of the object.
- */
-export function copySource(bucket: string, key: string, versionId?: string): string {
-  const path = `${bucket}/${encodeURI(key).replace(/[?#]/g, (c) => encodeURIComponent(c))}`;
-  return versionId ? `${path}?versionId=${encodeURIComponent(versionId)}` : path;
 }

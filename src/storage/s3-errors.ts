@@ -98,7 +98,7 @@ export function fatalS3Error(error: unknown, context: ErrorContext): StorageErro
         hint:
           context.side === 'source'
             ? 'Use Supabase S3 access keys (they bypass RLS) and check the bucket id in storage.buckets.'
-            : 'Grant the target credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on the buckets, and s3:DeleteObjectVersion on versioned ones (see the guide, 02-s3-storage-migration).',
+            : 'Grant the target credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:GetObjectTagging and s3:PutObjectTagging on the buckets, and s3:GetObjectVersionTagging and s3:PutObjectVersionTagging on versioned ones (see the guide, 02-s3-storage-migration).',
       },
     );
   }
@@ -126,6 +126,20 @@ export function fatalS3Error(error: unknown, context: ErrorContext): StorageErro
         );
   }
   return undefined;
+}
+
+/** The seal of objects over 1 MiB is a pair of object tags: an endpoint without tagging cannot hold it. */
+export function taggingUnsupported(bucket: string, error: unknown): StorageError {
+  return new StorageError(
+    'STORAGE_TAGGING_UNSUPPORTED',
+    `The target S3 endpoint does not support object tagging (bucket ${bucket}), where supa2aws keeps the seal of objects over 1 MiB`,
+    {
+      exit: 'environment',
+      cause: error,
+      details: { side: 'target', bucket, s3Error: s3ErrorName(error), status: httpStatus(error) },
+      hint: 'Use an S3 endpoint with object tagging (AWS S3 has it); check target.s3.endpoint.',
+    },
+  );
 }
 
 /** Wraps a per-object failure in a StorageError that keeps whether a retry may help. */

@@ -2,8 +2,8 @@
  * `storage verify`: every storage.objects row must have a target object of equal size and checksum.
  * What is checked, per object:
  *  - size: target = source bytes;
- *  - the seal: the target carries `x-amz-meta-sha256` (written only after a read-back matched) and was
- *    copied from the source object's current ETag;
+ *  - the seal: the target carries its SHA-256 (metadata `x-amz-meta-sha256`, or object tags naming its ETag;
+ *    written only once the bytes were known to be there) and was copied from the source object's current ETag;
  *  - MD5: when both ETags are plain MD5s (single-part uploads) they must be equal — a checksum computed by
  *    each server on its own bytes;
  *  - with `deep`: both sides are read in full and their SHA-256 must equal the seal.
@@ -24,7 +24,7 @@ import {
   readBucketRows,
   type ListedObject,
 } from './inventory.ts';
-import { judgeTarget, META_SHA256, normaliseEtag } from './object-meta.ts';
+import { judgeTarget, normaliseEtag, sealedSha256 } from './object-meta.ts';
 import type { PgClient } from './pg.ts';
 import type { Tally } from './plan.ts';
 import { fatalS3Error, objectS3Error } from './s3-errors.ts';
@@ -171,7 +171,7 @@ export async function verifyStorage(input: VerifyStorageInput): Promise<StorageV
           b.checks.sealOnly++;
         }
         if (input.deep) {
-          const sealed = head?.metadata[META_SHA256];
+          const sealed = head ? sealedSha256(head) : undefined;
           const [t, s] = await Promise.all([
             sha256Of(input.target, mapping.target, key, 'target', input.signal),
             sha256Of(input.source, source, key, 'source', input.signal),

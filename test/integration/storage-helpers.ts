@@ -5,7 +5,6 @@
  */
 import {
   CreateBucketCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -13,6 +12,7 @@ import {
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../../src/core/config/index.ts';
+import { headTarget, sealedSha256 } from '../../src/storage/index.ts';
 import type { TestDatabase, TestSandbox } from '../helpers/sandbox.ts';
 
 export interface TestObject {
@@ -122,22 +122,26 @@ export interface TargetObject {
   etag: string | undefined;
   lastModified: string | undefined;
   metadata: Record<string, string>;
+  /** The SHA-256 it is sealed with (metadata or tags), if it is. */
+  sealed: string | undefined;
 }
 
-/** Every object of a target bucket with its metadata (HeadObject each). */
+/** Every object of a target bucket with its metadata and seal (as `storage plan` reads them). */
 export async function targetObjects(s3: S3Client, bucket: string): Promise<Map<string, TargetObject>> {
   const out = new Map<string, TargetObject>();
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: o.Key }));
+      const head = await headTarget(s3, bucket, o.Key as string);
+      if (!head) continue;
       out.set(o.Key as string, {
         key: o.Key as string,
-        size: head.ContentLength ?? 0,
-        etag: head.ETag,
-        lastModified: head.LastModified?.toISOString(),
-        metadata: head.Metadata ?? {},
+        size: head.size,
+        etag: head.etag,
+        lastModified: head.lastModified,
+        metadata: head.metadata,
+        sealed: sealedSha256(head),
       });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { StorageCopyResult } from '../../src/storage/index.ts';
-import { META_SHA256, setupStorageFromConfig, verifyStorageFromConfig } from '../../src/storage/index.ts';
+import { setupStorageFromConfig, verifyStorageFromConfig } from '../../src/storage/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { seedBucket, storageConfig, targetObjects } from './storage-helpers.ts';
 
@@ -100,7 +100,7 @@ describe('storage copy killed with SIGKILL', () => {
     );
 
     const atKill = await targetObjects(sb.targetS3, target);
-    const sealed = [...atKill.values()].filter((o) => o.metadata[META_SHA256]);
+    const sealed = [...atKill.values()].filter((o) => o.sealed);
     assert.ok(
       sealed.length >= killedAt && sealed.length < OBJECTS,
       `${sealed.length} sealed at the kill (progress said ${killedAt})`,
@@ -124,7 +124,7 @@ describe('storage copy killed with SIGKILL', () => {
     }
     assert.equal(afterRerun.size, OBJECTS);
     assert.ok(
-      [...afterRerun.values()].every((o) => o.metadata[META_SHA256]),
+      [...afterRerun.values()].every((o) => o.sealed),
       'everything sealed',
     );
     const verify = await verifyStorageFromConfig(config, { deep: true });

@@ -4,10 +4,11 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { ListedObject, ObjectRow } from '../../src/storage/inventory.ts';
 import {
-  copySource,
   judgeTarget,
   META_SHA256,
   META_SOURCE_ETAG,
+  sealedSha256,
+  sealTags,
   type TargetHead,
 } from '../../src/storage/object-meta.ts';
 import { byCodePoint, diffBucket, keysToInspect, type DiffInput } from '../../src/storage/plan.ts';
@@ -130,12 +131,36 @@ describe('judgeTarget', () => {
     assert.equal(judgeTarget(sealed(1, 'x'), { size: 1, etag: '"y"' }), 'source-changed');
     assert.equal(judgeTarget(sealed(1, 'x'), { size: 1, etag: '"x"' }), 'identical');
   });
+
+  it('takes a seal in tags only on the object whose ETag it names', () => {
+    const sha = 'a'.repeat(64);
+    const tags = Object.fromEntries(sealTags(sha, '"abc-3"').map((t) => [t.Key, t.Value]));
+    const head = (etag: string, t: Record<string, string> = tags): TargetHead => ({
+      size: 1,
+      metadata: {},
+      tags: t,
+      etag,
+    });
+    assert.equal(sealedSha256(head('"abc-3"')), sha);
+    assert.equal(judgeTarget(head('abc-3'), { size: 1, etag: undefined }), 'identical');
+    assert.equal(
+      judgeTarget(head('"def"'), { size: 1, etag: undefined }),
+      'unverified',
+      'tags left over from an object since replaced (a stand-in may keep them) do not seal the new one',
+    );
+    assert.equal(sealedSha256(head('"abc-3"', { ...tags, sha256: 'nothex' })), undefined);
+    assert.equal(sealedSha256({ size: 1, metadata: {}, tags: { sha256: sha } }), undefined, 'no ETag named');
+    assert.equal(
+      sealedSha256({ size: 1, metadata: { [META_SHA256]: sha }, etag: '"zzz"' }),
+      sha,
+      'a metadata seal travels with the bytes it was PUT with',
+    );
+  });
 });
 
 describe('keys and errors', () => {
-  it('orders keys by code point and encodes copy sources for S3 and stand-ins', () => {
+  it('orders keys by code point', () => {
     assert.deepEqual(['b', 'a/b', 'a-b', 'é', 'z'].sort(byCodePoint), ['a-b', 'a/b', 'b', 'z', 'é']);
-    assert.equal(copySource('bk', 'a b/c+d&e=f?g#h%i/é.png'), 'bk/a%20b/c+d&e=f%3Fg%23h%25i/%C3%A9.png');
   });
 
   it('classes S3 failures: credentials, access and missing buckets are fatal; 5xx retry', () => {

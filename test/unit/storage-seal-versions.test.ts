@@ -1,31 +1,36 @@
 /**
- * The seal in a versioned bucket, which the sandbox's s3rver does not implement: S3 gives every write a new
- * version, so the seal (a copy onto itself) would leave the unsealed first write behind as a noncurrent
- * version. A stand-in for the S3 API with versions (documented behaviour: PutObject, CopyObject and
- * CompleteMultipartUpload return `VersionId`; DeleteObject with a `VersionId` removes that version for good)
- * checks that the copy deletes exactly that version, and only that one.
+ * The seal in a versioned bucket, which the sandbox's s3rver does not implement. A stand-in for the S3 API
+ * with versions (documented behaviour: PutObject returns the `VersionId` it created; PutObjectTagging with a
+ * `VersionId` sets the tags of that version and creates none) checks that the copy seals exactly the version
+ * it wrote and read back, and adds no version of its own.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { isSupa2awsError } from '../../src/core/errors.ts';
 import { copyOneObject, type InFlight } from '../../src/storage/copy-object.ts';
-import { META_SHA256 } from '../../src/storage/object-meta.ts';
+import { sealedSha256 } from '../../src/storage/object-meta.ts';
 import type { CopyItem } from '../../src/storage/plan.ts';
 
 interface Version {
   id: string;
   body: Buffer;
   metadata: Record<string, string>;
+  tags: Record<string, string>;
 }
+
+const etag = (v: Version) => `"${createHash('md5').update(v.body).digest('hex')}"`;
 
 /** Just enough of a versioned S3 bucket for one object's copy. */
 class VersionedS3 {
   versions: Version[] = [];
-  deleted: string[] = [];
   private next = 1;
-  constructor(private readonly refuseVersionDelete = false) {}
+  /** Runs once, right after the first GET of the target (the read-back): another writer's PUT. */
+  afterReadBack?: () => void;
+
+  constructor(private readonly refuseTagging = false) {}
 
   private current(): Version {
     const v = this.versions.at(-1);
@@ -34,24 +39,22 @@ class VersionedS3 {
     return v;
   }
 
-  private write(body: Buffer, metadata: Record<string, string>): Version {
-    const v = { id: `v${this.next++}`, body, metadata };
+  write(body: Buffer, metadata: Record<string, string> = {}): Version {
+    const v = { id: `v${this.next++}`, body, metadata, tags: {} };
     this.versions.push(v);
     return v;
   }
 
   async send(command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> {
     const input = command.input;
-    const etag = (v: Version) => `"${createHash('md5').update(v.body).digest('hex')}"`;
     switch (command.constructor.name) {
       case 'GetObjectCommand': {
         const v = this.current();
-        return {
-          Body: Readable.from([v.body]),
-          ContentLength: v.body.length,
-          ETag: etag(v),
-          Metadata: v.metadata,
-        };
+        const out = { Body: Readable.from([v.body]), ContentLength: v.body.length, ETag: etag(v) };
+        const after = this.afterReadBack;
+        this.afterReadBack = undefined;
+        after?.();
+        return out;
       }
       case 'PutObjectCommand': {
         const chunks: Buffer[] = [];
@@ -59,26 +62,17 @@ class VersionedS3 {
         const v = this.write(Buffer.concat(chunks), input.Metadata as Record<string, string>);
         return { ETag: etag(v), VersionId: v.id };
       }
-      case 'CopyObjectCommand': {
-        const from = this.current();
-        assert.equal(input.CopySourceIfMatch, etag(from));
-        assert.match(
-          input.CopySource as string,
-          new RegExp(`\\?versionId=${from.id}$`),
-          'copies the version read back',
-        );
-        const v = this.write(from.body, input.Metadata as Record<string, string>);
-        return { CopyObjectResult: { ETag: etag(v) }, VersionId: v.id };
-      }
-      case 'DeleteObjectCommand': {
-        if (this.refuseVersionDelete)
+      case 'PutObjectTaggingCommand': {
+        if (this.refuseTagging)
           throw Object.assign(new Error('Access Denied'), {
             name: 'AccessDenied',
             $metadata: { httpStatusCode: 403 },
           });
-        this.deleted.push(input.VersionId as string);
-        this.versions = this.versions.filter((v) => v.id !== input.VersionId);
-        return {};
+        const v = input.VersionId ? this.versions.find((x) => x.id === input.VersionId) : this.current();
+        if (!v) throw Object.assign(new Error('NoSuchVersion'), { name: 'NoSuchVersion' });
+        const tagSet = (input.Tagging as { TagSet: Array<{ Key: string; Value: string }> }).TagSet;
+        v.tags = Object.fromEntries(tagSet.map((t) => [t.Key, t.Value]));
+        return { VersionId: v.id };
       }
       default:
         throw new Error(`not in this stand-in: ${command.constructor.name}`);
@@ -96,9 +90,9 @@ const item: CopyItem = {
   reason: 'missing',
 };
 
-async function copy(target: VersionedS3, warnings: string[] = []) {
+async function copy(target: VersionedS3) {
   const source = new VersionedS3();
-  source.versions.push({ id: 's1', body, metadata: {} });
+  source.write(body);
   const flight: InFlight = { item, wrote: false };
   return copyOneObject(
     item,
@@ -108,27 +102,39 @@ async function copy(target: VersionedS3, warnings: string[] = []) {
       partSize: 16 * 1024 * 1024,
       multipartThreshold: 1024 ** 3,
       signal: new AbortController().signal,
-      onWarning: (m) => warnings.push(m),
     },
     flight,
   );
 }
 
+const headOf = (v: Version) => ({ size: v.body.length, metadata: v.metadata, tags: v.tags, etag: etag(v) });
+
 describe('seal in a versioned bucket', () => {
-  it('deletes the unsealed version the seal replaced, and keeps the sealed one', async () => {
+  it('tags the version it wrote and read back, and adds no version', async () => {
     const target = new VersionedS3();
     const copied = await copy(target);
-    assert.deepEqual(target.deleted, ['v1']);
-    assert.equal(target.versions.length, 1);
-    assert.equal(target.versions[0]?.id, 'v2');
-    assert.equal(target.versions[0]?.metadata[META_SHA256], copied.sha256);
+    assert.equal(target.versions.length, 1, 'no second copy of the bytes');
+    const [v] = target.versions as [Version];
+    assert.equal(sealedSha256(headOf(v)), copied.sha256);
+    assert.equal(copied.sha256, createHash('sha256').update(body).digest('hex'));
   });
 
-  it('warns, and still counts the object copied, when deleting a version is not allowed', async () => {
-    const target = new VersionedS3(true);
-    const warnings: string[] = [];
-    await copy(target, warnings);
-    assert.equal(target.versions.length, 2);
-    assert.match(warnings.join('\n'), /noncurrent version .*s3:DeleteObjectVersion/);
+  it('seals the version it verified even when another writer puts a newer one meanwhile', async () => {
+    const target = new VersionedS3();
+    target.afterReadBack = () => target.write(Buffer.from('someone else'));
+    await copy(target);
+    const [mine, theirs] = target.versions as [Version, Version];
+    assert.ok(sealedSha256(headOf(mine)), 'the verified version is sealed');
+    assert.equal(sealedSha256(headOf(theirs)), undefined, 'the newer, unverified one is not');
+  });
+
+  it('stops with a hint naming the permission when tagging is refused', async () => {
+    const error = await copy(new VersionedS3(true)).then(
+      () => assert.fail('the copy should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(isSupa2awsError(error));
+    assert.equal(error.code, 'STORAGE_ACCESS_DENIED');
+    assert.match(error.hint ?? '', /s3:PutObjectTagging/);
   });
 });
