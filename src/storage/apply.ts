@@ -170,9 +170,16 @@ async function cleanUp(
         }
       }
       if (!flight.wrote) continue;
-      // Whatever this run wrote under the key was not verified (or not counted): it goes. An object that was
-      // identical before the run is never in the plan, so nothing good is removed.
-      await target.send(new DeleteObjectCommand({ Bucket: item.targetBucket, Key: item.key }));
+      // Whatever this run wrote under the key was not verified (or not counted): it goes — the very version it
+      // wrote, where the bucket keeps versions and the target said which. An object that was identical before
+      // the run is never in the plan, so nothing good is removed.
+      await target.send(
+        new DeleteObjectCommand({
+          Bucket: item.targetBucket,
+          Key: item.key,
+          ...(flight.versionId ? { VersionId: flight.versionId } : {}),
+        }),
+      );
       out.deletedUnsealed++;
     } catch (error) {
       logger(reporter).warn(
@@ -339,6 +346,7 @@ const FATAL = new Set([
   'STORAGE_ACCESS_DENIED',
   'STORAGE_SOURCE_BUCKET_MISSING',
   'STORAGE_TARGET_BUCKET_MISSING',
+  'STORAGE_TAGGING_UNSUPPORTED',
 ]);
 
 export function isFatalCode(code: string): boolean {

@@ -100,6 +100,8 @@ export interface InFlight {
   item: CopyItem;
   /** Something may have been written under the final key. */
   wrote: boolean;
+  /** The version that write created, once the target said so (versioned buckets): the one to remove. */
+  versionId?: string;
   uploadId?: string;
 }
 
@@ -349,6 +351,7 @@ class ObjectCopier {
     );
     try {
       const out = await target.send(command, { abortSignal: signal });
+      this.wrote(out.VersionId);
       return { sha256, etag: out.ETag, versionId: out.VersionId };
     } catch (error) {
       throw this.fail(error, 'target', 'Writing');
@@ -379,6 +382,7 @@ class ObjectCopier {
       );
       etag = out.ETag;
       versionId = out.VersionId;
+      this.wrote(versionId);
     } catch (error) {
       src.body.destroy();
       const blamed = streamed?.blame(error) ?? { error, side: 'target' as const };
@@ -398,8 +402,9 @@ class ObjectCopier {
         try {
           return { ...put, readEtag: await this.readBack(put.sha256, put.etag) };
         } catch (error) {
-          // A buffered object carries its seal already: it must not stay if it does not read back right.
-          if (buffered) await this.removeTarget();
+          // What did not read back right goes: a buffered object carries its seal already, and in a versioned
+          // bucket the next attempt would leave it behind as a noncurrent version.
+          if (buffered || put.versionId) await this.removeTarget(put.versionId);
           throw error;
         }
       } catch (error) {
@@ -507,6 +512,7 @@ class ObjectCopier {
       );
       etag = out.ETag;
       versionId = out.VersionId;
+      this.wrote(versionId);
     } catch (error) {
       throw this.fail(error, 'target', 'Completing the upload of');
     }
@@ -589,10 +595,27 @@ class ObjectCopier {
     }
   }
 
-  private async removeTarget(): Promise<void> {
-    await this.deps.target
-      .send(new DeleteObjectCommand({ Bucket: this.item.targetBucket, Key: this.item.key }))
-      .catch(() => undefined);
+  /** Notes what the last write created, for the clean-up after a stop. */
+  private wrote(versionId: string | undefined): void {
+    if (versionId) this.flight.versionId = versionId;
+    else delete this.flight.versionId;
+  }
+
+  /** Removes what this copy wrote: that version for good where the bucket keeps versions, else the key. */
+  private async removeTarget(versionId: string | undefined): Promise<void> {
+    try {
+      await this.deps.target.send(
+        new DeleteObjectCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          ...(versionId ? { VersionId: versionId } : {}),
+        }),
+      );
+      this.flight.wrote = false;
+      delete this.flight.versionId;
+    } catch {
+      // Left unsealed: the clean-up after a stop, or the next run, replaces it.
+    }
   }
 
   async run(): Promise<CopiedObject> {
@@ -611,8 +634,9 @@ class ObjectCopier {
     }
     const attempts = this.deps.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
+      let up: (Written & { parts: number }) | undefined;
       try {
-        const up = await this.multipart();
+        up = await this.multipart();
         await this.seal(up, await this.readBack(up.sha256, up.etag));
         return {
           sha256: up.sha256,
@@ -629,6 +653,8 @@ class ObjectCopier {
           this.deps.signal.aborted
         )
           throw error;
+        // Not left behind as a noncurrent version by the next attempt.
+        if (up?.versionId) await this.removeTarget(up.versionId);
         this.deps.onRetry?.(this.item, error, attempt);
         await this.wait(attempt);
       }

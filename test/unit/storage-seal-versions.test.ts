@@ -1,8 +1,9 @@
 /**
- * The seal in a versioned bucket, which the sandbox's s3rver does not implement. A stand-in for the S3 API
+ * The copy in a versioned bucket, which the sandbox's s3rver does not implement. A stand-in for the S3 API
  * with versions (documented behaviour: PutObject returns the `VersionId` it created; PutObjectTagging with a
- * `VersionId` sets the tags of that version and creates none) checks that the copy seals exactly the version
- * it wrote and read back, and adds no version of its own.
+ * `VersionId` sets the tags of that version and creates none; DeleteObject with a `VersionId` removes that
+ * version for good, without one it adds a delete marker) checks that the copy seals exactly the version it
+ * wrote and read back, and leaves no version behind when it removes what it wrote.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
@@ -10,15 +11,17 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { isSupa2awsError } from '../../src/core/errors.ts';
+import { applyStorageCopy } from '../../src/storage/apply.ts';
 import { copyOneObject, type InFlight } from '../../src/storage/copy-object.ts';
 import { sealedSha256 } from '../../src/storage/object-meta.ts';
-import type { CopyItem } from '../../src/storage/plan.ts';
+import type { CopyItem, StoragePlan } from '../../src/storage/plan.ts';
 
 interface Version {
   id: string;
   body: Buffer;
   metadata: Record<string, string>;
   tags: Record<string, string>;
+  deleteMarker?: boolean;
 }
 
 const etag = (v: Version) => `"${createHash('md5').update(v.body).digest('hex')}"`;
@@ -29,12 +32,14 @@ class VersionedS3 {
   private next = 1;
   /** Runs once, right after the first GET of the target (the read-back): another writer's PUT. */
   afterReadBack?: () => void;
+  /** The next GET sends bytes other than those stored (a corrupting proxy). */
+  corruptNextRead = false;
 
   constructor(private readonly refuseTagging = false) {}
 
   private current(): Version {
     const v = this.versions.at(-1);
-    if (!v)
+    if (!v || v.deleteMarker)
       throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     return v;
   }
@@ -45,12 +50,18 @@ class VersionedS3 {
     return v;
   }
 
-  async send(command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> {
+  async send(
+    command: { constructor: { name: string }; input: Record<string, unknown> },
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<unknown> {
     const input = command.input;
+    if (options?.abortSignal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
     switch (command.constructor.name) {
       case 'GetObjectCommand': {
         const v = this.current();
-        const out = { Body: Readable.from([v.body]), ContentLength: v.body.length, ETag: etag(v) };
+        const bytes = this.corruptNextRead ? Buffer.alloc(v.body.length, 1) : v.body;
+        this.corruptNextRead = false;
+        const out = { Body: Readable.from([bytes]), ContentLength: v.body.length, ETag: etag(v) };
         const after = this.afterReadBack;
         this.afterReadBack = undefined;
         after?.();
@@ -74,6 +85,22 @@ class VersionedS3 {
         v.tags = Object.fromEntries(tagSet.map((t) => [t.Key, t.Value]));
         return { VersionId: v.id };
       }
+      case 'DeleteObjectCommand': {
+        if (input.VersionId) this.versions = this.versions.filter((v) => v.id !== input.VersionId);
+        else
+          this.versions.push({
+            id: `v${this.next++}`,
+            body: Buffer.alloc(0),
+            metadata: {},
+            tags: {},
+            deleteMarker: true,
+          });
+        return {};
+      }
+      case 'HeadBucketCommand':
+        return {};
+      case 'ListMultipartUploadsCommand':
+        return { Uploads: [] };
       default:
         throw new Error(`not in this stand-in: ${command.constructor.name}`);
     }
@@ -90,9 +117,14 @@ const item: CopyItem = {
   reason: 'missing',
 };
 
-async function copy(target: VersionedS3) {
+function sourceWithBody(): VersionedS3 {
   const source = new VersionedS3();
   source.write(body);
+  return source;
+}
+
+async function copy(target: VersionedS3) {
+  const source = sourceWithBody();
   const flight: InFlight = { item, wrote: false };
   return copyOneObject(
     item,
@@ -102,6 +134,7 @@ async function copy(target: VersionedS3) {
       partSize: 16 * 1024 * 1024,
       multipartThreshold: 1024 ** 3,
       signal: new AbortController().signal,
+      backoff: () => 0,
     },
     flight,
   );
@@ -136,5 +169,37 @@ describe('seal in a versioned bucket', () => {
     assert.ok(isSupa2awsError(error));
     assert.equal(error.code, 'STORAGE_ACCESS_DENIED');
     assert.match(error.hint ?? '', /s3:PutObjectTagging/);
+  });
+
+  it('removes the version that read back wrong before it tries again', async () => {
+    const target = new VersionedS3();
+    target.corruptNextRead = true;
+    const copied = await copy(target);
+    assert.equal(copied.attempts, 2);
+    assert.deepEqual(
+      target.versions.map((v) => v.id),
+      ['v2'],
+      'the first write is gone for good, not hidden behind a delete marker',
+    );
+    assert.equal(sealedSha256(headOf(target.versions[0] as Version)), copied.sha256);
+  });
+
+  it('after a Ctrl-C removes the very version it wrote, leaving no delete marker', async () => {
+    const target = new VersionedS3();
+    const controller = new AbortController();
+    target.afterReadBack = () => controller.abort();
+    const plan = {
+      items: [item],
+      buckets: [{ source: item.sourceBucket, target: item.targetBucket }],
+      totals: { identical: { count: 0, bytes: 0 } },
+    } as unknown as StoragePlan;
+    const result = await applyStorageCopy(plan, {
+      source: sourceWithBody() as unknown as S3Client,
+      target: target as unknown as S3Client,
+      signal: controller.signal,
+    });
+    assert.equal(result.interrupted, true);
+    assert.equal(result.cleanedUp.deletedUnsealed, 1);
+    assert.deepEqual(target.versions, [], 'nothing left: no noncurrent version, no delete marker');
   });
 });
