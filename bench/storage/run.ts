@@ -14,9 +14,9 @@
  */
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -158,8 +158,20 @@ interface Measured {
   tool: string;
   seconds: number;
   peakRssMiB: number;
+  /** User + system CPU seconds of the tool's process tree. */
+  cpuSeconds: number;
   exitCode: number;
   stdout: string;
+}
+
+/** CPU seconds, user + system, a process has used so far (/proc/<pid>/stat). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+function processCpuSeconds(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Runs a command under /usr/bin/time -v; wall time and peak RSS of the child. */
@@ -178,11 +190,20 @@ function measure(tool: string, command: string[], env: NodeJS.ProcessEnv): Promi
     child.on('close', (code) => {
       const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      if (!wall || !rss)
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      if (!wall || !rss || !user || !system)
         return reject(new Error(`${tool}: no /usr/bin/time output:\n${stderr.slice(-2000)}`));
       const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
       if (code !== 0) process.stderr.write(`${tool} exited ${code}:\n${stderr.slice(-3000)}\n`);
-      resolve({ tool, seconds, peakRssMiB: Number(rss[1]) / 1024, exitCode: code ?? 1, stdout });
+      resolve({
+        tool,
+        seconds,
+        peakRssMiB: Number(rss[1]) / 1024,
+        cpuSeconds: Number(user[1]) + Number(system[1]),
+        exitCode: code ?? 1,
+        stdout,
+      });
     });
   });
 }
@@ -324,15 +345,27 @@ async function main(): Promise<void> {
         copied: (stdout: string) => (JSON.parse(stdout) as { copied: { count: number } }).copied.count,
       })),
     ];
-    const measured = new Map<string, Measured[]>(contenders.map((c) => [c.label, []]));
+    const measured = new Map<string, Array<Measured & { sourceCpu: number; targetCpu: number }>>(
+      contenders.map((c) => [c.label, []]),
+    );
+    const serverCpu = () => ({
+      source: processCpuSeconds(state.sourceS3?.pid),
+      target: processCpuSeconds(state.targetS3?.pid),
+    });
     for (let round = 0; round < RUNS; round++) {
       // Alternate the order: whoever goes second meets the first one's dirty pages.
       for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
         const { command, env } = await contender.prepare(round);
         await sync();
         process.stderr.write(`round ${round + 1}/${RUNS}: ${contender.label}, concurrency ${CONCURRENCY}…\n`);
+        const before = serverCpu();
         const m = await measure(contender.label, command, env);
-        measured.get(contender.label)?.push(m);
+        const after = serverCpu();
+        measured.get(contender.label)?.push({
+          ...m,
+          sourceCpu: after.source - before.source,
+          targetCpu: after.target - before.target,
+        });
         if (m.exitCode === 0 && contender.copied) {
           const copied = contender.copied(m.stdout);
           if (copied !== data.objects)
@@ -340,17 +373,26 @@ async function main(): Promise<void> {
         }
       }
     }
-    /** Per tool: the median time over the rounds, the highest peak RSS, and every time measured. */
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((x, y) => x - y);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    };
+    /** Per tool: medians over the rounds (time, CPU of each process), the highest peak RSS, every time. */
     const results = contenders.map((c) => {
       const all = measured.get(c.label) ?? [];
-      const times = all.map((m) => m.seconds).sort((x, y) => x - y);
-      const mid = Math.floor(times.length / 2);
-      const seconds =
-        times.length % 2 ? (times[mid] as number) : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+      const cpu = {
+        tool: median(all.map((m) => m.cpuSeconds)),
+        sourceS3rver: median(all.map((m) => m.sourceCpu)),
+        targetS3rver: median(all.map((m) => m.targetCpu)),
+      };
       return {
         tool: c.label,
-        seconds,
+        seconds: median(all.map((m) => m.seconds)),
         peakRssMiB: Math.max(...all.map((m) => m.peakRssMiB)),
+        cpuSeconds: { ...cpu, total: cpu.tool + cpu.sourceS3rver + cpu.targetS3rver },
         exitCode: Math.max(...all.map((m) => m.exitCode)),
         runs: all.map((m) => m.seconds),
       };
@@ -366,11 +408,13 @@ async function main(): Promise<void> {
       '',
       `median of ${RUNS} round(s), alternating which tool goes first`,
       '',
-      `${'tool'.padEnd(48)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'peak RSS'.padStart(10)} ${'vs rclone'.padStart(10)}`,
+      `${'tool'.padEnd(48)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'peak RSS'.padStart(10)} ${'vs rclone'.padStart(10)}   CPU s: tool + source + target = total`,
       ...results.map(
         (r) =>
-          `${r.tool.padEnd(48)} ${`${r.seconds.toFixed(1)} s`.padStart(8)} ${(mib / r.seconds).toFixed(1).padStart(8)} ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${`${(rclone.seconds / r.seconds).toFixed(2)}×`.padStart(10)}`,
+          `${r.tool.padEnd(48)} ${`${r.seconds.toFixed(1)} s`.padStart(8)} ${(mib / r.seconds).toFixed(1).padStart(8)} ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${`${(rclone.seconds / r.seconds).toFixed(2)}×`.padStart(10)}   ${[r.cpuSeconds.tool, r.cpuSeconds.sourceS3rver, r.cpuSeconds.targetS3rver].map((x) => x.toFixed(1)).join(' + ')} = ${r.cpuSeconds.total.toFixed(1)}`,
       ),
+      '',
+      `CPU: ${os.cpus().length} cores; a run that keeps them busy cannot take less than its total CPU seconds / ${os.cpus().length}.`,
       '',
       'targets: supa2aws ≥ 1.20× rclone throughput (while reading every object back); peak RSS < 300 MiB',
     ];
