@@ -1,7 +1,9 @@
 /**
  * Storage copy benchmark: `supa2aws storage copy` (stream, read back, SHA-256, seal) against
  * `rclone copy --checksum --transfers N`, same data, same s3rver pair, same concurrency, in one run: several
- * rounds, alternating which goes first, each tool's median reported.
+ * rounds, alternating which goes first, each tool's median reported. Also timed: rclone's copy followed by
+ * `rclone check --download`, which reads both sides back — what it takes to get from rclone the assurance
+ * supa2aws's read-back gives (that every byte at the target is the source's).
  *
  *   node --import tsx bench/storage/run.ts [--scale small|full] [--concurrency 8] [--also-multipart]
  *     [--runs 3] [--also-lib] [--from-source] [--keep]
@@ -327,6 +329,21 @@ async function main(): Promise<void> {
           env: rcloneEnv,
         }),
       },
+      {
+        label: 'rclone copy, then rclone check --download',
+        prepare: async (round) => {
+          const to = `tgt:rclone-checked-${round}`;
+          const n = String(CONCURRENCY);
+          return {
+            command: [
+              'sh',
+              '-c',
+              `rclone copy --checksum --transfers ${n} src:${BUCKET} ${to} && rclone check --download --checkers ${n} src:${BUCKET} ${to}`,
+            ],
+            env: rcloneEnv,
+          };
+        },
+      },
       ...runs.map((run) => ({
         label: run.label,
         prepare: async (round: number) => {
@@ -401,6 +418,8 @@ async function main(): Promise<void> {
     target.destroy();
 
     const rclone = results[0] as (typeof results)[number];
+    const rcloneChecked = results[1] as (typeof results)[number];
+    const supa2aws = results[2] as (typeof results)[number];
     const mib = data.bytes / MiB;
     const lines = [
       '',
@@ -414,6 +433,7 @@ async function main(): Promise<void> {
           `${r.tool.padEnd(48)} ${`${r.seconds.toFixed(1)} s`.padStart(8)} ${(mib / r.seconds).toFixed(1).padStart(8)} ${`${r.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${`${(rclone.seconds / r.seconds).toFixed(2)}×`.padStart(10)}   ${[r.cpuSeconds.tool, r.cpuSeconds.sourceS3rver, r.cpuSeconds.targetS3rver].map((x) => x.toFixed(1)).join(' + ')} = ${r.cpuSeconds.total.toFixed(1)}`,
       ),
       '',
+      `supa2aws against rclone copy then check --download (the same assurance): ${(rcloneChecked.seconds / supa2aws.seconds).toFixed(2)}×`,
       `CPU: ${os.cpus().length} cores; a run that keeps them busy cannot take less than its total CPU seconds / ${os.cpus().length}.`,
       '',
       'targets: supa2aws ≥ 1.20× rclone throughput (while reading every object back); peak RSS < 300 MiB',
@@ -434,6 +454,7 @@ async function main(): Promise<void> {
             ...r,
             mibPerSecond: mib / r.seconds,
             vsRclone: rclone.seconds / r.seconds,
+            vsRcloneCopyThenCheck: rcloneChecked.seconds / r.seconds,
           })),
         },
         null,

@@ -3,11 +3,11 @@
  *
  * Why no temporary key. The obvious design — upload to a temporary key, verify it, CopyObject it to the final
  * key — costs a second full write of every object on the target (and on s3rver a re-hash too: measured
- * 2× the target's CPU), and CopyObject stops at 5 GiB. So does sealing with a copy of the object onto itself
- * (which this code did until the seal became tags: on this machine the target's CPU fell by a fifth).
- * Instead the object is written straight to its final key
- * with write primitives that publish atomically on S3 — one PutObject, or CompleteMultipartUpload — and is
- * *sealed* only after verification:
+ * 2× the target's CPU), and CopyObject stops at 5 GiB. A seal written by copying the object onto itself costs
+ * that second write too (and a second version in a versioned bucket); tags cost none (bench/storage: the
+ * target's CPU a seventh lower). Instead the object is written straight to its final key with write
+ * primitives that publish atomically on S3 — one PutObject, or CompleteMultipartUpload — and is *sealed* only
+ * after verification:
  *
  *   1. GET the source and stream it to the final key (PutObject, or sequential streamed UploadParts),
  *      computing SHA-256 as the bytes flow. The object carries `supa2aws-source-etag` but no `sha256` yet.
@@ -20,15 +20,16 @@
  * seal and as the signed payload hash (`x-amz-content-sha256`, which S3 checks against the body); they are
  * read back all the same, and removed if that does not match.
  *
- * The invariant: an object under a final key that carries `sha256` holds exactly those bytes — it was read
- * back and matched, or (small objects) the target took it whole against a checked payload hash. `storage plan`
- * and the next `copy` count as identical only sealed objects of the right size and source ETag; anything
- * unsealed (an interrupted copy) is copied again, `storage verify` reports it, and a Ctrl-C deletes what the
- * copies it interrupted had written. On S3 no partial object can ever appear under a final key
- * (PutObject and CompleteMultipartUpload are atomic; parts of an interrupted upload are aborted on Ctrl-C
- * and on the next run). s3rver writes a PUT body in place and implements neither AbortMultipartUpload nor
- * ListMultipartUploads: after a SIGKILL (not Ctrl-C) it can show a truncated, unsealed object under the key
- * until the next run replaces it, and it keeps the parts of interrupted uploads in its own directory.
+ * The invariant: an object under a final key that carries a seal (`sealedSha256`) holds exactly the bytes
+ * it names — it was read back and matched, or (small objects) the target took it whole against a checked
+ * payload hash. `storage plan` and the next `copy` count as identical only sealed objects of the right size
+ * and source ETag; anything unsealed (an interrupted copy) is copied again, `storage verify` reports it, and
+ * a Ctrl-C deletes what the copies it interrupted had written (the very version, in a versioned bucket). On
+ * S3 no partial object can ever appear under a final key (PutObject and CompleteMultipartUpload are atomic;
+ * parts of an interrupted upload are aborted on Ctrl-C and on the next run). s3rver writes a PUT body in place
+ * and implements neither AbortMultipartUpload nor ListMultipartUploads: after a SIGKILL (not Ctrl-C) it can
+ * show a truncated, unsealed object under the key until the next run replaces it, and it keeps the parts of
+ * interrupted uploads in its own directory.
  */
 import {
   CompleteMultipartUploadCommand,
@@ -351,7 +352,7 @@ class ObjectCopier {
     );
     try {
       const out = await target.send(command, { abortSignal: signal });
-      this.wrote(out.VersionId);
+      this.noteWrite(out.VersionId);
       return { sha256, etag: out.ETag, versionId: out.VersionId };
     } catch (error) {
       throw this.fail(error, 'target', 'Writing');
@@ -382,7 +383,7 @@ class ObjectCopier {
       );
       etag = out.ETag;
       versionId = out.VersionId;
-      this.wrote(versionId);
+      this.noteWrite(versionId);
     } catch (error) {
       src.body.destroy();
       const blamed = streamed?.blame(error) ?? { error, side: 'target' as const };
@@ -512,7 +513,7 @@ class ObjectCopier {
       );
       etag = out.ETag;
       versionId = out.VersionId;
-      this.wrote(versionId);
+      this.noteWrite(versionId);
     } catch (error) {
       throw this.fail(error, 'target', 'Completing the upload of');
     }
@@ -596,7 +597,7 @@ class ObjectCopier {
   }
 
   /** Notes what the last write created, for the clean-up after a stop. */
-  private wrote(versionId: string | undefined): void {
+  private noteWrite(versionId: string | undefined): void {
     if (versionId) this.flight.versionId = versionId;
     else delete this.flight.versionId;
   }
