@@ -28,6 +28,7 @@ const RETRYABLE_CODES = new Set([
   'Throttling',
   'TooManyRequestsException',
   'SlowDown',
+  'OperationAborted', // S3: a conflicting operation on the same bucket or key is in progress
   'RequestTimeout',
   'TimeoutError',
   'RequestTimeTooSkewed',

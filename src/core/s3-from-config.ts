@@ -23,8 +23,8 @@ export function s3ClientFromConfig(
     ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
     checksumsWhenRequired: endpoint.s3rver,
     logger: QUIET,
-    // A stalled transfer is cut and retried rather than waited on forever. S3 keeps long CopyObject and
-    // CompleteMultipartUpload responses alive with whitespace, so two idle minutes are a real stall.
+    // A stalled transfer is cut and retried rather than waited on forever. S3 keeps a long
+    // CompleteMultipartUpload response alive with whitespace, so two idle minutes are a real stall.
     idleTimeoutMs: 120_000,
     connectionTimeoutMs: 10_000,
     ...extra,

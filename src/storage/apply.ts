@@ -5,7 +5,6 @@
  */
 import {
   AbortMultipartUploadCommand,
-  DeleteObjectCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
   type S3Client,
@@ -14,7 +13,7 @@ import { setMaxListeners } from 'node:events';
 import { StorageError, isSupa2awsError } from '../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { withRetry } from '../core/retry.ts';
-import { copyOneObject, type InFlight } from './copy-object.ts';
+import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
 import { fatalS3Error, isNotImplemented, s3ErrorName } from './s3-errors.ts';
 
@@ -173,12 +172,8 @@ async function cleanUp(
       // Whatever this run wrote under the key was not verified (or not counted): it goes — the very version it
       // wrote, where the bucket keeps versions and the target said which. An object that was identical before
       // the run is never in the plan, so nothing good is removed.
-      await target.send(
-        new DeleteObjectCommand({
-          Bucket: item.targetBucket,
-          Key: item.key,
-          ...(flight.versionId ? { VersionId: flight.versionId } : {}),
-        }),
+      await removeWritten(target, item.targetBucket, item.key, flight.versionId, (m) =>
+        logger(reporter).warn(m),
       );
       out.deletedUnsealed++;
     } catch (error) {
@@ -347,6 +342,7 @@ const FATAL = new Set([
   'STORAGE_SOURCE_BUCKET_MISSING',
   'STORAGE_TARGET_BUCKET_MISSING',
   'STORAGE_TAGGING_UNSUPPORTED',
+  'STORAGE_TARGET_NO_ETAG',
 ]);
 
 export function isFatalCode(code: string): boolean {

@@ -101,7 +101,10 @@ export interface InFlight {
   item: CopyItem;
   /** Something may have been written under the final key. */
   wrote: boolean;
-  /** The version that write created, once the target said so (versioned buckets): the one to remove. */
+  /**
+   * The version the last write created, once the target said so (versioned buckets): the one to remove. A
+   * write stopped before the target answered has none, and is removed by key (a delete marker there).
+   */
   versionId?: string;
   uploadId?: string;
 }
@@ -332,7 +335,7 @@ class ObjectCopier {
       );
     }
     const sha256 = hash.digest('hex');
-    this.flight.wrote = true;
+    this.startWrite();
     const command = new PutObjectCommand({
       Bucket: this.item.targetBucket,
       Key: this.item.key,
@@ -367,7 +370,7 @@ class ObjectCopier {
     const tap = new HashTap(this.progress);
     const streamed = this.item.size === 0 ? undefined : new StreamedBody(src.body, tap, signal);
     if (!streamed) src.body.resume();
-    this.flight.wrote = true;
+    this.startWrite();
     let etag: string | undefined;
     let versionId: string | undefined;
     try {
@@ -401,7 +404,7 @@ class ObjectCopier {
       try {
         const put = buffered ? await this.putBuffered() : await this.putOnce();
         try {
-          return { ...put, readEtag: await this.readBack(put.sha256, put.etag) };
+          return { ...put, readEtag: await this.readBack(put) };
         } catch (error) {
           // What did not read back right goes: a buffered object carries its seal already, and in a versioned
           // bucket the next attempt would leave it behind as a noncurrent version.
@@ -498,7 +501,7 @@ class ObjectCopier {
       await splitter.close().catch(() => undefined);
       src.body.destroy();
     }
-    this.flight.wrote = true;
+    this.startWrite();
     let etag: string | undefined;
     let versionId: string | undefined;
     try {
@@ -521,8 +524,11 @@ class ObjectCopier {
     return { sha256: hash.digest('hex'), etag, versionId, parts: ranges.length };
   }
 
-  /** Reads the target back: size and SHA-256 must match what was sent. Returns the ETag of what it read. */
-  async readBack(sha256: string, etag: string | undefined): Promise<string | undefined> {
+  /**
+   * Reads back what was written — that version, where the target named one — and checks size and SHA-256
+   * against what was sent. Returns the ETag it was read under, the one the seal names.
+   */
+  async readBack(written: Written): Promise<string | undefined> {
     const { target, signal } = this.deps;
     let got;
     try {
@@ -531,7 +537,8 @@ class ObjectCopier {
           new GetObjectCommand({
             Bucket: this.item.targetBucket,
             Key: this.item.key,
-            ...(etag ? { IfMatch: etag } : {}),
+            ...(written.versionId ? { VersionId: written.versionId } : {}),
+            ...(written.etag ? { IfMatch: written.etag } : {}),
           }),
         ),
         { abortSignal: signal },
@@ -545,17 +552,17 @@ class ObjectCopier {
     } catch (error) {
       throw this.fail(error, 'target', 'Reading back');
     }
-    if (back.size !== this.item.size || back.sha256 !== sha256) {
+    if (back.size !== this.item.size || back.sha256 !== written.sha256) {
       throw new StorageError(
         'STORAGE_CHECKSUM_MISMATCH',
-        `${this.item.targetBucket}/${this.item.key} read back as ${back.size} bytes sha256 ${back.sha256.slice(0, 12)}…, sent ${this.item.size} bytes sha256 ${sha256.slice(0, 12)}…`,
+        `${this.item.targetBucket}/${this.item.key} read back as ${back.size} bytes sha256 ${back.sha256.slice(0, 12)}…, sent ${this.item.size} bytes sha256 ${written.sha256.slice(0, 12)}…`,
         {
           retryable: true,
           exit: 'verifyFailed',
           details: {
             bucket: this.item.targetBucket,
             key: this.item.key,
-            sent: sha256,
+            sent: written.sha256,
             read: back.sha256,
             size: back.size,
           },
@@ -563,37 +570,66 @@ class ObjectCopier {
         },
       );
     }
-    return got.ETag ?? etag;
+    if (written.etag && got.ETag && got.ETag !== written.etag) {
+      // The target ignored If-Match and served another object (another writer's) that happens to hold the
+      // same bytes: the seal would name an object this copy did not write.
+      throw new StorageError(
+        'STORAGE_TARGET_CHANGED',
+        `${this.item.targetBucket}/${this.item.key} was replaced on the target while it was being read back`,
+        {
+          retryable: true,
+          details: { bucket: this.item.targetBucket, key: this.item.key },
+          hint: 'Something else writes to this key; stop it, then run the same command again.',
+        },
+      );
+    }
+    return got.ETag ?? written.etag;
   }
 
   /**
    * Seals exactly the object that was read back — the version it wrote, where the bucket keeps versions — with
    * its SHA-256 and the ETag it was read under, as object tags. No bytes are written and no version is made.
+   * Throttling, 5xx and S3's `OperationAborted` (a conflicting request on the key) are retried.
    */
   async seal(written: Written, readEtag: string | undefined): Promise<void> {
     const { target, signal } = this.deps;
-    const etag = written.etag ?? readEtag;
-    if (!etag) {
+    if (!readEtag) {
       throw new StorageError(
         'STORAGE_TARGET_NO_ETAG',
         `${this.item.targetBucket}/${this.item.key}: the target returned no ETag, which the seal names`,
-        { hint: 'The target must be S3 or S3-compatible and return ETags; check target.s3.endpoint.' },
+        {
+          exit: 'environment',
+          hint: 'The target must be S3 or S3-compatible and return ETags; check target.s3.endpoint.',
+        },
       );
     }
-    try {
-      await target.send(
-        new PutObjectTaggingCommand({
-          Bucket: this.item.targetBucket,
-          Key: this.item.key,
-          ...(written.versionId ? { VersionId: written.versionId } : {}),
-          Tagging: { TagSet: sealTags(written.sha256, etag) },
-        }),
-        { abortSignal: signal },
-      );
-    } catch (error) {
-      if (isNotImplemented(error)) throw taggingUnsupported(this.item.targetBucket, error);
-      throw this.fail(error, 'target', 'Sealing');
+    const attempts = this.deps.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await target.send(
+          new PutObjectTaggingCommand({
+            Bucket: this.item.targetBucket,
+            Key: this.item.key,
+            ...(written.versionId ? { VersionId: written.versionId } : {}),
+            Tagging: { TagSet: sealTags(written.sha256, readEtag) },
+          }),
+          { abortSignal: signal },
+        );
+        return;
+      } catch (error) {
+        if (isNotImplemented(error)) throw taggingUnsupported(this.item.targetBucket, error);
+        const failure = this.fail(error, 'target', 'Sealing');
+        if (attempt >= attempts || !this.retryable(failure)) throw failure;
+        this.deps.onRetry?.(this.item, failure, attempt);
+        await this.wait(attempt);
+      }
     }
+  }
+
+  /** A write under the final key is about to start: whatever it makes must go if the copy stops. */
+  private startWrite(): void {
+    this.flight.wrote = true;
+    delete this.flight.versionId;
   }
 
   /** Notes what the last write created, for the clean-up after a stop. */
@@ -602,20 +638,17 @@ class ObjectCopier {
     else delete this.flight.versionId;
   }
 
-  /** Removes what this copy wrote: that version for good where the bucket keeps versions, else the key. */
+  /** Removes what this copy wrote (see `removeWritten`); a failure is a warning, the next run replaces it. */
   private async removeTarget(versionId: string | undefined): Promise<void> {
+    const { item, deps } = this;
     try {
-      await this.deps.target.send(
-        new DeleteObjectCommand({
-          Bucket: this.item.targetBucket,
-          Key: this.item.key,
-          ...(versionId ? { VersionId: versionId } : {}),
-        }),
-      );
+      await removeWritten(deps.target, item.targetBucket, item.key, versionId, deps.onWarning);
       this.flight.wrote = false;
       delete this.flight.versionId;
-    } catch {
-      // Left unsealed: the clean-up after a stop, or the next run, replaces it.
+    } catch (error) {
+      deps.onWarning?.(
+        `could not remove ${item.targetBucket}/${item.key}, which did not read back right: ${(error as Error).message} (it stays unsealed; the next run replaces it)`,
+      );
     }
   }
 
@@ -638,7 +671,7 @@ class ObjectCopier {
       let up: (Written & { parts: number }) | undefined;
       try {
         up = await this.multipart();
-        await this.seal(up, await this.readBack(up.sha256, up.etag));
+        await this.seal(up, await this.readBack(up));
         return {
           sha256: up.sha256,
           size: this.item.size,
@@ -649,7 +682,7 @@ class ObjectCopier {
       } catch (error) {
         // Parts retry on their own; a whole-object retry is for a mismatch after completion.
         if (
-          !(error instanceof StorageError && error.code === 'STORAGE_CHECKSUM_MISMATCH') ||
+          !(error instanceof StorageError && AFTER_COMPLETION_RETRIES.has(error.code)) ||
           attempt >= attempts ||
           this.deps.signal.aborted
         )
@@ -660,6 +693,40 @@ class ObjectCopier {
         await this.wait(attempt);
       }
     }
+  }
+}
+
+/** A whole multipart upload is sent again only for these: what completed did not read back as sent. */
+const AFTER_COMPLETION_RETRIES = new Set(['STORAGE_CHECKSUM_MISMATCH', 'STORAGE_TARGET_CHANGED']);
+
+/**
+ * Removes what a copy wrote under a key: the very version, where the target named one (no delete marker,
+ * nothing left noncurrent), else the key. If s3:DeleteObjectVersion is refused, the key is deleted instead
+ * and `warn` says what stays behind.
+ */
+export async function removeWritten(
+  target: S3Client,
+  bucket: string,
+  key: string,
+  versionId: string | undefined,
+  warn?: (message: string) => void,
+): Promise<void> {
+  const remove = (version?: string) =>
+    target.send(
+      new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(version ? { VersionId: version } : {}) }),
+    );
+  if (!versionId) {
+    await remove();
+    return;
+  }
+  try {
+    await remove(versionId);
+  } catch (error) {
+    if (fatalS3Error(error, { side: 'target' })?.code !== 'STORAGE_ACCESS_DENIED') throw error;
+    await remove();
+    warn?.(
+      `${bucket}/${key}: s3:DeleteObjectVersion was refused, so the unverified version ${versionId} is kept as a noncurrent version behind a delete marker; grant s3:DeleteObjectVersion (guide 02) or remove it by hand`,
+    );
   }
 }
 

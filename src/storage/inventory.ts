@@ -157,7 +157,8 @@ export async function headTarget(
   key: string,
   signal?: AbortSignal,
 ): Promise<TargetHead | undefined> {
-  const retryable = (e: unknown) => !isNotFound(e) && objectS3Error(e, { side: 'target' }).retryable;
+  const retryable = (e: unknown) =>
+    !isNotFound(e) && !isNotImplemented(e) && objectS3Error(e, { side: 'target' }).retryable;
   try {
     const head = await withRetry(
       () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),

@@ -176,7 +176,7 @@ export function verifyMarkdown(report: StorageVerifyReport): string {
     '',
     report.deep
       ? 'Size, seal, MD5 where both ETags are MD5s, and SHA-256 of both sides read in full.'
-      : 'Size, the SHA-256 seal written after each read-back, and MD5 where both ETags are MD5s (`--deep` re-reads both sides).',
+      : 'Size, the SHA-256 seal (set with the upload up to 1 MiB, after the read-back above), and MD5 where both ETags are MD5s (`--deep` re-reads both sides).',
     '',
     mdTable(
       ['bucket', 'target', 'rows', 'match', 'missing on target', 'differ', 'orphans', 'ghosts'],

@@ -98,7 +98,7 @@ export function fatalS3Error(error: unknown, context: ErrorContext): StorageErro
         hint:
           context.side === 'source'
             ? 'Use Supabase S3 access keys (they bypass RLS) and check the bucket id in storage.buckets.'
-            : 'Grant the target credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:GetObjectTagging and s3:PutObjectTagging on the buckets, and s3:GetObjectVersionTagging and s3:PutObjectVersionTagging on versioned ones (see the guide, 02-s3-storage-migration).',
+            : 'Grant the target credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:GetObjectTagging and s3:PutObjectTagging on the buckets, and s3:GetObjectVersion, s3:GetObjectVersionTagging, s3:PutObjectVersionTagging and s3:DeleteObjectVersion on versioned ones (see the guide, 02-s3-storage-migration).',
       },
     );
   }

@@ -122,6 +122,8 @@ export interface TargetObject {
   etag: string | undefined;
   lastModified: string | undefined;
   metadata: Record<string, string>;
+  /** Its tags, read when the metadata carries no seal. */
+  tags: Record<string, string> | undefined;
   /** The SHA-256 it is sealed with (metadata or tags), if it is. */
   sealed: string | undefined;
 }
@@ -141,6 +143,7 @@ export async function targetObjects(s3: S3Client, bucket: string): Promise<Map<s
         etag: head.etag,
         lastModified: head.lastModified,
         metadata: head.metadata,
+        tags: head.tags,
         sealed: sealedSha256(head),
       });
     }

@@ -6,6 +6,7 @@ import { backoffMs, isRetryable, withRetry } from '../../src/core/retry.ts';
 describe('retry by class', () => {
   it('classifies throttling, 5xx and resets as retryable; access denied is not', () => {
     assert.equal(isRetryable({ name: 'SlowDown' }), true);
+    assert.equal(isRetryable({ name: 'OperationAborted', $metadata: { httpStatusCode: 409 } }), true);
     assert.equal(isRetryable({ code: 'ECONNRESET' }), true);
     assert.equal(isRetryable({ $metadata: { httpStatusCode: 503 } }), true);
     assert.equal(isRetryable({ name: 'TooManyRequestsException' }), true);

@@ -1,9 +1,10 @@
 /**
  * The copy in a versioned bucket, which the sandbox's s3rver does not implement. A stand-in for the S3 API
- * with versions (documented behaviour: PutObject returns the `VersionId` it created; PutObjectTagging with a
- * `VersionId` sets the tags of that version and creates none; DeleteObject with a `VersionId` removes that
- * version for good, without one it adds a delete marker) checks that the copy seals exactly the version it
- * wrote and read back, and leaves no version behind when it removes what it wrote.
+ * with versions (documented behaviour: PutObject and CompleteMultipartUpload return the `VersionId` they
+ * created; GetObject, HeadObject and the tagging calls with a `VersionId` act on that version;
+ * PutObjectTagging sets tags and creates no version; DeleteObject with a `VersionId` removes that version for
+ * good and needs s3:DeleteObjectVersion, without one it adds a delete marker) checks that the copy seals
+ * exactly the version it wrote and read back, and leaves no version behind when it removes what it wrote.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { describe, it } from 'node:test';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 import { applyStorageCopy } from '../../src/storage/apply.ts';
 import { copyOneObject, type InFlight } from '../../src/storage/copy-object.ts';
+import { headTarget } from '../../src/storage/inventory.ts';
 import { sealedSha256 } from '../../src/storage/object-meta.ts';
 import type { CopyItem, StoragePlan } from '../../src/storage/plan.ts';
 
@@ -21,10 +23,26 @@ interface Version {
   body: Buffer;
   metadata: Record<string, string>;
   tags: Record<string, string>;
+  etag: string;
   deleteMarker?: boolean;
 }
 
-const etag = (v: Version) => `"${createHash('md5').update(v.body).digest('hex')}"`;
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const etag = (v: Version) => v.etag;
+
+const s3Error = (name: string, status: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+interface StandInOptions {
+  /** PutObjectTagging answers 403. */
+  refuseTagging?: boolean;
+  /** PutObjectTagging and GetObjectTagging answer 501, as an endpoint without tagging does. */
+  noTagging?: boolean;
+  /** DeleteObject with a VersionId answers 403 (no s3:DeleteObjectVersion). */
+  refuseVersionDelete?: boolean;
+  /** The first PutObjectTagging answers 409 OperationAborted (a conflicting request on the key). */
+  conflictOnce?: boolean;
+}
 
 /** Just enough of a versioned S3 bucket for one object's copy. */
 class VersionedS3 {
@@ -35,17 +53,27 @@ class VersionedS3 {
   /** The next GET sends bytes other than those stored (a corrupting proxy). */
   corruptNextRead = false;
 
-  constructor(private readonly refuseTagging = false) {}
+  /** Every call, by command name, with its input. */
+  calls: Array<{ name: string; input: Record<string, unknown> }> = [];
+  private uploads = new Map<string, Map<number, Buffer>>();
+
+  constructor(private readonly options: StandInOptions = {}) {}
 
   private current(): Version {
     const v = this.versions.at(-1);
-    if (!v || v.deleteMarker)
-      throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    if (!v || v.deleteMarker) throw s3Error('NoSuchKey', 404);
     return v;
   }
 
-  write(body: Buffer, metadata: Record<string, string> = {}): Version {
-    const v = { id: `v${this.next++}`, body, metadata, tags: {} };
+  private version(id: unknown): Version {
+    if (id === undefined) return this.current();
+    const v = this.versions.find((x) => x.id === id && !x.deleteMarker);
+    if (!v) throw s3Error('NoSuchVersion', 404);
+    return v;
+  }
+
+  write(body: Buffer, metadata: Record<string, string> = {}, etag = `"${md5(body)}"`): Version {
+    const v = { id: `v${this.next++}`, body, metadata, tags: {}, etag };
     this.versions.push(v);
     return v;
   }
@@ -56,9 +84,19 @@ class VersionedS3 {
   ): Promise<unknown> {
     const input = command.input;
     if (options?.abortSignal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    this.calls.push({ name: command.constructor.name, input });
     switch (command.constructor.name) {
-      case 'GetObjectCommand': {
+      case 'HeadObjectCommand': {
         const v = this.current();
+        return { ContentLength: v.body.length, Metadata: v.metadata, ETag: etag(v), VersionId: v.id };
+      }
+      case 'GetObjectTaggingCommand': {
+        if (this.options.noTagging) throw s3Error('NotImplemented', 501);
+        const v = this.version(input.VersionId);
+        return { TagSet: Object.entries(v.tags).map(([Key, Value]) => ({ Key, Value })) };
+      }
+      case 'GetObjectCommand': {
+        const v = this.version(input.VersionId);
         const bytes = this.corruptNextRead ? Buffer.alloc(v.body.length, 1) : v.body;
         this.corruptNextRead = false;
         const out = { Body: Readable.from([bytes]), ContentLength: v.body.length, ETag: etag(v) };
@@ -73,19 +111,40 @@ class VersionedS3 {
         const v = this.write(Buffer.concat(chunks), input.Metadata as Record<string, string>);
         return { ETag: etag(v), VersionId: v.id };
       }
+      case 'CreateMultipartUploadCommand': {
+        const id = `u${this.uploads.size + 1}`;
+        this.uploads.set(id, new Map());
+        return { UploadId: id };
+      }
+      case 'UploadPartCommand': {
+        const chunks: Buffer[] = [];
+        for await (const chunk of input.Body as AsyncIterable<Buffer>) chunks.push(chunk);
+        const part = Buffer.concat(chunks);
+        this.uploads.get(input.UploadId as string)?.set(input.PartNumber as number, part);
+        return { ETag: `"${md5(part)}"` };
+      }
+      case 'CompleteMultipartUploadCommand': {
+        const parts = this.uploads.get(input.UploadId as string) ?? new Map<number, Buffer>();
+        this.uploads.delete(input.UploadId as string);
+        const numbers = [...parts.keys()].sort((a, b) => a - b);
+        const whole = Buffer.concat(numbers.map((n) => parts.get(n) as Buffer));
+        const v = this.write(whole, {}, `"${md5(whole)}-${numbers.length}"`);
+        return { ETag: v.etag, VersionId: v.id };
+      }
       case 'PutObjectTaggingCommand': {
-        if (this.refuseTagging)
-          throw Object.assign(new Error('Access Denied'), {
-            name: 'AccessDenied',
-            $metadata: { httpStatusCode: 403 },
-          });
-        const v = input.VersionId ? this.versions.find((x) => x.id === input.VersionId) : this.current();
-        if (!v) throw Object.assign(new Error('NoSuchVersion'), { name: 'NoSuchVersion' });
+        if (this.options.noTagging) throw s3Error('NotImplemented', 501);
+        if (this.options.refuseTagging) throw s3Error('AccessDenied', 403);
+        if (this.options.conflictOnce) {
+          this.options.conflictOnce = false;
+          throw s3Error('OperationAborted', 409);
+        }
+        const v = this.version(input.VersionId);
         const tagSet = (input.Tagging as { TagSet: Array<{ Key: string; Value: string }> }).TagSet;
         v.tags = Object.fromEntries(tagSet.map((t) => [t.Key, t.Value]));
         return { VersionId: v.id };
       }
       case 'DeleteObjectCommand': {
+        if (input.VersionId && this.options.refuseVersionDelete) throw s3Error('AccessDenied', 403);
         if (input.VersionId) this.versions = this.versions.filter((v) => v.id !== input.VersionId);
         else
           this.versions.push({
@@ -93,6 +152,7 @@ class VersionedS3 {
             body: Buffer.alloc(0),
             metadata: {},
             tags: {},
+            etag: '',
             deleteMarker: true,
           });
         return {};
@@ -123,7 +183,7 @@ function sourceWithBody(): VersionedS3 {
   return source;
 }
 
-async function copy(target: VersionedS3) {
+async function copy(target: VersionedS3, options: { multipart?: boolean; warnings?: string[] } = {}) {
   const source = sourceWithBody();
   const flight: InFlight = { item, wrote: false };
   return copyOneObject(
@@ -131,14 +191,21 @@ async function copy(target: VersionedS3) {
     {
       source: source as unknown as S3Client,
       target: target as unknown as S3Client,
-      partSize: 16 * 1024 * 1024,
-      multipartThreshold: 1024 ** 3,
+      partSize: options.multipart ? 1024 * 1024 : 16 * 1024 * 1024,
+      multipartThreshold: options.multipart ? 2 * 1024 * 1024 : 1024 ** 3,
       signal: new AbortController().signal,
       backoff: () => 0,
+      onWarning: (m) => options.warnings?.push(m),
     },
     flight,
   );
 }
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => assert.fail('the copy should fail'),
+    (e: unknown) => e,
+  );
 
 const headOf = (v: Version) => ({ size: v.body.length, metadata: v.metadata, tags: v.tags, etag: etag(v) });
 
@@ -161,11 +228,16 @@ describe('seal in a versioned bucket', () => {
     assert.equal(sealedSha256(headOf(theirs)), undefined, 'the newer, unverified one is not');
   });
 
+  it('reads back the very version its PUT created', async () => {
+    const target = new VersionedS3();
+    await copy(target);
+    const read = target.calls.find((c) => c.name === 'GetObjectCommand');
+    assert.equal(read?.input.VersionId, 'v1');
+    assert.equal(read?.input.IfMatch, etag(target.versions[0] as Version));
+  });
+
   it('stops with a hint naming the permission when tagging is refused', async () => {
-    const error = await copy(new VersionedS3(true)).then(
-      () => assert.fail('the copy should fail'),
-      (e: unknown) => e,
-    );
+    const error = await failure(copy(new VersionedS3({ refuseTagging: true })));
     assert.ok(isSupa2awsError(error));
     assert.equal(error.code, 'STORAGE_ACCESS_DENIED');
     assert.match(error.hint ?? '', /s3:PutObjectTagging/);
@@ -201,5 +273,83 @@ describe('seal in a versioned bucket', () => {
     assert.equal(result.interrupted, true);
     assert.equal(result.cleanedUp.deletedUnsealed, 1);
     assert.deepEqual(target.versions, [], 'nothing left: no noncurrent version, no delete marker');
+  });
+  it('tries the seal again after S3 answers OperationAborted', async () => {
+    const target = new VersionedS3({ conflictOnce: true });
+    const copied = await copy(target);
+    assert.equal(target.calls.filter((c) => c.name === 'PutObjectTaggingCommand').length, 2);
+    assert.equal(sealedSha256(headOf(target.versions[0] as Version)), copied.sha256);
+  });
+
+  it('stops with STORAGE_TAGGING_UNSUPPORTED on an endpoint without tagging', async () => {
+    const error = await failure(copy(new VersionedS3({ noTagging: true })));
+    assert.ok(isSupa2awsError(error));
+    assert.equal(error.code, 'STORAGE_TAGGING_UNSUPPORTED');
+    assert.equal(error.exitCode, 3, 'exit code: environment');
+  });
+
+  it('multipart: a completed upload that read back wrong is removed by version before it is sent again', async () => {
+    const target = new VersionedS3();
+    target.corruptNextRead = true;
+    const copied = await copy(target, { multipart: true });
+    assert.equal(copied.multipart, true);
+    assert.equal(copied.parts, 3);
+    assert.deepEqual(
+      target.versions.map((v) => v.id),
+      ['v2'],
+    );
+    assert.equal(sealedSha256(headOf(target.versions[0] as Version)), copied.sha256);
+  });
+
+  it('without s3:DeleteObjectVersion, removes by key and says what is left behind', async () => {
+    const target = new VersionedS3({ refuseVersionDelete: true });
+    target.corruptNextRead = true;
+    const warnings: string[] = [];
+    const copied = await copy(target, { warnings });
+    assert.deepEqual(
+      target.versions.map((v) => [v.id, Boolean(v.deleteMarker)]),
+      [
+        ['v1', false],
+        ['v2', true],
+        ['v3', false],
+      ],
+      'the bad write is hidden behind a delete marker, the new one is current',
+    );
+    assert.equal(sealedSha256(headOf(target.versions[2] as Version)), copied.sha256);
+    assert.equal(sealedSha256(headOf(target.versions[0] as Version)), undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /s3:DeleteObjectVersion was refused.*v1/);
+  });
+});
+
+describe('headTarget on a versioned bucket', () => {
+  it('reads the tags of the version the HEAD saw', async () => {
+    const target = new VersionedS3();
+    const copied = await copy(target);
+    const head = await headTarget(target as unknown as S3Client, item.targetBucket, item.key);
+    assert.ok(head);
+    assert.equal(sealedSha256(head), copied.sha256);
+    const tagging = target.calls.filter((c) => c.name === 'GetObjectTaggingCommand');
+    assert.deepEqual(
+      tagging.map((c) => c.input.VersionId),
+      ['v1'],
+    );
+  });
+
+  it('reads no tags when the metadata carries the seal', async () => {
+    const target = new VersionedS3();
+    target.write(Buffer.from('small'), { sha256: createHash('sha256').update('small').digest('hex') });
+    const head = await headTarget(target as unknown as S3Client, item.targetBucket, 'small.png');
+    assert.ok(head && sealedSha256(head));
+    assert.equal(target.calls.filter((c) => c.name === 'GetObjectTaggingCommand').length, 0);
+  });
+
+  it('says the endpoint has no tagging, at once (a 501 is not retried)', async () => {
+    const target = new VersionedS3({ noTagging: true });
+    target.write(body);
+    const error = await failure(headTarget(target as unknown as S3Client, item.targetBucket, item.key));
+    assert.ok(isSupa2awsError(error));
+    assert.equal(error.code, 'STORAGE_TAGGING_UNSUPPORTED');
+    assert.equal(target.calls.filter((c) => c.name === 'GetObjectTaggingCommand').length, 1);
   });
 });
