@@ -24,7 +24,8 @@
  * it names — it was read back and matched, or (small objects) the target took it whole against a checked
  * payload hash. `storage plan` and the next `copy` count as identical only sealed objects of the right size
  * and source ETag; anything unsealed (an interrupted copy) is copied again, `storage verify` reports it, and
- * a Ctrl-C deletes what the copies it interrupted had written (the very version, in a versioned bucket). On
+ * a Ctrl-C deletes what the copies it interrupted had written (the very version, in a versioned bucket, as
+ * does a copy that fails there; `removeWritten` says what happens when deleting a version is refused). On
  * S3 no partial object can ever appear under a final key (PutObject and CompleteMultipartUpload are atomic;
  * parts of an interrupted upload are aborted on Ctrl-C and on the next run). s3rver writes a PUT body in place
  * and implements neither AbortMultipartUpload nor ListMultipartUploads: after a SIGKILL (not Ctrl-C) it can
@@ -36,6 +37,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   UploadPartCommand,
@@ -53,6 +55,7 @@ import {
   META_SOURCE_ETAG,
   META_USER_METADATA,
   metadataBytes,
+  normaliseEtag,
   sealTags,
 } from './object-meta.ts';
 import type { CopyItem } from './plan.ts';
@@ -85,7 +88,7 @@ export interface CopyObjectDeps {
    * as the signed payload hash S3 checks) and no separate seal is needed. @default 1 MiB
    */
   bufferBelow?: number;
-  /** Attempts per object (whole object for one PUT, per part for multipart). @default 5 */
+  /** Attempts per object (whole object for one PUT, per part for multipart), and for its seal. @default 5 */
   attempts?: number;
   signal: AbortSignal;
   /** Called with newly moved bytes (never more than the object's size in all, retries included). */
@@ -249,6 +252,7 @@ class ObjectCopier {
       s3ErrorName(error) === 'PreconditionFailed' ||
       (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
     ) {
+      if (side === 'target') return this.targetChanged();
       return new StorageError(
         'STORAGE_SOURCE_CHANGED',
         `${this.item.sourceBucket}/${this.item.key} changed while it was being copied`,
@@ -407,8 +411,10 @@ class ObjectCopier {
           return { ...put, readEtag: await this.readBack(put) };
         } catch (error) {
           // What did not read back right goes: a buffered object carries its seal already, and in a versioned
-          // bucket the next attempt would leave it behind as a noncurrent version.
-          if (buffered || put.versionId) await this.removeTarget(put.versionId);
+          // bucket the next attempt would leave it behind as a noncurrent version. By key only while the key
+          // still holds this copy's write: not when another writer has replaced it.
+          const replaced = error instanceof StorageError && error.code === 'STORAGE_TARGET_CHANGED';
+          if (put.versionId || (buffered && !replaced)) await this.removeTarget(put.versionId);
           throw error;
         }
       } catch (error) {
@@ -570,20 +576,25 @@ class ObjectCopier {
         },
       );
     }
-    if (written.etag && got.ETag && got.ETag !== written.etag) {
+    if (written.etag && got.ETag && normaliseEtag(got.ETag) !== normaliseEtag(written.etag)) {
       // The target ignored If-Match and served another object (another writer's) that happens to hold the
       // same bytes: the seal would name an object this copy did not write.
-      throw new StorageError(
-        'STORAGE_TARGET_CHANGED',
-        `${this.item.targetBucket}/${this.item.key} was replaced on the target while it was being read back`,
-        {
-          retryable: true,
-          details: { bucket: this.item.targetBucket, key: this.item.key },
-          hint: 'Something else writes to this key; stop it, then run the same command again.',
-        },
-      );
+      throw this.targetChanged();
     }
     return got.ETag ?? written.etag;
+  }
+
+  /** Another writer replaced the object under the key between this copy's write and its read-back. */
+  private targetChanged(): StorageError {
+    return new StorageError(
+      'STORAGE_TARGET_CHANGED',
+      `${this.item.targetBucket}/${this.item.key} was replaced on the target while it was being read back`,
+      {
+        retryable: true,
+        details: { bucket: this.item.targetBucket, key: this.item.key },
+        hint: 'Something else writes to this key; stop it, then run the same command again.',
+      },
+    );
   }
 
   /**
@@ -639,7 +650,7 @@ class ObjectCopier {
   }
 
   /** Removes what this copy wrote (see `removeWritten`); a failure is a warning, the next run replaces it. */
-  private async removeTarget(versionId: string | undefined): Promise<void> {
+  async removeTarget(versionId: string | undefined): Promise<void> {
     const { item, deps } = this;
     try {
       await removeWritten(deps.target, item.targetBucket, item.key, versionId, deps.onWarning);
@@ -701,8 +712,9 @@ const AFTER_COMPLETION_RETRIES = new Set(['STORAGE_CHECKSUM_MISMATCH', 'STORAGE_
 
 /**
  * Removes what a copy wrote under a key: the very version, where the target named one (no delete marker,
- * nothing left noncurrent), else the key. If s3:DeleteObjectVersion is refused, the key is deleted instead
- * and `warn` says what stays behind.
+ * nothing left noncurrent), else the key. If deleting the version is refused (no s3:DeleteObjectVersion,
+ * MFA Delete, Object Lock), the key is deleted instead — only while that version is still the current one, so
+ * another writer's newer object is never hidden — and `warn` says what stays behind.
  */
 export async function removeWritten(
   target: S3Client,
@@ -723,14 +735,31 @@ export async function removeWritten(
     await remove(versionId);
   } catch (error) {
     if (fatalS3Error(error, { side: 'target' })?.code !== 'STORAGE_ACCESS_DENIED') throw error;
-    await remove();
+    const current = await target
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+      .then((head) => head.VersionId)
+      .catch(() => undefined);
+    const hidden = current === versionId;
+    if (hidden) await remove();
     warn?.(
-      `${bucket}/${key}: s3:DeleteObjectVersion was refused, so the unverified version ${versionId} is kept as a noncurrent version behind a delete marker; grant s3:DeleteObjectVersion (guide 02) or remove it by hand`,
+      `${bucket}/${key}: deleting version ${versionId}, which this copy wrote and did not verify, was refused; it stays as a noncurrent version${hidden ? ' behind a delete marker' : ' (a newer version is current)'}. Grant s3:DeleteObjectVersion (guide 02) or remove it by hand.`,
     );
   }
 }
 
 /** Copies, verifies and seals one object. Throws StorageError (fatal ones abort the whole run). */
-export function copyOneObject(item: CopyItem, deps: CopyObjectDeps, flight: InFlight): Promise<CopiedObject> {
-  return new ObjectCopier(item, deps, flight).run();
+export async function copyOneObject(
+  item: CopyItem,
+  deps: CopyObjectDeps,
+  flight: InFlight,
+): Promise<CopiedObject> {
+  const copier = new ObjectCopier(item, deps, flight);
+  try {
+    return await copier.run();
+  } catch (error) {
+    // A version this copy wrote and could not verify goes now: the next run's write would keep it as a
+    // noncurrent version. (After a stop, the apply loop's clean-up removes it.)
+    if (!deps.signal.aborted && flight.versionId) await copier.removeTarget(flight.versionId);
+    throw error;
+  }
 }

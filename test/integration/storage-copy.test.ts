@@ -18,6 +18,8 @@ import {
   planStorageCopy,
   planStorageFromConfig,
   setupStorageFromConfig,
+  TAG_SEALED_ETAG,
+  TAG_SHA256,
   verifyStorageFromConfig,
 } from '../../src/storage/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
@@ -203,10 +205,14 @@ describe('storage: special cases on a bucket of our own', () => {
         Body: bytesFor('big/multipart.bin', 13 * MiB + 123, 'tampered'),
       }),
     );
-    assert.ok(
-      (await targetObjects(sb.targetS3, target)).get('big/multipart.bin')?.tags,
-      's3rver kept the old tags',
+    const overwritten = (await targetObjects(sb.targetS3, target)).get('big/multipart.bin');
+    assert.equal(
+      overwritten?.tags?.[TAG_SHA256],
+      sha(bytesFor('big/multipart.bin', 13 * MiB + 123)),
+      "s3rver kept the old seal's tags",
     );
+    assert.ok(overwritten?.tags?.[TAG_SEALED_ETAG], 'with the ETag of the object it sealed');
+    assert.equal(overwritten?.sealed, undefined, 'which is not this object');
     const replaced = bytesFor('plain/one.png', 3000, 'v2');
     await sb.sourceS3.send(
       new PutObjectCommand({

@@ -42,6 +42,8 @@ interface StandInOptions {
   refuseVersionDelete?: boolean;
   /** The first PutObjectTagging answers 409 OperationAborted (a conflicting request on the key). */
   conflictOnce?: boolean;
+  /** Writes return no VersionId, as in a bucket without versioning. */
+  unversioned?: boolean;
 }
 
 /** Just enough of a versioned S3 bucket for one object's copy. */
@@ -52,6 +54,10 @@ class VersionedS3 {
   afterReadBack?: () => void;
   /** The next GET sends bytes other than those stored (a corrupting proxy). */
   corruptNextRead = false;
+  /** Runs once, right after the next PUT: another writer's PUT before the read-back. */
+  afterPut?: () => void;
+  /** Runs on each PutObjectTagging, before it answers. */
+  onTagging?: () => void;
 
   /** Every call, by command name, with its input. */
   calls: Array<{ name: string; input: Record<string, unknown> }> = [];
@@ -97,6 +103,7 @@ class VersionedS3 {
       }
       case 'GetObjectCommand': {
         const v = this.version(input.VersionId);
+        if (input.IfMatch !== undefined && input.IfMatch !== v.etag) throw s3Error('PreconditionFailed', 412);
         const bytes = this.corruptNextRead ? Buffer.alloc(v.body.length, 1) : v.body;
         this.corruptNextRead = false;
         const out = { Body: Readable.from([bytes]), ContentLength: v.body.length, ETag: etag(v) };
@@ -107,9 +114,13 @@ class VersionedS3 {
       }
       case 'PutObjectCommand': {
         const chunks: Buffer[] = [];
-        for await (const chunk of input.Body as AsyncIterable<Buffer>) chunks.push(chunk);
+        if (Buffer.isBuffer(input.Body)) chunks.push(input.Body);
+        else for await (const chunk of input.Body as AsyncIterable<Buffer>) chunks.push(chunk);
         const v = this.write(Buffer.concat(chunks), input.Metadata as Record<string, string>);
-        return { ETag: etag(v), VersionId: v.id };
+        const after = this.afterPut;
+        this.afterPut = undefined;
+        after?.();
+        return { ETag: etag(v), ...(this.options.unversioned ? {} : { VersionId: v.id }) };
       }
       case 'CreateMultipartUploadCommand': {
         const id = `u${this.uploads.size + 1}`;
@@ -132,6 +143,7 @@ class VersionedS3 {
         return { ETag: v.etag, VersionId: v.id };
       }
       case 'PutObjectTaggingCommand': {
+        this.onTagging?.();
         if (this.options.noTagging) throw s3Error('NotImplemented', 501);
         if (this.options.refuseTagging) throw s3Error('AccessDenied', 403);
         if (this.options.conflictOnce) {
@@ -183,12 +195,18 @@ function sourceWithBody(): VersionedS3 {
   return source;
 }
 
-async function copy(target: VersionedS3, options: { multipart?: boolean; warnings?: string[] } = {}) {
-  const source = sourceWithBody();
-  const flight: InFlight = { item, wrote: false };
+async function copy(
+  target: VersionedS3,
+  options: { multipart?: boolean; warnings?: string[]; attempts?: number; small?: boolean } = {},
+) {
+  const source = new VersionedS3();
+  source.write(options.small ? body.subarray(0, 1000) : body);
+  const copied = options.small ? { ...item, size: 1000 } : item;
+  const flight: InFlight = { item: copied, wrote: false };
   return copyOneObject(
-    item,
+    copied,
     {
+      ...(options.attempts ? { attempts: options.attempts } : {}),
       source: source as unknown as S3Client,
       target: target as unknown as S3Client,
       partSize: options.multipart ? 1024 * 1024 : 16 * 1024 * 1024,
@@ -318,7 +336,62 @@ describe('seal in a versioned bucket', () => {
     assert.equal(sealedSha256(headOf(target.versions[2] as Version)), copied.sha256);
     assert.equal(sealedSha256(headOf(target.versions[0] as Version)), undefined);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0] ?? '', /s3:DeleteObjectVersion was refused.*v1/);
+    assert.match(warnings[0] ?? '', /deleting version v1, .* was refused; .* behind a delete marker/);
+  });
+
+  it('without s3:DeleteObjectVersion, never hides a newer version of another writer behind a delete marker', async () => {
+    const target = new VersionedS3({ refuseVersionDelete: true });
+    target.corruptNextRead = true;
+    target.afterReadBack = () => target.write(Buffer.from('someone else'));
+    const warnings: string[] = [];
+    await copy(target, { warnings });
+    assert.deepEqual(
+      target.versions.map((v) => [v.id, Boolean(v.deleteMarker)]),
+      [
+        ['v1', false],
+        ['v2', false],
+        ['v3', false],
+      ],
+      'no delete marker: v2 (theirs) was current when v1 could not be removed',
+    );
+    assert.match(warnings[0] ?? '', /deleting version v1, .*\(a newer version is current\)/);
+  });
+
+  it('a multipart copy that fails on its last attempt leaves no version behind', async () => {
+    const target = new VersionedS3();
+    target.corruptNextRead = true;
+    const error = await failure(copy(target, { multipart: true, attempts: 1 }));
+    assert.ok(isSupa2awsError(error));
+    assert.equal(error.code, 'STORAGE_CHECKSUM_MISMATCH');
+    assert.deepEqual(target.versions, []);
+  });
+
+  it('a small object replaced before its read-back is not deleted by key: the copy writes again', async () => {
+    const target = new VersionedS3({ unversioned: true });
+    target.afterPut = () => target.write(Buffer.from('someone else'));
+    const copied = await copy(target, { small: true });
+    assert.equal(copied.attempts, 2, 'the If-Match read-back answered 412: STORAGE_TARGET_CHANGED, retried');
+    assert.equal(target.calls.filter((c) => c.name === 'DeleteObjectCommand').length, 0);
+    assert.equal(sealedSha256(headOf(target.versions.at(-1) as Version)), copied.sha256);
+  });
+
+  it('a Ctrl-C while the seal waits to retry removes the version it wrote', async () => {
+    const target = new VersionedS3({ conflictOnce: true });
+    const controller = new AbortController();
+    target.onTagging = () => controller.abort();
+    const plan = {
+      items: [item],
+      buckets: [{ source: item.sourceBucket, target: item.targetBucket }],
+      totals: { identical: { count: 0, bytes: 0 } },
+    } as unknown as StoragePlan;
+    const result = await applyStorageCopy(plan, {
+      source: sourceWithBody() as unknown as S3Client,
+      target: target as unknown as S3Client,
+      signal: controller.signal,
+    });
+    assert.equal(result.interrupted, true);
+    assert.equal(target.calls.filter((c) => c.name === 'PutObjectTaggingCommand').length, 1);
+    assert.deepEqual(target.versions, []);
   });
 });
 
@@ -339,7 +412,7 @@ describe('headTarget on a versioned bucket', () => {
   it('reads no tags when the metadata carries the seal', async () => {
     const target = new VersionedS3();
     target.write(Buffer.from('small'), { sha256: createHash('sha256').update('small').digest('hex') });
-    const head = await headTarget(target as unknown as S3Client, item.targetBucket, 'small.png');
+    const head = await headTarget(target as unknown as S3Client, item.targetBucket, item.key);
     assert.ok(head && sealedSha256(head));
     assert.equal(target.calls.filter((c) => c.name === 'GetObjectTaggingCommand').length, 0);
   });
