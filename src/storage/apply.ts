@@ -5,17 +5,19 @@
  */
 import {
   AbortMultipartUploadCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { StorageError, isSupa2awsError } from '../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { withRetry } from '../core/retry.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
-import { fatalS3Error, isNotImplemented, s3ErrorName } from './s3-errors.ts';
+import { fatalS3Error, isNotFound, isNotImplemented, s3ErrorName, taggingUnsupported } from './s3-errors.ts';
 
 const MiB = 1024 * 1024;
 
@@ -90,6 +92,30 @@ async function checkTargetBuckets(target: S3Client, buckets: string[], signal: A
         throw fatalS3Error({ name: 'NoSuchBucket' }, { side: 'target', bucket }) as StorageError;
       }
       throw fatalS3Error(error, { side: 'target', bucket, action: 'access' }) ?? error;
+    }
+  }
+}
+
+/**
+ * Objects over `bufferBelow` are sealed with object tags after their read-back: before any of them is sent,
+ * one read of the tags of a key that does not exist shows whether the endpoint has tagging (404, not 501)
+ * and the credentials s3:GetObjectTagging — so an endpoint without tagging stops the run at once, not after
+ * its first large upload. (s3:PutObjectTagging can only be seen by tagging an object: a refusal stops the run
+ * at the first seal, and the clean-up removes what that copy wrote.)
+ */
+async function checkTagging(target: S3Client, buckets: string[], signal: AbortSignal): Promise<void> {
+  for (const bucket of buckets) {
+    try {
+      await target.send(
+        new GetObjectTaggingCommand({ Bucket: bucket, Key: `.supa2aws-tagging-probe/${randomUUID()}` }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      if (isNotImplemented(error)) throw taggingUnsupported(bucket, error);
+      if (isNotFound(error)) continue;
+      const fatal = fatalS3Error(error, { side: 'target', bucket, action: 'reading object tags' });
+      if (fatal) throw fatal;
+      // Anything else (a 5xx) the copy meets, and retries, object by object.
     }
   }
 }
@@ -235,6 +261,12 @@ export async function applyStorageCopy(
 
   const targetBuckets = [...new Set(items.map((i) => i.targetBucket))];
   await checkTargetBuckets(deps.target, targetBuckets, signal);
+  const bufferBelow = deps.bufferBelowBytes ?? MiB;
+  await checkTagging(
+    deps.target,
+    [...new Set(items.filter((i) => i.size > bufferBelow).map((i) => i.targetBucket))],
+    signal,
+  );
   const staleAborted =
     items.length > 0 ? await abortStaleUploads(deps.target, items, notSupported, signal) : 0;
   if (staleAborted > 0) log.info(`aborted ${staleAborted} multipart upload(s) left by an earlier run`);

@@ -375,6 +375,28 @@ describe('seal in a versioned bucket', () => {
     assert.equal(sealedSha256(headOf(target.versions.at(-1) as Version)), copied.sha256);
   });
 
+  it('an endpoint without tagging stops the run before any object is sent', async () => {
+    const target = new VersionedS3({ noTagging: true });
+    const plan = {
+      items: [item],
+      buckets: [{ source: item.sourceBucket, target: item.targetBucket }],
+      totals: { identical: { count: 0, bytes: 0 } },
+    } as unknown as StoragePlan;
+    const error = await failure(
+      applyStorageCopy(plan, {
+        source: sourceWithBody() as unknown as S3Client,
+        target: target as unknown as S3Client,
+        signal: new AbortController().signal,
+      }),
+    );
+    assert.ok(isSupa2awsError(error));
+    assert.equal(error.code, 'STORAGE_TAGGING_UNSUPPORTED');
+    assert.deepEqual(
+      target.calls.map((c) => c.name),
+      ['HeadBucketCommand', 'GetObjectTaggingCommand'],
+    );
+  });
+
   it('a Ctrl-C while the seal waits to retry removes the version it wrote', async () => {
     const target = new VersionedS3({ conflictOnce: true });
     const controller = new AbortController();
