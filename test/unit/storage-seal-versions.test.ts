@@ -255,10 +255,12 @@ describe('seal in a versioned bucket', () => {
   });
 
   it('stops with a hint naming the permission when tagging is refused', async () => {
-    const error = await failure(copy(new VersionedS3({ refuseTagging: true })));
+    const target = new VersionedS3({ refuseTagging: true });
+    const error = await failure(copy(target));
     assert.ok(isSupa2awsError(error));
     assert.equal(error.code, 'STORAGE_ACCESS_DENIED');
     assert.match(error.hint ?? '', /s3:PutObjectTagging/);
+    assert.deepEqual(target.versions, [], 'the unsealed version it wrote is removed');
   });
 
   it('removes the version that read back wrong before it tries again', async () => {
