@@ -10,7 +10,6 @@ import {
   ListMultipartUploadsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { StorageError, isSupa2awsError } from '../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
@@ -98,18 +97,18 @@ async function checkTargetBuckets(target: S3Client, buckets: string[], signal: A
 
 /**
  * Objects over `bufferBelow` are sealed with object tags after their read-back: before any of them is sent,
- * one read of the tags of a key that does not exist shows whether the endpoint has tagging (404, not 501)
- * and the credentials s3:GetObjectTagging — so an endpoint without tagging stops the run at once, not after
- * its first large upload. (s3:PutObjectTagging can only be seen by tagging an object: a refusal stops the run
- * at the first seal, and the clean-up removes what that copy wrote.)
+ * one read of the tags of such a key (one of the plan's, so a policy scoped to key prefixes allows it; 200 or
+ * 404 both do) shows whether the endpoint has tagging (not 501) and the credentials s3:GetObjectTagging — so
+ * an endpoint without tagging stops the run at once, not after its first large upload. (s3:PutObjectTagging
+ * can only be seen by tagging an object: a refusal stops the run at the first seal, and what that copy wrote
+ * is removed.)
  */
-async function checkTagging(target: S3Client, buckets: string[], signal: AbortSignal): Promise<void> {
-  for (const bucket of buckets) {
+async function checkTagging(target: S3Client, items: CopyItem[], signal: AbortSignal): Promise<void> {
+  const probes = new Map<string, string>();
+  for (const item of items) if (!probes.has(item.targetBucket)) probes.set(item.targetBucket, item.key);
+  for (const [bucket, key] of probes) {
     try {
-      await target.send(
-        new GetObjectTaggingCommand({ Bucket: bucket, Key: `.supa2aws-tagging-probe/${randomUUID()}` }),
-        { abortSignal: signal },
-      );
+      await target.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
     } catch (error) {
       if (isNotImplemented(error)) throw taggingUnsupported(bucket, error);
       if (isNotFound(error)) continue;
@@ -264,7 +263,7 @@ export async function applyStorageCopy(
   const bufferBelow = deps.bufferBelowBytes ?? MiB;
   await checkTagging(
     deps.target,
-    [...new Set(items.filter((i) => i.size > bufferBelow).map((i) => i.targetBucket))],
+    items.filter((i) => i.size > bufferBelow),
     signal,
   );
   const staleAborted =

@@ -584,8 +584,12 @@ class ObjectCopier {
     return got.ETag ?? written.etag;
   }
 
-  /** Another writer replaced the object under the key between this copy's write and its read-back. */
+  /**
+   * Another writer replaced the object under the key between this copy's write and its read-back. Without a
+   * version to name, nothing under the key is this copy's any more: a clean-up must not delete it by key.
+   */
   private targetChanged(): StorageError {
+    if (!this.flight.versionId) this.flight.wrote = false;
     return new StorageError(
       'STORAGE_TARGET_CHANGED',
       `${this.item.targetBucket}/${this.item.key} was replaced on the target while it was being read back`,
@@ -658,7 +662,7 @@ class ObjectCopier {
       delete this.flight.versionId;
     } catch (error) {
       deps.onWarning?.(
-        `could not remove ${item.targetBucket}/${item.key}, which did not read back right: ${(error as Error).message} (it stays unsealed; the next run replaces it)`,
+        `could not remove ${item.targetBucket}/${item.key}, which this copy wrote and did not verify: ${(error as Error).message} (it stays unsealed; the next run replaces it)`,
       );
     }
   }
@@ -735,14 +739,21 @@ export async function removeWritten(
     await remove(versionId);
   } catch (error) {
     if (fatalS3Error(error, { side: 'target' })?.code !== 'STORAGE_ACCESS_DENIED') throw error;
-    const current = await target
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
-      .then((head) => head.VersionId)
-      .catch(() => undefined);
-    const hidden = current === versionId;
+    // Which version is current: a 404 means none (a delete marker), so nothing of ours is visible.
+    const current = await target.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      (head) => ({ versionId: head.VersionId }),
+      (headError: unknown) => (isNotFound(headError) ? { versionId: undefined } : { error: headError }),
+    );
+    const hidden = 'versionId' in current && current.versionId === versionId;
     if (hidden) await remove();
+    const left =
+      'error' in current
+        ? ` and whether it is still current could not be checked (${s3ErrorName(current.error)}); it may be served unsealed until the next run replaces it`
+        : hidden
+          ? '; it stays as a noncurrent version behind a delete marker'
+          : '; it stays as a noncurrent version (it is not the current one)';
     warn?.(
-      `${bucket}/${key}: deleting version ${versionId}, which this copy wrote and did not verify, was refused; it stays as a noncurrent version${hidden ? ' behind a delete marker' : ' (a newer version is current)'}. Grant s3:DeleteObjectVersion (guide 02) or remove it by hand.`,
+      `${bucket}/${key}: deleting version ${versionId}, which this copy wrote and did not verify, was refused${left}. Grant s3:DeleteObjectVersion (guide 02) or remove it by hand.`,
     );
   }
 }

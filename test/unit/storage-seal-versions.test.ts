@@ -44,6 +44,8 @@ interface StandInOptions {
   conflictOnce?: boolean;
   /** Writes return no VersionId, as in a bucket without versioning. */
   unversioned?: boolean;
+  /** HeadObject answers 403. */
+  refuseHead?: boolean;
 }
 
 /** Just enough of a versioned S3 bucket for one object's copy. */
@@ -93,6 +95,7 @@ class VersionedS3 {
     this.calls.push({ name: command.constructor.name, input });
     switch (command.constructor.name) {
       case 'HeadObjectCommand': {
+        if (this.options.refuseHead) throw s3Error('AccessDenied', 403);
         const v = this.current();
         return { ContentLength: v.body.length, Metadata: v.metadata, ETag: etag(v), VersionId: v.id };
       }
@@ -225,6 +228,13 @@ const failure = (p: Promise<unknown>) =>
     (e: unknown) => e,
   );
 
+const planOf = (one: CopyItem) =>
+  ({
+    items: [one],
+    buckets: [{ source: one.sourceBucket, target: one.targetBucket }],
+    totals: { identical: { count: 0, bytes: 0 } },
+  }) as unknown as StoragePlan;
+
 const headOf = (v: Version) => ({ size: v.body.length, metadata: v.metadata, tags: v.tags, etag: etag(v) });
 
 describe('seal in a versioned bucket', () => {
@@ -356,7 +366,10 @@ describe('seal in a versioned bucket', () => {
       ],
       'no delete marker: v2 (theirs) was current when v1 could not be removed',
     );
-    assert.match(warnings[0] ?? '', /deleting version v1, .*\(a newer version is current\)/);
+    assert.match(
+      warnings[0] ?? '',
+      /deleting version v1, .*; it stays as a noncurrent version \(it is not the current one\)/,
+    );
   });
 
   it('a multipart copy that fails on its last attempt leaves no version behind', async () => {
@@ -399,19 +412,47 @@ describe('seal in a versioned bucket', () => {
     );
   });
 
+  it('without s3:DeleteObjectVersion, and no way to see the current version, deletes nothing by key', async () => {
+    const target = new VersionedS3({ refuseVersionDelete: true, refuseHead: true });
+    target.corruptNextRead = true;
+    const warnings: string[] = [];
+    await copy(target, { warnings });
+    assert.equal(target.versions.filter((v) => v.deleteMarker).length, 0);
+    assert.match(warnings[0] ?? '', /whether it is still current could not be checked \(AccessDenied\)/);
+  });
+
+  it('a Ctrl-C while a replaced small object waits to be written again deletes nothing by key', async () => {
+    const target = new VersionedS3({ unversioned: true });
+    const controller = new AbortController();
+    target.afterPut = () => target.write(Buffer.from('someone else'));
+    const small = { ...item, size: 1000 };
+    const source = new VersionedS3();
+    source.write(body.subarray(0, 1000));
+    const result = await applyStorageCopy(planOf(small), {
+      source: source as unknown as S3Client,
+      target: target as unknown as S3Client,
+      signal: controller.signal,
+      backoff: () => {
+        controller.abort();
+        return 60_000;
+      },
+    });
+    assert.equal(result.interrupted, true);
+    assert.equal(target.calls.filter((c) => c.name === 'DeleteObjectCommand').length, 0);
+    assert.equal(target.versions.at(-1)?.body.toString(), 'someone else', "the other writer's object stays");
+  });
+
   it('a Ctrl-C while the seal waits to retry removes the version it wrote', async () => {
     const target = new VersionedS3({ conflictOnce: true });
     const controller = new AbortController();
-    target.onTagging = () => controller.abort();
-    const plan = {
-      items: [item],
-      buckets: [{ source: item.sourceBucket, target: item.targetBucket }],
-      totals: { identical: { count: 0, bytes: 0 } },
-    } as unknown as StoragePlan;
-    const result = await applyStorageCopy(plan, {
+    const result = await applyStorageCopy(planOf(item), {
       source: sourceWithBody() as unknown as S3Client,
       target: target as unknown as S3Client,
       signal: controller.signal,
+      backoff: () => {
+        controller.abort();
+        return 60_000;
+      },
     });
     assert.equal(result.interrupted, true);
     assert.equal(target.calls.filter((c) => c.name === 'PutObjectTaggingCommand').length, 1);
