@@ -16,7 +16,7 @@ import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { withRetry } from '../core/retry.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
-import { fatalS3Error, isNotFound, isNotImplemented, s3ErrorName, taggingUnsupported } from './s3-errors.ts';
+import { fatalS3Error, isNotImplemented, s3ErrorName, taggingUnsupported } from './s3-errors.ts';
 
 const MiB = 1024 * 1024;
 
@@ -111,10 +111,9 @@ async function checkTagging(target: S3Client, items: CopyItem[], signal: AbortSi
       await target.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
     } catch (error) {
       if (isNotImplemented(error)) throw taggingUnsupported(bucket, error);
-      if (isNotFound(error)) continue;
       const fatal = fatalS3Error(error, { side: 'target', bucket, action: 'reading object tags' });
       if (fatal) throw fatal;
-      // Anything else (a 5xx) the copy meets, and retries, object by object.
+      // Anything else — a 404 (the key not copied yet), a 5xx the copy meets and retries — is fine here.
     }
   }
 }

@@ -401,28 +401,34 @@ class ObjectCopier {
     return { sha256: tap.hash.digest('hex'), etag, versionId };
   }
 
-  private async putWithRetry(buffered: boolean): Promise<Written & { readEtag: string | undefined }> {
+  /** Runs `fn` up to `attempts` times while what it throws is retryable, waiting between attempts. */
+  private async withAttempts<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
     const attempts = this.deps.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      this.attempts = attempt;
       try {
-        const put = buffered ? await this.putBuffered() : await this.putOnce();
-        try {
-          return { ...put, readEtag: await this.readBack(put) };
-        } catch (error) {
-          // What did not read back right goes: a buffered object carries its seal already, and in a versioned
-          // bucket the next attempt would leave it behind as a noncurrent version. By key only while the key
-          // still holds this copy's write: not when another writer has replaced it.
-          const replaced = error instanceof StorageError && error.code === 'STORAGE_TARGET_CHANGED';
-          if (put.versionId || (buffered && !replaced)) await this.removeTarget(put.versionId);
-          throw error;
-        }
+        return await fn(attempt);
       } catch (error) {
         if (attempt >= attempts || !this.retryable(error)) throw error;
         this.deps.onRetry?.(this.item, error, attempt);
         await this.wait(attempt);
       }
     }
+  }
+
+  private putWithRetry(buffered: boolean): Promise<Written & { readEtag: string | undefined }> {
+    return this.withAttempts(async (attempt) => {
+      this.attempts = attempt;
+      const put = buffered ? await this.putBuffered() : await this.putOnce();
+      try {
+        return { ...put, readEtag: await this.readBack(put) };
+      } catch (error) {
+        // What did not read back right goes: a buffered object carries its seal already, and in a versioned
+        // bucket the next attempt would leave it behind as a noncurrent version. Not when another writer has
+        // replaced it under the key (`targetChanged`: the write is no longer this copy's).
+        if (this.flight.wrote && (put.versionId || buffered)) await this.removeTarget(put.versionId);
+        throw error;
+      }
+    });
   }
 
   /** Sequential streamed parts; a failed part is sent again from a ranged GET, the hash rewound. */
@@ -618,8 +624,7 @@ class ObjectCopier {
         },
       );
     }
-    const attempts = this.deps.attempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
+    await this.withAttempts(async () => {
       try {
         await target.send(
           new PutObjectTaggingCommand({
@@ -630,15 +635,11 @@ class ObjectCopier {
           }),
           { abortSignal: signal },
         );
-        return;
       } catch (error) {
         if (isNotImplemented(error)) throw taggingUnsupported(this.item.targetBucket, error);
-        const failure = this.fail(error, 'target', 'Sealing');
-        if (attempt >= attempts || !this.retryable(failure)) throw failure;
-        this.deps.onRetry?.(this.item, failure, attempt);
-        await this.wait(attempt);
+        throw this.fail(error, 'target', 'Sealing');
       }
-    }
+    });
   }
 
   /** A write under the final key is about to start: whatever it makes must go if the copy stops. */
