@@ -67,6 +67,11 @@ class VersionedS3 {
 
   constructor(private readonly options: StandInOptions = {}) {}
 
+  /** How many calls of one command (`PutObjectTagging`...) the stand-in took. */
+  count(command: string): number {
+    return this.calls.filter((c) => c.name === `${command}Command`).length;
+  }
+
   private current(): Version {
     const v = this.versions.at(-1);
     if (!v || v.deleteMarker) throw s3Error('NoSuchKey', 404);
@@ -192,9 +197,13 @@ const item: CopyItem = {
   reason: 'missing',
 };
 
-function sourceWithBody(): VersionedS3 {
+/** An object of 1,000 bytes: read whole and sealed by its one PUT. */
+const smallItem: CopyItem = { ...item, size: 1000 };
+
+/** A source holding the bytes of `one`. */
+function sourceFor(one: CopyItem): VersionedS3 {
   const source = new VersionedS3();
-  source.write(body);
+  source.write(body.subarray(0, one.size));
   return source;
 }
 
@@ -202,15 +211,13 @@ async function copy(
   target: VersionedS3,
   options: { multipart?: boolean; warnings?: string[]; attempts?: number; small?: boolean } = {},
 ) {
-  const source = new VersionedS3();
-  source.write(options.small ? body.subarray(0, 1000) : body);
-  const copied = options.small ? { ...item, size: 1000 } : item;
+  const copied = options.small ? smallItem : item;
   const flight: InFlight = { item: copied, wrote: false };
   return copyOneObject(
     copied,
     {
       ...(options.attempts ? { attempts: options.attempts } : {}),
-      source: source as unknown as S3Client,
+      source: sourceFor(copied) as unknown as S3Client,
       target: target as unknown as S3Client,
       partSize: options.multipart ? 1024 * 1024 : 16 * 1024 * 1024,
       multipartThreshold: options.multipart ? 2 * 1024 * 1024 : 1024 ** 3,
@@ -234,6 +241,25 @@ const planOf = (one: CopyItem) =>
     buckets: [{ source: one.sourceBucket, target: one.targetBucket }],
     totals: { identical: { count: 0, bytes: 0 } },
   }) as unknown as StoragePlan;
+
+/**
+ * Runs `storage copy` of `one` through the apply loop (and its clean-up) with a Ctrl-C: when `stop` is
+ * called, or else at the first wait before a retry.
+ */
+function copyThenStop(target: VersionedS3, one: CopyItem, stopAt?: (stop: () => void) => void) {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  stopAt?.(stop);
+  return applyStorageCopy(planOf(one), {
+    source: sourceFor(one) as unknown as S3Client,
+    target: target as unknown as S3Client,
+    signal: controller.signal,
+    backoff: () => {
+      stop();
+      return 60_000;
+    },
+  });
+}
 
 const headOf = (v: Version) => ({ size: v.body.length, metadata: v.metadata, tags: v.tags, etag: etag(v) });
 
@@ -288,18 +314,7 @@ describe('seal in a versioned bucket', () => {
 
   it('after a Ctrl-C removes the very version it wrote, leaving no delete marker', async () => {
     const target = new VersionedS3();
-    const controller = new AbortController();
-    target.afterReadBack = () => controller.abort();
-    const plan = {
-      items: [item],
-      buckets: [{ source: item.sourceBucket, target: item.targetBucket }],
-      totals: { identical: { count: 0, bytes: 0 } },
-    } as unknown as StoragePlan;
-    const result = await applyStorageCopy(plan, {
-      source: sourceWithBody() as unknown as S3Client,
-      target: target as unknown as S3Client,
-      signal: controller.signal,
-    });
+    const result = await copyThenStop(target, item, (stop) => (target.afterReadBack = stop));
     assert.equal(result.interrupted, true);
     assert.equal(result.cleanedUp.deletedUnsealed, 1);
     assert.deepEqual(target.versions, [], 'nothing left: no noncurrent version, no delete marker');
@@ -307,7 +322,7 @@ describe('seal in a versioned bucket', () => {
   it('tries the seal again after S3 answers OperationAborted', async () => {
     const target = new VersionedS3({ conflictOnce: true });
     const copied = await copy(target);
-    assert.equal(target.calls.filter((c) => c.name === 'PutObjectTaggingCommand').length, 2);
+    assert.equal(target.count('PutObjectTagging'), 2);
     assert.equal(sealedSha256(headOf(target.versions[0] as Version)), copied.sha256);
   });
 
@@ -386,20 +401,15 @@ describe('seal in a versioned bucket', () => {
     target.afterPut = () => target.write(Buffer.from('someone else'));
     const copied = await copy(target, { small: true });
     assert.equal(copied.attempts, 2, 'the If-Match read-back answered 412: STORAGE_TARGET_CHANGED, retried');
-    assert.equal(target.calls.filter((c) => c.name === 'DeleteObjectCommand').length, 0);
+    assert.equal(target.count('DeleteObject'), 0);
     assert.equal(sealedSha256(headOf(target.versions.at(-1) as Version)), copied.sha256);
   });
 
   it('an endpoint without tagging stops the run before any object is sent', async () => {
     const target = new VersionedS3({ noTagging: true });
-    const plan = {
-      items: [item],
-      buckets: [{ source: item.sourceBucket, target: item.targetBucket }],
-      totals: { identical: { count: 0, bytes: 0 } },
-    } as unknown as StoragePlan;
     const error = await failure(
-      applyStorageCopy(plan, {
-        source: sourceWithBody() as unknown as S3Client,
+      applyStorageCopy(planOf(item), {
+        source: sourceFor(item) as unknown as S3Client,
         target: target as unknown as S3Client,
         signal: new AbortController().signal,
       }),
@@ -423,39 +433,18 @@ describe('seal in a versioned bucket', () => {
 
   it('a Ctrl-C while a replaced small object waits to be written again deletes nothing by key', async () => {
     const target = new VersionedS3({ unversioned: true });
-    const controller = new AbortController();
     target.afterPut = () => target.write(Buffer.from('someone else'));
-    const small = { ...item, size: 1000 };
-    const source = new VersionedS3();
-    source.write(body.subarray(0, 1000));
-    const result = await applyStorageCopy(planOf(small), {
-      source: source as unknown as S3Client,
-      target: target as unknown as S3Client,
-      signal: controller.signal,
-      backoff: () => {
-        controller.abort();
-        return 60_000;
-      },
-    });
+    const result = await copyThenStop(target, smallItem);
     assert.equal(result.interrupted, true);
-    assert.equal(target.calls.filter((c) => c.name === 'DeleteObjectCommand').length, 0);
+    assert.equal(target.count('DeleteObject'), 0);
     assert.equal(target.versions.at(-1)?.body.toString(), 'someone else', "the other writer's object stays");
   });
 
   it('a Ctrl-C while the seal waits to retry removes the version it wrote', async () => {
     const target = new VersionedS3({ conflictOnce: true });
-    const controller = new AbortController();
-    const result = await applyStorageCopy(planOf(item), {
-      source: sourceWithBody() as unknown as S3Client,
-      target: target as unknown as S3Client,
-      signal: controller.signal,
-      backoff: () => {
-        controller.abort();
-        return 60_000;
-      },
-    });
+    const result = await copyThenStop(target, item);
     assert.equal(result.interrupted, true);
-    assert.equal(target.calls.filter((c) => c.name === 'PutObjectTaggingCommand').length, 1);
+    assert.equal(target.count('PutObjectTagging'), 1);
     assert.deepEqual(target.versions, []);
   });
 });
@@ -479,7 +468,7 @@ describe('headTarget on a versioned bucket', () => {
     target.write(Buffer.from('small'), { sha256: createHash('sha256').update('small').digest('hex') });
     const head = await headTarget(target as unknown as S3Client, item.targetBucket, item.key);
     assert.ok(head && sealedSha256(head));
-    assert.equal(target.calls.filter((c) => c.name === 'GetObjectTaggingCommand').length, 0);
+    assert.equal(target.count('GetObjectTagging'), 0);
   });
 
   it('says the endpoint has no tagging, at once (a 501 is not retried)', async () => {
@@ -488,6 +477,6 @@ describe('headTarget on a versioned bucket', () => {
     const error = await failure(headTarget(target as unknown as S3Client, item.targetBucket, item.key));
     assert.ok(isSupa2awsError(error));
     assert.equal(error.code, 'STORAGE_TAGGING_UNSUPPORTED');
-    assert.equal(target.calls.filter((c) => c.name === 'GetObjectTaggingCommand').length, 1);
+    assert.equal(target.count('GetObjectTagging'), 1);
   });
 });
