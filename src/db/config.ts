@@ -2,8 +2,11 @@ import { z } from 'zod';
 
 export const dbConfigSchema = z
   .object({
-    /** App schemas to migrate. @default ['public'] */
-    schemas: z.array(z.string().min(1)).default(['public']),
+    /**
+     * App schemas to copy and verify. @default every schema of the source holding tables that is not
+     * managed by Supabase (a named schema the source lacks is an error)
+     */
+    schemas: z.array(z.string().min(1)).min(1).optional(),
     /** Keep RLS policies (with the compat auth schema) or drop them. @default 'keep' */
     rls: z.enum(['keep', 'drop']).default('keep'),
     /** Tables copied at once. @default 2 */

@@ -107,11 +107,21 @@ export function verifyPhaseReport(report: VerifyReport, timing: Timing): PhaseRe
         detail: `${t.sourceRows} → ${t.targetRows} rows${t.mismatches.length > 0 ? `, ${t.mismatches.length} key range(s) differ` : ''}`,
       })),
       {
-        name: 'schema (tables, columns, constraints, indexes, triggers, policies)',
+        name: 'schema (objects, owners, grants, RLS, policies, triggers, functions)',
         ok: report.schema.ok,
-        detail: `${report.schema.differences.length} difference(s)`,
+        detail: report.schema.compared
+          ? `${report.schema.differences.length} difference(s)`
+          : 'not compared (--no-schema)',
       },
     ],
+    ...(report.coverage.excluded.length > 0 || !report.schema.compared
+      ? {
+          caveats: [
+            ...report.coverage.excluded.map((e) => `${e.table} not compared: ${e.reason}`),
+            ...(report.schema.compared ? [] : ['schema not compared (--no-schema)']),
+          ],
+        }
+      : {}),
     details: report,
   };
 }

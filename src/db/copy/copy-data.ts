@@ -6,6 +6,7 @@
  * equal digests → skipped; anything else on the target → emptied and copied again. Sequences are set
  * from the source at the end.
  */
+import { selectSchemas } from '../catalog/schemas.ts';
 import { DbError, InterruptedError } from '../../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import {
@@ -39,7 +40,7 @@ export interface CopyDataOptions {
   sourceUrl: string;
   /** The owner role's connection string. */
   targetUrl: string;
-  /** App schemas. @default ['public'] */
+  /** App schemas. @default every app schema of the source with tables */
   schemas?: string[];
   /** Tables loaded at once. @default 2 */
   concurrency?: number;
@@ -211,7 +212,6 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
   const reporter = options.reporter ?? silentReporter;
   const log = logger(reporter);
   const connect = options.connect ?? defaultConnect;
-  const schemas = options.schemas ?? ['public'];
   const concurrency = options.concurrency ?? 2;
   const checkAbort = () => {
     if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('db copy');
@@ -225,6 +225,8 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
     snapshot = await openSnapshot(connect, options.sourceUrl);
     const snap = snapshot;
     log.info(`source snapshot ${snap.id}: every table is read as of this moment`);
+    const { schemas } = await selectSchemas(snap.client, options.schemas);
+    log.info(`app schemas: ${schemas.join(', ')}`);
     const [sourceTables, targetTables] = await Promise.all([
       listTables(snap.client, schemas, { withAuthUsers: true }),
       listTables(control, schemas, { withAuthUsers: true }),

@@ -4,6 +4,7 @@
  */
 import { toSupa2awsError } from '../../core/errors.ts';
 import { silentReporter, step, type Reporter } from '../../core/reporter.ts';
+import { selectSchemas } from '../catalog/schemas.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../pg.ts';
 import { choosePgDump, type FindPgDumpOptions } from '../schema/pg-dump.ts';
@@ -23,7 +24,7 @@ export interface PlanDbOptions {
   sourceUrl: string;
   /** Also inspect the target when given and reachable. */
   targetUrl?: string;
-  /** @default ['public'] */
+  /** App schemas. @default every app schema of the source with tables */
   schemas?: string[];
   pgDump?: FindPgDumpOptions;
   reporter?: Reporter;
@@ -49,6 +50,8 @@ export interface DbPlan {
     schemaApplied?: boolean;
     appTables?: number;
   } | null;
+  /** The app schemas the move covers (every app schema with tables, unless db.schemas narrows it). */
+  schemas: string[];
   pgDump: { path?: string; major?: number; ok: boolean; error?: string };
   extensions: Array<{
     name: string;
@@ -129,12 +132,15 @@ async function inspectTarget(
 export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
   const reporter = options.reporter ?? silentReporter;
   const connect = options.connect ?? defaultConnect;
-  const schemas = options.schemas ?? ['public'];
-  const { inv, tables } = await step(reporter, 'read the source catalog', () =>
-    withClient(connect, options.sourceUrl, 'source', async (client) => ({
-      inv: await readInventory(client, schemas),
-      tables: await listTables(client, schemas, { withAuthUsers: true }),
-    })),
+  const { inv, tables, schemas } = await step(reporter, 'read the source catalog', () =>
+    withClient(connect, options.sourceUrl, 'source', async (client) => {
+      const { schemas } = await selectSchemas(client, options.schemas);
+      return {
+        schemas,
+        inv: await readInventory(client, schemas),
+        tables: await listTables(client, schemas, { withAuthUsers: true }),
+      };
+    }),
   );
   const target = options.targetUrl
     ? await step(reporter, 'inspect the target', () => inspectTarget(connect, options.targetUrl!, schemas))
@@ -397,6 +403,7 @@ export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
     version: 1,
     source: { version: inv.version, major: inv.major, user: inv.user, databaseBytes: inv.databaseBytes },
     target,
+    schemas,
     pgDump,
     extensions,
     supabase: {

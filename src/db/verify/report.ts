@@ -9,6 +9,18 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     '',
     `Checked ${report.checkedAt} from source snapshot \`${report.snapshot}\` in ${(report.elapsedMs / 1000).toFixed(1)} s.`,
     `Tables: ${report.totals.matched} of ${report.totals.tables} equal; rows ${report.totals.sourceRows} on the source, ${report.totals.targetRows} on the target.`,
+    `Schemas compared: ${report.coverage.schemas.join(', ')} (${report.coverage.from === 'config' ? 'narrowed by db.schemas' : 'every app schema with tables, on either side'}).`,
+    ...(report.schema.compared
+      ? []
+      : ['**The schema was not compared (--no-schema): this pass covers rows only.**']),
+    ...(report.coverage.excluded.length > 0
+      ? [
+          '',
+          `**Not compared** (${report.coverage.excluded.length} source table(s), left out on purpose):`,
+          '',
+          ...report.coverage.excluded.map((e) => `- ${cell(e.table)} (~${e.rowEstimate} rows): ${e.reason}`),
+        ]
+      : []),
     '',
     'Each table was digested on both servers with the same session settings ' +
       `(${Object.entries(report.settings)
@@ -42,10 +54,10 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     }
   }
   lines.push('', '## Schema', '');
-  if (!report.schema.compared) lines.push('Not compared.');
+  if (!report.schema.compared) lines.push('Not compared (--no-schema).');
   else if (report.schema.differences.length === 0)
     lines.push(
-      'Tables, columns, constraints, indexes, triggers, policies and functions match (source minus what `db schema` dropped on purpose).',
+      'Schemas, tables (RLS enabled and forced), columns, constraints, indexes, triggers, policies (command, roles, expressions), views, sequences, functions (security, settings, body), owners and grants (table, column, sequence, function, schema) match: source minus what `db schema` dropped on purpose.',
     );
   else {
     lines.push('| kind | object | problem | source | target |', '|---|---|---|---|---|');

@@ -1,20 +1,38 @@
 /**
- * Schema comparison: tables, columns (type, nullability, default, generation), constraints, indexes,
- * triggers and policies of the app schemas, read from each side's catalog with every name qualified, then
- * source minus what the schema step deliberately dropped compared with the target. auth.users is the compat
- * table on the target: only its presence and its triggers are compared.
+ * Schema comparison: what exists in the app schemas on each side, read from the catalog with every name
+ * qualified — tables (RLS enabled/forced, owner), columns (type, nullability, default, generation),
+ * constraints, indexes, triggers, policies (command, roles, expressions), views (definition), sequences,
+ * functions (result, language, volatility, security, settings, body), schemas (owner) and the privileges
+ * on all of them (table, column, sequence, function and schema grants, per grantee) — then source minus
+ * what the schema step deliberately dropped compared with the target. auth.users is the compat table on the
+ * target: only the app's triggers on it are compared.
+ *
+ * Roles are compared as the migration maps them: the role that owns the app on each side (Supabase's
+ * reserved roles on the source, the recorded owner role on the target) is `OWNER`; grants to Supabase's
+ * platform roles are dropped by `db schema` on purpose and not compared; every other role by name.
  */
 import type { PgClient } from '../pg.ts';
-import { isManagedSchema, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import { isManagedSchema, isPlatformRole, isReservedRole, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { DroppedObject } from '../transform/types.ts';
 
 export type SchemaObjectKind =
-  'table' | 'column' | 'constraint' | 'index' | 'trigger' | 'policy' | 'view' | 'function' | 'sequence';
+  | 'schema'
+  | 'table'
+  | 'column'
+  | 'constraint'
+  | 'index'
+  | 'trigger'
+  | 'policy'
+  | 'view'
+  | 'function'
+  | 'sequence'
+  | 'grant';
 
 export interface SchemaObject {
   kind: SchemaObjectKind;
-  /** `schema.table` for objects on a table, `schema` for the rest. */
+  /** `schema.table` for objects on a table, `schema` for the rest; for a grant, the object granted on. */
   parent: string;
+  /** For a grant: the grantee. */
   name: string;
   /** The definition compared (whitespace-normalised). */
   definition: string;
@@ -30,42 +48,137 @@ export interface SchemaDifference {
   target?: string;
 }
 
+/** How one side's roles are read: which role owns the app there. */
+export interface RoleView {
+  /** The target's owner role (recorded by `db schema`); on the source, Supabase's reserved roles own the app. */
+  ownerRole?: string;
+}
+
 const norm = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
 
-/** Reads the comparable objects of `schemas` (and the app's triggers on auth.users). */
-export async function readSchemaObjects(client: PgClient, schemas: string[]): Promise<SchemaObject[]> {
+/** `OWNER` for the role that owns the app on this side, else the role's name. */
+function roleLabel(role: string, view: RoleView): string {
+  if (view.ownerRole !== undefined) return role === view.ownerRole ? 'OWNER' : role;
+  return isReservedRole(role) && role !== 'anon' && role !== 'authenticated' && role !== 'service_role'
+    ? 'OWNER'
+    : role;
+}
+
+/** The objects whose owner is compared, with the SQL that names them. */
+const OWNED = `
+  SELECT CASE WHEN c.relkind IN ('r', 'p') THEN 'table' WHEN c.relkind = 'S' THEN 'sequence' ELSE 'view' END AS kind,
+         n.nspname || '.' || c.relname AS object, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+         pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault((CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::"char", c.relowner))) AS acl
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'column', n.nspname || '.' || c.relname || '.' || a.attname, pg_catalog.pg_get_userbyid(c.relowner),
+         pg_catalog.aclexplode(a.attacl)
+    FROM pg_catalog.pg_attribute a
+    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = ANY($1::text[]) AND a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+         pg_catalog.pg_get_userbyid(p.proowner),
+         pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f'::"char", p.proowner)))
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname = ANY($1::text[])
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'schema', n.nspname, pg_catalog.pg_get_userbyid(n.nspowner),
+         pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n'::"char", n.nspowner)))
+    FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1::text[])`;
+
+/**
+ * Grants per object and grantee: one `grant` object each, its definition the sorted privileges (`*` marks
+ * WITH GRANT OPTION). The owner's own privileges and those of the other owner-side roles merge into `OWNER`;
+ * grants to Supabase platform roles are left out (dropped by `db schema` on purpose).
+ */
+async function readGrants(client: PgClient, schemas: string[], view: RoleView): Promise<SchemaObject[]> {
+  const { rows } = await client.query<{
+    kind: string;
+    object: string;
+    owner: string;
+    grantee: string;
+    privilege: string;
+    grantable: boolean;
+  }>(
+    `SELECT o.kind, o.object, o.owner,
+            CASE WHEN (o.acl).grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid((o.acl).grantee) END AS grantee,
+            (o.acl).privilege_type AS privilege, (o.acl).is_grantable AS grantable
+       FROM (${OWNED}) o`,
+    [schemas.filter((s) => s !== SUPA2AWS_SCHEMA)],
+  );
+  const byKey = new Map<string, { parent: string; grantee: string; privileges: Set<string> }>();
+  for (const r of rows) {
+    const grantee = r.grantee === r.owner ? 'OWNER' : roleLabel(r.grantee, view);
+    if (grantee !== 'OWNER' && grantee !== 'PUBLIC' && isPlatformRole(grantee)) continue;
+    const parent = `${r.kind} ${r.object}`;
+    const k = `${parent}\u0000${grantee}`;
+    const entry = byKey.get(k) ?? { parent, grantee, privileges: new Set<string>() };
+    entry.privileges.add(`${r.privilege}${r.grantable ? '*' : ''}`);
+    byKey.set(k, entry);
+  }
+  return [...byKey.values()].map((e) => ({
+    kind: 'grant',
+    parent: e.parent,
+    name: e.grantee,
+    definition: [...e.privileges].sort().join(','),
+  }));
+}
+
+/**
+ * Reads the comparable objects of `schemas` (and the app's triggers on auth.users). `view` says which role
+ * owns the app on this side.
+ */
+export async function readSchemaObjects(
+  client: PgClient,
+  schemas: string[],
+  view: RoleView = {},
+): Promise<SchemaObject[]> {
   await client.query(`SELECT pg_catalog.set_config('search_path', '', false)`);
   const rel = `n.nspname = ANY($1::text[]) AND n.nspname <> '${SUPA2AWS_SCHEMA}'`;
+  const notExtension = (catalog: string, oid: string) =>
+    `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
   const out: SchemaObject[] = [];
-  type Row = { parent: string; name: string; def: string | null; ref?: string | null };
+  type Row = { parent: string; name: string; def: string | null; ref?: string | null; owner?: string };
   const add = (kind: SchemaObjectKind, rows: Row[]) => {
     for (const r of rows)
       out.push({
         kind,
         parent: r.parent,
         name: r.name,
-        definition: norm(r.def),
+        definition: norm(`${r.def ?? ''}${r.owner ? ` owner ${roleLabel(r.owner, view)}` : ''}`),
         ...(r.ref ? { references: r.ref } : {}),
       });
   };
   const q = async (sql: string) => (await client.query<Row>(sql, [schemas])).rows;
   add(
+    'schema',
+    await q(`SELECT n.nspname AS parent, '' AS name, 'schema' AS def, pg_catalog.pg_get_userbyid(n.nspowner) AS owner
+      FROM pg_catalog.pg_namespace n WHERE ${rel}`),
+  );
+  add(
     'table',
-    await q(`SELECT n.nspname AS parent, c.relname AS name, c.relkind::text || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END AS def
+    await q(`SELECT n.nspname AS parent, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+           c.relkind::text || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END AS def
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE ${rel} AND c.relkind IN ('r', 'p')`),
+     WHERE ${rel} AND c.relkind IN ('r', 'p', 'f') AND ${notExtension('pg_catalog.pg_class', 'c.oid')}`),
   );
   add(
     'view',
-    await q(`SELECT n.nspname AS parent, c.relname AS name, c.relkind::text AS def
+    await q(`SELECT n.nspname AS parent, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+           c.relkind::text || ' ' || coalesce(pg_catalog.array_to_string(c.reloptions, ','), '') || ' ' || pg_catalog.pg_get_viewdef(c.oid) AS def
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE ${rel} AND c.relkind IN ('v', 'm')`),
+     WHERE ${rel} AND c.relkind IN ('v', 'm') AND ${notExtension('pg_catalog.pg_class', 'c.oid')}`),
   );
   add(
     'sequence',
-    await q(`SELECT n.nspname AS parent, c.relname AS name, 'S' AS def
+    await q(`SELECT n.nspname AS parent, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner, 'S' AS def
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE ${rel} AND c.relkind = 'S'`),
+     WHERE ${rel} AND c.relkind = 'S' AND ${notExtension('pg_catalog.pg_class', 'c.oid')}`),
   );
   add(
     'column',
@@ -79,7 +192,8 @@ export async function readSchemaObjects(client: PgClient, schemas: string[]): Pr
       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE ${rel} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped`),
+     WHERE ${rel} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+       AND ${notExtension('pg_catalog.pg_class', 'c.oid')}`),
   );
   add(
     'constraint',
@@ -103,7 +217,8 @@ export async function readSchemaObjects(client: PgClient, schemas: string[]): Pr
   );
   add(
     'trigger',
-    await q(`SELECT n.nspname || '.' || c.relname AS parent, t.tgname AS name, pg_catalog.pg_get_triggerdef(t.oid) AS def
+    await q(`SELECT n.nspname || '.' || c.relname AS parent, t.tgname AS name,
+           pg_catalog.pg_get_triggerdef(t.oid) || CASE t.tgenabled WHEN 'D' THEN ' disabled' WHEN 'R' THEN ' replica' WHEN 'A' THEN ' always' ELSE '' END AS def
       FROM pg_catalog.pg_trigger t
       JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -122,18 +237,46 @@ export async function readSchemaObjects(client: PgClient, schemas: string[]): Pr
   add(
     'function',
     await q(`SELECT n.nspname AS parent, p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS name,
-           pg_catalog.pg_get_function_result(p.oid) AS def
-      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-     WHERE ${rel}
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`),
+           pg_catalog.pg_get_userbyid(p.proowner) AS owner,
+           p.prokind::text || ' returns ' || coalesce(pg_catalog.pg_get_function_result(p.oid), '')
+           || ' language ' || l.lanname || ' ' || p.provolatile::text
+           || CASE WHEN p.prosecdef THEN ' security definer' ELSE ' security invoker' END
+           || CASE WHEN p.proleakproof THEN ' leakproof' ELSE '' END
+           || CASE WHEN p.proisstrict THEN ' strict' ELSE '' END
+           || ' set ' || coalesce(pg_catalog.array_to_string(p.proconfig, ','), '')
+           || ' body ' || md5(coalesce(p.prosrc, '')) AS def
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+     WHERE ${rel} AND ${notExtension('pg_catalog.pg_proc', 'p.oid')}`),
   );
+  out.push(...(await readGrants(client, schemas, view)));
   return out;
 }
 
 const key = (o: Pick<SchemaObject, 'kind' | 'parent' | 'name'>) => `${o.kind} ${o.parent}.${o.name}`;
 
+/** How a difference names the object: `public.projects.title`, `schema billing`, `table public.x to anon`. */
+function objectName(o: SchemaObject): string {
+  if (o.kind === 'schema') return o.parent;
+  if (o.kind === 'grant') return `${o.parent} to ${o.name}`;
+  return `${o.parent}.${o.name}`;
+}
+
+/** The object a grant is on, as the catalog reader names it (to ask whether it was dropped on purpose). */
+function grantedObject(o: SchemaObject): SchemaObject {
+  const space = o.parent.indexOf(' ');
+  const kind = o.parent.slice(0, space) as SchemaObjectKind;
+  const qualified = o.parent.slice(space + 1);
+  if (kind === 'schema') return { kind, parent: qualified, name: '', definition: '' };
+  // column grants name `schema.table.column`; the rest `schema.name` (a function's arguments may hold dots).
+  const dot = kind === 'column' ? qualified.lastIndexOf('.') : qualified.indexOf('.');
+  return { kind, parent: qualified.slice(0, dot), name: qualified.slice(dot + 1), definition: '' };
+}
+
 /** A source object the schema step dropped on purpose (or that points into a Supabase-managed table). */
 function expectedMissing(o: SchemaObject, dropped: DroppedObject[], rls: 'keep' | 'drop'): boolean {
+  if (o.kind === 'grant') return expectedMissing(grantedObject(o), dropped, rls);
   if (rls === 'drop' && o.kind === 'policy') return true;
   if (o.kind === 'constraint' && o.references) {
     const [schema, table] = o.references.split('.');
@@ -159,7 +302,7 @@ export function compareSchemas(
   const out: SchemaDifference[] = [];
   for (const o of source) {
     const t = targetByKey.get(key(o));
-    const object = `${o.parent}.${o.name}`;
+    const object = objectName(o);
     if (!t) {
       if (!expectedMissing(o, options.dropped, options.rls))
         out.push({ kind: o.kind, object, problem: 'missing on target', source: o.definition });
@@ -175,12 +318,7 @@ export function compareSchemas(
   }
   for (const t of target) {
     if (!sourceKeys.has(key(t)))
-      out.push({
-        kind: t.kind,
-        object: `${t.parent}.${t.name}`,
-        problem: 'extra on target',
-        target: t.definition,
-      });
+      out.push({ kind: t.kind, object: objectName(t), problem: 'extra on target', target: t.definition });
   }
   return out;
 }

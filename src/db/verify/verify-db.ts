@@ -1,9 +1,12 @@
 /**
- * `db verify`: per table, row count and content digest on both sides (same session settings, same column
- * list), chunked by primary key so a difference is narrowed to a key range; then the schema comparison.
- * The source is read from one snapshot. Nothing is changed on either side.
+ * `db verify`: first what exists — the set of tables of every app schema on both sides (a source table that
+ * was not compared is a difference or an explicit, reported exclusion, never a pass) — then per table, row
+ * count and content digest on both sides (same session settings, same column list), chunked by primary key
+ * so a difference is narrowed to a key range; then the schema comparison (objects, owners, privileges,
+ * policies). The source is read from one snapshot. Nothing is changed on either side.
  */
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
+import { discoverAppSchemas, selectSchemas } from '../catalog/schemas.ts';
 import { commonColumns, listTables, tableKey, type TableInfo } from '../catalog/tables.ts';
 import { openSnapshot, type SourceSnapshot } from '../copy/snapshot.ts';
 import {
@@ -30,7 +33,7 @@ import { compareSchemas, readSchemaObjects, type SchemaDifference } from './sche
 export interface VerifyDbOptions {
   sourceUrl: string;
   targetUrl: string;
-  /** @default ['public'] */
+  /** App schemas to compare. @default every app schema of the source (and of the target) with tables */
   schemas?: string[];
   /** Rows per key range. @default 50000 */
   chunkRows?: number;
@@ -69,12 +72,23 @@ export interface TableVerify {
   targetDigest?: string;
 }
 
+/** What verify compared, and what it left out on purpose (said, never silent). */
+export interface VerifyCoverage {
+  /** The schemas compared. */
+  schemas: string[];
+  /** `discovered`: every app schema with tables on either side; `config`: narrowed by db.schemas. */
+  from: 'discovered' | 'config';
+  /** Source tables not compared, each with the reason (db.schemas or --tables narrowed the run). */
+  excluded: Array<{ table: string; rowEstimate: number; reason: string }>;
+}
+
 export interface VerifyReport {
   version: 1;
   ok: boolean;
   checkedAt: string;
   snapshot: string;
   settings: Record<string, string>;
+  coverage: VerifyCoverage;
   tables: TableVerify[];
   schema: { compared: boolean; ok: boolean; differences: SchemaDifference[]; pendingCopy: number };
   totals: { tables: number; matched: number; differ: number; sourceRows: number; targetRows: number };
@@ -146,32 +160,34 @@ async function verifyTable(
 
 async function recorded(
   client: PgClient,
-): Promise<{ dropped: DroppedObject[]; rls: 'keep' | 'drop'; pendingCopy: number }> {
+): Promise<{ dropped: DroppedObject[]; rls: 'keep' | 'drop'; pendingCopy: number; ownerRole: string }> {
   const { rows } = await client.query<{ s: string | null; d: string | null }>(
     `SELECT to_regclass('${SUPA2AWS_SCHEMA}.schema_migrations')::text AS s, to_regclass('${SUPA2AWS_SCHEMA}.deferred_ddl')::text AS d`,
   );
   let dropped: DroppedObject[] = [];
   let rls: 'keep' | 'drop' = 'keep';
+  // Without a record (a schema supa2aws did not apply), the role verify connects as owns the app.
+  let ownerRole = (await client.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
   if (rows[0]?.s) {
-    const r = await client.query<{ summary: { dropped?: DroppedObject[]; rls?: 'keep' | 'drop' } }>(
-      `SELECT summary FROM ${SUPA2AWS_SCHEMA}.schema_migrations ORDER BY applied_at DESC LIMIT 1`,
-    );
+    const r = await client.query<{
+      summary: { dropped?: DroppedObject[]; rls?: 'keep' | 'drop'; ownerRole?: string };
+    }>(`SELECT summary FROM ${SUPA2AWS_SCHEMA}.schema_migrations ORDER BY applied_at DESC LIMIT 1`);
     dropped = r.rows[0]?.summary.dropped ?? [];
     rls = r.rows[0]?.summary.rls ?? 'keep';
+    ownerRole = r.rows[0]?.summary.ownerRole ?? ownerRole;
   }
   let pendingCopy = 0;
   if (rows[0]?.d) {
     const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SUPA2AWS_SCHEMA}.deferred_ddl`);
     pendingCopy = Number(r.rows[0]?.n ?? 0);
   }
-  return { dropped, rls, pendingCopy };
+  return { dropped, rls, pendingCopy, ownerRole };
 }
 
 export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> {
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
   const connect = options.connect ?? defaultConnect;
-  const schemas = options.schemas ?? ['public'];
   const chunkRows = options.chunkRows ?? 50_000;
   const concurrency = Math.max(1, options.concurrency ?? 2);
   let snapshot: SourceSnapshot | undefined;
@@ -182,11 +198,34 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     await applyDigestSettings(target);
     snapshot = await openSnapshot(connect, options.sourceUrl);
     const snap = snapshot;
-    const [sourceTables, targetTables] = await Promise.all([
+    const selection = await selectSchemas(snap.client, options.schemas);
+    // Unless narrowed, the target's own app schemas count too: a table only the target has is a difference.
+    const schemas =
+      selection.from === 'config'
+        ? selection.schemas
+        : [...new Set([...selection.schemas, ...(await discoverAppSchemas(target))])].sort();
+    const [sourceTables, targetTables, excludedTables] = await Promise.all([
       listTables(snap.client, schemas, { withAuthUsers: true }),
       listTables(target, schemas, { withAuthUsers: true }),
+      listTables(snap.client, selection.excluded),
     ]);
     const wanted = (k: string) => !options.tables || options.tables.includes(k);
+    const coverage: VerifyCoverage = {
+      schemas,
+      from: selection.from,
+      excluded: [
+        ...excludedTables.map((t) => ({
+          table: tableKey(t),
+          rowEstimate: t.rowEstimate,
+          reason: `schema ${t.schema} is not in db.schemas`,
+        })),
+        ...sourceTables
+          .filter((t) => !wanted(tableKey(t)))
+          .map((t) => ({ table: tableKey(t), rowEstimate: t.rowEstimate, reason: 'not in --tables' })),
+      ],
+    };
+    for (const e of coverage.excluded)
+      logger(reporter).warn(`not compared: ${e.table} (~${e.rowEstimate} rows): ${e.reason}`);
     const sourceBy = new Map(sourceTables.map((t) => [tableKey(t), t]));
     const targetBy = new Map(targetTables.map((t) => [tableKey(t), t]));
     const results: TableVerify[] = [];
@@ -256,7 +295,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       await step(reporter, 'compare schemas', async () => {
         const [a, b] = await Promise.all([
           readSchemaObjects(snap.client, schemas),
-          readSchemaObjects(target, schemas),
+          readSchemaObjects(target, schemas, { ownerRole: rec.ownerRole }),
         ]);
         schema.differences = compareSchemas(a, b, { dropped: rec.dropped, rls: rec.rls });
         schema.compared = true;
@@ -270,6 +309,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       checkedAt: (options.now?.() ?? new Date()).toISOString(),
       snapshot: snap.id,
       settings: { ...DIGEST_SETTINGS },
+      coverage,
       tables: results,
       schema,
       totals: {
@@ -281,8 +321,15 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       },
       elapsedMs: Date.now() - started,
     };
+    const schemaWord = !schema.compared
+      ? 'schema NOT compared'
+      : schema.differences.length === 0
+        ? 'schema equal'
+        : `schema: ${schema.differences.length} difference(s)`;
+    const excludedWord =
+      coverage.excluded.length > 0 ? `; ${coverage.excluded.length} source table(s) not compared` : '';
     logger(reporter)[report.ok ? 'info' : 'warn'](
-      `verify: ${matched}/${results.length} tables equal; schema ${schema.ok ? 'equal' : `${schema.differences.length} difference(s)`}`,
+      `verify: ${matched}/${results.length} tables equal in ${schemas.join(', ')}; ${schemaWord}${excludedWord}`,
     );
     return report;
   } finally {
