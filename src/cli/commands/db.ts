@@ -69,6 +69,7 @@ function planText(plan: DbPlan): string {
         : `target: not reachable (${plan.target.error})`
       : 'target: not inspected',
     `pg_dump: ${plan.pgDump.ok ? `${plan.pgDump.major} at ${plan.pgDump.path}` : plan.pgDump.error}`,
+    `app schemas: ${plan.schemas.join(', ') || '(none with tables)'}`,
     '',
     table(
       ['extension', 'version', 'schema', 'RDS 16', 'used by'],
