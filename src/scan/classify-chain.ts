@@ -70,7 +70,7 @@ export function classifyChain(input: {
     const fn = stringValue(first.call.arguments[0]);
     const base: ChainFinding = { phase: 'db', kind: 'rpc', api, side, replacement: rpcReplacement(side) };
     if (fn === undefined) return { ...base, sqlSkipped: 'the function name is not a string literal' };
-    const t = translateRpc(sf, schema ? `${schema}.${fn}` : fn, first.call.arguments[1]);
+    const t = translateRpc(sf, schema ? `${schema}.${fn}` : fn, first.call.arguments[1], segments.slice(1));
     return 'sql' in t ? { ...base, sql: t.sql } : { ...base, sqlSkipped: t.skipped };
   }
   if (name === 'auth') {

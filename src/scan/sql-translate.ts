@@ -114,7 +114,7 @@ function filterOf(seg: Segment): Filter[] | null {
   if (name === 'not' || name === 'filter') {
     const op = stringValue(args[1]);
     if (op === undefined) skip(`.${name}() operator is not a string literal`);
-    if (name === 'filter' && op === 'in') skip('.filter(col, "in", "(...)") uses a PostgREST list string');
+    if (op === 'in') skip(`.${name}(col, "in", "(...)") uses a PostgREST list string: bind an array instead`);
     return [comparison(op, column(args[0], `.${name}() column`), args[2], name === 'not')];
   }
   if (name === 'match') {
@@ -144,7 +144,8 @@ interface Parsed {
 
 const IGNORED = new Set(['returns', 'overrideTypes', 'throwOnError', 'abortSignal', 'setHeader']);
 
-function parse(segments: Segment[]): Parsed {
+/** `implicitSelect`: the chain reads rows without a `.select()` of its own (what follows `.rpc()`). */
+function parse(segments: Segment[], options: { implicitSelect?: boolean } = {}): Parsed {
   let parsed: Parsed | undefined;
   const filters: Filter[] = [];
   const orders: string[] = [];
@@ -204,6 +205,11 @@ function parse(segments: Segment[]): Parsed {
       );
       continue;
     }
+    if (seg.name === 'limit' || seg.name === 'range') {
+      const opts = objectEntries(args[seg.name === 'limit' ? 1 : 2]) ?? [];
+      if (opts.some(([k]) => k === 'foreignTable' || k === 'referencedTable'))
+        skip(`.${seg.name}() on a related table: write the JOIN and its LIMIT by hand`);
+    }
     if (seg.name === 'limit') {
       if (!args[0]) skip('.limit() without a count');
       limit = args[0];
@@ -224,6 +230,10 @@ function parse(segments: Segment[]): Parsed {
     }
     skip(`.${seg.name}() is not translated`);
   }
+  if (options.implicitSelect) {
+    if (parsed && parsed.op !== 'select') skip(`.${parsed.op}() after .rpc()`);
+    parsed ??= { op: 'select', columns: '*', filters, orders, notes };
+  }
   if (!parsed) skip('no select, insert, update, upsert or delete');
   return { ...parsed, ...(limit ? { limit } : {}), ...(range ? { range } : {}) };
 }
@@ -239,6 +249,22 @@ function valueRows(values: ts.Expression | undefined): Array<Array<[string, ts.E
   if (!keys || out.some((r) => r.map(([k]) => k).join(',') !== keys))
     skip('rows do not share the same columns');
   return out;
+}
+
+const DATE_NOTE =
+  'timestamp and date columns come back as Date objects from node-postgres (supabase-js gave ISO strings): call .toISOString() where the code expects a string';
+const COUNT_NOTE =
+  'count(*) is a bigint, which node-postgres returns as a string: use Number(rows[0].count) (supabase-js gave a number)';
+
+/** Notes for values whose binding differs from what PostgREST did with them. */
+function valueNotes(rows: Array<Array<[string, ts.Expression]>>): string[] {
+  const arrays = new Set(
+    rows.flatMap((r) => r.filter(([, v]) => ts.isArrayLiteralExpression(unwrap(v))).map(([k]) => k)),
+  );
+  return [...arrays].map(
+    (k) =>
+      `${k} is bound from a JS array: node-postgres sends it as a PostgreSQL array; if ${k} is json/jsonb, pass JSON.stringify(...) instead`,
+  );
 }
 
 function where(filters: Filter[], p: Params): string {
@@ -272,6 +298,10 @@ export function translateFromChain(
 ): { sql: SqlTranslation } | { skipped: string } {
   try {
     const parsed = parse(segments);
+    if (parsed.op !== 'select' && (parsed.orders.length > 0 || parsed.limit || parsed.range))
+      skip(
+        `.order()/.limit()/.range() on .${parsed.op}(): PostgREST orders and limits the rows it writes; write it by hand`,
+      );
     const p = new Params(sf);
     const t = table
       .split('.')
@@ -281,8 +311,15 @@ export function translateFromChain(
     let text: string;
     switch (parsed.op) {
       case 'select': {
-        const cols = parsed.count?.head ? 'count(*)' : parsed.columns;
-        text = `SELECT ${cols} FROM ${t}${where(parsed.filters, p)}${tail(parsed, p)}`;
+        if (parsed.count?.head) {
+          // A head count is the number of matching rows: order, limit and range do not change it.
+          text = `SELECT count(*) FROM ${t}${where(parsed.filters, p)}`;
+          parsed.notes.push(COUNT_NOTE);
+          break;
+        }
+        text = `SELECT ${parsed.columns} FROM ${t}${where(parsed.filters, p)}${tail(parsed, p)}`;
+        if (parsed.count) parsed.notes.push(COUNT_NOTE);
+        parsed.notes.push(DATE_NOTE);
         break;
       }
       case 'delete':
@@ -290,7 +327,9 @@ export function translateFromChain(
         if (!parsed.filters.length) parsed.notes.push('no filter: deletes every row');
         break;
       case 'update': {
-        const [row] = valueRows(parsed.values);
+        const rows = valueRows(parsed.values);
+        const [row] = rows;
+        parsed.notes.push(...valueNotes(rows));
         const set = (row ?? []).map(([k, v]) => `${quoteIdent(k)} = ${p.add(v)}`).join(', ');
         text = `UPDATE ${t} SET ${set}${where(parsed.filters, p)}${returning}`;
         if (!parsed.filters.length) parsed.notes.push('no filter: updates every row');
@@ -300,6 +339,7 @@ export function translateFromChain(
       case 'upsert': {
         if (parsed.filters.length) skip(`filters on .${parsed.op}()`);
         const rows = valueRows(parsed.values);
+        parsed.notes.push(...valueNotes(rows));
         const cols = (rows[0] ?? []).map(([k]) => k);
         const values = rows.map((r) => `(${r.map(([, v]) => p.add(v)).join(', ')})`).join(', ');
         text = `INSERT INTO ${t} (${cols.map(quoteIdent).join(', ')}) VALUES ${values}`;
@@ -307,12 +347,18 @@ export function translateFromChain(
           const opts = objectEntries(parsed.options) ?? [];
           const target = stringValue(opts.find(([k]) => k === 'onConflict')?.[1]);
           const ignore = keywordValue(opts.find(([k]) => k === 'ignoreDuplicates')?.[1]) === 'true';
-          const conflict = (target ?? 'id').split(',').map((c) => c.trim());
+          const conflict = target === undefined ? [] : target.split(',').map((c) => c.trim());
+          // Without onConflict PostgREST conflicts on the primary key, whatever its columns.
+          const pkey = quoteIdent(`${table.split('.').pop()}_pkey`);
           if (target === undefined)
-            parsed.notes.push('upsert without onConflict uses the primary key: "id" assumed');
+            parsed.notes.push(
+              `upsert without onConflict conflicts on the primary key: the constraint is assumed to have PostgreSQL's default name ${pkey}`,
+            );
           const update = cols.filter((c) => !conflict.includes(c));
           text +=
-            ` ON CONFLICT (${conflict.map(quoteIdent).join(', ')}) ` +
+            (target === undefined
+              ? ` ON CONFLICT ON CONSTRAINT ${pkey} `
+              : ` ON CONFLICT (${conflict.map(quoteIdent).join(', ')}) `) +
             (ignore || update.length === 0
               ? 'DO NOTHING'
               : `DO UPDATE SET ${update.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`);
@@ -321,6 +367,7 @@ export function translateFromChain(
         break;
       }
     }
+    if (parsed.returning && parsed.op !== 'select') parsed.notes.push(DATE_NOTE);
     return { sql: { text, params: p.list, notes: parsed.notes } };
   } catch (error) {
     if (error instanceof Skip) return { skipped: error.message };
@@ -328,21 +375,38 @@ export function translateFromChain(
   }
 }
 
-/** SQL for `rpc('fn', { a: x, b: y })`: `SELECT * FROM fn(a => $1, b => $2)`. */
+/**
+ * SQL for `rpc('fn', { a: x, b: y })` and what follows it (filters, order, limit, range, select, single):
+ * `SELECT * FROM fn(a => $1, b => $2) WHERE ... ORDER BY ... LIMIT ...`.
+ */
 export function translateRpc(
   sf: ts.SourceFile,
   fn: string,
   args: ts.Expression | undefined,
+  segments: Segment[] = [],
 ): { sql: SqlTranslation } | { skipped: string } {
-  const p = new Params(sf);
-  const entries = args ? objectEntries(args) : [];
-  if (!entries) return { skipped: 'rpc arguments are not an object literal' };
-  const list = entries.map(([k, v]) => `${quoteIdent(k)} => ${p.add(v)}`).join(', ');
-  return {
-    sql: {
-      text: `SELECT * FROM ${fn.split('.').map(quoteIdent).join('.')}(${list})`,
-      params: p.list,
-      notes: ['a function that returns a scalar gives one row with one column named after the function'],
-    },
-  };
+  try {
+    const p = new Params(sf);
+    const entries = args ? objectEntries(args) : [];
+    if (!entries) skip('rpc arguments are not an object literal');
+    const list = entries.map(([k, v]) => `${quoteIdent(k)} => ${p.add(v)}`).join(', ');
+    const parsed = parse(segments, { implicitSelect: true });
+    const call = `${fn.split('.').map(quoteIdent).join('.')}(${list})`;
+    const text = parsed.count?.head
+      ? `SELECT count(*) FROM ${call}${where(parsed.filters, p)}`
+      : `SELECT ${parsed.columns} FROM ${call}${where(parsed.filters, p)}${tail(parsed, p)}`;
+    return {
+      sql: {
+        text,
+        params: p.list,
+        notes: [
+          'a function that returns a scalar gives one row with one column named after the function',
+          ...parsed.notes,
+        ],
+      },
+    };
+  } catch (error) {
+    if (error instanceof Skip) return { skipped: error.message };
+    throw error;
+  }
 }

@@ -91,7 +91,7 @@ describe('INSERT, UPSERT, UPDATE, DELETE', () => {
     assert.equal(many.text, 'INSERT INTO tags (name, n) VALUES ($1, $2), ($3, $4)');
   });
 
-  it('upserts on the conflict target, or says it assumed id', () => {
+  it('upserts on the conflict target, or on the primary key constraint (never an assumed id column)', () => {
     assert.equal(
       sqlOf(`supabase.from('credits').upsert({ user_id: u, balance: b }, { onConflict: 'user_id' })`).text,
       'INSERT INTO credits (user_id, balance) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET balance = EXCLUDED.balance',
@@ -99,9 +99,9 @@ describe('INSERT, UPSERT, UPDATE, DELETE', () => {
     const assumed = sqlOf(`supabase.from('credits').upsert({ id: i, balance: b })`);
     assert.equal(
       assumed.text,
-      'INSERT INTO credits (id, balance) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET balance = EXCLUDED.balance',
+      'INSERT INTO credits (id, balance) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT credits_pkey DO UPDATE SET id = EXCLUDED.id, balance = EXCLUDED.balance',
     );
-    assert.match(assumed.notes.join(' '), /"id" assumed/);
+    assert.match(assumed.notes.join(' '), /primary key.*credits_pkey/);
   });
 
   it('updates and deletes with their filters, and warns when there is none', () => {
@@ -150,5 +150,63 @@ describe('not translated, with the reason', () => {
     const findings = scan(`const q = supabase.from('assets').select('id');\nconst { data } = await q;`);
     assert.equal(findings.length, 1);
     assert.equal(findings[0]?.sql?.text, 'SELECT id FROM assets');
+  });
+});
+
+describe('what supabase-js does that a naive translation gets wrong (issue 21)', () => {
+  const skipped = (code: string) => {
+    const f = analyzeCode({
+      sf: parseSource('src/x.ts', code),
+      rel: 'src/x.ts',
+      resolveImport: () => undefined,
+    });
+    return f.find((x) => x.kind === 'query' || x.kind === 'rpc')?.sqlSkipped;
+  };
+
+  it('keeps .range(), filters and order after .rpc()', () => {
+    const sql = sqlOf(
+      `supabase.rpc('search_projects', { q: term }).eq('status', 'draft').order('rank', { ascending: false }).range(from, to)`,
+    );
+    assert.equal(
+      sql.text,
+      'SELECT * FROM search_projects(q => $1) WHERE status = $2 ORDER BY rank DESC LIMIT ($4 - $3 + 1) OFFSET $3',
+    );
+    assert.deepEqual(sql.params, ['term', "'draft'", 'from', 'to']);
+  });
+
+  it('does not drop .order() or .limit() after a write: marks it', () => {
+    assert.match(skipped(`supabase.from('a').insert({ x: 1 }).select().order('x').limit(1)`) ?? '', /order/);
+    assert.match(skipped(`supabase.from('a').update({ x: 1 }).eq('id', i).limit(5)`) ?? '', /limit/);
+  });
+
+  it('does not bind a PostgREST list string for .not(col, "in", "(1,2)")', () => {
+    assert.match(skipped(`supabase.from('a').select().not('id', 'in', '(1,2)')`) ?? '', /list string/);
+  });
+
+  it('counts with head: true without an ORDER BY that would make the SQL invalid', () => {
+    const sql = sqlOf(
+      `supabase.from('jobs').select('*', { count: 'exact', head: true }).eq('status', 'queued').order('created_at')`,
+    );
+    assert.equal(sql.text, 'SELECT count(*) FROM jobs WHERE status = $1');
+    assert.match(sql.notes.join(' '), /Number\(rows\[0\]\.count\)/);
+  });
+
+  it('does not apply .limit(n, { referencedTable }) to the main query', () => {
+    assert.match(
+      skipped(`supabase.from('projects').select('id').limit(3, { referencedTable: 'scenes' })`) ?? '',
+      /related table/,
+    );
+  });
+
+  it('notes where results differ from supabase-js: timestamps, counts, arrays bound to jsonb', () => {
+    assert.match(sqlOf(`supabase.from('a').select('id, created_at')`).notes.join(' '), /Date objects/);
+    assert.match(
+      sqlOf(`supabase.from('a').select('id', { count: 'exact' })`).notes.join(' '),
+      /node-postgres returns as a string/,
+    );
+    assert.match(
+      sqlOf(`supabase.from('a').insert({ tags: ['x', 'y'], n: 1 })`).notes.join(' '),
+      /tags is bound from a JS array.*JSON\.stringify/,
+    );
   });
 });
