@@ -10,6 +10,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { classifyChain, type ClientRoot } from './classify-chain.ts';
 import {
+  edgeFunctionReplacement,
   envReplacement,
   importReplacement,
   clientReplacement,
@@ -20,6 +21,8 @@ import { flattenChain, isOutermost, position, unwrap, type Segment } from './ts-
 import type { CodeSide, Finding } from './types.ts';
 
 export const CLIENT_NAME = /supabase/i;
+/** A type annotation naming a Supabase client. */
+const CLIENT_TYPE = /\bSupabaseClient\b|ReturnType<typeof create\w*Client>/;
 const CREATE_FNS = new Set([
   'createClient',
   'createBrowserClient',
@@ -35,9 +38,39 @@ const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 const SUPABASE_URL = /(?:[a-z][a-z0-9+.-]*:\/\/)?[\w.@:%-]*\.supabase\.(?:co|com|in|net)\b[^\s'"`<>)]*/gi;
 const STORAGE_PATH = /\/storage\/v1\/(?:object|render|s3)\b[^\s'"`<>)]*/g;
 const SERVER_LIBS =
-  /^(express|fastify|koa|hono|@nestjs\/|node:|fs$|path$|http$|https$|pg$|@aws-sdk\/|dotenv|multer|bullmq)/;
+  /^(express|fastify|koa|hono|@nestjs\/|node:|fs$|path$|http$|https$|pg$|@aws-sdk\/|dotenv|multer|bullmq|next\/headers$|next\/server$|server-only$)/;
 const BROWSER_LIBS =
-  /^(react|react-dom|vue|svelte|zustand|@tanstack\/|react-router|@remix-run\/react|next\/(navigation|router)|pinia)/;
+  /^(react|react-dom|vue|svelte|zustand|@tanstack\/|react-router|@remix-run\/react|next\/router|pinia|client-only$)/;
+/** Creators that say where their module runs, whatever else it reads. */
+const BROWSER_CREATORS = new Set([
+  'createBrowserClient',
+  'createPagesBrowserClient',
+  'createClientComponentClient',
+]);
+const SERVER_CREATORS = new Set([
+  'createServerClient',
+  'createPagesServerClient',
+  'createServerComponentClient',
+  'createRouteHandlerClient',
+  'createMiddlewareClient',
+]);
+/** Next.js App Router files that are server code unless they say 'use client'. */
+const NEXT_SERVER_FILE =
+  /(^|\/)app\/(.*\/)?(page|layout|template|loading|error|not-found|default|route|opengraph-image|sitemap)\.(tsx|jsx|ts|js)$|(^|\/)(src\/)?middleware\.(ts|js)$/;
+/** A Supabase Edge Function's entry point: `supabase/functions/<name>/index.ts`. */
+export const EDGE_FUNCTION = /(^|\/)supabase\/functions\/([^/_][^/]*)\/index\.(ts|js|mjs|tsx)$/;
+
+/**
+ * The @supabase package an import specifier names, however it is written: `@supabase/ssr`, Deno's
+ * `npm:@supabase/supabase-js@2` and `jsr:@supabase/supabase-js`, or a CDN URL (`https://esm.sh/@supabase/supabase-js@2`).
+ */
+export function supabasePackage(specifier: string): string | undefined {
+  const m =
+    /^(?:npm:|jsr:|https?:\/\/[^/]+\/(?:npm\/|v\d+\/)?)?(@supabase\/[a-z0-9-]+)(?:@[^/]*)?(?:\/.*)?$/i.exec(
+      specifier,
+    );
+  return m?.[1];
+}
 
 /** What a module exports that is a Supabase client, and where that client runs. */
 export interface ModuleClients {
@@ -103,10 +136,46 @@ function importedModules(sf: ts.SourceFile): string[] {
   return out;
 }
 
-/** Where a file's code runs, from its imports, env access, extension and path. */
+/** The file's leading directive ('use client' / 'use server'), if any. */
+function directive(sf: ts.SourceFile): 'use client' | 'use server' | undefined {
+  for (const stmt of sf.statements) {
+    if (!ts.isExpressionStatement(stmt) || !ts.isStringLiteral(stmt.expression)) return undefined;
+    const text = stmt.expression.text;
+    if (text === 'use client' || text === 'use server') return text;
+  }
+  return undefined;
+}
+
+/** Names of the functions a file calls (`createBrowserClient(...)`, `ns.createServerClient(...)`). */
+function calledNames(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  walk(sf, (n) => {
+    if (!ts.isCallExpression(n)) return;
+    const callee = unwrap(n.expression);
+    if (ts.isIdentifier(callee)) out.add(callee.text);
+    if (ts.isPropertyAccessExpression(callee)) out.add(callee.name.text);
+  });
+  return out;
+}
+
+/**
+ * Where a file's code runs. In order: its directive; imports that only one side has (`next/headers`,
+ * `server-only`, express…); the Supabase creator it calls (createBrowserClient is browser code even when
+ * it reads process.env); Next.js App Router conventions (pages, layouts and route handlers are server
+ * components unless they say 'use client'); Edge Functions; browser libraries, import.meta.env and .tsx;
+ * process.env; the path.
+ */
 export function fileSide(sf: ts.SourceFile, rel: string): CodeSide {
+  const said = directive(sf);
+  if (said === 'use client') return 'browser';
+  if (said === 'use server') return 'server';
   const mods = importedModules(sf);
   if (mods.some((m) => SERVER_LIBS.test(m))) return 'server';
+  if (mods.includes('client-only')) return 'browser';
+  const called = calledNames(sf);
+  if ([...called].some((c) => BROWSER_CREATORS.has(c))) return 'browser';
+  if ([...called].some((c) => SERVER_CREATORS.has(c))) return 'server';
+  if (NEXT_SERVER_FILE.test(rel) || EDGE_FUNCTION.test(rel)) return 'server';
   let metaEnv = false;
   let processEnv = false;
   walk(sf, (n) => {
@@ -140,7 +209,7 @@ function creators(sf: ts.SourceFile): Creators {
     if (
       ts.isImportDeclaration(n) &&
       ts.isStringLiteral(n.moduleSpecifier) &&
-      n.moduleSpecifier.text.startsWith('@supabase/')
+      supabasePackage(n.moduleSpecifier.text)
     ) {
       const bindings = n.importClause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
@@ -154,7 +223,7 @@ function creators(sf: ts.SourceFile): Creators {
     if (
       ts.isVariableDeclaration(n) &&
       n.initializer &&
-      requireSpecifier(unwrap(n.initializer))?.startsWith('@supabase/')
+      supabasePackage(requireSpecifier(unwrap(n.initializer)) ?? '')
     ) {
       if (ts.isObjectBindingPattern(n.name)) {
         for (const el of n.name.elements) {
@@ -287,8 +356,9 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
   for (const stmt of sf.statements) {
     if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
     const spec = stmt.moduleSpecifier.text;
-    if (spec.startsWith('@supabase/')) {
-      const r = importReplacement(spec);
+    const pkg = supabasePackage(spec);
+    if (pkg) {
+      const r = importReplacement(pkg);
       add(stmt, { phase: r.phase, kind: 'import', api: `import '${spec}'`, replacement: r.text });
       continue;
     }
@@ -308,6 +378,59 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
     }
   }
 
+  // Clients reached by their type (a parameter, variable or property typed SupabaseClient) or picked by a
+  // ternary between clients (`const db = admin ? supabaseAdmin : supabase`).
+  const clientProps = new Set<string>();
+  // Client-like names bound to something that is not a client (`const supabaseStorage = localStorage`,
+  // `const supabaseUrl = process.env.X`): never taken for a client by their name.
+  const notClients = new Set<string>();
+  const isClientRef = (e: ts.Expression) => {
+    const u = unwrap(e);
+    return ts.isIdentifier(u) && (clients.has(u.text) || CLIENT_NAME.test(u.text));
+  };
+  walk(sf, (n) => {
+    if (
+      (ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n)) &&
+      ts.isIdentifier(n.name) &&
+      n.type &&
+      CLIENT_TYPE.test(n.type.getText(sf))
+    ) {
+      if (ts.isPropertyDeclaration(n)) clientProps.add(n.name.text);
+      else clients.set(n.name.text, side);
+    }
+    if (ts.isParameter(n) && ts.isIdentifier(n.name) && n.parent && ts.isConstructorDeclaration(n.parent)) {
+      // A constructor parameter with an access modifier is also a property: `constructor(private db: SupabaseClient)`.
+      const isProp = (ts.getModifiers(n) ?? []).length > 0;
+      if (isProp && n.type && CLIENT_TYPE.test(n.type.getText(sf))) clientProps.add(n.name.text);
+    }
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+      const init = unwrap(n.initializer);
+      if (ts.isConditionalExpression(init) && [init.whenTrue, init.whenFalse].some(isClientRef))
+        clients.set(n.name.text, side);
+      const plainValue =
+        ts.isLiteralExpression(init) ||
+        ts.isTemplateExpression(init) ||
+        ts.isObjectLiteralExpression(init) ||
+        ts.isArrayLiteralExpression(init) ||
+        ((ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) &&
+          !CLIENT_NAME.test(init.getText(sf)) &&
+          !(ts.isIdentifier(init) && clients.has(init.text))) ||
+        ((ts.isPropertyAccessExpression(init) || ts.isElementAccessExpression(init)) &&
+          isEnvObject(init.expression) !== undefined) ||
+        (ts.isNewExpression(init) && !isCreateCall(init, c));
+      if (plainValue && !clients.has(n.name.text)) notClients.add(n.name.text);
+    }
+  });
+
+  const edge = EDGE_FUNCTION.exec(rel);
+  if (edge)
+    add(sf.statements[0] ?? sf, {
+      phase: 'functions',
+      kind: 'functions',
+      api: `edge function ${edge[2]}`,
+      replacement: edgeFunctionReplacement(),
+    });
+
   const resolveRoot = (chain: {
     root: ts.Expression;
     segments: Segment[];
@@ -316,6 +439,8 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
     if (ts.isAwaitExpression(r)) r = unwrap(r.expression);
     if (r.kind === ts.SyntaxKind.ThisKeyword) {
       const head = chain.segments[0];
+      if (head && !head.call && clientProps.has(head.name))
+        return { root: { text: `this.${head.name}`, side }, segments: chain.segments.slice(1) };
       const d = head && !head.call ? derived.get(`this.${head.name}`) : undefined;
       if (d) {
         return {
@@ -330,7 +455,8 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
       if (d) return { root: d.root, segments: [...d.segments, ...chain.segments], derivedName: r.text };
       const known = clients.get(r.text);
       if (known) return { root: { text: r.text, side: known }, segments: chain.segments };
-      if (CLIENT_NAME.test(r.text)) return { root: { text: r.text, side }, segments: chain.segments };
+      if (CLIENT_NAME.test(r.text) && !notClients.has(r.text))
+        return { root: { text: r.text, side }, segments: chain.segments };
     }
     if (ts.isCallExpression(r) || ts.isNewExpression(r)) {
       const callee = unwrap(r.expression);
@@ -404,8 +530,9 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
       });
     }
     const req = requireSpecifier(node);
-    if (req?.startsWith('@supabase/')) {
-      const r = importReplacement(req);
+    const reqPkg = supabasePackage(req ?? '');
+    if (req && reqPkg) {
+      const r = importReplacement(reqPkg);
       add(node, { phase: r.phase, kind: 'import', api: `require('${req}')`, replacement: r.text });
     }
     if (

@@ -84,6 +84,10 @@ export function functionsReplacement(): string {
   return 'call the backend API route (or a Lambda) that replaces the Edge Function; no supa2aws runtime module';
 }
 
+export function edgeFunctionReplacement(): string {
+  return 'a Supabase Edge Function (Deno): move its handler to a route of the API on ECS (or a Lambda), and have callers use that route instead of supabase.functions.invoke';
+}
+
 export function realtimeReplacement(): string {
   return 'Realtime is not migrated: poll the API (as Aiuteur does) or use API Gateway WebSockets / AppSync';
 }
