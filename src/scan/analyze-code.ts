@@ -9,6 +9,7 @@
 import path from 'node:path';
 import ts from 'typescript';
 import { classifyChain, type ClientRoot } from './classify-chain.ts';
+import { componentScript, isComponentFile } from './component-scripts.ts';
 import {
   edgeFunctionReplacement,
   envReplacement,
@@ -94,8 +95,10 @@ export function scriptKind(file: string): ts.ScriptKind {
   }
 }
 
+/** Parses a code file; for .vue, .svelte and .astro files, only their script code (same positions). */
 export function parseSource(file: string, text: string): ts.SourceFile {
-  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
+  const code = isComponentFile(file) ? componentScript(file, text) : text;
+  return ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, scriptKind(file));
 }
 
 function walk(node: ts.Node, fn: (n: ts.Node) => void): void {
@@ -185,7 +188,10 @@ export function fileSide(sf: ts.SourceFile, rel: string): CodeSide {
       if (kind === 'process.env') processEnv = true;
     }
   });
-  if (metaEnv || mods.some((m) => BROWSER_LIBS.test(m)) || /\.(tsx|jsx)$/.test(rel)) return 'browser';
+  // An Astro component's frontmatter runs on the server; Vue and Svelte components in the browser.
+  if (/\.astro$/i.test(rel)) return 'server';
+  if (metaEnv || mods.some((m) => BROWSER_LIBS.test(m)) || /\.(tsx|jsx|vue|svelte)$/i.test(rel))
+    return 'browser';
   if (processEnv) return 'server';
   if (/(^|\/)(backend|server|api|functions|lambdas?|workers?)\//i.test(rel)) return 'server';
   if (

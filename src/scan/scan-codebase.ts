@@ -22,7 +22,7 @@ export interface ScanOptions {
   signal?: AbortSignal;
 }
 
-const CODE_EXTS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs'];
+const CODE_EXTS = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '.vue', '.svelte'];
 
 /** Files a module specifier may point at, relative to the root. */
 export function importCandidates(fromRel: string, spec: string): string[] {

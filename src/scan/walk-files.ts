@@ -1,5 +1,9 @@
-/** Lists the files a scan reads: source code (parsed with the TypeScript compiler) and config files (read as text). */
-import { readdir, stat } from 'node:fs/promises';
+/**
+ * Lists the files a scan reads: source code (parsed with the TypeScript compiler; the script blocks of
+ * .vue, .svelte and .astro components) and config files (read as text). Files the repository's
+ * .gitignore files ignore are left out, as git would (globby reads them).
+ */
+import { globby } from 'globby';
 import path from 'node:path';
 
 export type FileClass = 'code' | 'config';
@@ -31,7 +35,19 @@ export const DEFAULT_EXCLUDED_DIRS = [
   '.sandbox',
 ];
 
-const CODE_EXT = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
+const CODE_EXT = new Set([
+  '.ts',
+  '.tsx',
+  '.mts',
+  '.cts',
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.vue',
+  '.svelte',
+  '.astro',
+]);
 const CONFIG_EXT = new Set([
   '.json',
   '.yaml',
@@ -69,34 +85,26 @@ export interface WalkOptions {
   exclude?: string[];
 }
 
-function excluded(rel: string, name: string, extra: string[]): boolean {
-  if (DEFAULT_EXCLUDED_DIRS.includes(name)) return true;
-  return extra.some((e) => {
-    const clean = e.replace(/\/+$/, '');
-    return clean === name || rel === clean || rel.startsWith(`${clean}/`);
-  });
-}
-
 /** Every code and config file under root, sorted by relative path. Symbolic links are not followed. */
 export async function walkFiles(root: string, options: WalkOptions = {}): Promise<ScanFile[]> {
-  const extra = options.exclude ?? [];
+  const extra = (options.exclude ?? []).map((e) => e.replace(/\/+$/, ''));
+  const entries = await globby('**', {
+    cwd: root,
+    dot: true,
+    gitignore: true,
+    followSymbolicLinks: false,
+    onlyFiles: true,
+    stats: true,
+    ignore: [...DEFAULT_EXCLUDED_DIRS, ...extra].flatMap((e) =>
+      e.includes('/') ? [e, `${e}/**`] : [`**/${e}`, `**/${e}/**`],
+    ),
+  });
   const out: ScanFile[] = [];
-  async function visit(dir: string, relDir: string): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true });
-    for (const entry of entries) {
-      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-      if (entry.isSymbolicLink()) continue;
-      if (entry.isDirectory()) {
-        if (!excluded(rel, entry.name, extra)) await visit(path.join(dir, entry.name), rel);
-        continue;
-      }
-      if (!entry.isFile() || excluded(rel, entry.name, extra)) continue;
-      const kind = classify(entry.name);
-      if (!kind) continue;
-      const abs = path.join(dir, entry.name);
-      out.push({ abs, rel, kind, size: (await stat(abs)).size });
-    }
+  for (const entry of entries) {
+    if (entry.dirent.isSymbolicLink()) continue;
+    const kind = classify(path.posix.basename(entry.path));
+    if (!kind) continue;
+    out.push({ abs: path.join(root, entry.path), rel: entry.path, kind, size: entry.stats?.size ?? 0 });
   }
-  await visit(root, '');
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
