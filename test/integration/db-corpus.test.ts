@@ -43,7 +43,10 @@ interface Project {
 type Route = 'migrations' | 'live';
 
 const CORPUS = path.join(import.meta.dirname, '../fixtures/supabase-projects');
-const FILES_DIR = process.env.SUPA2AWS_CORPUS_DIR ?? CORPUS;
+// The third-party SQL is not committed (see the corpus README): it is read from SUPA2AWS_CORPUS_DIR, else from
+// the steering repository's shared/supabase-projects beside the checkout, else from the gitignored local copy.
+const SHARED = path.resolve(import.meta.dirname, '../../../shared/supabase-projects');
+const FILES_DIR = process.env.SUPA2AWS_CORPUS_DIR ?? (existsSync(SHARED) ? SHARED : CORPUS);
 const { projects } = JSON.parse(readFileSync(path.join(CORPUS, 'expected.json'), 'utf8')) as {
   projects: Project[];
 };
