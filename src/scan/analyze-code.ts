@@ -18,7 +18,7 @@ import {
   urlPhase,
   urlReplacement,
 } from './replacements.ts';
-import { flattenChain, isOutermost, position, unwrap, type Segment } from './ts-chain.ts';
+import { flattenChain, isOutermost, position, unwrap, type Chain, type Segment } from './ts-chain.ts';
 import type { CodeSide, Finding } from './types.ts';
 
 export const CLIENT_NAME = /supabase/i;
@@ -78,6 +78,23 @@ export interface ModuleClients {
   names: Set<string>;
   hasDefault: boolean;
   side: CodeSide;
+  /** The module creates its client with the service-role key (RLS bypassed). */
+  serviceRole: boolean;
+}
+
+/** A client made with the service-role key (or the new secret key): it bypasses RLS. */
+const SERVICE_KEY = /service[_-]?role|service[_-]?key|secret[_-]?key|sb_secret/i;
+/** A client whose name says it is the admin one. */
+const ADMIN_NAME = /admin|service/i;
+
+/** Whether the file creates a client with the service-role key. */
+function createsServiceClient(sf: ts.SourceFile, c: Creators): boolean {
+  let found = false;
+  walk(sf, (n) => {
+    if (!found && isCreateCall(n, c))
+      found = SERVICE_KEY.test((n as ts.CallExpression).arguments.map((a) => a.getText(sf)).join(','));
+  });
+  return found;
 }
 
 export function scriptKind(file: string): ts.ScriptKind {
@@ -312,7 +329,7 @@ export function exportedClients(sf: ts.SourceFile, rel: string): ModuleClients {
         names.add(target.split('.').pop() ?? '');
     }
   }
-  return { names, hasDefault, side: fileSide(sf, rel) };
+  return { names, hasDefault, side: fileSide(sf, rel), serviceRole: createsServiceClient(sf, c) };
 }
 
 export interface AnalyzeInput {
@@ -329,15 +346,40 @@ interface Derived {
   used: boolean;
 }
 
-type Pending = Finding & { derivedInit?: string; derivedUse?: string };
+/** A finding with where it stands in the AST, for the code migration (`supa2aws migrate-code`). */
+export interface CodeSite {
+  finding: Finding;
+  /** The node the finding was made at. */
+  node: ts.Node;
+  /** For a call chain on a client: the chain as written (without .then/.catch and result reads). */
+  chain?: Chain;
+  /** Whether the chain's client is reached through a variable built in another statement. */
+  derived: boolean;
+  /** The chain's client. */
+  root?: ClientRoot;
+}
+
+type Pending = Finding & {
+  derivedInit?: string;
+  derivedUse?: string;
+  node: ts.Node;
+  chain?: Chain;
+  root?: ClientRoot;
+};
 
 /** Every Supabase use in one file. */
 export function analyzeCode(input: AnalyzeInput): Finding[] {
+  return analyzeCodeSites(input).map((s) => s.finding);
+}
+
+/** Every Supabase use in one file, with its place in the AST. */
+export function analyzeCodeSites(input: AnalyzeInput): CodeSite[] {
   const { sf, rel } = input;
   const side = fileSide(sf, rel);
   const c = creators(sf);
   const clients = new Map<string, CodeSide>();
   for (const name of localClients(sf, c)) clients.set(name, side);
+  const serviceClients = new Set<string>(createsServiceClient(sf, c) ? clients.keys() : []);
   const lines = sf.text.split(/\r?\n/);
   const out: Pending[] = [];
   const derived = new Map<string, Derived>();
@@ -345,12 +387,19 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
 
   const add = (
     node: ts.Node,
-    f: Omit<Finding, 'file' | 'line' | 'column' | 'snippet' | 'side'> & { side?: CodeSide },
+    f: Omit<Finding, 'file' | 'line' | 'column' | 'snippet' | 'side'> & {
+      side?: CodeSide;
+      derivedInit?: string;
+      derivedUse?: string;
+      chain?: Chain;
+      root?: ClientRoot;
+    },
   ) => {
     const pos = position(sf, node);
     const text = (lines[pos.line - 1] ?? '').trim();
     out.push({
       ...f,
+      node,
       file: rel,
       ...pos,
       snippet: text.length > 200 ? `${text.slice(0, 197)}...` : text,
@@ -373,13 +422,16 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
     if (!clause) continue;
     if (clause.name && (mod?.hasDefault || CLIENT_NAME.test(clause.name.text))) {
       clients.set(clause.name.text, mod?.side ?? side);
+      if (mod?.serviceRole) serviceClients.add(clause.name.text);
     }
     const bindings = clause.namedBindings;
     if (bindings && ts.isNamedImports(bindings)) {
       for (const el of bindings.elements) {
         const imported = (el.propertyName ?? el.name).text;
-        if (mod?.names.has(imported) || (mod && CLIENT_NAME.test(imported)))
+        if (mod?.names.has(imported) || (mod && CLIENT_NAME.test(imported))) {
           clients.set(el.name.text, mod.side);
+          if (mod.serviceRole) serviceClients.add(el.name.text);
+        }
       }
     }
   }
@@ -460,9 +512,10 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
       const d = derived.get(r.text);
       if (d) return { root: d.root, segments: [...d.segments, ...chain.segments], derivedName: r.text };
       const known = clients.get(r.text);
-      if (known) return { root: { text: r.text, side: known }, segments: chain.segments };
+      const serviceRole = serviceClients.has(r.text) || ADMIN_NAME.test(r.text);
+      if (known) return { root: { text: r.text, side: known, serviceRole }, segments: chain.segments };
       if (CLIENT_NAME.test(r.text) && !notClients.has(r.text))
-        return { root: { text: r.text, side }, segments: chain.segments };
+        return { root: { text: r.text, side, serviceRole }, segments: chain.segments };
     }
     if (ts.isCallExpression(r) || ts.isNewExpression(r)) {
       const callee = unwrap(r.expression);
@@ -496,7 +549,7 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
     if (!flat.segments.length) return undefined;
     const resolved = resolveRoot(flat);
     if (!resolved || !resolved.segments.length) return undefined;
-    return resolved;
+    return { ...resolved, flat };
   };
 
   const visit = (node: ts.Node): void => {
@@ -596,7 +649,13 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
           const d = derived.get(resolved.derivedName);
           if (d) d.used = true;
         }
-        const pending = { ...f, derivedUse: resolved.derivedName, derivedInit: initOf.get(unwrap(node)) };
+        const pending = {
+          ...f,
+          derivedUse: resolved.derivedName,
+          derivedInit: initOf.get(unwrap(node)),
+          chain: resolved.flat,
+          root: resolved.root,
+        };
         add(node, pending);
       }
     }
@@ -645,8 +704,14 @@ export function analyzeCode(input: AnalyzeInput): Finding[] {
       return true;
     })
     .map((f) => {
-      const { derivedInit: _i, derivedUse: _u, ...rest } = f;
-      return rest as Finding;
+      const { derivedInit, derivedUse, node, chain, root, ...finding } = f;
+      return {
+        finding: finding as Finding,
+        node,
+        ...(chain ? { chain } : {}),
+        ...(root ? { root } : {}),
+        derived: derivedInit !== undefined || derivedUse !== undefined,
+      };
     })
-    .sort((a, b) => a.line - b.line || a.column - b.column);
+    .sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column);
 }

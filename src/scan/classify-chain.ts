@@ -20,6 +20,8 @@ export interface ClientRoot {
   /** How the client is written at the call site: `supabase`, `this.supabase`, `getSupabase()`. */
   text: string;
   side: CodeSide;
+  /** Made with the service-role key (or named as the admin client): RLS does not apply to it. */
+  serviceRole?: boolean;
 }
 
 const REALTIME = new Set(['channel', 'removeChannel', 'removeAllChannels', 'getChannels', 'realtime']);

@@ -1,11 +1,22 @@
-export { analyzeCode, exportedClients, fileSide, parseSource, type ModuleClients } from './analyze-code.ts';
+export {
+  analyzeCode,
+  analyzeCodeSites,
+  exportedClients,
+  fileSide,
+  parseSource,
+  type CodeSite,
+  type ModuleClients,
+} from './analyze-code.ts';
+export type { ClientRoot } from './classify-chain.ts';
 export { analyzeConfig } from './analyze-config.ts';
 export {
   failingFindings,
   failOnExitCode,
   importCandidates,
   parseFailOn,
+  readCodebase,
   scanCodebase,
+  type ReadCodebase,
   type FailOn,
   type ScanOptions,
 } from './scan-codebase.ts';

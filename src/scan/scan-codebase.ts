@@ -47,9 +47,24 @@ function compare(a: Finding, b: Finding): number {
   return a.line - b.line || a.column - b.column;
 }
 
-export async function scanCodebase(dir: string, options: ScanOptions = {}): Promise<ScanReport> {
+/** A codebase read for analysis: its files, the code texts, and which modules export a Supabase client. */
+export interface ReadCodebase {
+  root: string;
+  files: ScanFile[];
+  /** Files read (not over the size limit). */
+  readable: ScanFile[];
+  texts: Map<string, string>;
+  parsed: Map<string, ts.SourceFile>;
+  skipped: ScanReport['skipped'];
+  /** The clients of the module an import in `fromRel` names. */
+  resolverFor(fromRel: string): (spec: string) => ModuleClients | undefined;
+  /** The parsed source of a code file. */
+  sourceOf(rel: string): ts.SourceFile | undefined;
+}
+
+/** Lists and reads a codebase; parses the files that mention Supabase and finds the client modules. */
+export async function readCodebase(dir: string, options: ScanOptions = {}): Promise<ReadCodebase> {
   const root = path.resolve(dir);
-  const reporter = options.reporter ?? silentReporter;
   const maxBytes = options.maxFileBytes ?? 2 * 1024 * 1024;
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -71,7 +86,7 @@ export async function scanCodebase(dir: string, options: ScanOptions = {}): Prom
     readable.push(file);
   }
 
-  // Pass 1: which modules export a Supabase client (only files that mention Supabase can).
+  // Which modules export a Supabase client (only files that mention Supabase can).
   const parsed = new Map<string, ts.SourceFile>();
   const clientModules = new Map<string, ModuleClients>();
   for (const file of readable.filter((f) => f.kind === 'code')) {
@@ -88,8 +103,33 @@ export async function scanCodebase(dir: string, options: ScanOptions = {}): Prom
     const exported = exportedClients(sf, file.rel);
     if (exported.names.size > 0 || exported.hasDefault) clientModules.set(file.rel, exported);
   }
+  return {
+    root,
+    files,
+    readable,
+    texts,
+    parsed,
+    skipped,
+    resolverFor: (fromRel) => (spec) => {
+      for (const candidate of importCandidates(fromRel, spec)) {
+        const mod = clientModules.get(candidate);
+        if (mod) return mod;
+      }
+      return undefined;
+    },
+    sourceOf: (rel) => {
+      const known = parsed.get(rel);
+      if (known) return known;
+      const text = texts.get(rel);
+      return text === undefined ? undefined : parseSource(rel, text);
+    },
+  };
+}
 
-  // Pass 2: findings, file by file.
+export async function scanCodebase(dir: string, options: ScanOptions = {}): Promise<ScanReport> {
+  const reporter = options.reporter ?? silentReporter;
+  const code = await readCodebase(dir, options);
+  const { readable, skipped, files } = code;
   const findings: Finding[] = [];
   let done = 0;
   for (const file of readable) {
@@ -101,18 +141,8 @@ export async function scanCodebase(dir: string, options: ScanOptions = {}): Prom
       });
       if (text !== undefined) findings.push(...analyzeConfig(file.rel, text));
     } else {
-      const text = texts.get(file.rel);
-      if (text !== undefined) {
-        const sf = parsed.get(file.rel) ?? parseSource(file.rel, text);
-        const resolveImport = (spec: string) => {
-          for (const candidate of importCandidates(file.rel, spec)) {
-            const mod = clientModules.get(candidate);
-            if (mod) return mod;
-          }
-          return undefined;
-        };
-        findings.push(...analyzeCode({ sf, rel: file.rel, resolveImport }));
-      }
+      const sf = code.sourceOf(file.rel);
+      if (sf) findings.push(...analyzeCode({ sf, rel: file.rel, resolveImport: code.resolverFor(file.rel) }));
     }
     done++;
     reporter.emit({ type: 'progress', task: 'scan', done, total: readable.length, unit: 'files' });
@@ -123,7 +153,7 @@ export async function scanCodebase(dir: string, options: ScanOptions = {}): Prom
   for (const f of findings) byPhase[f.phase]++;
   return {
     version: 1,
-    root,
+    root: code.root,
     filesScanned: readable.length - (skipped.length - (files.length - readable.length)),
     codeFiles: readable.filter((f) => f.kind === 'code').length,
     configFiles: readable.filter((f) => f.kind === 'config').length,

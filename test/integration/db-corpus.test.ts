@@ -52,7 +52,6 @@ const { projects } = JSON.parse(readFileSync(path.join(CORPUS, 'expected.json'),
 };
 
 // The defects of issue 15 (and one gap of the sandbox) that keep a route from its expected outcome today.
-const DEFAULT_SCHEMAS = 'issue 15: only `public` is copied and verified by default';
 const API_GRANTS = 'issue 15: the migrations route grants nothing to the API roles';
 const LONG_TOKENS = 'issue 15: exit 70 on a token longer than ~1.3 KB (scanSync returns truncated JSON)';
 const BODY_REFERENCES =
@@ -64,7 +63,6 @@ const SANDBOX_PGRST =
 
 /** Where today's code does not reach the expected outcome: the route, and the defect that stops it. */
 const TODO: Record<string, Partial<Record<Route | `rls ${Route}`, string>>> = {
-  basejump: { live: DEFAULT_SCHEMAS },
   'subscription-payments': { 'rls migrations': API_GRANTS },
   pgflow: { migrations: LONG_TOKENS },
   dbdev: { migrations: LONG_TOKENS },

@@ -22,3 +22,10 @@ export {
   type WithUserSubject,
 } from './with-user.ts';
 export { DbErrorCode, explainConnectError, RDS_CA_BUNDLE_URL, type DbErrorCodeValue } from './errors.ts';
+export {
+  sqlResult,
+  type Queryable,
+  type SqlResult,
+  type SqlResultError,
+  type SqlResultShape,
+} from './sql-result.ts';
