@@ -1,9 +1,11 @@
 export {
   analyzeCode,
   analyzeCodeSites,
+  CLIENT_NAME as CLIENT_NAME_PATTERN,
   exportedClients,
   fileSide,
   parseSource,
+  supabasePackage,
   type CodeSite,
   type ModuleClients,
 } from './analyze-code.ts';

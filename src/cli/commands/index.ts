@@ -18,6 +18,10 @@ const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
   { commands: ['config'], load: async () => (await import('./config.ts')).registerConfig },
   { commands: ['cost'], load: async () => (await import('./cost.ts')).registerCost },
   { commands: ['scan'], load: async () => (await import('./scan.ts')).registerScan },
+  {
+    commands: ['migrate-code'],
+    load: async () => (await import('./migrate-code.ts')).registerMigrateCode,
+  },
   { commands: ['report'], load: async () => (await import('./report.ts')).registerReport },
   { commands: ['doctor'], load: async () => (await import('./doctor.ts')).registerDoctor },
   {

@@ -44,7 +44,12 @@ function failure(message: string, code: string, details: string | null = null): 
   return { data: null, error: { message, code, details, hint: null } };
 }
 
-export async function sqlResult<T = Record<string, unknown>>(
+/**
+ * Runs one statement and answers as supabase-js did. `T` defaults to `any`, as an untyped supabase-js
+ * client's `data` is, so code moved from it type-checks unchanged; pass a row type to narrow it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parity with untyped supabase-js results
+export async function sqlResult<T = any>(
   db: Queryable,
   text: string,
   values: unknown[] = [],

@@ -1,0 +1,158 @@
+/**
+ * `supa2aws migrate-code`, the plan: reads the codebase as `supa2aws scan` does, rewrites each file in
+ * memory (rewrite-file.ts), adds the imports of the runtime handles it now uses and the generated modules
+ * that create them, and drops client imports nothing uses any more. Writes nothing: apply does.
+ */
+import path from 'node:path';
+import ts from 'typescript';
+import { silentReporter, type Reporter } from '../core/reporter.ts';
+import {
+  analyzeCodeSites,
+  CLIENT_NAME_PATTERN,
+  readCodebase,
+  supabasePackage,
+  type ScanOptions,
+} from '../scan/index.ts';
+import {
+  addImport,
+  dropUnusedClientImports,
+  importSpecifier,
+  moduleDirFor,
+  rewriteFile,
+  type RuntimeHandle,
+  type SiteOutcome,
+} from './rewrite-file.ts';
+
+export interface CodeMigrationOptions extends Pick<ScanOptions, 'exclude' | 'signal'> {
+  /** Where the app imports the runtime from. @default 'supa2aws/runtime' */
+  runtimeImport?: string;
+  reporter?: Reporter;
+}
+
+export interface FileChange {
+  /** Relative to the root, forward slashes. */
+  file: string;
+  /** Absent for a file the migration creates. */
+  before?: string;
+  after: string;
+  sites: SiteOutcome[];
+}
+
+export interface CodeMigrationPlan {
+  version: 1;
+  root: string;
+  changes: FileChange[];
+  /** Call sites by outcome. */
+  totals: { sites: number; rewritten: number; marked: number };
+  /** Per side, so a backend's and a front end's rates can be read apart. */
+  bySide: Record<string, { sites: number; rewritten: number; marked: number }>;
+  /** Files that could not be read or parsed (reported, never rewritten). */
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+const SERVER_MODULE = 'supa2aws.server.ts';
+const BROWSER_MODULE = 'supa2aws.browser.ts';
+
+/** The generated module that creates the runtime handles for one side. */
+export function generatedModule(side: 'server' | 'browser', runtime: string): string {
+  if (side === 'server')
+    return [
+      '// Written by `supa2aws migrate-code`: the runtime handles this code uses instead of a Supabase client.',
+      `import { createPool, sqlResult } from '${runtime}/db';`,
+      `import { createStorageFromEnv } from '${runtime}/storage';`,
+      '',
+      '/** RDS through a pg Pool: DATABASE_URL (or the PG* variables), TLS as libpq does. */',
+      'export const db = createPool();',
+      '/** S3 with the buckets of S3_*_BUCKET, shaped like supabase.storage. */',
+      'export const storage = createStorageFromEnv();',
+      'export { sqlResult };',
+      '',
+    ].join('\n');
+  return [
+    '// Written by `supa2aws migrate-code`: Cognito sign-in shaped like supabase.auth.',
+    `import { createBrowserAuth } from '${runtime}/browser-auth';`,
+    '',
+    'export const auth = createBrowserAuth({',
+    '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
+    '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
+    '});',
+    '',
+  ].join('\n');
+}
+
+export async function planCodeMigration(
+  dir: string,
+  options: CodeMigrationOptions = {},
+): Promise<CodeMigrationPlan> {
+  const reporter = options.reporter ?? silentReporter;
+  const runtime = options.runtimeImport ?? 'supa2aws/runtime';
+  const code = await readCodebase(dir, options);
+  const changes: FileChange[] = [];
+  const generated = new Map<string, FileChange>();
+  const totals = { sites: 0, rewritten: 0, marked: 0 };
+  const bySide: CodeMigrationPlan['bySide'] = {};
+  let done = 0;
+  const candidates = code.readable.filter((f) => f.kind === 'code' && code.parsed.has(f.rel));
+  for (const file of candidates) {
+    options.signal?.throwIfAborted();
+    const sf = code.sourceOf(file.rel)!;
+    // A file with syntax errors is reported and left as it is: a rewrite of a half-understood file could corrupt it.
+    const broken = (sf as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics?.[0];
+    if (broken) {
+      const line = sf.getLineAndCharacterOfPosition(broken.start ?? 0).line + 1;
+      code.skipped.push({
+        file: file.rel,
+        reason: `does not parse (line ${line}: ${ts.flattenDiagnosticMessageText(broken.messageText, ' ')}): not rewritten`,
+      });
+      continue;
+    }
+    const resolveImport = code.resolverFor(file.rel);
+    const sites = analyzeCodeSites({ sf, rel: file.rel, resolveImport });
+    const rewrite = rewriteFile({ rel: file.rel, sf, sites });
+    let text = rewrite.text;
+    for (const side of ['server', 'browser'] as const) {
+      const handles: RuntimeHandle[] = rewrite.imports[side];
+      if (handles.length === 0) continue;
+      const moduleRel = path.posix.join(
+        moduleDirFor(file.rel),
+        side === 'server' ? SERVER_MODULE : BROWSER_MODULE,
+      );
+      if (!generated.has(moduleRel) && !code.texts.has(moduleRel))
+        generated.set(moduleRel, { file: moduleRel, after: generatedModule(side, runtime), sites: [] });
+      text = addImport(text, file.rel, handles, importSpecifier(sf, file.rel, moduleRel));
+    }
+    if (text !== sf.text)
+      text = dropUnusedClientImports(
+        text,
+        file.rel,
+        (spec, name) =>
+          supabasePackage(spec) !== undefined ||
+          resolveImport(spec) !== undefined ||
+          CLIENT_NAME_PATTERN.test(name),
+      );
+    for (const s of rewrite.sites) {
+      const side = (bySide[s.side] ??= { sites: 0, rewritten: 0, marked: 0 });
+      side.sites++;
+      totals.sites++;
+      side[s.action]++;
+      totals[s.action]++;
+    }
+    if (text !== code.texts.get(file.rel))
+      changes.push({ file: file.rel, before: code.texts.get(file.rel), after: text, sites: rewrite.sites });
+    reporter.emit({
+      type: 'progress',
+      task: 'migrate-code',
+      done: ++done,
+      total: candidates.length,
+      unit: 'files',
+    });
+  }
+  return {
+    version: 1,
+    root: code.root,
+    changes: [...changes, ...generated.values()].sort((a, b) => (a.file < b.file ? -1 : 1)),
+    totals,
+    bySide,
+    skipped: code.skipped,
+  };
+}
