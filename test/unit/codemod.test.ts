@@ -175,9 +175,7 @@ describe('migrate-code', () => {
         },
         include: ['src'],
       }),
-      'backend/supabase-stub.d.ts':
-        // eslint-disable-next-line no-template-curly-in-string
-        'export declare function createClient(url: string, key: string): any;\n',
+      'backend/supabase-stub.d.ts': 'export declare function createClient(url: string, key: string): any;\n',
       'backend/src/config/supabase.ts': SERVER_CLIENT,
       'backend/src/routes/projects.ts': `${ROUTES}export const broken: number = 'already wrong';\n`,
     });
