@@ -51,6 +51,7 @@ function wrap<T>(fn: () => T): T {
 }
 
 export function parseSql(sql: string): { stmts: RawStatement[] } {
+  if (sql.length === 0) return { stmts: [] };
   const result = wrap(() => parseSync(sql)) as unknown as { stmts?: RawStatement[] };
   return { stmts: result.stmts ?? [] };
 }
