@@ -6,7 +6,8 @@
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
 import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
-import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import { parseSql } from '../sql/parser.ts';
+import { missingExtensionHint, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { recordSql, type SchemaScript, type ScriptStatement } from '../transform/render.ts';
 
 export interface ApplySchemaOptions {
@@ -28,8 +29,20 @@ export interface ApplySchemaResult {
 
 const LOCK_KEY = 0x5a2a3500;
 
+/** The extension a CREATE EXTENSION statement creates, read with the parser. */
+function createdExtension(sql: string): string | undefined {
+  try {
+    const node = parseSql(sql).stmts[0]?.stmt.CreateExtensionStmt as { extname?: string } | undefined;
+    return node?.extname;
+  } catch {
+    return undefined;
+  }
+}
+
 function hintFor(code: string | undefined, statement: ScriptStatement): string {
   const sql = statement.sql.trimStart().slice(0, 40).toUpperCase();
+  const extension = createdExtension(statement.sql);
+  if (code === '0A000' && extension !== undefined) return missingExtensionHint(extension);
   switch (code) {
     case '42501':
       return sql.startsWith('CREATE EXTENSION')
@@ -192,9 +205,19 @@ export async function setupPrivileged(options: PrivilegedSetupOptions): Promise<
       );
     }
     for (const ext of options.extensions) {
-      await client.query(
-        `CREATE EXTENSION IF NOT EXISTS ${quote(ext.name)} WITH SCHEMA ${quote(ext.schema)}`,
-      );
+      try {
+        await client.query(
+          `CREATE EXTENSION IF NOT EXISTS ${quote(ext.name)} WITH SCHEMA ${quote(ext.schema)}`,
+        );
+      } catch (error) {
+        const pgError = pgErrorFields(error);
+        if (pgError.code !== '0A000') throw error;
+        throw new DbError('DB_EXTENSION_NOT_AVAILABLE', `extension ${ext.name}: ${pgError.message}`, {
+          exit: 'environment',
+          cause: error,
+          hint: missingExtensionHint(ext.name),
+        });
+      }
       created.push(ext.name);
     }
   } finally {

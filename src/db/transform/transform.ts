@@ -213,11 +213,20 @@ function findings(result: TransformResult, ctx: RuleContext, stripped: StrippedL
     );
   if (count('managed_schema') > 0)
     fix('DB_MANAGED_SCHEMAS', `${count('managed_schema')} statement(s) on Supabase-managed schemas dropped.`);
-  if (count('pg_dump_artifact') > 0 || stripped.length > 0)
-    fix(
-      'DB_PG_DUMP_ARTIFACTS',
-      `pg_dump 17 artifacts removed: ${count('pg_dump_artifact')} SET transaction_timeout, ${stripped.length} psql meta-command line(s) (\\restrict / \\unrestrict).`,
-    );
+  const artifacts = [
+    ...(count('pg_dump_artifact') > 0
+      ? [
+          `${count('pg_dump_artifact')} SET transaction_timeout (written by pg_dump 17; PostgreSQL 16 lacks it)`,
+        ]
+      : []),
+    ...(stripped.length > 0
+      ? [
+          `${stripped.length} psql meta-command line(s): ${[...new Set(stripped.map((l) => l.text.split(/\s/)[0]))].join(', ')}`,
+        ]
+      : []),
+  ];
+  if (artifacts.length > 0)
+    fix('DB_PG_DUMP_ARTIFACTS', `Not SQL for the target, removed: ${artifacts.join('; ')}.`);
   const authTriggers = result.decisions.filter(
     (d) =>
       d.action !== 'drop' &&
