@@ -7,7 +7,7 @@ import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
 import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
 import { parseSql } from '../sql/parser.ts';
-import { missingExtensionHint, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import { extensionVerdict, missingExtensionHint, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { recordSql, type SchemaScript, type ScriptStatement } from '../transform/render.ts';
 
 export interface ApplySchemaOptions {
@@ -45,9 +45,11 @@ function hintFor(code: string | undefined, statement: ScriptStatement): string {
   if (code === '0A000' && extension !== undefined) return missingExtensionHint(extension);
   switch (code) {
     case '42501':
+      if (extension !== undefined && extensionVerdict(extension).rds16 !== 'supported')
+        return missingExtensionHint(extension);
       return sql.startsWith('CREATE EXTENSION')
         ? 'Creating this extension needs rds_superuser: on RDS run as the master user; elsewhere run the privileged step first: `supa2aws db schema --privileged-url <superuser url>`.'
-        : 'The owner role lacks a privilege RDS gives its master user. Connect as the master user (target.db.url), or grant the privilege, then run again.';
+        : 'The role lacks this privilege. If it is not the RDS master user, connect as the master user (target.db.url) and run again; the master user is the most privileged role RDS has, so if it is already that, RDS does not allow the statement: leave it out of the schema file and apply it with `supa2aws db schema --apply-file <file>`.';
     case '42P07':
     case '42710':
     case '42723':
