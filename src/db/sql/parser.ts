@@ -1,17 +1,11 @@
 /**
  * The real PostgreSQL parser (libpg_query 17, compiled to WebAssembly by @libpg-query/parser, the full build
- * of `libpg-query`: it adds the scanner and the PL/pgSQL parser that the slim build leaves out).
+ * of `libpg-query`: it adds the PL/pgSQL parser that the slim build leaves out). Its scanner is not used:
+ * `scanSync` fails on long tokens, token boundaries come from lexer.ts.
  * PostgreSQL 17's grammar reads dumps of 15, 16 and 17. Locations it reports are UTF-8 byte offsets;
  * `SqlText` converts them to string offsets and lines.
  */
-import {
-  deparseSync,
-  loadModule,
-  parsePlPgSQLSync,
-  parseSync,
-  scanSync,
-  type ScanToken,
-} from '@libpg-query/parser';
+import { deparseSync, loadModule, parsePlPgSQLSync, parseSync } from '@libpg-query/parser';
 
 /** A parse-tree node as libpg_query returns it: `{ NodeType: { ...fields } }` or a bare field object. */
 export type AstNode = { [key: string]: unknown };
@@ -57,6 +51,7 @@ function wrap<T>(fn: () => T): T {
 }
 
 export function parseSql(sql: string): { stmts: RawStatement[] } {
+  if (sql.length === 0) return { stmts: [] };
   const result = wrap(() => parseSync(sql)) as unknown as { stmts?: RawStatement[] };
   return { stmts: result.stmts ?? [] };
 }
@@ -66,10 +61,6 @@ export function parsePlpgsql(createFunctionSql: string): AstNode[] {
   if (Array.isArray(result)) return result as AstNode[];
   const funcs = (result as { plpgsql_funcs?: AstNode[] }).plpgsql_funcs;
   return funcs ?? [];
-}
-
-export function scanSql(sql: string): ScanToken[] {
-  return wrap(() => scanSync(sql)).tokens;
 }
 
 /** Deparses one statement node back to SQL (used only for statements that must be rewritten). */

@@ -4,7 +4,8 @@
  * `\connect`...) are not SQL: they are blanked out line by line before parsing, so positions stay right.
  */
 import { DbError } from '../../core/errors.ts';
-import { parseSql, scanSql, SqlParseError, SqlText, type AstNode } from './parser.ts';
+import { lexSql } from './lexer.ts';
+import { parseSql, SqlParseError, SqlText, type AstNode } from './parser.ts';
 
 export interface SqlStatement {
   /** Position in the script, from 0. */
@@ -37,8 +38,6 @@ export interface SplitResult {
   stripped: StrippedLine[];
 }
 
-const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
-
 /** Blanks psql meta-command lines that are not inside a string, comment or function body. */
 function blankMetaLines(text: string, source: string): { text: string; stripped: StrippedLine[] } {
   const candidates: Array<{ line: number; start: number; end: number }> = [];
@@ -50,14 +49,9 @@ function blankMetaLines(text: string, source: string): { text: string; stripped:
     offset += bytes + 1;
   });
   if (candidates.length === 0) return { text, stripped: [] };
-  let spans: Array<[number, number]> = [];
-  try {
-    spans = scanSql(text)
-      .filter((t) => t.end - t.start > 1)
-      .map((t) => [t.start, t.end]);
-  } catch {
-    spans = [];
-  }
+  const spans = lexSql(text)
+    .filter((t) => t.end - t.start > 1)
+    .map((t) => [t.start, t.end] as const);
   const insideToken = (at: number) => spans.some(([s, e]) => s < at && at < e);
   const bytes = Buffer.from(text, 'utf8');
   const stripped: StrippedLine[] = [];
@@ -97,7 +91,7 @@ export function splitSql(script: string, source = 'schema.sql'): SplitResult {
     }
     throw error;
   }
-  const tokens = scanSql(text);
+  const tokens = lexSql(sql.bytes);
   const statements: SqlStatement[] = [];
   let tokenIndex = 0;
   for (const raw of parsed.stmts) {
@@ -110,7 +104,7 @@ export function splitSql(script: string, source = 'schema.sql'): SplitResult {
     for (let i = tokenIndex; i < tokens.length; i++) {
       const token = tokens[i];
       if (!token || token.start >= end) break;
-      if (COMMENT_TOKENS.has(token.tokenName)) continue;
+      if (token.kind === 'comment') continue;
       if (first) body = token.start;
       first = false;
       last = token.end;

@@ -6,6 +6,7 @@
 import { analyzeStatement, display, sameName, type QName, type StatementInfo } from '../sql/analyze.ts';
 import { loadParser } from '../sql/parser.ts';
 import { splitSql, type SqlStatement, type StrippedLine } from '../sql/split.ts';
+import { transactionControl } from '../sql/transaction-control.ts';
 import { extensionVerdict, isManagedSchema } from '../supabase-facts.ts';
 import { objectLabel } from './references.ts';
 import { decide, type RuleContext } from './rules.ts';
@@ -101,6 +102,11 @@ const WARN_RULES: Partial<Record<RuleId, { code: string; message: string; advice
     code: 'DB_UNSUPPORTED_EXTENSIONS_DROPPED',
     message: 'Extensions RDS 16 does not offer were left out (nothing kept uses them).',
   },
+  transaction_control: {
+    code: 'DB_TRANSACTION_CONTROL_REMOVED',
+    message:
+      'Transaction control in the migration files was removed: the schema is applied in one transaction.',
+  },
   event_trigger: {
     code: 'DB_EVENT_TRIGGERS_DROPPED',
     message: 'Event triggers were left out: they need a superuser.',
@@ -114,7 +120,11 @@ function findings(result: TransformResult, ctx: RuleContext, stripped: StrippedL
     result.blockers.push({
       severity: 'blocker',
       code:
-        d.rule === 'unsupported_extension' ? 'DB_UNSUPPORTED_EXTENSION_USED' : 'DB_SUPABASE_ONLY_REFERENCE',
+        d.rule === 'unsupported_extension'
+          ? 'DB_UNSUPPORTED_EXTENSION_USED'
+          : d.rule === 'transaction_control'
+            ? 'DB_MIGRATION_TRANSACTION_CONTROL'
+            : 'DB_SUPABASE_ONLY_REFERENCE',
       message: d.reason ?? '',
       objects: [`${label(d)} (${d.statement.source}:${d.statement.line})`],
     });
@@ -203,11 +213,20 @@ function findings(result: TransformResult, ctx: RuleContext, stripped: StrippedL
     );
   if (count('managed_schema') > 0)
     fix('DB_MANAGED_SCHEMAS', `${count('managed_schema')} statement(s) on Supabase-managed schemas dropped.`);
-  if (count('pg_dump_artifact') > 0 || stripped.length > 0)
-    fix(
-      'DB_PG_DUMP_ARTIFACTS',
-      `pg_dump 17 artifacts removed: ${count('pg_dump_artifact')} SET transaction_timeout, ${stripped.length} psql meta-command line(s) (\\restrict / \\unrestrict).`,
-    );
+  const artifacts = [
+    ...(count('pg_dump_artifact') > 0
+      ? [
+          `${count('pg_dump_artifact')} SET transaction_timeout (written by pg_dump 17; PostgreSQL 16 lacks it)`,
+        ]
+      : []),
+    ...(stripped.length > 0
+      ? [
+          `${stripped.length} psql meta-command line(s): ${[...new Set(stripped.map((l) => l.text.split(/\s/)[0]))].join(', ')}`,
+        ]
+      : []),
+  ];
+  if (artifacts.length > 0)
+    fix('DB_PG_DUMP_ARTIFACTS', `Not SQL for the target, removed: ${artifacts.join('; ')}.`);
   const authTriggers = result.decisions.filter(
     (d) =>
       d.action !== 'drop' &&
@@ -250,6 +269,23 @@ function dropped(decisions: Decision[]): DroppedObject[] {
     });
 }
 
+/** The schema is applied in one transaction: the files' own transaction control is removed or refused. */
+function transactionVerdict(statement: SqlStatement): Omit<Decision, 'statement' | 'info'> | undefined {
+  const verdict = transactionControl(statement);
+  if (verdict === undefined) return undefined;
+  return verdict === 'remove'
+    ? {
+        action: 'drop',
+        rule: 'transaction_control',
+        reason: 'the schema is applied in one transaction of its own; this statement would end it half-way.',
+      }
+    : {
+        action: 'block',
+        rule: 'transaction_control',
+        reason: `\`${statement.text}\` undoes or hands off work the file did; applied in one transaction it cannot mean the same.`,
+      };
+}
+
 /** Transforms scripts (one pg_dump, or migrations in order) into the target's schema. */
 export async function transformSchema(
   scripts: SqlScript[],
@@ -275,7 +311,7 @@ export async function transformSchema(
   const decisions: Decision[] = statements.map(({ statement, info }) => ({
     statement,
     info,
-    ...decide(statement, info, ctx),
+    ...(transactionVerdict(statement) ?? decide(statement, info, ctx)),
   }));
   cascade(decisions);
   const result: TransformResult = {

@@ -21,7 +21,8 @@ export type RuleId =
   | 'managed_reference'
   | 'depends_on_dropped'
   | 'existing_object'
-  | 'idempotent_role';
+  | 'idempotent_role'
+  | 'transaction_control';
 
 export type Action = 'keep' | 'drop' | 'rewrite' | 'block';
 
