@@ -153,7 +153,10 @@ export function removeDependents(decisions: Decision[]): void {
       const hit = needs(d, self).find((n) => removed.has(n.key));
       if (!hit) continue;
       const gone = removed.get(hit.key)!;
-      const path = [label(d), ...pathOf(gone)];
+      const [first, ...rest] = pathOf(gone);
+      // A GRANT, COMMENT or ALTER on the removed object itself reads `grant on function public.f()`.
+      const about = hit.own && !self && d.info.target && hit.key === key(d.info.target.kind, d.info.target);
+      const path = about ? [`${d.info.tag.toLowerCase()} on ${first}`, ...rest] : [label(d), first!, ...rest];
       const decide = mustDecide(d, hit.own);
       d.action = decide ? 'block' : 'drop';
       d.rule = 'depends_on_dropped';

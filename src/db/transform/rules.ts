@@ -190,8 +190,10 @@ function referenceRule(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
     const body = refProblems(info.bodyRefs, ctx.catalog);
     for (const need of body.needsExtension) noteInferred(need.extension, ctx);
     if (body.unsupported.length > 0) problems.unsupported.push(...body.unsupported);
-    if (body.cron.length > 0 || body.managed.length > 0)
-      ctx.bodyWarnings.push({ object: label, problems: body });
+    // A body using a Supabase-only object would fail when it reaches it: blocked like a direct use. pg_cron's
+    // functions exist once pg_cron is enabled on RDS, so a body calling them is kept, with a warning.
+    if (body.managed.length > 0) problems.managed.push(...body.managed);
+    if (body.cron.length > 0) ctx.bodyWarnings.push({ object: label, problems: { ...body, managed: [] } });
   }
   if (problems.unsupported.length > 0) {
     const uses = problems.unsupported.map((u) => `${u.ref} (${u.extension})`).join(', ');
@@ -211,10 +213,11 @@ function referenceRule(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
     );
   }
   if (problems.managed.length > 0) {
+    const uses = [...new Set(problems.managed)].join(', ');
     return block(
       'managed_reference',
-      `${label} uses ${problems.managed.join(', ')}, which exist only on Supabase. Rewrite it against app tables (or the compat auth.users), then run again.`,
-      `uses ${problems.managed.join(', ')}: only on Supabase`,
+      `${label} uses ${uses}, which exist only on Supabase. Rewrite it against app tables (or the compat auth.users), then run again.`,
+      `uses ${uses}: only on Supabase`,
     );
   }
   const badFks = fks.filter(intoManaged);
