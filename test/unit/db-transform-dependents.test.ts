@@ -216,6 +216,29 @@ describe('db schema transform: foreign data wrappers', () => {
   });
 });
 
+describe('db schema transform: functions of an extension left out (live route, from the source catalog)', () => {
+  it('drops what calls them, with the path to the extension', async () => {
+    const r = await transformSchema(
+      [
+        {
+          source: 'pg_dump',
+          sql: `CREATE EXTENSION IF NOT EXISTS pg_shortids WITH SCHEMA public;
+CREATE FUNCTION public.short_id(n bigint) RETURNS text LANGUAGE sql AS $$ SELECT encode_short(n) $$;
+CREATE VIEW public.ids AS SELECT public.short_id(1) AS id;`,
+        },
+      ],
+      { extensionFunctions: { 'public.encode_short': 'pg_shortids' } },
+    );
+    assert.equal(find(r, 'CREATE EXTENSION').rule, 'unsupported_extension');
+    assert.deepEqual(find(r, 'CREATE VIEW public.ids').path, [
+      'view public.ids',
+      'function public.short_id()',
+      'extension pg_shortids',
+      'not on RDS 16',
+    ]);
+  });
+});
+
 describe('db schema transform: an extension in an app schema', () => {
   it('creates the schema IF NOT EXISTS after the prelude created it for the extension', async () => {
     const r = await transformSchema([

@@ -135,12 +135,37 @@ function mustDecide(d: Decision, ownHit: boolean): string | undefined {
   return undefined;
 }
 
-/** Drops (or blocks) everything that needs a removed object, until nothing more goes. */
-export function removeDependents(decisions: Decision[]): void {
+/**
+ * Functions that an extension left out brings (from the source catalog: `schema.name` → extension), each
+ * with the CREATE EXTENSION statement that was dropped, as removed objects.
+ */
+export function extensionFunctionsRemoved(
+  decisions: Decision[],
+  catalog: Record<string, string>,
+): Map<string, Decision> {
+  const droppedExtensions = new Map(
+    decisions
+      .filter((d) => d.statement.node === 'CreateExtensionStmt' && d.rule === 'unsupported_extension')
+      .map((d) => [d.info.target?.name ?? '', d]),
+  );
+  const out = new Map<string, Decision>();
+  for (const [fn, extension] of Object.entries(catalog)) {
+    const by = droppedExtensions.get(extension);
+    if (by) out.set(`function:${fn}`, by);
+  }
+  return out;
+}
+
+/**
+ * Drops (or blocks) everything that needs a removed object, until nothing more goes. `alsoRemoved`: objects
+ * no statement defines that are gone too (functions of an extension left out), with the statement that
+ * removed them.
+ */
+export function removeDependents(decisions: Decision[], alsoRemoved = new Map<string, Decision>()): void {
   for (let changed = true; changed;) {
     changed = false;
     const kept = new Set(decisions.filter(alive).map(defines).filter(Boolean));
-    const removed = new Map<string, Decision>();
+    const removed = new Map(alsoRemoved);
     for (const d of decisions) {
       if (alive(d)) continue;
       const k = defines(d);

@@ -73,7 +73,7 @@ function extensionRule(statement: SqlStatement, ctx: RuleContext): Verdict {
   if (verdict.rds16 === 'unsupported' || verdict.rds16 === 'unknown') {
     const reason = `${name} is not available on RDS for PostgreSQL 16. ${verdict.advice}`;
     ctx.skippedExtensions.set(name, { rule: 'unsupported_extension', reason });
-    return { ...drop('unsupported_extension', reason), cause: `extension ${name} is not on RDS 16` };
+    return { ...drop('unsupported_extension', reason), cause: 'not on RDS 16' };
   }
   if (verdict.rds16 === 'parameter-group') {
     ctx.skippedExtensions.set(name, {

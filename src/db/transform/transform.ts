@@ -7,7 +7,7 @@ import { analyzeStatement, type StatementInfo } from '../sql/analyze.ts';
 import { loadParser } from '../sql/parser.ts';
 import { splitSql, type SqlStatement, type StrippedLine } from '../sql/split.ts';
 import { extensionVerdict } from '../supabase-facts.ts';
-import { pathOf, removeDependents } from './dependents.ts';
+import { extensionFunctionsRemoved, pathOf, removeDependents } from './dependents.ts';
 import { precreatedSchemas } from './extension-schemas.ts';
 import { objectLabel } from './references.ts';
 import { decide, type RuleContext } from './rules.ts';
@@ -240,7 +240,7 @@ export async function transformSchema(
     info,
     ...decide(statement, info, ctx),
   }));
-  removeDependents(decisions);
+  removeDependents(decisions, extensionFunctionsRemoved(decisions, ctx.catalog));
   precreatedSchemas(decisions, [...ctx.installs.values()]);
   const result: TransformResult = {
     version: 1,
