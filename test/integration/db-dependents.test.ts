@@ -127,6 +127,41 @@ describe('db schema: dependents, API-role privileges and extension schemas on th
   );
 
   it(
+    'migrations route: a webhook chain and a wrappers chain are left out with --skip-blocked, and the rest applies and runs',
+    { timeout: TIMEOUT },
+    async () => {
+      const target = await sb.freshTargetDb();
+      const dir = migrations({
+        '20240101000000_orders.sql': `create table public.orders (id bigint primary key, total numeric);
+create function public.send_webhook(payload jsonb) returns void language plpgsql as $$
+begin perform net.http_post(url := 'https://hooks.example.com', body := payload); end $$;
+create function public.on_order_change() returns trigger language plpgsql as $$
+begin perform public.send_webhook(to_jsonb(new)); return new; end $$;
+create trigger orders_changed after insert on public.orders for each row execute function public.on_order_change();`,
+        '20240102000000_stripe.sql': `create extension if not exists wrappers with schema extensions;
+create foreign data wrapper stripe_wrapper handler stripe_fdw_handler validator stripe_fdw_validator;
+create server stripe_server foreign data wrapper stripe_wrapper options (api_key_id 'k');
+create schema stripe;
+create foreign table stripe.customers (id text, email text) server stripe_server options (object 'customers');`,
+      });
+      const build = await buildSchema({ source: { kind: 'migrations', dir } });
+      assert.deepEqual(build.blockers.map((b) => b.code).sort(), [
+        'DB_FOREIGN_DATA_WRAPPER',
+        'DB_UNSUPPORTED_EXTENSION_USED',
+      ]);
+      const applied = await applySchema(build.script, { targetUrl: target.url, allowBlocked: true });
+      assert.equal(applied.status, 'applied');
+      await run(target.url, `insert into public.orders values (1, 9.5)`);
+      const [left] = await run<{ trg: string | null; ft: string | null }>(
+        target.url,
+        `select (select tgname from pg_trigger where tgname = 'orders_changed') as trg,
+                to_regclass('stripe.customers')::text as ft`,
+      );
+      assert.deepEqual(left, { trg: null, ft: null });
+    },
+  );
+
+  it(
     'migrations route: as authenticated with a claims sub, select and insert on an RLS table work as on Supabase',
     { timeout: TIMEOUT },
     async () => {
