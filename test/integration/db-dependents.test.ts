@@ -11,7 +11,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { DbError } from '../../src/core/errors.ts';
-import { applySchema, buildSchema, setupPrivileged } from '../../src/db/index.ts';
+import { applySchema, buildSchema, planDb, setupPrivileged } from '../../src/db/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -123,6 +123,31 @@ describe('db schema: dependents, API-role privileges and extension schemas on th
                 to_regclass('public.remote_things')::text as ft`,
       );
       assert.deepEqual(left, { fns: null, trg: null, ft: null });
+    },
+  );
+
+  it(
+    'plan and schema agree: a function reading storage.objects is a blocker in both (it would fail when run)',
+    { timeout: TIMEOUT },
+    async () => {
+      const source = await sb.freshSourceDb();
+      await run(
+        source.url,
+        `create function public.my_files(bucket text) returns setof text language sql stable as $$
+           select name from storage.objects where bucket_id = bucket $$`,
+      );
+      const plan = await planDb({ sourceUrl: source.url });
+      assert.ok(
+        plan.blockers.some(
+          (b) => b.code === 'DB_USES_SUPABASE_ONLY_OBJECTS' && b.message.includes('public.my_files'),
+        ),
+        JSON.stringify(plan.blockers, null, 2),
+      );
+      const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
+      assert.ok(
+        build.blockers.some((b) => b.objects?.some((o) => o.startsWith('function public.my_files()'))),
+        JSON.stringify(build.blockers, null, 2),
+      );
     },
   );
 
