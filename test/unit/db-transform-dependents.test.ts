@@ -140,6 +140,25 @@ describe('db schema transform: dependents of a blocked function', () => {
     assert.deepEqual(signed.path?.slice(0, 2), ['function public.signed()', 'function public.secret()']);
   });
 
+  it('drops a removed object later only if it exists', async () => {
+    const later = await transformSchema([
+      { source: '0001_webhooks.sql', sql: WEBHOOKS },
+      {
+        source: '0002_cleanup.sql',
+        sql: 'drop trigger orders_changed on public.orders; drop function public.notify_all(); drop table public.orders;',
+      },
+    ]);
+    assert.equal(
+      find(later, 'drop trigger orders_changed').text,
+      'DROP TRIGGER IF EXISTS orders_changed ON public.orders',
+    );
+    assert.equal(
+      find(later, 'drop function public.notify_all').text,
+      'DROP FUNCTION IF EXISTS public.notify_all()',
+    );
+    assert.equal(find(later, 'drop table public.orders').action, 'keep');
+  });
+
   it('keeps what needs only kept objects', () => {
     for (const fragment of [
       'create table public.orders',

@@ -14,9 +14,11 @@
  *   is the user's decision: a table, or a change to a kept table (a column default, check or foreign key),
  *   because rows or what a column receives would change; and a restrictive policy, because leaving it out
  *   would widen access.
+ * A later DROP of a removed object (without IF EXISTS) gets IF EXISTS, so it does not fail on the target.
  * Calls made through dynamic SQL (EXECUTE of a built string) cannot be seen.
  */
-import type { QName, Refs } from '../sql/analyze.ts';
+import { field, list, str, type QName, type Refs } from '../sql/analyze.ts';
+import { deparseStatement } from '../sql/parser.ts';
 import { isManagedSchema } from '../supabase-facts.ts';
 import { objectLabel } from './references.ts';
 import type { Decision } from './types.ts';
@@ -122,6 +124,51 @@ export function pathOf(d: Decision): string[] {
   return [label(d), cause];
 }
 
+const DROP_KIND: Record<string, string> = {
+  OBJECT_FUNCTION: 'function',
+  OBJECT_PROCEDURE: 'function',
+  OBJECT_ROUTINE: 'function',
+  OBJECT_AGGREGATE: 'function',
+  OBJECT_TABLE: 'table',
+  OBJECT_VIEW: 'table',
+  OBJECT_MATVIEW: 'table',
+  OBJECT_SEQUENCE: 'table',
+  OBJECT_FOREIGN_TABLE: 'table',
+  OBJECT_TYPE: 'type',
+  OBJECT_DOMAIN: 'type',
+  OBJECT_FOREIGN_SERVER: 'server',
+  OBJECT_FDW: 'foreign_data_wrapper',
+  OBJECT_TRIGGER: 'trigger',
+  OBJECT_POLICY: 'policy',
+};
+
+const dotted = (parts: string[]): QName =>
+  parts.length > 1
+    ? { schema: parts[parts.length - 2], name: parts[parts.length - 1]! }
+    : { name: parts[0] ?? '' };
+
+/** The objects a DROP statement names, as keys. */
+function droppedKeys(d: Decision): string[] {
+  const kind = DROP_KIND[String(d.statement.ast.removeType)];
+  if (!kind) return [];
+  const keys: Array<string | undefined> = list(d.statement.ast.objects).map((object) => {
+    const fn = field(object, 'ObjectWithArgs');
+    const type = field(object, 'TypeName');
+    const names = fn
+      ? list(field(fn, 'objname'))
+      : type
+        ? list(field(type, 'names'))
+        : field(object, 'String')
+          ? [object]
+          : list(object);
+    const parts = names.map(str).filter((p): p is string => p !== undefined);
+    if (kind === 'trigger' || kind === 'policy')
+      return key(kind, { name: parts[parts.length - 1] ?? '' }, dotted(parts.slice(0, -1)));
+    return key(kind, dotted(parts));
+  });
+  return keys.filter((k): k is string => k !== undefined);
+}
+
 /** Why a dependent cannot simply go, or undefined when it is dropped with the chain. */
 function mustDecide(d: Decision, ownHit: boolean): string | undefined {
   const node = d.statement.node;
@@ -174,6 +221,17 @@ export function removeDependents(decisions: Decision[], alsoRemoved = new Map<st
     if (removed.size === 0) return;
     for (const d of decisions) {
       if (!alive(d)) continue;
+      if (d.statement.node === 'DropStmt') {
+        const gone = droppedKeys(d).find((k) => removed.has(k));
+        if (!gone || d.statement.ast.missing_ok === true || d.rule === 'depends_on_dropped') continue;
+        d.action = 'rewrite';
+        d.rule = 'depends_on_dropped';
+        d.path = [`drop of ${pathOf(removed.get(gone)!).join(' → ')}`];
+        d.reason = `${pathOf(removed.get(gone)!)[0]} is not migrated: dropped only if it exists.`;
+        d.text = deparseStatement({ DropStmt: { ...d.statement.ast, missing_ok: true } });
+        changed = true;
+        continue;
+      }
       const self = defines(d);
       const hit = needs(d, self).find((n) => removed.has(n.key));
       if (!hit) continue;
