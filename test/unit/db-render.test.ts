@@ -33,7 +33,7 @@ describe('the reviewable schema file', () => {
     assert.match(script.text, /-- supa2aws rewrote \(fk_to_managed\)/);
     assert.match(script.text, /-- was: create table public\.attachments \(/);
     assert.match(script.text, /INSERT INTO supa2aws\.schema_migrations/);
-    assert.equal(script.summary.blockers.length, 2);
+    assert.equal(script.summary.blockers.length, 3);
     assert.ok(script.statements.every((s) => s.fileLine !== undefined));
   });
 

@@ -295,13 +295,11 @@ describe('db schema transform: a hand-written migration', () => {
     assert.equal(doBlock.rule, 'unsupported_extension');
   });
 
-  it('keeps a function whose body calls storage.* but warns it will fail when run', () => {
-    assert.equal(find(r, 'function public.attachment_folder').action, 'keep');
-    assert.ok(
-      r.warnings.some(
-        (w) => w.code === 'DB_FUNCTION_USES_SUPABASE_OBJECTS' && w.message.includes('storage.foldername()'),
-      ),
-    );
+  it('blocks a function whose body calls storage.* (it would fail when it reached the call)', () => {
+    const d = find(r, 'function public.attachment_folder');
+    assert.equal(d.action, 'block');
+    assert.equal(d.rule, 'managed_reference');
+    assert.match(d.reason ?? '', /storage\.foldername\(\)/);
   });
 
   it('drops RLS policies and RLS switches with --rls drop', async () => {

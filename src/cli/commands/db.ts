@@ -152,6 +152,10 @@ export function registerDb(program: Command): void {
     .option('--apply-file <file>', 'apply a reviewed schema file written earlier with --out')
     .option('--out <file>', 'where the reviewable schema goes', 'supa2aws-schema.sql')
     .option('--rls <mode>', 'keep | drop the RLS policies', undefined)
+    .option(
+      '--no-api-default-privileges',
+      "with --from-migrations: do not give anon/authenticated/service_role Supabase's default privileges on public (for projects with that setting off)",
+    )
     .option('--pg-dump <path>', 'pg_dump to use (else db.pgDump, PG_DUMP, PATH)')
     .option('--skip-blocked', 'apply although blocked objects are left out')
     .option(
@@ -171,6 +175,7 @@ export function registerDb(program: Command): void {
             applyFile?: string;
             out: string;
             rls?: string;
+            apiDefaultPrivileges?: boolean;
             pgDump?: string;
             skipBlocked?: boolean;
             privilegedUrl?: string;
@@ -224,6 +229,7 @@ export function registerDb(program: Command): void {
               source,
               ownerRole,
               rls: (opts.rls as 'keep' | 'drop' | undefined) ?? config.db.rls,
+              ...(opts.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
               reporter: ctx.reporter,
               signal: ctx.signal,
             });

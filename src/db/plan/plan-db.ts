@@ -228,9 +228,10 @@ export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
       objects: [c.object],
     });
   }
+  // A function is blocked like any other object: `db schema` does not keep a caller of something removed.
   for (const s of supabaseOnly) {
-    (s.object.startsWith('function ') ? warnings : blockers).push({
-      severity: s.object.startsWith('function ') ? 'warning' : 'blocker',
+    blockers.push({
+      severity: 'blocker',
       code: 'DB_USES_SUPABASE_ONLY_OBJECTS',
       message: `${s.object} uses ${s.uses.join(', ')}, which exist only on Supabase.`,
       advice: 'Rewrite it against app tables (or the compat auth.users / auth.uid()).',

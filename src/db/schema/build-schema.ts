@@ -40,6 +40,12 @@ export interface BuildSchemaOptions {
   ownerRole?: string;
   /** @default 'keep' */
   rls?: 'keep' | 'drop';
+  /**
+   * Reproduce Supabase's default privileges for anon, authenticated and service_role on `public` (see
+   * prelude.ts). Migration files do not carry them, a dump does. Turn off for a project whose "Default
+   * privileges for new entities" setting is off. @default true for migrations, false otherwise
+   */
+  apiDefaultPrivileges?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
@@ -128,6 +134,7 @@ export async function buildSchema(options: BuildSchemaOptions): Promise<SchemaBu
       ownerRole: options.ownerRole ?? 'postgres',
       rls: options.rls ?? 'keep',
       extensionFunctions: catalog,
+      apiDefaultPrivileges: options.apiDefaultPrivileges ?? source.kind === 'migrations',
     }),
   );
   const script = renderSchema(result, { source: sourceLabel, ...(options.now ? { now: options.now } : {}) });

@@ -36,6 +36,8 @@ export type ObjectKind =
   | 'column'
   | 'constraint'
   | 'database'
+  | 'server'
+  | 'foreign_data_wrapper'
   | 'other';
 
 export interface StatementTarget {
@@ -169,6 +171,8 @@ const OBJECT_KIND: Record<string, ObjectKind> = {
   OBJECT_TABCONSTRAINT: 'constraint',
   OBJECT_ROLE: 'role',
   OBJECT_DATABASE: 'database',
+  OBJECT_FOREIGN_SERVER: 'server',
+  OBJECT_FDW: 'foreign_data_wrapper',
 };
 
 /** The object named by a GRANT / COMMENT / ALTER ... OWNER / ALTER ... SET SCHEMA. */
@@ -340,6 +344,27 @@ export function statementTarget(node: string, ast: AstNode): { tag: string; targ
         ...(q ? { target: { kind, ...q } } : {}),
       };
     }
+    case 'CreateForeignTableStmt': {
+      const rv = rangeVar(field(ast.base, 'relation'));
+      return { tag: 'CREATE FOREIGN TABLE', ...(rv ? { target: { kind: 'table', ...rv } } : {}) };
+    }
+    case 'CreateFdwStmt':
+    case 'AlterFdwStmt':
+      return {
+        tag: node === 'CreateFdwStmt' ? 'CREATE FOREIGN DATA WRAPPER' : 'ALTER FOREIGN DATA WRAPPER',
+        target: { kind: 'foreign_data_wrapper', name: String(ast.fdwname) },
+      };
+    case 'CreateForeignServerStmt':
+    case 'AlterForeignServerStmt':
+      return {
+        tag: node === 'CreateForeignServerStmt' ? 'CREATE SERVER' : 'ALTER SERVER',
+        target: { kind: 'server', name: String(ast.servername) },
+      };
+    case 'CreateUserMappingStmt':
+    case 'AlterUserMappingStmt':
+      return { tag: 'USER MAPPING', target: { kind: 'server', name: String(ast.servername) } };
+    case 'ImportForeignSchemaStmt':
+      return { tag: 'IMPORT FOREIGN SCHEMA', target: { kind: 'server', name: String(ast.server_name) } };
     case 'CreateRoleStmt':
       return { tag: 'CREATE ROLE', target: { kind: 'role', name: String(ast.role) } };
     case 'AlterRoleStmt':

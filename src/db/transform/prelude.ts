@@ -123,14 +123,38 @@ export function extensionSql(install: ExtensionInstall): string {
   return `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(install.name)} WITH SCHEMA ${quoteIdent(install.schema)}`;
 }
 
+/**
+ * What Supabase's platform gives the API roles on `public` and nowhere else, as supabase/postgres sets it up
+ * (migrations/db/init-scripts/00000000000000-initial-schema.sql: `grant usage on schema public to postgres,
+ * anon, authenticated, service_role;` and `alter default privileges in schema public grant all on tables |
+ * functions | sequences to postgres, anon, authenticated, service_role;`, also `for user supabase_admin`), as
+ * Supabase's "Securing your API" guide lists them (tables: every privilege; functions: execute; sequences:
+ * all). Projects created since 2026-05-30 may have "Default privileges for new entities" turned off (Supabase
+ * changelog 45329); their migrations then grant explicitly and the option is turned off. Run by the role that
+ * applies the schema, so they cover every object it creates next; `postgres` needs none on the target (the
+ * owner role owns everything).
+ */
+export const API_DEFAULT_PRIVILEGES_SQL: string[] = [
+  `GRANT USAGE ON SCHEMA public TO ${API_GRANTEES}`,
+  ...['TABLES', 'SEQUENCES', 'FUNCTIONS'].map(
+    (objects) => `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON ${objects} TO ${API_GRANTEES}`,
+  ),
+];
+
+export interface PreludeOptions {
+  /** Add {@link API_DEFAULT_PRIVILEGES_SQL}. @default false */
+  apiDefaultPrivileges?: boolean;
+}
+
 /** The prelude statements, in order. */
-export function preludeSql(extensions: ExtensionInstall[]): string[] {
+export function preludeSql(extensions: ExtensionInstall[], options: PreludeOptions = {}): string[] {
   const schemas = [...new Set(extensions.map((e) => e.schema))].filter((s) => s !== 'extensions');
   return [
     `SET check_function_bodies = false`,
     `SELECT pg_catalog.set_config('search_path', '"$user", public, extensions', false)`,
     ...BOOKKEEPING_SQL,
     ROLES_SQL,
+    ...(options.apiDefaultPrivileges === true ? API_DEFAULT_PRIVILEGES_SQL : []),
     `CREATE SCHEMA IF NOT EXISTS extensions`,
     `GRANT USAGE ON SCHEMA extensions TO ${API_GRANTEES}`,
     ...schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`),

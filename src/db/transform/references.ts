@@ -130,6 +130,12 @@ export function objectLabel(info: StatementInfo, fallback: string): string {
       return `index ${t.name} on ${table}`;
     case 'column':
       return `column ${table}.${t.name}`;
+    case 'server':
+      if (info.tag === 'USER MAPPING') return `user mapping on server ${t.name}`;
+      if (info.tag === 'IMPORT FOREIGN SCHEMA') return `foreign tables imported from server ${t.name}`;
+      return `server ${t.name}`;
+    case 'foreign_data_wrapper':
+      return `foreign-data wrapper ${t.name}`;
     case 'schema':
     case 'extension':
     case 'role':

@@ -122,7 +122,9 @@ export interface RenderOptions {
 
 /** Builds the statements to apply and the reviewable file. */
 export function renderSchema(result: TransformResult, options: RenderOptions): SchemaScript {
-  const prelude = preludeSql(result.extensions).map((sql) => ({ sql, origin: 'prelude' }));
+  const prelude = preludeSql(result.extensions, {
+    apiDefaultPrivileges: result.apiDefaultPrivileges,
+  }).map((sql) => ({ sql, origin: 'prelude' }));
   const body: ScriptStatement[] = [];
   const bodyText: string[] = [];
   let lastSource = '';

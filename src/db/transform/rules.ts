@@ -43,7 +43,12 @@ type Verdict = Omit<Decision, 'statement' | 'info'>;
 
 const keep: Verdict = { action: 'keep' };
 const drop = (rule: RuleId, reason: string): Verdict => ({ action: 'drop', rule, reason });
-const block = (rule: RuleId, reason: string): Verdict => ({ action: 'block', rule, reason });
+const block = (rule: RuleId, reason: string, cause?: string): Verdict => ({
+  action: 'block',
+  rule,
+  reason,
+  ...(cause ? { cause } : {}),
+});
 const rewrite = (rule: RuleId, reason: string, text: string): Verdict => ({
   action: 'rewrite',
   rule,
@@ -68,7 +73,7 @@ function extensionRule(statement: SqlStatement, ctx: RuleContext): Verdict {
   if (verdict.rds16 === 'unsupported' || verdict.rds16 === 'unknown') {
     const reason = `${name} is not available on RDS for PostgreSQL 16. ${verdict.advice}`;
     ctx.skippedExtensions.set(name, { rule: 'unsupported_extension', reason });
-    return drop('unsupported_extension', reason);
+    return { ...drop('unsupported_extension', reason), cause: 'not on RDS 16' };
   }
   if (verdict.rds16 === 'parameter-group') {
     ctx.skippedExtensions.set(name, {
@@ -185,15 +190,21 @@ function referenceRule(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
     const body = refProblems(info.bodyRefs, ctx.catalog);
     for (const need of body.needsExtension) noteInferred(need.extension, ctx);
     if (body.unsupported.length > 0) problems.unsupported.push(...body.unsupported);
-    if (body.cron.length > 0 || body.managed.length > 0)
-      ctx.bodyWarnings.push({ object: label, problems: body });
+    // A body using a Supabase-only object would fail when it reaches it: blocked like a direct use. pg_cron's
+    // functions exist once pg_cron is enabled on RDS, so a body calling them is kept, with a warning.
+    if (body.managed.length > 0) problems.managed.push(...body.managed);
+    if (body.cron.length > 0) ctx.bodyWarnings.push({ object: label, problems: { ...body, managed: [] } });
   }
   if (problems.unsupported.length > 0) {
     const uses = problems.unsupported.map((u) => `${u.ref} (${u.extension})`).join(', ');
     const advice = [...new Set(problems.unsupported.map((u) => extensionVerdict(u.extension).advice))].join(
       ' ',
     );
-    return block('unsupported_extension', `${label} uses ${uses}, not available on RDS 16. ${advice}`);
+    return block(
+      'unsupported_extension',
+      `${label} uses ${uses}, not available on RDS 16. ${advice}`,
+      `uses ${uses}: not on RDS 16`,
+    );
   }
   if (problems.cron.length > 0 && statement.node !== 'CreateFunctionStmt') {
     return drop(
@@ -202,9 +213,11 @@ function referenceRule(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
     );
   }
   if (problems.managed.length > 0) {
+    const uses = [...new Set(problems.managed)].join(', ');
     return block(
       'managed_reference',
-      `${label} uses ${problems.managed.join(', ')}, which exist only on Supabase. Rewrite it against app tables (or the compat auth.users), then run again.`,
+      `${label} uses ${uses}, which exist only on Supabase. Rewrite it against app tables (or the compat auth.users), then run again.`,
+      `uses ${uses}: only on Supabase`,
     );
   }
   const badFks = fks.filter(intoManaged);
@@ -224,6 +237,35 @@ function referenceRule(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
     );
   }
   return undefined;
+}
+
+/**
+ * A foreign-data wrapper cannot be created on RDS: PostgreSQL lets only superusers create one ("Only
+ * superusers can create foreign-data wrappers", CREATE FOREIGN DATA WRAPPER), and RDS gives no superuser.
+ * The wrappers RDS has (postgres_fdw, mysql_fdw...) come with their extension, which pg_dump does not dump.
+ */
+function foreignDataWrapperRule(statement: SqlStatement, ctx: RuleContext): Verdict {
+  const name = String(statement.ast.fdwname);
+  let handler: string | undefined;
+  for (const option of list(statement.ast.func_options)) {
+    const def = field(option, 'DefElem');
+    if (field(def, 'defname') === 'handler') {
+      const parts = list(field(def, 'arg')).map(str);
+      handler = parts.filter(Boolean).join('.');
+    }
+  }
+  const handlerName = handler?.split('.').pop() ?? '';
+  const extension =
+    (handler && (ctx.catalog[handler] ?? ctx.catalog[`public.${handler}`])) ??
+    (ctx.skippedExtensions.has('wrappers') && handlerName.endsWith('_fdw_handler') ? 'wrappers' : undefined);
+  const from = extension
+    ? ` Its handler ${handler} comes from ${extension}. ${extensionVerdict(extension).advice}`
+    : '';
+  return block(
+    'foreign_data_wrapper',
+    `foreign-data wrapper ${name}: only a superuser may create one, and RDS has none (the master user is rds_superuser, not a superuser); its servers, user mappings and foreign tables cannot be migrated.${from} Move the access into the app, or use an RDS wrapper (postgres_fdw), then run again.`,
+    `a foreign-data wrapper needs a superuser to create${extension ? ` (from ${extension}, not on RDS 16)` : ''}`,
+  );
 }
 
 function noteInferred(extension: string, ctx: RuleContext): void {
@@ -289,6 +331,7 @@ export function decide(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
     return privilegeRule(statement, ctx) ?? keep;
   }
   if (node === 'CreateExtensionStmt') return extensionRule(statement, ctx);
+  if (node === 'CreateFdwStmt') return foreignDataWrapperRule(statement, ctx);
   if (kind === 'extension') return drop('extension', 'extensions are created by the prelude.');
   const role = roleRule(statement, info, ctx);
   if (role) return role;

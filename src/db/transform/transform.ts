@@ -3,11 +3,13 @@
  * (rules.ts), drops what depends on something dropped, and reports every drop and rewrite and why.
  * Pure: no database is touched.
  */
-import { analyzeStatement, display, sameName, type QName, type StatementInfo } from '../sql/analyze.ts';
+import { analyzeStatement, type StatementInfo } from '../sql/analyze.ts';
 import { loadParser } from '../sql/parser.ts';
 import { splitSql, type SqlStatement, type StrippedLine } from '../sql/split.ts';
 import { transactionControl } from '../sql/transaction-control.ts';
-import { extensionVerdict, isManagedSchema } from '../supabase-facts.ts';
+import { extensionVerdict } from '../supabase-facts.ts';
+import { extensionFunctionsRemoved, pathOf, removeDependents } from './dependents.ts';
+import { precreatedSchemas } from './extension-schemas.ts';
 import { objectLabel } from './references.ts';
 import { decide, type RuleContext } from './rules.ts';
 import type { Decision, DroppedObject, Finding, RuleId, TransformOptions, TransformResult } from './types.ts';
@@ -16,61 +18,6 @@ export interface SqlScript {
   /** File name shown in positions and the summary. */
   source: string;
   sql: string;
-}
-
-const DROPPABLE_KINDS = new Set(['function', 'table', 'view', 'type', 'sequence']);
-
-function matches(list: QName[], q: QName | undefined): QName | undefined {
-  if (!q) return undefined;
-  return list.find((d) => sameName(d, q));
-}
-
-const DEFINITION_TAGS = new Set([
-  'CREATE FUNCTION',
-  'CREATE PROCEDURE',
-  'CREATE TABLE',
-  'CREATE VIEW',
-  'CREATE MATERIALIZED VIEW',
-  'CREATE TYPE',
-  'CREATE DOMAIN',
-  'CREATE SEQUENCE',
-]);
-
-/** Drops statements that need an object another rule dropped (a trigger on a blocked function...). */
-function cascade(decisions: Decision[]): void {
-  const alive = (d: Decision) => d.action !== 'drop' && d.action !== 'block';
-  for (let pass = 0; pass < 5; pass++) {
-    const definedAlive = decisions
-      .filter((d) => alive(d) && DEFINITION_TAGS.has(d.info.tag) && d.info.target)
-      .map((d) => d.info.target!);
-    const gone: QName[] = decisions
-      .filter((d) => !alive(d) && DEFINITION_TAGS.has(d.info.tag) && d.info.target)
-      .map((d) => d.info.target!)
-      .filter((t) => DROPPABLE_KINDS.has(t.kind) && !isManagedSchema(t.schema))
-      .filter((t) => !definedAlive.some((a) => sameName(a, t)));
-    if (gone.length === 0) return;
-    let changed = false;
-    for (const d of decisions) {
-      if (!alive(d)) continue;
-      const t = d.info.target;
-      const definition = DEFINITION_TAGS.has(d.info.tag);
-      const own = (q: QName) => definition && t !== undefined && sameName(q, t);
-      const candidates: Array<QName | undefined> = [
-        ...(definition ? [] : [t && DROPPABLE_KINDS.has(t.kind) ? t : undefined, t?.table]),
-        ...d.info.refs.functions,
-        ...d.info.refs.relations,
-        ...d.info.refs.types,
-      ];
-      const hit = candidates.map((q) => (q && !own(q) ? matches(gone, q) : undefined)).find(Boolean);
-      if (!hit) continue;
-      d.action = 'drop';
-      d.rule = 'depends_on_dropped';
-      d.reason = `needs ${display(hit)}, which is not migrated.`;
-      delete d.text;
-      changed = true;
-    }
-    if (!changed) return;
-  }
 }
 
 const WARN_RULES: Partial<Record<RuleId, { code: string; message: string; advice?: string }>> = {
@@ -96,11 +43,15 @@ const WARN_RULES: Partial<Record<RuleId, { code: string; message: string; advice
   },
   depends_on_dropped: {
     code: 'DB_DEPENDENTS_DROPPED',
-    message: 'Objects that need a dropped or blocked object were left out too.',
+    message:
+      'Objects that need a dropped or blocked object were left out with it (each with its path to that object).',
+    advice:
+      'Nothing kept calls what is not migrated. Rebuild what the app still needs against what the target has.',
   },
   unsupported_extension: {
     code: 'DB_UNSUPPORTED_EXTENSIONS_DROPPED',
-    message: 'Extensions RDS 16 does not offer were left out (nothing kept uses them).',
+    message:
+      'Extensions RDS 16 does not offer were left out; what uses them is blocked or left out with them (see the blockers and DB_DEPENDENTS_DROPPED).',
   },
   transaction_control: {
     code: 'DB_TRANSACTION_CONTROL_REMOVED',
@@ -113,20 +64,22 @@ const WARN_RULES: Partial<Record<RuleId, { code: string; message: string; advice
   },
 };
 
+const BLOCKER_CODES: Partial<Record<RuleId, string>> = {
+  unsupported_extension: 'DB_UNSUPPORTED_EXTENSION_USED',
+  foreign_data_wrapper: 'DB_FOREIGN_DATA_WRAPPER',
+  depends_on_dropped: 'DB_DEPENDENT_NEEDS_DECISION',
+  transaction_control: 'DB_MIGRATION_TRANSACTION_CONTROL',
+};
+
 function findings(result: TransformResult, ctx: RuleContext, stripped: StrippedLine[]): void {
   const label = (d: Decision) =>
     objectLabel(d.info, `${d.info.tag} (${d.statement.source}:${d.statement.line})`);
   for (const d of result.decisions.filter((x) => x.action === 'block')) {
     result.blockers.push({
       severity: 'blocker',
-      code:
-        d.rule === 'unsupported_extension'
-          ? 'DB_UNSUPPORTED_EXTENSION_USED'
-          : d.rule === 'transaction_control'
-            ? 'DB_MIGRATION_TRANSACTION_CONTROL'
-            : 'DB_SUPABASE_ONLY_REFERENCE',
+      code: BLOCKER_CODES[d.rule ?? 'managed_reference'] ?? 'DB_SUPABASE_ONLY_REFERENCE',
       message: d.reason ?? '',
-      objects: [`${label(d)} (${d.statement.source}:${d.statement.line})`],
+      objects: [`${d.path ? d.path.join(' → ') : label(d)} (${d.statement.source}:${d.statement.line})`],
     });
   }
   const byRule = new Map<RuleId, Decision[]>();
@@ -145,7 +98,9 @@ function findings(result: TransformResult, ctx: RuleContext, stripped: StrippedL
               (d) =>
                 `extension ${d.info.target?.name}: ${extensionVerdict(d.info.target?.name ?? '').advice}`,
             )
-          : ds.map((d) => `${label(d)}${d.reason ? ` — ${d.reason}` : ''}`);
+          : rule === 'depends_on_dropped'
+            ? ds.map((d) => `${pathOf(d).join(' → ')} (${d.statement.source}:${d.statement.line})`)
+            : ds.map((d) => `${label(d)}${d.reason ? ` — ${d.reason}` : ''}`);
     result.warnings.push({
       severity: 'warning',
       code: spec.code,
@@ -194,6 +149,11 @@ function findings(result: TransformResult, ctx: RuleContext, stripped: StrippedL
     'DB_API_ROLES',
     'anon, authenticated and service_role are created as NOLOGIN roles, so grants and `TO authenticated` policies stay as written.',
   );
+  if (result.apiDefaultPrivileges)
+    fix(
+      'DB_API_DEFAULT_PRIVILEGES',
+      "Supabase's privileges for anon, authenticated and service_role on public reproduced: USAGE on the schema and default privileges on its new tables, sequences and functions.",
+    );
   if (result.extensions.length > 0)
     fix(
       'DB_EXTENSIONS',
@@ -313,11 +273,13 @@ export async function transformSchema(
     info,
     ...(transactionVerdict(statement) ?? decide(statement, info, ctx)),
   }));
-  cascade(decisions);
+  removeDependents(decisions, extensionFunctionsRemoved(decisions, ctx.catalog));
+  precreatedSchemas(decisions, [...ctx.installs.values()]);
   const result: TransformResult = {
     version: 1,
     ownerRole: ctx.owner,
     rls: ctx.rls,
+    apiDefaultPrivileges: options.apiDefaultPrivileges ?? false,
     decisions,
     extensions: [...ctx.installs.values()],
     blockers: [],

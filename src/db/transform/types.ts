@@ -20,6 +20,7 @@ export type RuleId =
   | 'fk_to_managed'
   | 'managed_reference'
   | 'depends_on_dropped'
+  | 'foreign_data_wrapper'
   | 'existing_object'
   | 'idempotent_role'
   | 'transaction_control';
@@ -34,6 +35,13 @@ export interface Decision {
   reason?: string;
   /** The SQL that goes to the target instead of the original (action `rewrite`). */
   text?: string;
+  /** Why a removed object is removed, in a few words: the end of every dependent's path. */
+  cause?: string;
+  /**
+   * For an object removed because it needs a removed one: each object on the way to the first removed
+   * one, then that one's cause (`trigger t on public.x`, `function public.notify()`, `calls net.http_post() ...`).
+   */
+  path?: string[];
 }
 
 export type Severity = 'blocker' | 'warning' | 'info';
@@ -74,12 +82,20 @@ export interface TransformOptions {
    * extensions whose functions live in a shared schema. @default the built-in list
    */
   extensionFunctions?: Record<string, string>;
+  /**
+   * Give the API roles on `public` what Supabase's platform gives them (schema USAGE and default privileges
+   * on tables, sequences and functions), for a schema built from migration files, which do not carry them.
+   * A pg_dump carries each object's grants itself. @default false
+   */
+  apiDefaultPrivileges?: boolean;
 }
 
 export interface TransformResult {
   version: 1;
   ownerRole: string;
   rls: 'keep' | 'drop';
+  /** Whether the prelude reproduces Supabase's default privileges for the API roles on `public`. */
+  apiDefaultPrivileges: boolean;
   decisions: Decision[];
   /** Extensions the target needs, created by the prelude. */
   extensions: ExtensionInstall[];
