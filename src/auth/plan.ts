@@ -11,6 +11,7 @@ import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, KIND_OUTCOMES, type Outcome, type UserKind } from './classify.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
+import { BCRYPT_COST_RANGE, bcryptCostOutOfRange } from './hash-kind.ts';
 import { checkPool, type PoolCheck } from './pool-checks.ts';
 import { readCaseDuplicateGroups, readDuplicateEmails, readSourceUsers } from './source-users.ts';
 
@@ -27,7 +28,13 @@ export interface AuthPlan {
   version: 1;
   generatedAt: string;
   userIdAttribute: Config['auth']['userIdAttribute'];
-  users: { total: number; phoneOnly: number; withPassword: number };
+  users: {
+    total: number;
+    phoneOnly: number;
+    withPassword: number;
+    /** bcrypt hashes outside BCRYPT_COST_RANGE: the migrate-user Lambda refuses their sign-in. */
+    bcryptCostOutOfRange: number;
+  };
   kinds: KindSummary[];
   byOutcome: Partial<Record<Outcome, number>>;
   /** Emails equal except for case, SSO users included (email masked). */
@@ -59,7 +66,7 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
     version: 1,
     generatedAt: now.toISOString(),
     userIdAttribute: config.auth.userIdAttribute,
-    users: { total: 0, phoneOnly: 0, withPassword: 0 },
+    users: { total: 0, phoneOnly: 0, withPassword: 0, bcryptCostOutOfRange: 0 },
     kinds: [],
     byOutcome: {},
     caseDuplicates: [],
@@ -96,6 +103,8 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
             plan.users.total++;
             if (c.outcome !== 'skip' && !c.emailKey && c.phone) plan.users.phoneOnly++;
             if (c.hashKind !== 'none') plan.users.withPassword++;
+            if (c.outcome === 'lazy' && bcryptCostOutOfRange(user.passwordHash))
+              plan.users.bcryptCostOutOfRange++;
           }
           reporter.emit({ type: 'progress', task: 'read users', done: plan.users.total, unit: 'users' });
         }

@@ -38,6 +38,8 @@ export interface LambdaInvocation {
   userPoolId: string;
   triggerSource: string;
   result: string;
+  /** Why a sign-in was refused (handler.ts RefusalReason). */
+  reason?: string;
 }
 
 /** `<dataDir>/lambda`: the Lambda-Invoke stand-in's directory (routes, log, invocations). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  BCRYPT_COST_RANGE,
   exportLegacyStore,
   exportReport,
   importRemaining,
@@ -29,6 +30,12 @@ function planText(plan: AuthPlan): string {
       plan.kinds.map((k) => [k.kind, String(k.count), k.outcome, k.what]),
     ),
   ];
+  if (plan.users.bcryptCostOutOfRange > 0) {
+    lines.push(
+      '',
+      `${plan.users.bcryptCostOutOfRange} users have a bcrypt cost outside ${BCRYPT_COST_RANGE.min}–${BCRYPT_COST_RANGE.max}: the migrate-user Lambda refuses their sign-in (they reset their password)`,
+    );
+  }
   if (plan.caseDuplicates.length > 0) {
     lines.push('', 'emails equal except for case:');
     for (const group of plan.caseDuplicates) {
