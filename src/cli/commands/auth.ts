@@ -6,6 +6,7 @@ import {
   importRemaining,
   importReport,
   planAuth,
+  planPoolError,
   planReport,
   verifyAuth,
   verifyReport,
@@ -138,6 +139,8 @@ export function registerAuth(program: Command): void {
         });
         writePhaseReport(opts.reportDir, report);
         ctx.print(plan, () => planText(plan!));
+        const failed = planPoolError(plan!);
+        if (failed) throw failed;
         return 0;
       }),
     );
