@@ -26,6 +26,7 @@ import {
   importRemaining,
   importReport,
   planAuth,
+  planPoolError,
   planReport,
   targetPool,
   verifyAuth,
@@ -189,6 +190,24 @@ describe('auth migration on the sandbox', () => {
     assert.equal(checks['case-insensitive usernames'], 'unknown');
     assert.equal(checks['migrate-user trigger attached'], 'unknown');
     assert.equal(plan.users.bcryptCostOutOfRange, 0);
+  });
+
+  it('plans: a missing pool is a usage error (2), an unreachable Cognito an environment error (3)', async () => {
+    const withPool = (cognito: Partial<NonNullable<Config['target']['cognito']>>) => ({
+      ...config,
+      target: { ...config.target, cognito: { ...config.target.cognito!, ...cognito } },
+    });
+    const missing = await planAuth({ config: withPool({ userPoolId: 'local_missing0' }), reporter });
+    assert.deepEqual(
+      [planPoolError(missing)?.code, planPoolError(missing)?.exitCode],
+      ['AUTH_POOL_NOT_FOUND', 2],
+    );
+    const unreachable = await planAuth({ config: withPool({ endpoint: 'http://127.0.0.1:1' }), reporter });
+    assert.deepEqual(
+      [planPoolError(unreachable)?.code, planPoolError(unreachable)?.exitCode],
+      ['AUTH_POOL_UNREACHABLE', 3],
+    );
+    assert.equal(planPoolError(await planAuth({ config, reporter })), undefined);
   });
 
   it('plans: counts the bcrypt hashes whose cost the Lambda refuses', async () => {
