@@ -23,3 +23,21 @@ export function hashKind(hash: string | null | undefined): HashKind {
   if (value.startsWith('{')) return 'encrypted';
   return 'unknown';
 }
+
+/**
+ * The bcrypt costs the migrate-user Lambda checks: what GoTrue writes (10) with room either side. A hash
+ * outside starts up to 2^31 rounds per sign-in, so the Lambda refuses it (and `auth plan` counts them).
+ */
+export const BCRYPT_COST_RANGE = { min: 4, max: 14 } as const;
+
+/** The cost of a bcrypt hash (`$2a$10$…` is 10), or undefined when `hash` is not bcrypt. */
+export function bcryptCost(hash: string | null | undefined): number | undefined {
+  const value = hash?.trim() ?? '';
+  return BCRYPT.test(value) ? Number(value.split('$')[2]) : undefined;
+}
+
+/** Whether `hash` is bcrypt with a cost outside BCRYPT_COST_RANGE. */
+export function bcryptCostOutOfRange(hash: string | null | undefined): boolean {
+  const cost = bcryptCost(hash);
+  return cost !== undefined && (cost < BCRYPT_COST_RANGE.min || cost > BCRYPT_COST_RANGE.max);
+}

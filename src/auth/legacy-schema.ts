@@ -13,6 +13,20 @@ export function legacyTable(schema: string): string {
   return `${quoteIdent(schema)}.users`;
 }
 
+/**
+ * `"<schema>".sign_in_failures`: the migrate-user Lambda's failure counter, one row per sign-in name seen
+ * failing (known or not), keyed by its non-reversible reference (sign-in-guard.ts). The Lambda reads and
+ * writes it.
+ */
+export function failuresTable(schema: string): string {
+  return `${quoteIdent(schema)}.sign_in_failures`;
+}
+
+/** `"<schema>".settings`: the store's own settings; `user_ref_key` keys the references in logs. */
+export function settingsTable(schema: string): string {
+  return `${quoteIdent(schema)}.settings`;
+}
+
 /** A row as the Lambda reads it. `password_hash` is a secret: never logged, printed or reported. */
 export interface LegacyRow {
   id: string;

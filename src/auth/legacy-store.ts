@@ -3,12 +3,12 @@
  * by the target's owner role, REVOKEd from PUBLIC and the app's roles, and readable (SELECT only) by the
  * dedicated LOGIN role the migrate-user Lambda connects as.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { AuthError } from '../core/errors.ts';
 import type { Classified, SourceUser } from './classify.ts';
 import { isVerifiable } from './classify.ts';
-import { legacyTable, quoteIdent } from './legacy-schema.ts';
+import { failuresTable, legacyTable, quoteIdent, settingsTable } from './legacy-schema.ts';
 
 export interface StoreSettings {
   schema: string;
@@ -59,6 +59,23 @@ export async function ensureLegacyStore(client: pg.ClientBase, settings: StoreSe
   )`);
   await client.query(`CREATE INDEX IF NOT EXISTS users_email_key_idx ON ${table} (email_key)`);
   await client.query(`CREATE INDEX IF NOT EXISTS users_phone_idx ON ${table} (phone)`);
+  // The migrate-user Lambda's failure counter and the key of its log references (sign-in-guard.ts).
+  await client.query(`CREATE TABLE IF NOT EXISTS ${failuresTable(settings.schema)} (
+    user_ref text PRIMARY KEY,
+    failures integer NOT NULL,
+    first_failure_at timestamptz NOT NULL,
+    last_failure_at timestamptz NOT NULL,
+    locked_until timestamptz
+  )`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${settingsTable(settings.schema)} (
+    name text PRIMARY KEY,
+    value text NOT NULL
+  )`);
+  await client.query(
+    `INSERT INTO ${settingsTable(settings.schema)} (name, value) VALUES ('user_ref_key', $1)
+     ON CONFLICT (name) DO NOTHING`,
+    [randomBytes(32).toString('base64url')],
+  );
   await client.query(
     `COMMENT ON TABLE ${table} IS 'supa2aws: Supabase Auth password hashes for the migrate-user Lambda. Secret: readable only by ${settings.role}.'`,
   );
@@ -97,6 +114,10 @@ export async function ensureLegacyStore(client: pg.ClientBase, settings: StoreSe
   await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
   await client.query(`REVOKE ALL ON ${table} FROM ${role}`);
   await client.query(`GRANT SELECT ON ${table} TO ${role}`);
+  await client.query(`REVOKE ALL ON ${settingsTable(settings.schema)} FROM ${role}`);
+  await client.query(`GRANT SELECT ON ${settingsTable(settings.schema)} TO ${role}`);
+  await client.query(`REVOKE ALL ON ${failuresTable(settings.schema)} FROM ${role}`);
+  await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${failuresTable(settings.schema)} TO ${role}`);
   return { name: settings.role, created, passwordSet: password !== '' };
 }
 

@@ -7,10 +7,12 @@ import {
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Config } from '../core/config/schema.ts';
+import { AuthError } from '../core/errors.ts';
 import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, KIND_OUTCOMES, type Outcome, type UserKind } from './classify.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
+import { bcryptCostOutOfRange } from './hash-kind.ts';
 import { checkPool, type PoolCheck } from './pool-checks.ts';
 import { readCaseDuplicateGroups, readDuplicateEmails, readSourceUsers } from './source-users.ts';
 
@@ -27,12 +29,24 @@ export interface AuthPlan {
   version: 1;
   generatedAt: string;
   userIdAttribute: Config['auth']['userIdAttribute'];
-  users: { total: number; phoneOnly: number; withPassword: number };
+  users: {
+    total: number;
+    phoneOnly: number;
+    withPassword: number;
+    /** bcrypt hashes outside BCRYPT_COST_RANGE: the migrate-user Lambda refuses their sign-in. */
+    bcryptCostOutOfRange: number;
+  };
   kinds: KindSummary[];
   byOutcome: Partial<Record<Outcome, number>>;
   /** Emails equal except for case, SSO users included (email masked). */
   caseDuplicates: { email: string; users: { id: string; sso: boolean; deleted: boolean }[] }[];
-  pool: { userPoolId?: string; emulator: boolean; checks: PoolCheck[] };
+  pool: {
+    userPoolId?: string;
+    emulator: boolean;
+    checks: PoolCheck[];
+    /** Set when the pool could not be described at all: the plan is incomplete. */
+    problem?: 'unreachable' | 'not-found';
+  };
 }
 
 export interface PlanOptions {
@@ -59,7 +73,7 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
     version: 1,
     generatedAt: now.toISOString(),
     userIdAttribute: config.auth.userIdAttribute,
-    users: { total: 0, phoneOnly: 0, withPassword: 0 },
+    users: { total: 0, phoneOnly: 0, withPassword: 0, bcryptCostOutOfRange: 0 },
     kinds: [],
     byOutcome: {},
     caseDuplicates: [],
@@ -96,6 +110,8 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
             plan.users.total++;
             if (c.outcome !== 'skip' && !c.emailKey && c.phone) plan.users.phoneOnly++;
             if (c.hashKind !== 'none') plan.users.withPassword++;
+            if (c.outcome === 'lazy' && bcryptCostOutOfRange(user.passwordHash))
+              plan.users.bcryptCostOutOfRange++;
           }
           reporter.emit({ type: 'progress', task: 'read users', done: plan.users.total, unit: 'users' });
         }
@@ -139,6 +155,7 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
       });
     });
   } catch (error) {
+    plan.pool.problem = awsErrorName(error) === 'ResourceNotFoundException' ? 'not-found' : 'unreachable';
     plan.pool.checks = [
       {
         name: 'target pool',
@@ -150,4 +167,30 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
     if (!options.pool) pool.client.destroy();
   }
   return plan;
+}
+
+/**
+ * The error a plan whose target pool could not be described stands for (after its report is written): a
+ * missing pool is a config mistake (exit 2), an unreachable Cognito an environment failure (exit 3).
+ */
+export function planPoolError(plan: AuthPlan): AuthError | undefined {
+  if (!plan.pool.problem) return undefined;
+  const detail = plan.pool.checks[0]?.detail ?? '';
+  return plan.pool.problem === 'not-found'
+    ? new AuthError(
+        'AUTH_POOL_NOT_FOUND',
+        `the target pool ${plan.pool.userPoolId} does not exist: ${detail}`,
+        {
+          exit: 'usage',
+          hint: 'Check target.cognito.userPoolId (and region) in the config, or deploy the auth stack first.',
+        },
+      )
+    : new AuthError(
+        'AUTH_POOL_UNREACHABLE',
+        `the target pool ${plan.pool.userPoolId} could not be checked: ${detail}`,
+        {
+          exit: 'environment',
+          hint: 'Check target.cognito.endpoint/region and your AWS credentials; `supa2aws doctor` checks reachability.',
+        },
+      );
 }

@@ -116,6 +116,14 @@ export function checkPool({ pool, client, mode, emulator, phoneUsers }: PoolChec
   if (emulator) add('self sign-up disabled during the window', 'unknown', EMULATOR);
   else if (pool.AdminCreateUserConfig?.AllowAdminCreateUserOnly === true) {
     add('self sign-up disabled during the window', 'pass', 'AllowAdminCreateUserOnly = true');
+  } else if (mode === 'username') {
+    // The UUID must come from the migration: a sign-up choosing a pending user's UUID as its username would
+    // be taken for that user by every resolver. The combination is refused, not warned about.
+    add(
+      'self sign-up disabled during the window',
+      'fail',
+      'auth.userIdAttribute is username and anyone can sign up: a sign-up choosing a not-yet-migrated user’s UUID as username would become that user. Set AllowAdminCreateUserOnly (infra: auth.selfSignUp = false), or use custom:supabase_id',
+    );
   } else {
     add(
       'self sign-up disabled during the window',

@@ -8,7 +8,11 @@ import type { VerifyResult } from './verify.ts';
 type Body = Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>;
 
 export function planReport(plan: AuthPlan): Body {
-  const metrics: Record<string, number> = { users: plan.users.total, phoneOnly: plan.users.phoneOnly };
+  const metrics: Record<string, number> = {
+    users: plan.users.total,
+    phoneOnly: plan.users.phoneOnly,
+    bcryptCostOutOfRange: plan.users.bcryptCostOutOfRange,
+  };
   for (const k of plan.kinds) metrics[`kind.${k.kind}`] = k.count;
   for (const [outcome, n] of Object.entries(plan.byOutcome)) metrics[`outcome.${outcome}`] = n;
   return {

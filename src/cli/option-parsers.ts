@@ -31,3 +31,13 @@ export function listOf<T extends string>(allowed: readonly T[]): (value: string)
   const one = oneOf(allowed);
   return (value) => value.split(',').map((v) => one(v.trim()));
 }
+
+/** A whole number from `min` to `max` (the bounds the config schema puts on the same setting). */
+export function intInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got ${value}`);
+    return n;
+  };
+}

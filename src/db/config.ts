@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+/** Most tables copied or verified at once (config and `--concurrency`). */
+export const DB_MAX_CONCURRENCY = 16;
 export const dbConfigSchema = z
   .object({
     /**
@@ -10,7 +12,7 @@ export const dbConfigSchema = z
     /** Keep RLS policies (with the compat auth schema) or drop them. @default 'keep' */
     rls: z.enum(['keep', 'drop']).default('keep'),
     /** Tables copied at once. @default 2 */
-    concurrency: z.number().int().min(1).max(16).default(2),
+    concurrency: z.number().int().min(1).max(DB_MAX_CONCURRENCY).default(2),
     /** Path to a pg_dump binary; else PG_DUMP, then PATH. */
     pgDump: z.string().optional(),
     /** Role that owns every object on the target. @default the user of target.db.url */

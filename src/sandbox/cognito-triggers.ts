@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startNodeService } from './node-service.ts';
 import { freePort } from './ports.ts';
+import { privateDir } from './private-dir.ts';
 import { STATE_FILE, type SandboxState } from './state.ts';
 
 /** The function name cognito-local invokes (and the real stack's function is called). */
@@ -38,6 +39,8 @@ export interface LambdaInvocation {
   userPoolId: string;
   triggerSource: string;
   result: string;
+  /** Why a sign-in was refused (handler.ts RefusalReason). */
+  reason?: string;
 }
 
 /** `<dataDir>/lambda`: the Lambda-Invoke stand-in's directory (routes, log, invocations). */
@@ -55,6 +58,7 @@ export async function prepareCognitoTriggers(
 ): Promise<{ port: number; start(cognitoPid: number, detached: boolean): Promise<number> }> {
   const port = await freePort();
   const configDir = path.join(cognitoDir, '.cognito');
+  privateDir(cognitoDir);
   mkdirSync(configDir, { recursive: true });
   writeFileSync(
     path.join(configDir, 'config.json'),
@@ -72,6 +76,7 @@ export async function prepareCognitoTriggers(
     )}\n`,
   );
   const dir = lambdaDir(state.dataDir);
+  privateDir(dir);
   mkdirSync(path.join(dir, 'routes'), { recursive: true });
   return {
     port,

@@ -1,9 +1,10 @@
 /** Starts a sandbox service (s3rver, cognito-local) as its own Node process and waits until it listens. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxError } from '../core/errors.ts';
+import { privateDir } from './private-dir.ts';
 import { isAlive } from './processes.ts';
 import { waitForPort } from './ports.ts';
 
@@ -33,7 +34,7 @@ function entryArgs(entry: string): string[] {
 
 /** Spawns the service and resolves with its PID once its port accepts connections. */
 export async function startNodeService(options: NodeServiceOptions): Promise<number> {
-  mkdirSync(options.dir, { recursive: true });
+  privateDir(options.dir);
   const log = openSync(path.join(options.dir, 'service.log'), 'a');
   const args = [...entryArgs(options.entry), '--port', String(options.port), '--dir', options.dir];
   if (!options.detached) args.push('--parent-pid', String(process.pid));

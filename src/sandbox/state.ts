@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { privateDir } from './private-dir.ts';
 
 export interface PostgresState {
   major: 15 | 16;
@@ -79,9 +80,9 @@ export function readState(stateDir: string): SandboxState | undefined {
   }
 }
 
-/** Written atomically, mode 0600 (it holds the sandbox's throwaway passwords). */
+/** Written atomically, mode 0600 in a 0700 directory (it holds the sandbox's throwaway passwords). */
 export function writeState(state: SandboxState): void {
-  mkdirSync(state.stateDir, { recursive: true });
+  privateDir(state.stateDir);
   const file = path.join(state.stateDir, STATE_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });

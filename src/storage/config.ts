@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
 /** How a bucket may be read on the target. */
+
+/** Most objects copied at once (config and `--concurrency`). */
+export const STORAGE_MAX_CONCURRENCY = 64;
+/** S3's part sizes, in MiB: 5 MiB to 5 GiB (also the bounds of the multipart threshold). */
+export const PART_MIB = { min: 5, max: 5120 } as const;
 export const bucketAccess = z.enum(['private', 'public-read']);
 
 export const bucketMappingSchema = z
@@ -48,14 +53,14 @@ export const storageConfigSchema = z
     /** What signed Supabase URLs become: a stable public URL, or a bare `bucket/path` the app presigns. @default 'path' */
     signedUrls: z.enum(['public', 'path']).default('path'),
     /** Objects copied at once. @default 8 */
-    concurrency: z.number().int().min(1).max(64).default(8),
+    concurrency: z.number().int().min(1).max(STORAGE_MAX_CONCURRENCY).default(8),
     /** Multipart part size in MiB. @default 16 */
-    partSizeMiB: z.number().int().min(5).max(5120).default(16),
+    partSizeMiB: z.number().int().min(PART_MIB.min).max(PART_MIB.max).default(16),
     /**
      * Objects larger than this go up in parts (sequential, streamed); smaller ones in one streamed PUT.
      * S3 takes at most 5 GiB in one PUT. @default 1024
      */
-    multipartThresholdMiB: z.number().int().min(5).max(5120).default(1024),
+    multipartThresholdMiB: z.number().int().min(PART_MIB.min).max(PART_MIB.max).default(1024),
     /** CORS rules `storage setup` puts on every target bucket (browser uploads with presigned URLs). */
     cors: corsSchema.default({}),
     /** Turn on bucket versioning in `storage setup`. @default true */

@@ -26,12 +26,14 @@ import {
   importRemaining,
   importReport,
   planAuth,
+  planPoolError,
   planReport,
   targetPool,
   verifyAuth,
   verifyReport,
 } from '../../src/auth/index.ts';
 import type { Config } from '../../src/core/config/index.ts';
+import { SIGN_IN_REFUSED } from '../../src/auth/migrate-user/handler.ts';
 import { MemoryReporter } from '../../src/core/reporter.ts';
 import { applySchema, buildSchema, copyData } from '../../src/db/index.ts';
 import { fixtureDigest, readTestUsers } from '../../src/fixture/index.ts';
@@ -102,6 +104,10 @@ describe('auth migration on the sandbox', () => {
       }),
     );
   const invocations = () => lambdaInvocations(sb.state, userPoolId);
+  const pick = (entry: { result: string; reason?: string } | undefined) => ({
+    result: entry?.result,
+    reason: entry?.reason,
+  });
 
   before(async () => {
     sb = await getTestSandbox();
@@ -183,6 +189,40 @@ describe('auth migration on the sandbox', () => {
     assert.equal(checks['Supabase UUID attribute'], 'pass');
     assert.equal(checks['case-insensitive usernames'], 'unknown');
     assert.equal(checks['migrate-user trigger attached'], 'unknown');
+    assert.equal(plan.users.bcryptCostOutOfRange, 0);
+  });
+
+  it('plans: a missing pool is a usage error (2), an unreachable Cognito an environment error (3)', async () => {
+    const withPool = (cognito: Partial<NonNullable<Config['target']['cognito']>>) => ({
+      ...config,
+      target: { ...config.target, cognito: { ...config.target.cognito!, ...cognito } },
+    });
+    const missing = await planAuth({ config: withPool({ userPoolId: 'local_missing0' }), reporter });
+    assert.deepEqual(
+      [planPoolError(missing)?.code, planPoolError(missing)?.exitCode],
+      ['AUTH_POOL_NOT_FOUND', 2],
+    );
+    const unreachable = await planAuth({ config: withPool({ endpoint: 'http://127.0.0.1:1' }), reporter });
+    assert.deepEqual(
+      [planPoolError(unreachable)?.code, planPoolError(unreachable)?.exitCode],
+      ['AUTH_POOL_UNREACHABLE', 3],
+    );
+    assert.equal(planPoolError(await planAuth({ config, reporter })), undefined);
+  });
+
+  it('plans: counts the bcrypt hashes whose cost the Lambda refuses', async () => {
+    const costly = await sb.freshSourceDb();
+    await withPg(costly.adminUrl, (c) =>
+      c.query(`UPDATE auth.users SET encrypted_password = $2 WHERE id = $1`, [
+        named.bob,
+        `$2a$31$${'a'.repeat(53)}`,
+      ]),
+    );
+    const plan = await planAuth({
+      config: { ...config, source: { ...config.source, db: { ...config.source.db, url: costly.url } } },
+      reporter,
+    });
+    assert.equal(plan.users.bcryptCostOutOfRange, 1);
   });
 
   it('exports a locked-down legacy store that converges', async () => {
@@ -252,9 +292,9 @@ describe('auth migration on the sandbox', () => {
   it('refuses a wrong password and leaves the user out of the pool', async () => {
     const bob = readTestUsers().users.find((u) => u.key === 'bob')!;
     await assert.rejects(signIn(bob.email!, 'not-bobs-password'), { name: 'NotAuthorizedException' });
-    assert.equal(invocations().at(-1)?.result, 'bad-password');
+    assert.deepEqual(pick(invocations().at(-1)), { result: 'refused', reason: 'bad-password' });
     await assert.rejects(signIn('nobody@example.com', 'whatever-1'), { name: 'NotAuthorizedException' });
-    assert.equal(invocations().at(-1)?.result, 'not-found');
+    assert.deepEqual(pick(invocations().at(-1)), { result: 'refused', reason: 'unknown-user' });
     await assert.rejects(
       cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: bob.email! })),
       { name: 'UserNotFoundException' },
@@ -290,7 +330,7 @@ describe('auth migration on the sandbox', () => {
   it('does not migrate an OAuth-only user by password (documented path: created by import)', async () => {
     const erin = readTestUsers().users.find((u) => u.key === 'erin')!;
     await assert.rejects(signIn(erin.email!, 'any-password-1'), { name: 'NotAuthorizedException' });
-    assert.equal(invocations().at(-1)?.result, 'not-found');
+    assert.deepEqual(pick(invocations().at(-1)), { result: 'refused', reason: 'unknown-user' });
   });
 
   it('accounts for every user, probes a sign-in, and flags a user changed since the export', async () => {
@@ -361,8 +401,25 @@ describe('auth migration on the sandbox', () => {
         request: { password: 'x' },
         response: {},
       }),
-      { message: 'Bad password' },
+      { message: SIGN_IN_REFUSED },
     );
+    // The failure counter lives in the store, written by the Lambda's own (least-privilege) role.
+    const guess = (password: string) =>
+      handler({
+        triggerSource: 'UserMigration_Authentication',
+        userPoolId,
+        userName: 'Carol.Locked@example.com',
+        request: { password },
+        response: {},
+      });
+    for (let i = 0; i < 5; i++) await assert.rejects(guess(`guess-${i}`), { message: SIGN_IN_REFUSED });
+    const counted = await withPg(target.adminUrl, (c) =>
+      c.query<{ failures: number; locked: boolean }>(
+        `SELECT failures, locked_until > now() AS locked FROM ${config.auth.legacySchema}.sign_in_failures
+          WHERE failures >= 5`,
+      ),
+    );
+    assert.deepEqual(counted.rows, [{ failures: 5, locked: true }]);
   });
 
   it('an interrupted import (Ctrl-C) stops cleanly and the next run finishes it', async () => {

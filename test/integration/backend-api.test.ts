@@ -131,6 +131,75 @@ describe('auth', () => {
     assert.equal(bad.status, 401);
   });
 
+  // A subset of test/unit/runtime-auth-token-families.test.ts, over HTTP through the real app: each is a
+  // 401 with its code and a short message, never a 500, and the body names no issuer, URL or clock.
+  const hostile: { name: string; code: string; token: () => string }[] = [
+    {
+      name: 'user_metadata nested 3000 levels deep',
+      code: 'AUTH_TOKEN_MALFORMED',
+      token: () =>
+        be.signText(
+          '{"alg":"HS256","typ":"JWT"}',
+          `${JSON.stringify(be.claims(be.users.a)).slice(0, -1)},"user_metadata":${'['.repeat(3000)}${']'.repeat(3000)}}`,
+        ),
+    },
+    {
+      name: 'alg none',
+      code: 'AUTH_TOKEN_ALG',
+      token: () => be.signText('{"alg":"none"}', JSON.stringify(be.claims(be.users.a))).replace(/[^.]+$/, ''),
+    },
+    {
+      name: 'alg HS384',
+      code: 'AUTH_TOKEN_ALG',
+      token: () => be.signText('{"alg":"HS384"}', JSON.stringify(be.claims(be.users.a))),
+    },
+    {
+      name: 'jku naming another key set (wrong secret)',
+      code: 'AUTH_TOKEN_SIGNATURE',
+      token: () =>
+        `${be.signText('{"alg":"HS256","jku":"http://127.0.0.1:1/jwks.json"}', JSON.stringify(be.claims(be.users.a))).slice(0, -4)}AAAA`,
+    },
+    {
+      name: 'issuer with a trailing slash',
+      code: 'AUTH_TOKEN_ISSUER',
+      token: () => {
+        const claims = be.claims(be.users.a);
+        return be.signText('{"alg":"HS256"}', JSON.stringify({ ...claims, iss: `${String(claims.iss)}/` }));
+      },
+    },
+    {
+      name: 'exp 1e400',
+      code: 'AUTH_TOKEN_CLAIM',
+      token: () =>
+        be.signText(
+          '{"alg":"HS256"}',
+          JSON.stringify(be.claims(be.users.a)).replace(/"exp":\d+/, '"exp":1e400'),
+        ),
+    },
+    {
+      name: 'sub twice, a user UUID first and garbage last',
+      code: 'AUTH_TOKEN_CLAIM',
+      token: () =>
+        be.signText('{"alg":"HS256"}', `${JSON.stringify(be.claims(be.users.a)).slice(0, -1)},"sub":"x"}`),
+    },
+    {
+      name: 'payload that is not UTF-8',
+      code: 'AUTH_TOKEN_MALFORMED',
+      token: () => be.signText('{"alg":"HS256"}', Buffer.from([0x7b, 0xff, 0x7d])),
+    },
+  ];
+  for (const c of hostile) {
+    it(`GIVEN a hostile token (${c.name}) THEN 401 ${c.code} with a short body`, async () => {
+      const { status, body, headers } = await call('GET', '/projects', { token: c.token() });
+      assert.equal(status, 401);
+      const error = body.error as { code: string; message: string };
+      assert.equal(error.code, c.code);
+      assert.deepEqual(Object.keys(error), ['code', 'message']);
+      const text = `${JSON.stringify(body)} ${headers.get('www-authenticate')}`;
+      assert.ok(!/127\.0\.0\.1|http|Expected|20\d\d-/.test(text), text);
+    });
+  }
+
   it('GIVEN a browser preflight from an allowed origin THEN CORS headers; from another origin none', async () => {
     const ok = await fetch(`${base}/projects`, {
       method: 'OPTIONS',

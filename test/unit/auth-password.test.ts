@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { argon2id, argon2i } from 'hash-wasm';
-import { hashKind } from '../../src/auth/hash-kind.ts';
+import { bcryptCost, bcryptCostOutOfRange, hashKind } from '../../src/auth/hash-kind.ts';
 import { verifyAgainstDummy, verifyPassword } from '../../src/auth/migrate-user/verify-password.ts';
 
 // GoTrue's own test vector (supabase/auth internal/crypto/password_test.go).
@@ -55,6 +55,23 @@ describe('password hashes', () => {
     const hostile = '$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
     assert.equal(await verifyPassword(hostile, 'x'), false);
   });
+
+  it(
+    'refuses bcrypt costs outside 4–14 at once (cost 31 would start 2^31 rounds)',
+    { timeout: 5000 },
+    async () => {
+      const cost31 = `$2a$31$${'a'.repeat(53)}`;
+      const cost3 = `$2a$03$${'a'.repeat(53)}`;
+      assert.equal(bcryptCost(cost31), 31);
+      assert.deepEqual(
+        [cost31, cost3, `$2a$10$${'a'.repeat(53)}`, `$2b$14$${'a'.repeat(53)}`, '$argon2id$x'].map(
+          bcryptCostOutOfRange,
+        ),
+        [true, true, false, false, false],
+      );
+      assert.equal(await verifyPassword(cost31, 'pw'), false);
+    },
+  );
 
   it('verifies Firebase scrypt with GoTrue’s test vector', async () => {
     assert.equal(await verifyPassword(FIREBASE, 'mytestpassword'), true);

@@ -102,6 +102,24 @@ describe('checkPool', () => {
     assert.equal(s['self sign-up disabled during the window'], 'warn');
   });
 
+  it('in username mode refuses open self sign-up: a sign-up could choose a pending user’s UUID', () => {
+    const open: UserPoolType = {
+      ...goodPool,
+      UsernameAttributes: undefined,
+      AliasAttributes: ['email'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+    };
+    assert.equal(
+      statuses(open, goodClient, { mode: 'username' })['self sign-up disabled during the window'],
+      'fail',
+    );
+    const closed: UserPoolType = { ...open, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } };
+    assert.equal(
+      statuses(closed, goodClient, { mode: 'username' })['self sign-up disabled during the window'],
+      'pass',
+    );
+  });
+
   it('reports what cognito-local cannot tell as unknown, never pass', () => {
     const s = statuses({ ...goodPool, LambdaConfig: {} }, goodClient, { emulator: true });
     assert.equal(s['case-insensitive usernames'], 'unknown');

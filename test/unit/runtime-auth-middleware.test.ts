@@ -68,6 +68,9 @@ describe('runtime auth: Express middleware', () => {
     e.get('/maybe', optionalAuth(verifier), (req, res) => {
       res.json({ user: req.user ?? null });
     });
+    e.get('/debug', requireAuth(verifier, { exposeDetails: true }), (req, res) => {
+      res.json({ id: req.user?.id });
+    });
     e.get('/cognito-only', requireAuth(offVerifier, { realm: 'aiuteur' }), (req, res) => {
       res.json({ id: req.user?.id });
     });
@@ -89,6 +92,21 @@ describe('runtime auth: Express middleware', () => {
     sign(supabaseClaims(w.supabaseIssuer, { iat: now(), exp: now() + 3600 }), w.secret, { alg: 'HS256' });
   const get = (path: string, authorization?: string) =>
     fetch(`${base}${path}`, authorization === undefined ? {} : { headers: { authorization } });
+
+  it('tells the client only the code and a short message; the details go to onRefused (or exposeDetails)', async () => {
+    const token = await cognitoToken({ client_id: OTHER_CLIENT_ID, iss: `${w.cognitoIssuer}x` });
+    const res = await get('/me', `Bearer ${token}`);
+    const text = `${await res.text()} ${res.headers.get('www-authenticate')}`;
+    assert.equal(res.status, 401);
+    assert.deepEqual(JSON.parse(text.slice(0, text.lastIndexOf('}') + 1)), {
+      error: { code: C.issuer, message: 'Token issuer is not accepted' },
+    });
+    for (const secret of [w.cognitoIssuer, CLIENT_ID, 'Expected', String(new Date().getUTCFullYear())])
+      assert.ok(!text.includes(secret), `${secret} in ${text}`);
+    assert.match(refused.at(-1)?.message ?? '', new RegExp(w.cognitoIssuer.replace(/[.]/g, '\\.')));
+    const debug = await get('/debug', `Bearer ${token}`);
+    assert.match(((await debug.json()) as { error: { message: string } }).error.message, /Expected one of/);
+  });
 
   it('passes a valid Cognito token through as req.user', async () => {
     const res = await get('/me', `Bearer ${await cognitoToken()}`);

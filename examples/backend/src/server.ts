@@ -28,6 +28,7 @@ async function main(): Promise<void> {
         ...(process.env.COGNITO_ENDPOINT ? { endpoint: process.env.COGNITO_ENDPOINT } : {}),
       })
     : undefined;
+  // A user disabled or deleted in Cognito loses access within COGNITO_USER_STATE_TTL_SECONDS (default 60).
   const verifier = createAuthVerifierFromEnv(
     cognito && poolId
       ? {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
             pool,
             lookupAttributes: adminGetUserAttributes(cognito, poolId),
           }),
+          cognitoClient: cognito,
         }
       : {},
   );
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
     pool,
     storage,
     authenticate: requireAuth(verifier, {
-      onRefused: (error) => logger.info('token refused', { code: error.code }),
+      // The client gets the code; the details (issuers, client IDs, clock) stay in this log.
+      onRefused: (error) => logger.info('token refused', { code: error.code, detail: error.message }),
     }),
     corsOrigins: config.corsOrigins,
     healthTimeoutMs: config.healthTimeoutMs,

@@ -3,7 +3,7 @@
  * migrated schema, three fresh buckets in the target s3rver, and a token verifier accepting Supabase
  * HS256 tokens (the migration window), with a helper that signs them.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { SignJWT } from 'jose';
 import type pg from 'pg';
@@ -25,6 +25,10 @@ export interface Backend {
   authenticate: Authenticate;
   /** A Supabase-style access token for the user. */
   token(userId: string, email?: string): Promise<string>;
+  /** Exact header and payload text, HS256-signed with the project secret (for hostile-token tests). */
+  signText(header: string, payload: string | Buffer): string;
+  /** The claims `token` signs for a user, valid for 10 minutes. */
+  claims(userId: string): Record<string, unknown>;
   users: { a: string; b: string };
 }
 
@@ -76,5 +80,20 @@ export async function setUpBackend(sb: TestSandbox, options: { poolMax?: number 
         .setIssuedAt()
         .setExpirationTime('10m')
         .sign(secret),
+    signText: (header, payload) => {
+      const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+      return `${input}.${createHmac('sha256', JWT_SECRET).update(input).digest('base64url')}`;
+    },
+    claims: (userId) => {
+      const now = Math.floor(Date.now() / 1000);
+      return {
+        iss: `${SUPABASE_URL}/auth/v1`,
+        aud: 'authenticated',
+        sub: userId,
+        role: 'authenticated',
+        iat: now,
+        exp: now + 600,
+      };
+    },
   };
 }

@@ -6,10 +6,10 @@
 import bcrypt from 'bcryptjs';
 import { argon2Verify } from 'hash-wasm';
 import { createCipheriv, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { hashKind } from '../hash-kind.ts';
+import { bcryptCostOutOfRange, hashKind } from '../hash-kind.ts';
 
 /** bcrypt compares at most 72 bytes; GoTrue refuses longer passwords when hashing. */
-const MAX_PASSWORD_BYTES = 1024;
+export const MAX_PASSWORD_BYTES = 1024;
 
 function scrypt(
   password: Buffer,
@@ -71,7 +71,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false;
   switch (hashKind(hash)) {
     case 'bcrypt':
-      return bcrypt.compare(password, hash);
+      return bcryptCostOutOfRange(hash) ? false : bcrypt.compare(password, hash);
     case 'argon2':
       return verifyArgon2(hash, password);
     case 'fbscrypt':

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import {
+  BCRYPT_COST_RANGE,
   exportLegacyStore,
   exportReport,
   importRemaining,
   importReport,
   planAuth,
+  planPoolError,
   planReport,
   verifyAuth,
   verifyReport,
@@ -29,6 +31,12 @@ function planText(plan: AuthPlan): string {
       plan.kinds.map((k) => [k.kind, String(k.count), k.outcome, k.what]),
     ),
   ];
+  if (plan.users.bcryptCostOutOfRange > 0) {
+    lines.push(
+      '',
+      `${plan.users.bcryptCostOutOfRange} users have a bcrypt cost outside ${BCRYPT_COST_RANGE.min}–${BCRYPT_COST_RANGE.max}: the migrate-user Lambda refuses their sign-in (they reset their password)`,
+    );
+  }
   if (plan.caseDuplicates.length > 0) {
     lines.push('', 'emails equal except for case:');
     for (const group of plan.caseDuplicates) {
@@ -131,6 +139,8 @@ export function registerAuth(program: Command): void {
         });
         writePhaseReport(opts.reportDir, report);
         ctx.print(plan, () => planText(plan!));
+        const failed = planPoolError(plan!);
+        if (failed) throw failed;
         return 0;
       }),
     );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import {
+  DB_MAX_CONCURRENCY,
   applySchema,
   buildSchema,
   copyData,
@@ -20,7 +21,7 @@ import {
 } from '../../db/index.ts';
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
-import { positiveInt } from '../option-parsers.ts';
+import { intInRange, positiveInt } from '../option-parsers.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
 function findings(title: string, list: Finding[]): string[] {
@@ -288,7 +289,7 @@ export function registerDb(program: Command): void {
     .description(
       'copy every table from one source snapshot, several at once, as the owner role; converges when re-run',
     )
-    .option('--concurrency <n>', 'tables at once (default db.concurrency)', positiveInt)
+    .option('--concurrency <n>', 'tables at once (default db.concurrency)', intInRange(1, DB_MAX_CONCURRENCY))
     .option('--tables <list>', 'only these tables, comma-separated schema.name')
     .option('--format <format>', 'auto | binary | text (default db.copyFormat)')
     .option('--dry-run', 'say what would be copied and skipped')
@@ -359,7 +360,7 @@ export function registerDb(program: Command): void {
       'row counts and digests per table (by key range) on both sides, and a schema comparison; exit 1 on any difference',
     )
     .option('--chunk-rows <n>', 'rows per key range (default db.verifyChunkRows)', positiveInt)
-    .option('--concurrency <n>', 'tables at once (default db.concurrency)', positiveInt)
+    .option('--concurrency <n>', 'tables at once (default db.concurrency)', intInRange(1, DB_MAX_CONCURRENCY))
     .option('--tables <list>', 'only these tables, comma-separated schema.name')
     .option('--no-schema', 'skip the schema comparison')
     .option('--report-dir <dir>', 'where db-verify.md and the phase report go', DEFAULT_REPORT_DIR)

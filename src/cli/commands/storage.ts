@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.ts';
 import { DEFAULT_REPORT_DIR, timingSince } from '../../report/index.ts';
 import {
+  PART_MIB,
+  STORAGE_MAX_CONCURRENCY,
   copyMarkdown,
   copyPhaseReport,
   copyStorageFromConfig,
@@ -27,7 +29,7 @@ import {
   type UrlRewriteResult,
 } from '../../storage/index.ts';
 import { action, type CommandContext } from '../context.ts';
-import { oneOf, positiveInt } from '../option-parsers.ts';
+import { intInRange, oneOf, positiveInt } from '../option-parsers.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
 const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
@@ -242,12 +244,20 @@ export function registerStorage(program: Command): void {
     .description(
       'stream every object to the target, verify it by reading it back, seal it; re-runs copy only what is missing or different',
     )
-    .option('--concurrency <n>', 'objects at once (default storage.concurrency, 8)', positiveInt)
-    .option('--part-size <MiB>', 'multipart part size in MiB (default storage.partSizeMiB, 16)', positiveInt)
+    .option(
+      '--concurrency <n>',
+      'objects at once (default storage.concurrency, 8)',
+      intInRange(1, STORAGE_MAX_CONCURRENCY),
+    )
+    .option(
+      '--part-size <MiB>',
+      'multipart part size in MiB (default storage.partSizeMiB, 16)',
+      intInRange(PART_MIB.min, PART_MIB.max),
+    )
     .option(
       '--multipart-threshold <MiB>',
       'upload in parts above this size (default storage.multipartThresholdMiB, 1024)',
-      positiveInt,
+      intInRange(PART_MIB.min, PART_MIB.max),
     )
     .option('--include-orphans', 'also copy objects that have no storage.objects row')
     .option('--dry-run', 'print the plan; copy nothing')
@@ -314,7 +324,7 @@ export function registerStorage(program: Command): void {
       'every storage.objects row has a target object of equal size and checksum (exit 1 otherwise)',
     )
     .option('--deep', 'read both sides in full and compare SHA-256')
-    .option('--concurrency <n>', 'objects inspected at once', positiveInt)
+    .option('--concurrency <n>', 'objects inspected at once', intInRange(1, STORAGE_MAX_CONCURRENCY))
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
       action(async (ctx, opts: { deep?: boolean; concurrency?: number; reportDir: string }) => {

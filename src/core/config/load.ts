@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ZodIssue } from 'zod';
@@ -112,6 +112,34 @@ export function interpolateEnv(
   return raw;
 }
 
+/**
+ * A database URL whose password holds an unencoded `/ @ # ?` parses as another host (or not at all), and
+ * the error then quotes part of the password. Checked after interpolation (a password from the environment
+ * is pasted in as it is); the value is never quoted.
+ */
+function unencodedUrlProblems(config: unknown): ConfigProblem[] {
+  const c = config as { source?: { db?: { url?: unknown } }; target?: { db?: { url?: unknown } } } | null;
+  const urls: [string, unknown][] = [
+    ['source.db.url', c?.source?.db?.url],
+    ['target.db.url', c?.target?.db?.url],
+  ];
+  return urls.flatMap(([field, url]) => {
+    if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) return [];
+    const rest = url.slice(url.indexOf('://') + 3);
+    const authorityEnd = rest.search(/[/?#]/);
+    const stray = authorityEnd >= 0 && rest.slice(authorityEnd).includes('@');
+    if (!stray && URL.canParse(url)) return [];
+    return [
+      {
+        field,
+        seen: '***',
+        expected:
+          'a connection string whose password percent-encodes / @ # ? % and : (as %2F %40 %23 %3F %25 %3A)',
+      },
+    ];
+  });
+}
+
 /** Literal secrets in the file are allowed but warned about: they belong in the environment. */
 function literalSecretWarnings(raw: unknown, at: string[] = []): ConfigProblem[] {
   if (typeof raw === 'string') {
@@ -167,6 +195,7 @@ export function parseConfig(
   const errors: ConfigProblem[] = [];
   const warnings = literalSecretWarnings(raw);
   const interpolated = interpolateEnv(raw, env, errors);
+  errors.push(...unencodedUrlProblems(interpolated));
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -189,8 +218,22 @@ export function formatProblems(problems: ConfigProblem[]): string {
 }
 
 async function readRaw(file: string): Promise<unknown> {
+  if (statSync(file).isDirectory()) {
+    throw new ConfigError('CONFIG_IS_DIRECTORY', `--config names a directory: ${file}`, {
+      exit: 'usage',
+      hint: `Pass the file itself, e.g. --config ${path.join(file, 'supa2aws.config.json')}.`,
+    });
+  }
   if (file.endsWith('.ts') || file.endsWith('.js') || file.endsWith('.mjs')) {
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    } catch (error) {
+      throw new ConfigError('CONFIG_MODULE_FAILED', `${file} failed to load: ${(error as Error).message}`, {
+        exit: 'usage',
+        hint: `Fix the error in ${path.basename(file)} (run it with node to see where), or use a JSON config.`,
+      });
+    }
     return mod.default;
   }
   const text = readFileSync(file, 'utf8');

@@ -153,7 +153,19 @@ export async function buildSchema(options: BuildSchemaOptions): Promise<SchemaBu
 /** Reads a reviewed (possibly edited) schema file back into a script to apply. */
 export async function loadSchemaFile(file: string): Promise<SchemaScript> {
   await loadParser();
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DbError(
+      'DB_SCHEMA_FILE_UNREADABLE',
+      `cannot read the schema file ${file}: ${(error as Error).message}`,
+      {
+        exit: 'usage',
+        hint: 'Write one with `supa2aws db schema --dry-run --out <file>`, review it, then pass that file to --apply-file.',
+      },
+    );
+  }
   const marker = text.split('\n').find((line) => line.startsWith(SUMMARY_MARKER));
   const { statements } = splitSql(text, path.basename(file));
   const isRecord = (s: (typeof statements)[number]) => {

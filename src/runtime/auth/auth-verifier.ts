@@ -2,6 +2,7 @@ import { CognitoIssuer, configError, type CognitoIssuerOptions } from './cognito
 import {
   SupabaseTokensDisabledError,
   TokenAlgorithmError,
+  TokenClaimError,
   TokenIssuerError,
   TokenMalformedError,
 } from './errors.ts';
@@ -12,6 +13,7 @@ import { decodeJwtUnverified } from './jwt-parts.ts';
 import { SupabaseIssuer, type SupabaseIssuerOptions } from './supabase-issuer.ts';
 import { systemClock, type AuthUser, type Clock } from './types.ts';
 import { CognitoUserIds, type CognitoUserIdOptions, type ResolveUserId } from './user-id.ts';
+import { CachedUserState, type UserStateOptions } from './user-state.ts';
 
 export interface AuthVerifierOptions {
   /** The Cognito user pool whose tokens are accepted. */
@@ -31,6 +33,13 @@ export interface AuthVerifierOptions {
   userId?: CognitoUserIdOptions;
   /** Shorthand for `userId.resolve`. */
   resolveUserId?: ResolveUserId;
+  /**
+   * Check that the Cognito user behind each token is still enabled (AdminGetUser, answers cached for
+   * `ttlMs`), so a disabled or deleted user loses access within a minute instead of when the token
+   * expires. See user-state.ts. `null` or absent: trust the token for its lifetime.
+   * @default absent here; on in createAuthVerifierFromEnv
+   */
+  userState?: UserStateOptions | null;
   /** Collaborators with working defaults; tests replace them. */
   deps?: {
     clock?: Clock;
@@ -86,6 +95,7 @@ export function createAuthVerifier(options: AuthVerifierOptions): AuthVerifier {
     );
   }
   const issuers = [...active.keys()];
+  const userState = options.userState ? new CachedUserState(options.userState, clock) : undefined;
   const userIds = new CognitoUserIds(
     { ...options.userId, resolve: options.userId?.resolve ?? options.resolveUserId },
     clock,
@@ -134,6 +144,17 @@ export function createAuthVerifier(options: AuthVerifierOptions): AuthVerifier {
         };
       }
       const user = await userIds.resolve(claims);
+      if (userState) {
+        const username = claims.username ?? claims['cognito:username'];
+        if (typeof username !== 'string' || username === '') {
+          throw new TokenClaimError(
+            'username',
+            username,
+            'the Cognito username (username or cognito:username)',
+          );
+        }
+        await userState.requireEnabled(username);
+      }
       return { ...user, role: 'authenticated', issuer: 'cognito', claims };
     },
   };

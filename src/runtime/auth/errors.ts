@@ -33,14 +33,44 @@ export const AuthErrorCode = {
   supabaseDisabled: 'AUTH_SUPABASE_DISABLED',
   /** The token is valid but no app user ID could be resolved for it. */
   userUnknown: 'AUTH_USER_UNKNOWN',
+  /** The Cognito user is disabled or deleted (checked with AdminGetUser, see user-state.ts). */
+  userDisabled: 'AUTH_USER_DISABLED',
   /** The JWKS could not be fetched or parsed (server side; retryable). */
   jwksUnavailable: 'AUTH_JWKS_UNAVAILABLE',
   /** The injected user-ID resolver failed (server side; retryable). */
   resolverFailed: 'AUTH_USER_RESOLVER_FAILED',
+  /** The user's state could not be read from Cognito (server side; retryable). */
+  userStateUnavailable: 'AUTH_USER_STATE_UNAVAILABLE',
   /** Options or environment variables are missing or invalid. */
   config: 'AUTH_CONFIG_INVALID',
 } as const;
 export type AuthErrorCodeValue = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
+
+/**
+ * What a client is told for each code: short and fixed. The full message (issuers, JWKS URL, client IDs,
+ * the server's clock) is for the server's log (`onRefused`), or the body when `exposeDetails` is on.
+ */
+export const PUBLIC_MESSAGES: Readonly<Record<AuthErrorCodeValue, string>> = {
+  AUTH_TOKEN_MISSING: 'No bearer token',
+  AUTH_TOKEN_MALFORMED: 'Token is malformed',
+  AUTH_TOKEN_ALG: 'Token algorithm is not accepted',
+  AUTH_TOKEN_KID: 'Token key is unknown',
+  AUTH_TOKEN_SIGNATURE: 'Token signature is invalid',
+  AUTH_TOKEN_EXPIRED: 'Token has expired',
+  AUTH_TOKEN_NOT_YET_VALID: 'Token is not valid yet',
+  AUTH_TOKEN_ISSUER: 'Token issuer is not accepted',
+  AUTH_TOKEN_AUDIENCE: 'Token audience is not accepted',
+  AUTH_TOKEN_CLIENT: 'Token client is not accepted',
+  AUTH_TOKEN_USE: 'Token use is not accepted',
+  AUTH_TOKEN_CLAIM: 'Token claims are invalid',
+  AUTH_SUPABASE_DISABLED: 'Supabase tokens are no longer accepted: sign in again',
+  AUTH_USER_UNKNOWN: 'User is unknown',
+  AUTH_USER_DISABLED: 'User is disabled or deleted',
+  AUTH_JWKS_UNAVAILABLE: 'Token keys are unavailable: retry later',
+  AUTH_USER_RESOLVER_FAILED: 'User lookup is unavailable: retry later',
+  AUTH_USER_STATE_UNAVAILABLE: 'User state is unavailable: retry later',
+  AUTH_CONFIG_INVALID: 'Authentication is misconfigured',
+};
 
 /** Longest piece of an attacker-supplied value quoted in a message. */
 const MAX_QUOTED = 80;
@@ -170,6 +200,15 @@ export class SupabaseTokensDisabledError extends AuthTokenError {
 export class UserUnknownError extends AuthTokenError {
   constructor(message: string) {
     super(AuthErrorCode.userUnknown, message);
+  }
+}
+
+export class UserDisabledError extends AuthTokenError {
+  constructor(state: 'disabled' | 'deleted', username: string) {
+    super(
+      AuthErrorCode.userDisabled,
+      `Cognito user ${quote(username)} is ${state}. Expected an enabled user`,
+    );
   }
 }
 

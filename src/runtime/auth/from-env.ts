@@ -1,7 +1,9 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { createAuthVerifier, type AuthVerifier, type AuthVerifierOptions } from './auth-verifier.ts';
 import { configError } from './cognito-issuer.ts';
 import type { CognitoTokenUse } from './cognito-issuer.ts';
 import type { ResolveUserId } from './user-id.ts';
+import { adminGetUserState, DEFAULT_USER_STATE_TTL_MS } from './user-state.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,6 +16,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * - `ACCEPT_SUPABASE_TOKENS` (default: true when `SUPABASE_URL` is set), `SUPABASE_URL`,
  *   `SUPABASE_JWT_SECRET` (enables HS256), `SUPABASE_JWKS_URL` (a URL, or `off` for HS256-only projects).
  * - `AUTH_CLOCK_SKEW_SECONDS` (default 60).
+ * - `COGNITO_USER_STATE_TTL_SECONDS` (createAuthVerifierFromEnv only): how long a user's enabled state
+ *   (AdminGetUser) is trusted; default 60; `off` trusts a token until it expires even if its user is
+ *   disabled or deleted. `COGNITO_ENDPOINT` points the AdminGetUser client elsewhere (cognito-local).
  */
 export function authOptionsFromEnv(env: Env = process.env): AuthVerifierOptions {
   const get = (name: string): string | undefined => {
@@ -79,13 +84,36 @@ export interface FromEnvOptions {
   resolveUserId?: ResolveUserId;
   /** Anything else, applied over what the environment says. */
   overrides?: Partial<AuthVerifierOptions>;
+  /** The client of the user-state check. @default one for the pool's region and `COGNITO_ENDPOINT` */
+  cognitoClient?: CognitoIdentityProviderClient;
 }
 
 /** `createAuthVerifier(authOptionsFromEnv(env))`, failing fast with a hint when settings are missing. */
 export function createAuthVerifierFromEnv(options: FromEnvOptions = {}): AuthVerifier {
-  const fromEnv = authOptionsFromEnv(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const fromEnv = authOptionsFromEnv(env);
+  const ttl = env.COGNITO_USER_STATE_TTL_SECONDS?.trim();
+  let userState: AuthVerifierOptions['userState'] = null;
+  if (fromEnv.cognito && !/^(off|false|none)$/i.test(ttl ?? '')) {
+    const seconds = ttl ? Number(ttl) : DEFAULT_USER_STATE_TTL_MS / 1000;
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 86_400) {
+      throw configError(
+        `COGNITO_USER_STATE_TTL_SECONDS is ${JSON.stringify(ttl)}. Expected 0 to 86400 seconds, or off`,
+      );
+    }
+    const poolId = fromEnv.cognito.userPoolId;
+    const endpoint = env.COGNITO_ENDPOINT?.trim();
+    const client =
+      options.cognitoClient ??
+      new CognitoIdentityProviderClient({
+        region: fromEnv.cognito.region ?? env.AWS_REGION ?? poolId.split('_')[0],
+        ...(endpoint ? { endpoint } : {}),
+      });
+    userState = { check: adminGetUserState(client, poolId), ttlMs: seconds * 1000 };
+  }
   return createAuthVerifier({
     ...fromEnv,
+    userState,
     ...(options.resolveUserId ? { resolveUserId: options.resolveUserId } : {}),
     ...options.overrides,
   });

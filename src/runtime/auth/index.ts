@@ -44,8 +44,11 @@ export {
   TokenNotYetValidError,
   TokenSignatureError,
   TokenUseError,
+  UserDisabledError,
   UserUnknownError,
+  PUBLIC_MESSAGES,
 } from './errors.ts';
 export type { AuthErrorCodeValue } from './errors.ts';
 export * from './cognito-user-resolver.ts';
 export * from './admin-lookup.ts';
+export * from './user-state.ts';

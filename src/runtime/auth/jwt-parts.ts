@@ -7,6 +7,12 @@ export interface DecodedJwt {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Deepest JSON nesting accepted in a header or payload. Claims are walked recursively later (JSON.stringify
+ * for `request.jwt.claims`, error messages): a token nesting thousands of levels would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -48,8 +54,16 @@ function decodeJsonObject(part: string, name: string): Record<string, unknown> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(Buffer.from(part, 'base64url')));
-  } catch {
+    const text = decoder.decode(Buffer.from(part, 'base64url'));
+    const depth = jsonDepth(text);
+    if (depth > MAX_JSON_DEPTH) {
+      throw new TokenMalformedError(
+        `Token ${name} nests ${depth} levels deep. Expected at most ${MAX_JSON_DEPTH}`,
+      );
+    }
+    value = JSON.parse(text);
+  } catch (error) {
+    if (error instanceof TokenMalformedError) throw error;
     throw new TokenMalformedError(
       `Token ${name} is not UTF-8 JSON. Expected a base64url-encoded JSON object`,
     );
@@ -58,4 +72,27 @@ function decodeJsonObject(part: string, name: string): Record<string, unknown> {
     throw new TokenMalformedError(`Token ${name} is JSON but not an object. Expected a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+/** The deepest nesting of arrays and objects in JSON text, counted without recursion. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
 }

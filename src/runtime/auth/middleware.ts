@@ -1,6 +1,7 @@
 import {
   AuthErrorCode,
   AuthTokenError,
+  PUBLIC_MESSAGES,
   AuthUnavailableError,
   TokenMalformedError,
   TokenMissingError,
@@ -44,8 +45,17 @@ export interface RequireAuthOptions {
   realm?: string;
   /** Reads the token from a request. @default the `Authorization: Bearer <token>` header */
   getToken?: (req: AuthRequest) => string | undefined;
-  /** Called with every refusal (for logs and metrics; the error never holds the token). */
+  /**
+   * Called with every refusal (for logs and metrics; the error never holds the token). Its `message` has
+   * the details a client is not told: log it here.
+   */
   onRefused?: (error: AuthTokenError | AuthUnavailableError, req: AuthRequest) => void;
+  /**
+   * Send the detailed message (accepted issuers, JWKS URL, client IDs, the server's clock) in 401/503
+   * bodies and `WWW-Authenticate`. For debugging only: it tells an attacker the server's configuration.
+   * @default false (the code and a short fixed message)
+   */
+  exposeDetails?: boolean;
 }
 
 export type AuthMiddleware = (req: AuthRequest, res: AuthResponse, next: AuthNext) => Promise<void>;
@@ -88,7 +98,7 @@ function authMiddleware(
         return next(error);
       }
       options.onRefused?.(error, req);
-      return refuse(res, error, realm);
+      return refuse(res, error, realm, options.exposeDetails === true);
     }
     next();
   };
@@ -110,20 +120,28 @@ export function bearerToken(req: AuthRequest): string | undefined {
   return token;
 }
 
-function refuse(res: AuthResponse, error: AuthTokenError | AuthUnavailableError, realm: string): void {
+function refuse(
+  res: AuthResponse,
+  error: AuthTokenError | AuthUnavailableError,
+  realm: string,
+  details: boolean,
+): void {
+  const message = details
+    ? error.message
+    : (PUBLIC_MESSAGES[error.code as keyof typeof PUBLIC_MESSAGES] ?? 'Token refused');
   res.statusCode = error.status;
   if (error instanceof AuthTokenError) {
     const challenge =
       error.code === AuthErrorCode.missing
         ? `Bearer realm="${realm}"`
-        : `Bearer realm="${realm}", error="invalid_token", error_description="${sanitize(error.message)}"`;
+        : `Bearer realm="${realm}", error="invalid_token", error_description="${sanitize(message)}"`;
     res.setHeader('WWW-Authenticate', challenge);
   } else {
     res.setHeader('Retry-After', '5');
   }
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify({ error: { code: error.code, message: error.message } }));
+  res.end(JSON.stringify({ error: { code: error.code, message } }));
 }
 
 /** RFC 6750 §3: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`). */

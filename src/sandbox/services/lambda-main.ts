@@ -10,7 +10,11 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
-import { createMigrateUserHandler, type MigrateUserEvent } from '../../auth/migrate-user/handler.ts';
+import {
+  createMigrateUserHandler,
+  SIGN_IN_REFUSED,
+  type MigrateUserEvent,
+} from '../../auth/migrate-user/handler.ts';
 import { readRoute, type LambdaRoute } from '../cognito-triggers.ts';
 import { pgUrl } from '../sandbox-config.ts';
 import type { SandboxState } from '../state.ts';
@@ -87,7 +91,7 @@ const server = http.createServer((req, res) => {
         send(res, await handlerFor(functionName, event.userPoolId)(event));
       } catch (error) {
         const e = error as Error;
-        if (event && !/^(Bad password|User not found|Bad triggerSource)/.test(e.message)) {
+        if (event && e.message !== SIGN_IN_REFUSED && !e.message.startsWith('Bad triggerSource')) {
           appendFileSync(
             invocationsFile,
             `${JSON.stringify({ at: new Date().toISOString(), functionName, userPoolId: event.userPoolId, triggerSource: event.triggerSource, result: 'error' })}\n`,
