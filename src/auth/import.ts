@@ -3,7 +3,8 @@
  * legacy store who is not in the pool yet (AdminCreateUser, message suppressed, the attributes the
  * migrate-user trigger gives), sets a random permanent password so they can reset it (a user left in
  * FORCE_CHANGE_PASSWORD cannot), links OAuth identities when configured, and records
- * `auth.users.cognito_sub`. Paced under auth.maxRequestsPerSecond, backing off on TooManyRequests.
+ * `auth.users.cognito_sub` — re-binding a recorded sub whose Cognito user is gone (deleted, or the pool
+ * rebuilt) to the user's new one, by the rule of recordSubsFromSnapshot, each re-binding logged. Paced under auth.maxRequestsPerSecond, backing off on TooManyRequests.
  * Converges: the pool is listed first and only the missing are created; UsernameExists is checked and
  * counted as already there; a user left half-done (FORCE_CHANGE_PASSWORD) is finished by the next run.
  * Also writes the EXPERIMENTAL CSV for the bcrypt import job (import-csv.ts).
@@ -24,7 +25,14 @@ import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
 import { CsvImportFile, csvLayout, type CsvLayout } from './import-csv.ts';
 import { legacyTable } from './legacy-schema.ts';
-import { hasCognitoSubColumn, POOL_TABLE, recordSubsFromSnapshot, snapshotPool } from './pool-snapshot.ts';
+import {
+  hasCognitoSubColumn,
+  POOL_TABLE,
+  recordSubsFromSnapshot,
+  snapshotPool,
+  type SubConflict,
+  type SubRebinding,
+} from './pool-snapshot.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
 import { attributeList, cognitoAttributes, supabaseIdOf, SUPABASE_ID_ATTRIBUTE } from './user-id.ts';
 
@@ -60,9 +68,11 @@ export interface ImportResult {
   existing: number;
   /** Left half-done by an earlier run (FORCE_CHANGE_PASSWORD) and finished now. */
   finished: number;
+  /** The Supabase UUIDs of the users finished now. */
+  finishedIds: string[];
   linked: number;
   failed: ImportFailure[];
-  cognitoSub: { recorded: number; conflicts: number; column: boolean };
+  cognitoSub: { recorded: number; rebound: SubRebinding[]; conflicts: SubConflict[]; column: boolean };
   rate: { ceiling: number; final: number; throttles: number; calls: number };
   csv?: {
     file: string;
@@ -146,9 +156,10 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
     created: 0,
     existing: 0,
     finished: 0,
+    finishedIds: [],
     linked: 0,
     failed: [],
-    cognitoSub: { recorded: 0, conflicts: 0, column: false },
+    cognitoSub: { recorded: 0, rebound: [], conflicts: [], column: false },
     rate: { ceiling: limiter.ceiling, final: limiter.rate, throttles: 0, calls: 0 },
     elapsedMs: 0,
   };
@@ -198,6 +209,10 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             ),
           );
           result.finished++;
+          result.finishedIds.push(row.supabase_id);
+          log.info(
+            `finished user ${row.supabase_id}: half-created by an interrupted import (FORCE_CHANGE_PASSWORD), given a random permanent password`,
+          );
         }
       }
 
@@ -348,7 +363,18 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
         await snapshotPool(target, pool, mode, limiter, signal);
         const subs = await recordSubsFromSnapshot(target);
         result.cognitoSub.recorded += subs.recorded;
+        result.cognitoSub.rebound = subs.rebound;
         result.cognitoSub.conflicts = subs.conflicts;
+        for (const r of subs.rebound) {
+          log.warn(
+            `re-bound user ${r.id}: auth.users.cognito_sub ${r.from} → ${r.to} (the Cognito user ${r.from} is gone from the pool)`,
+          );
+        }
+        for (const c of subs.conflicts) {
+          log.warn(
+            `user ${c.id} is bound to Cognito sub ${c.recorded}, the pool's user carries ${c.pool}: ${c.reason}; left alone (\`supa2aws auth relink ${c.id}\` re-binds them)`,
+          );
+        }
       }
     });
     csv?.close();
@@ -378,7 +404,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   };
   result.elapsedMs = Date.now() - started;
   log.info(
-    `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users`,
+    `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users; re-bound ${result.cognitoSub.rebound.length}, sub conflicts ${result.cognitoSub.conflicts.length}`,
   );
   return result;
 }
