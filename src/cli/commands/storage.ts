@@ -105,8 +105,8 @@ function verifyText(report: StorageVerifyReport): string {
   lines.push(
     '',
     report.ok
-      ? `PASS: every row with bytes has a target object of equal size and checksum${report.totals.ghosts ? ` (${report.totals.ghosts} ghost row(s) have no bytes anywhere)` : ''}`
-      : 'FAIL: run `supa2aws storage copy` again, then verify',
+      ? `PASS: every row with bytes has a target object of equal size, sealed SHA-256, from the source's current ETag, equal MD5s where both are single-part${report.deep ? ', and both sides read in full hash to the seal' : ' (bytes changed under an unchanged multipart ETag: only --deep reads them)'}${report.totals.ghosts ? ` (${report.totals.ghosts} ghost row(s) have no bytes anywhere)` : ''}`
+      : `FAIL: run \`supa2aws storage copy${report.deep ? ' --deep' : ''}\` again (it re-copies every key above), then verify`,
   );
   return lines.join('\n');
 }
@@ -185,14 +185,18 @@ export function registerStorage(program: Command): void {
       'per bucket: rows, bytes at the source, already identical at the target, to copy, orphans, ghosts',
     )
     .option('--include-orphans', 'also copy objects that have no storage.objects row')
+    .option(
+      '--deep',
+      'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
+    )
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
-      action(async (ctx, opts: { includeOrphans?: boolean; reportDir: string }) => {
+      action(async (ctx, opts: { includeOrphans?: boolean; deep?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
         const { value: plan, timing } = await timed(() =>
           planStorageFromConfig(
             config,
-            { includeOrphans: opts.includeOrphans === true },
+            { includeOrphans: opts.includeOrphans === true, deep: opts.deep === true },
             { reporter: ctx.reporter, signal: ctx.signal },
           ),
         );
@@ -250,6 +254,10 @@ export function registerStorage(program: Command): void {
       positiveInt,
     )
     .option('--include-orphans', 'also copy objects that have no storage.objects row')
+    .option(
+      '--deep',
+      'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
+    )
     .option('--dry-run', 'print the plan; copy nothing')
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
@@ -261,6 +269,7 @@ export function registerStorage(program: Command): void {
             partSize?: number;
             multipartThreshold?: number;
             includeOrphans?: boolean;
+            deep?: boolean;
             dryRun?: boolean;
             reportDir: string;
           },
@@ -273,6 +282,7 @@ export function registerStorage(program: Command): void {
               ...(opts.partSize ? { partSizeMiB: opts.partSize } : {}),
               ...(opts.multipartThreshold ? { multipartThresholdMiB: opts.multipartThreshold } : {}),
               includeOrphans: opts.includeOrphans === true,
+              deep: opts.deep === true,
               dryRun: opts.dryRun === true,
             },
             { reporter: ctx.reporter, signal: ctx.signal },
@@ -311,9 +321,12 @@ export function registerStorage(program: Command): void {
   storage
     .command('verify')
     .description(
-      'every storage.objects row has a target object of equal size and checksum (exit 1 otherwise)',
+      "every storage.objects row has a target object that storage copy would leave alone (exit 1 otherwise, naming each key): by default from metadata only — equal size, sealed SHA-256, copied from the source's current ETag, equal MD5 ETags where both are single-part; bytes changed under an unchanged ETag only --deep sees",
     )
-    .option('--deep', 'read both sides in full and compare SHA-256')
+    .option(
+      '--deep',
+      'also read both sides in full and compare their SHA-256 with the seal (proves the bytes; `storage copy --deep` repairs what it finds)',
+    )
     .option('--concurrency <n>', 'objects inspected at once', positiveInt)
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
