@@ -19,7 +19,8 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Config } from '../core/config/schema.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { AuthError, InterruptedError, isSupa2awsError } from '../core/errors.ts';
+import { OutageWatch } from '../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
@@ -143,7 +144,12 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   const started = Date.now();
   const pool = options.pool ?? targetPool(config);
   const mode = config.auth.userIdAttribute;
-  const limiter = options.limiter ?? new AdaptiveRateLimiter({ ceiling: config.auth.maxRequestsPerSecond });
+  const limiter =
+    options.limiter ??
+    new AdaptiveRateLimiter({
+      ceiling: config.auth.maxRequestsPerSecond,
+      outage: new OutageWatch({ what: 'Cognito', onWait: (m) => log.warn(m) }),
+    });
   const signal = options.signal;
   const call = <T>(fn: () => Promise<T>) => limiter.call(fn, signal ? { signal } : {});
   const table = legacyTable(config.auth.legacySchema);
@@ -310,6 +316,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             return;
           }
           if (name === 'TooManyRequestsException') throw error; // retries exhausted: stop, re-run resumes
+          if (isSupa2awsError(error)) throw error; // the run's own: Cognito down past the deadline
           result.failed.push({ id: user.id, code: name, message: (error as Error).message });
         }
       };
@@ -380,7 +387,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
     csv?.close();
   } catch (error) {
     csv?.abort();
-    throw error;
+    throw withSummary(error, result);
   } finally {
     if (!options.pool) pool.client.destroy();
   }
@@ -407,4 +414,20 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
     `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users; re-bound ${result.cognitoSub.rebound.length}, sub conflicts ${result.cognitoSub.conflicts.length}`,
   );
   return result;
+}
+
+/** What an import stopped by an outage or Ctrl-C did before it stopped, said in its error. */
+function withSummary(error: unknown, result: ImportResult): unknown {
+  if (!isSupa2awsError(error) || (error.code !== 'AUTH_COGNITO_UNREACHABLE' && error.code !== 'INTERRUPTED'))
+    return error;
+  const done = `before it stopped: created ${result.created}, finished ${result.finished}, already there ${result.existing}, failed ${result.failed.length} of ${result.candidates} users read so far`;
+  return new AuthError(error.code, `${error.message}; ${done}`, {
+    exit: error.code === 'INTERRUPTED' ? 'interrupted' : 'environment',
+    cause: error,
+    details: { created: result.created, finished: result.finished, existing: result.existing },
+    hint:
+      error.code === 'INTERRUPTED'
+        ? 'interrupted: run the same command again (`supa2aws auth import --remaining`): it creates nobody twice and finishes half-created users.'
+        : `${error.hint ?? ''} Users created so far stay; a re-run creates nobody twice.`.trim(),
+  });
 }
