@@ -6,6 +6,7 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
+import { InterruptedError } from '../core/errors.ts';
 import { withRetry } from '../core/retry.ts';
 import { sealedSha256, type TargetHead } from './object-meta.ts';
 import { fatalS3Error, objectS3Error } from './s3-errors.ts';
@@ -32,6 +33,7 @@ export async function sha256Of(
       { signal, retryable: (e) => objectS3Error(e, { side }).retryable },
     );
   } catch (error) {
+    if (signal?.aborted) throw new InterruptedError(`reading ${bucket}/${key}`);
     const fatal = fatalS3Error(error, { side, bucket, key, action: 'reading' });
     if (fatal) throw fatal;
     return undefined;

@@ -9,7 +9,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { StorageError } from '../core/errors.ts';
+import { InterruptedError, StorageError } from '../core/errors.ts';
 import { withRetry } from '../core/retry.ts';
 import {
   fatalS3Error,
@@ -127,6 +127,7 @@ export async function listBucket(
         { signal: options.signal },
       );
     } catch (error) {
+      if (options.signal?.aborted) throw new InterruptedError(`listing ${bucket}`);
       if (options.side === 'target' && s3ErrorName(error) === 'NoSuchBucket') return undefined;
       throw (
         fatalS3Error(error, { side: options.side, bucket, action: 'listing' }) ??
@@ -191,6 +192,7 @@ export async function headTarget(
       ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
     };
   } catch (error) {
+    if (signal?.aborted) throw new InterruptedError(`inspecting ${bucket}/${key}`);
     if (isNotFound(error)) return undefined;
     throw (
       fatalS3Error(error, { side: 'target', bucket, key, action: 'reading object metadata and tags' }) ??

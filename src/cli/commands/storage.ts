@@ -135,6 +135,13 @@ function urlsText(result: UrlRewriteResult): string {
   for (const c of result.columns) {
     for (const s of c.samples) lines.push(`  ${c.table}.${c.column}: ${s.before}\n      → ${s.after}`);
   }
+  if (result.interrupted) {
+    const committed = result.columns.reduce((n, c) => n + c.changed, 0);
+    lines.push(
+      '',
+      `interrupted: ${committed} value(s) ${result.mode === 'rewrite-urls' ? 'rewritten' : 'restored'} and committed (whole batches only, each with its ledger rows); run the same command again to finish`,
+    );
+  }
   if (result.dryRun) lines.push('', 'dry run: nothing was written');
   else if (result.mode === 'rewrite-urls')
     lines.push('', `old values are in supa2aws.url_ledger; undo with: supa2aws storage restore-urls`);
@@ -398,6 +405,7 @@ export function registerStorage(program: Command): void {
           if (!result.dryRun)
             reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
           ctx.print(result, () => urlsText(result));
+          if (result.interrupted) return ExitCode.interrupted;
           return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
         },
       ),
@@ -420,6 +428,7 @@ export function registerStorage(program: Command): void {
         if (!result.dryRun)
           reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
         ctx.print(result, () => urlsText(result));
+        if (result.interrupted) return ExitCode.interrupted;
         return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
       }),
     );
