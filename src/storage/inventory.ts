@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InterruptedError, StorageError } from '../core/errors.ts';
+import type { Reporter } from '../core/reporter.ts';
 import { withRetry } from '../core/retry.ts';
 import {
   fatalS3Error,
@@ -199,6 +200,16 @@ export async function headTarget(
       objectS3Error(error, { side: 'target', bucket, key, action: 'Inspecting' })
     );
   }
+}
+
+/** A progress event every `every` target objects inspected (HeadObject, tags), and one at the end. */
+export function inspectProgress(reporter: Reporter, bucket: string, total: number, every = 50): () => void {
+  let done = 0;
+  return () => {
+    done++;
+    if (done % every === 0 || done === total)
+      reporter.emit({ type: 'progress', task: `inspect ${bucket}`, done, total, unit: 'objects' });
+  };
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once, stopping at the first throw. */

@@ -10,6 +10,7 @@ import {
   assertStorageSchema,
   hasStorageSchema,
   headTarget,
+  inspectProgress,
   listBucket,
   mapLimit,
   readBucketRows,
@@ -239,8 +240,10 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
       const inspect = keysToInspect(base);
       const heads = new Map<string, TargetHead>();
       const deepDifferences = new Map<string, DeepDifference>();
+      const inspected = inspectProgress(reporter, mapping.target, inspect.length);
       await mapLimit(inspect, input.concurrency ?? 16, async (key) => {
         const head = await headTarget(input.target, mapping.target, key, input.signal);
+        inspected();
         if (!head) return;
         heads.set(key, head);
         const src = sourceObjects.get(key)!;

@@ -20,6 +20,7 @@ import {
   assertStorageSchema,
   hasStorageSchema,
   headTarget,
+  inspectProgress,
   listBucket,
   mapLimit,
   readBucketRows,
@@ -125,9 +126,11 @@ export async function verifyStorage(input: VerifyStorageInput): Promise<StorageV
         b.orphans.bytes += src.size;
         if (b.orphans.sample.length < sampleSize) b.orphans.sample.push(key);
       }
+      const inspected = inspectProgress(reporter, mapping.target, toInspect.length);
       await mapLimit(toInspect, input.concurrency ?? 16, async (key) => {
         const src = sourceObjects.get(key) as ListedObject;
         const head = await headTarget(input.target, mapping.target, key, input.signal);
+        inspected();
         const state = judgeTarget(head, { size: src.size, etag: src.etag });
         if (state === 'missing') {
           b.missing.count++;

@@ -1,6 +1,7 @@
 /**
  * A TCP forwarder in front of a stand-in, to stage an outage: `pull()` closes the port and cuts every open
  * connection (the next connect is refused, as from a stopped server); `plugIn()` opens the same port again.
+ * `hold()` stops forwarding the stand-in's answers (a server that hangs) until `release()`.
  * Works for any protocol over TCP: PostgreSQL, S3, Cognito.
  */
 import net from 'node:net';
@@ -9,11 +10,15 @@ export interface TcpPlug {
   port: number;
   pull(): Promise<void>;
   plugIn(): Promise<void>;
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function tcpPlug(upstreamPort: number): Promise<TcpPlug> {
   const sockets = new Set<net.Socket>();
+  let held = false;
+  const waiting: Array<() => void> = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(upstreamPort, '127.0.0.1');
     sockets.add(client);
@@ -26,7 +31,11 @@ export async function tcpPlug(upstreamPort: number): Promise<TcpPlug> {
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (held) waiting.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
   });
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
@@ -49,6 +58,13 @@ export async function tcpPlug(upstreamPort: number): Promise<TcpPlug> {
     pull,
     plugIn: async () => {
       await listen(port);
+    },
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      for (const send of waiting.splice(0)) send();
     },
     close: async () => {
       if (server.listening) await pull();
