@@ -77,12 +77,12 @@ export function verifyReport(result: VerifyResult): Body {
       {
         name: 'every Supabase user accounted for',
         ok: result.counts.unaccounted === 0,
-        detail: `${result.counts.unaccounted} unaccounted`,
+        detail: `${result.counts.unaccounted} unaccounted${result.unaccounted.length > 0 ? `: ${result.unaccounted.map((u) => u.id).join(', ')}` : ''}`,
       },
       {
         name: 'every migrated user can sign in and resolves to their Supabase UUID',
         ok: result.counts.mismatch === 0,
-        detail: `${result.counts.mismatch} mismatched`,
+        detail: `${result.counts.mismatch} mismatched${result.mismatched.length > 0 ? `: ${result.mismatched.map((u) => `${u.id} (${u.detail.split(' (')[0]})`).join(', ')}` : ''}`,
       },
       ...(result.probe
         ? [
