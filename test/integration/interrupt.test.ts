@@ -9,8 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { applySchema, buildSchema } from '../../src/db/index.ts';
+import { exportLegacyStore } from '../../src/auth/index.ts';
+import { applySchema, buildSchema, copyData } from '../../src/db/index.ts';
+import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/sandbox-config.ts';
 import { copyStorageFromConfig, setupStorageFromConfig } from '../../src/storage/index.ts';
 import { runCli, type CliEvent, type CliRun } from '../helpers/cli-run.ts';
@@ -159,6 +162,14 @@ describe('Ctrl-C / SIGTERM at each stage exits 130; a re-run converges', () => {
       assertInterrupted(run, `db copy loading, ${signal}`);
       assert.match(run.stdout, /table\(s\) loaded and committed before it stopped/);
     }
+    for (const signal of SIGNALS) {
+      const run = await interrupt(
+        args('db', 'copy', '--concurrency', '1'),
+        signal,
+        (e) => e.type === 'step' && e.status === 'start' && (e.step ?? '').startsWith('re-create '),
+      );
+      assertInterrupted(run, `db copy re-creating keys, ${signal}`);
+    }
     assert.equal((await runCli(args('db', 'copy'), { env: sandboxEnv(sb.state) })).status, 0);
     const again = await runCli(args('db', 'copy'), { env: sandboxEnv(sb.state) });
     const copy = JSON.parse(again.stdout) as { tables: { action: string }[] };
@@ -217,5 +228,59 @@ describe('Ctrl-C / SIGTERM at each stage exits 130; a re-run converges', () => {
     const restore = await runCli(args('storage', 'restore-urls'), { env: sandboxEnv(sb.state) });
     assert.equal(restore.status, 0, restore.stderr.slice(-1500));
     assert.equal((await ledgerRows()).restored, total);
+  });
+
+  it('auth import while creating users', async () => {
+    const source = await sb.freshSourceDb();
+    const target = await sb.freshTargetDb();
+    const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
+    await applySchema(build.script, { targetUrl: target.url });
+    await copyData({ sourceUrl: source.url, targetUrl: target.url });
+    const cognito = cognitoClient(`http://127.0.0.1:${sb.state.cognito!.port}`);
+    const pool = await createSandboxPool(cognito, sb.uniqueName('int-users'));
+    cognito.destroy();
+    const role = `supa2aws_migrate_${randomBytes(3).toString('hex')}`;
+    const rolePassword = randomBytes(18).toString('base64url');
+    const base = sb.config({ sourceDb: source, targetDb: target });
+    await exportLegacyStore({
+      config: { ...base, auth: { ...base.auth, migrateRole: role, migrateRolePassword: rolePassword } },
+    });
+    const file = writeConfig('auth', (raw) => {
+      raw.source.db.url = source.url;
+      raw.target.db.url = target.url;
+      Object.assign(raw.target, {
+        cognito: { endpoint: `http://127.0.0.1:${sb.state.cognito!.port}`, region: 'us-east-1', ...pool },
+      });
+      Object.assign(raw, { auth: { migrateRole: role, migrateRolePassword: '${MIGRATE_PW}' } });
+    });
+    const env = { ...sandboxEnv(sb.state), MIGRATE_PW: rolePassword };
+    const args = ['auth', 'import', '--remaining', '--no-csv', '--rate', '4', '--json', '--config', file];
+    for (const signal of SIGNALS) {
+      let sent = false;
+      const run = await runCli([...args, '--report-dir', dir], {
+        env,
+        onEvent: (e, { child, mark }) => {
+          if (sent || e.type !== 'step' || e.step !== 'create the remaining users' || e.status !== 'start')
+            return;
+          sent = true;
+          setTimeout(() => {
+            mark();
+            child.kill(signal);
+          }, 1000);
+        },
+      });
+      assertInterrupted(run, `auth import creating users, ${signal}`);
+      assert.match(run.stdout, /before it stopped: created \d+/);
+    }
+    const again = await runCli([...args, '--report-dir', dir], { env });
+    const result = JSON.parse(again.stdout) as { failed: { code: string }[] };
+    // cognito-local refuses phone-only users (real Cognito takes them): exit 1 for those only.
+    assert.ok(
+      result.failed.every((f) => f.code === 'InvalidParameterException'),
+      again.stdout,
+    );
+    assert.equal(again.status, result.failed.length > 0 ? 1 : 0);
+    const verify = await runCli(['auth', 'verify', '--json', '--config', file, '--report-dir', dir], { env });
+    assert.equal(verify.status, 0, verify.stdout.slice(-3000));
   });
 });
