@@ -31,6 +31,8 @@ export function targetPool(config: Config, client?: CognitoIdentityProviderClien
       new CognitoIdentityProviderClient({
         region: cognito.region,
         ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
+        // A Cognito that stops answering is cut off, so the outage deadline (core/outage.ts) can tell.
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
         // cognito-local accepts any credentials; AWS uses the default credential chain.
         ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       }),

@@ -3,7 +3,8 @@
  * legacy store who is not in the pool yet (AdminCreateUser, message suppressed, the attributes the
  * migrate-user trigger gives), sets a random permanent password so they can reset it (a user left in
  * FORCE_CHANGE_PASSWORD cannot), links OAuth identities when configured, and records
- * `auth.users.cognito_sub`. Paced under auth.maxRequestsPerSecond, backing off on TooManyRequests.
+ * `auth.users.cognito_sub` — re-binding a recorded sub whose Cognito user is gone (deleted, or the pool
+ * rebuilt) to the user's new one, by the rule of recordSubsFromSnapshot, each re-binding logged. Paced under auth.maxRequestsPerSecond, backing off on TooManyRequests.
  * Converges: the pool is listed first and only the missing are created; UsernameExists is checked and
  * counted as already there; a user left half-done (FORCE_CHANGE_PASSWORD) is finished by the next run.
  * Also writes the EXPERIMENTAL CSV for the bcrypt import job (import-csv.ts).
@@ -18,13 +19,21 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Config } from '../core/config/schema.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { AuthError, InterruptedError, isSupa2awsError } from '../core/errors.ts';
+import { OutageWatch } from '../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
 import { CsvImportFile, csvLayout, type CsvLayout } from './import-csv.ts';
 import { legacyTable } from './legacy-schema.ts';
-import { hasCognitoSubColumn, POOL_TABLE, recordSubsFromSnapshot, snapshotPool } from './pool-snapshot.ts';
+import {
+  hasCognitoSubColumn,
+  POOL_TABLE,
+  recordSubsFromSnapshot,
+  snapshotPool,
+  type SubConflict,
+  type SubRebinding,
+} from './pool-snapshot.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
 import { attributeList, cognitoAttributes, supabaseIdOf, SUPABASE_ID_ATTRIBUTE } from './user-id.ts';
 
@@ -60,9 +69,11 @@ export interface ImportResult {
   existing: number;
   /** Left half-done by an earlier run (FORCE_CHANGE_PASSWORD) and finished now. */
   finished: number;
+  /** The Supabase UUIDs of the users finished now. */
+  finishedIds: string[];
   linked: number;
   failed: ImportFailure[];
-  cognitoSub: { recorded: number; conflicts: number; column: boolean };
+  cognitoSub: { recorded: number; rebound: SubRebinding[]; conflicts: SubConflict[]; column: boolean };
   rate: { ceiling: number; final: number; throttles: number; calls: number };
   csv?: {
     file: string;
@@ -133,7 +144,12 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   const started = Date.now();
   const pool = options.pool ?? targetPool(config);
   const mode = config.auth.userIdAttribute;
-  const limiter = options.limiter ?? new AdaptiveRateLimiter({ ceiling: config.auth.maxRequestsPerSecond });
+  const limiter =
+    options.limiter ??
+    new AdaptiveRateLimiter({
+      ceiling: config.auth.maxRequestsPerSecond,
+      outage: new OutageWatch({ what: 'Cognito', onWait: (m) => log.warn(m) }),
+    });
   const signal = options.signal;
   const call = <T>(fn: () => Promise<T>) => limiter.call(fn, signal ? { signal } : {});
   const table = legacyTable(config.auth.legacySchema);
@@ -146,9 +162,10 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
     created: 0,
     existing: 0,
     finished: 0,
+    finishedIds: [],
     linked: 0,
     failed: [],
-    cognitoSub: { recorded: 0, conflicts: 0, column: false },
+    cognitoSub: { recorded: 0, rebound: [], conflicts: [], column: false },
     rate: { ceiling: limiter.ceiling, final: limiter.rate, throttles: 0, calls: 0 },
     elapsedMs: 0,
   };
@@ -198,6 +215,10 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             ),
           );
           result.finished++;
+          result.finishedIds.push(row.supabase_id);
+          log.info(
+            `finished user ${row.supabase_id}: half-created by an interrupted import (FORCE_CHANGE_PASSWORD), given a random permanent password`,
+          );
         }
       }
 
@@ -295,6 +316,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             return;
           }
           if (name === 'TooManyRequestsException') throw error; // retries exhausted: stop, re-run resumes
+          if (isSupa2awsError(error)) throw error; // the run's own: Cognito down past the deadline
           result.failed.push({ id: user.id, code: name, message: (error as Error).message });
         }
       };
@@ -348,13 +370,24 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
         await snapshotPool(target, pool, mode, limiter, signal);
         const subs = await recordSubsFromSnapshot(target);
         result.cognitoSub.recorded += subs.recorded;
+        result.cognitoSub.rebound = subs.rebound;
         result.cognitoSub.conflicts = subs.conflicts;
+        for (const r of subs.rebound) {
+          log.warn(
+            `re-bound user ${r.id}: auth.users.cognito_sub ${r.from} → ${r.to} (the Cognito user ${r.from} is gone from the pool)`,
+          );
+        }
+        for (const c of subs.conflicts) {
+          log.warn(
+            `user ${c.id} is bound to Cognito sub ${c.recorded}, the pool's user carries ${c.pool}: ${c.reason}; left alone (\`supa2aws auth relink ${c.id}\` re-binds them)`,
+          );
+        }
       }
     });
     csv?.close();
   } catch (error) {
     csv?.abort();
-    throw error;
+    throw withSummary(error, result);
   } finally {
     if (!options.pool) pool.client.destroy();
   }
@@ -378,7 +411,23 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   };
   result.elapsedMs = Date.now() - started;
   log.info(
-    `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users`,
+    `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users; re-bound ${result.cognitoSub.rebound.length}, sub conflicts ${result.cognitoSub.conflicts.length}`,
   );
   return result;
+}
+
+/** What an import stopped by an outage or Ctrl-C did before it stopped, said in its error. */
+function withSummary(error: unknown, result: ImportResult): unknown {
+  if (!isSupa2awsError(error) || (error.code !== 'AUTH_COGNITO_UNREACHABLE' && error.code !== 'INTERRUPTED'))
+    return error;
+  const done = `before it stopped: created ${result.created}, finished ${result.finished}, already there ${result.existing}, failed ${result.failed.length} of ${result.candidates} users read so far`;
+  return new AuthError(error.code, `${error.message}; ${done}`, {
+    exit: error.code === 'INTERRUPTED' ? 'interrupted' : 'environment',
+    cause: error,
+    details: { created: result.created, finished: result.finished, existing: result.existing },
+    hint:
+      error.code === 'INTERRUPTED'
+        ? 'interrupted: run the same command again (`supa2aws auth import --remaining`): it creates nobody twice and finishes half-created users.'
+        : `${error.hint ?? ''} Users created so far stay; a re-run creates nobody twice.`.trim(),
+  });
 }

@@ -10,6 +10,7 @@ export * from './import-csv.ts';
 export * from './plan.ts';
 export * from './pool-checks.ts';
 export * from './rate-limiter.ts';
+export * from './relink.ts';
 export * from './report.ts';
 export * from './user-id.ts';
 export * from './verify.ts';

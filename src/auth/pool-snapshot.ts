@@ -78,22 +78,58 @@ export async function hasCognitoSubColumn(target: pg.ClientBase): Promise<boolea
   return rows.length > 0;
 }
 
+/** A user whose recorded Cognito sub was moved to the pool's current user. */
+export interface SubRebinding {
+  id: string;
+  from: string;
+  to: string;
+}
+
+/** A user whose recorded sub differs from the pool's and was left alone, with why. */
+export interface SubConflict {
+  id: string;
+  recorded: string;
+  pool: string;
+  reason: string;
+}
+
 /**
  * Records `auth.users.cognito_sub` for every pool user that carries a Supabase UUID and a sub, where it
- * is not set yet. A different sub already recorded is left alone and counted as a conflict.
+ * is not set yet, and applies the re-binding rule to a recorded sub that differs from the pool's: it is
+ * moved to the pool's sub only when the Cognito user it named is gone from the pool (deleted, or the pool
+ * rebuilt), exactly one pool user carries the Supabase UUID, and no other user has the new sub — the old
+ * identity can sign in nowhere, so nobody loses access and nobody gains another's. Any other difference is
+ * a conflict, left for an admin (`supa2aws auth relink`). Needs a complete snapshot (snapshotPool).
  */
 export async function recordSubsFromSnapshot(
   target: pg.ClientBase,
-): Promise<{ recorded: number; conflicts: number }> {
+): Promise<{ recorded: number; rebound: SubRebinding[]; conflicts: SubConflict[] }> {
   const recorded = await target.query(
     `UPDATE auth.users u SET cognito_sub = p.sub
        FROM ${POOL_TABLE} p
       WHERE p.supabase_id = u.id::text AND p.sub IS NOT NULL AND u.cognito_sub IS NULL
         AND NOT EXISTS (SELECT 1 FROM auth.users o WHERE o.cognito_sub = p.sub)`,
   );
-  const conflicts = await target.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM auth.users u JOIN ${POOL_TABLE} p ON p.supabase_id = u.id::text
-      WHERE p.sub IS NOT NULL AND u.cognito_sub IS NOT NULL AND u.cognito_sub <> p.sub`,
+  const rebound = await target.query<SubRebinding>(
+    `UPDATE auth.users u SET cognito_sub = p.sub
+       FROM ${POOL_TABLE} p, auth.users old
+      WHERE old.id = u.id AND p.supabase_id = u.id::text AND p.sub IS NOT NULL
+        AND u.cognito_sub IS NOT NULL AND u.cognito_sub <> p.sub
+        AND NOT EXISTS (SELECT 1 FROM ${POOL_TABLE} q WHERE q.sub = u.cognito_sub)
+        AND (SELECT count(*) FROM ${POOL_TABLE} q WHERE q.supabase_id = p.supabase_id) = 1
+        AND NOT EXISTS (SELECT 1 FROM auth.users o WHERE o.cognito_sub = p.sub)
+      RETURNING u.id::text AS id, old.cognito_sub AS "from", p.sub AS "to"`,
   );
-  return { recorded: recorded.rowCount ?? 0, conflicts: conflicts.rows[0]?.n ?? 0 };
+  const conflicts = await target.query<SubConflict>(
+    `SELECT u.id::text AS id, u.cognito_sub AS recorded, p.sub AS pool,
+            CASE WHEN EXISTS (SELECT 1 FROM ${POOL_TABLE} q WHERE q.sub = u.cognito_sub)
+                   THEN 'the recorded Cognito user is still in the pool'
+                 WHEN EXISTS (SELECT 1 FROM auth.users o WHERE o.cognito_sub = p.sub)
+                   THEN 'the pool''s sub is recorded for another user'
+                 ELSE 'more than one pool user carries this Supabase UUID' END AS reason
+       FROM auth.users u JOIN ${POOL_TABLE} p ON p.supabase_id = u.id::text
+      WHERE p.sub IS NOT NULL AND u.cognito_sub IS NOT NULL AND u.cognito_sub <> p.sub
+      ORDER BY u.id`,
+  );
+  return { recorded: recorded.rowCount ?? 0, rebound: rebound.rows, conflicts: conflicts.rows };
 }

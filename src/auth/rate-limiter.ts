@@ -5,7 +5,8 @@
  * of calls without one (additive increase, multiplicative decrease), and the refused call is retried
  * with jittered exponential backoff.
  */
-import { InterruptedError } from '../core/errors.ts';
+import { AuthError, InterruptedError } from '../core/errors.ts';
+import { isUnreachable, OutageWatch } from '../core/outage.ts';
 import { backoffMs, isRetryable, sleep as realSleep } from '../core/retry.ts';
 
 export interface RateLimiterOptions {
@@ -16,6 +17,12 @@ export interface RateLimiterOptions {
   /** Milliseconds clock. @default Date.now */
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Cognito down (connections refused, dropped or timed out): calls are retried until this watch's deadline,
+   * whatever `attempts` says, then AUTH_COGNITO_UNREACHABLE (exit 3). @default a watch with the default
+   * deadline and no progress lines
+   */
+  outage?: OutageWatch;
 }
 
 export function isThrottle(error: unknown): boolean {
@@ -40,6 +47,7 @@ export class AdaptiveRateLimiter {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private nextAt = 0;
   private streak = 0;
+  private readonly outage: OutageWatch;
 
   constructor(options: RateLimiterOptions) {
     if (!(options.ceiling > 0)) throw new RangeError(`ceiling must be positive, got ${options.ceiling}`);
@@ -48,6 +56,7 @@ export class AdaptiveRateLimiter {
     this.rate = options.ceiling;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
+    this.outage = options.outage ?? new OutageWatch({ what: 'Cognito', now: this.now });
   }
 
   /** Waits for the next slot: slots are 1000/rate ms apart, so no window ever holds more than the rate. */
@@ -92,8 +101,19 @@ export class AdaptiveRateLimiter {
       try {
         const result = await fn();
         this.succeeded();
+        this.outage.up();
         return result;
       } catch (error) {
+        if (options.signal?.aborted) throw new InterruptedError('the Cognito calls');
+        if (isUnreachable(error)) {
+          if (!this.outage.down(error)) throw cognitoUnreachable(this.outage, error);
+          attempt--; // an outage is bounded by its deadline, not by the attempts
+          await this.sleep(
+            Math.min(5000, backoffMs(2 + Math.min(attempt, 4), { baseMs: 250 })),
+            options.signal,
+          );
+          continue;
+        }
         const throttle = isThrottle(error);
         if (throttle) this.throttled();
         if (attempt >= attempts || !(throttle || isRetryable(error)) || options.signal?.aborted) throw error;
@@ -102,4 +122,16 @@ export class AdaptiveRateLimiter {
       }
     }
   }
+}
+
+function cognitoUnreachable(outage: OutageWatch, cause: unknown): AuthError {
+  return new AuthError(
+    'AUTH_COGNITO_UNREACHABLE',
+    `Cognito did not answer for ${Math.round(outage.downForMs() / 1000)} s (${(cause as Error).message ?? String(cause)})`,
+    {
+      exit: 'environment',
+      cause,
+      hint: 'Check target.cognito (endpoint, region) and the network, then run the same command again: it picks up where it stopped.',
+    },
+  );
 }

@@ -3,6 +3,7 @@ import type { PhaseReport } from '../report/phase-report.ts';
 import type { ExportResult } from './export.ts';
 import type { ImportResult } from './import.ts';
 import type { AuthPlan } from './plan.ts';
+import type { RelinkResult } from './relink.ts';
 import type { VerifyResult } from './verify.ts';
 
 type Body = Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>;
@@ -56,11 +57,16 @@ export function importReport(result: ImportResult): Body {
       failed: result.failed.length,
       throttles: result.rate.throttles,
       cognitoSubRecorded: result.cognitoSub.recorded,
+      cognitoSubRebound: result.cognitoSub.rebound.length,
+      cognitoSubConflicts: result.cognitoSub.conflicts.length,
       ...(result.csv ? { csvRows: result.csv.rows } : {}),
     },
     checks: [{ name: 'every remaining user created', ok: result.failed.length === 0 }],
     details: {
       failed: result.failed.slice(0, 100),
+      finished: result.finishedIds.slice(0, 100),
+      rebound: result.cognitoSub.rebound.slice(0, 100),
+      subConflicts: result.cognitoSub.conflicts.slice(0, 100),
       rate: result.rate,
       ...(result.csv ? { csv: { ...result.csv, note: 'EXPERIMENTAL: unproven on a real account' } } : {}),
     },
@@ -75,7 +81,12 @@ export function verifyReport(result: VerifyResult): Body {
       {
         name: 'every Supabase user accounted for',
         ok: result.counts.unaccounted === 0,
-        detail: `${result.counts.unaccounted} unaccounted`,
+        detail: `${result.counts.unaccounted} unaccounted${result.unaccounted.length > 0 ? `: ${result.unaccounted.map((u) => u.id).join(', ')}` : ''}`,
+      },
+      {
+        name: 'every migrated user can sign in and resolves to their Supabase UUID',
+        ok: result.counts.mismatch === 0,
+        detail: `${result.counts.mismatch} mismatched${result.mismatched.length > 0 ? `: ${result.mismatched.map((u) => `${u.id} (${u.detail.split(' (')[0]})`).join(', ')}` : ''}`,
       },
       ...(result.probe
         ? [
@@ -87,6 +98,19 @@ export function verifyReport(result: VerifyResult): Body {
           ]
         : []),
     ],
-    details: { byDetail: result.byDetail, unaccounted: result.unaccounted.slice(0, 100) },
+    details: {
+      byDetail: result.byDetail,
+      unaccounted: result.unaccounted.slice(0, 100),
+      mismatched: result.mismatched.slice(0, 100),
+    },
+  };
+}
+
+export function relinkReport(result: RelinkResult): Body {
+  return {
+    ok: true,
+    metrics: { changed: result.changed ? 1 : 0 },
+    checks: [{ name: `user ${result.userId} bound to pool user ${result.username}`, ok: true }],
+    details: { ...result },
   };
 }

@@ -1,15 +1,21 @@
 /**
  * `supa2aws auth verify`: accounts for every Supabase user: migrated (in the pool, found by the Supabase
- * UUID it carries), pending (in the legacy store and migratable: at first sign-in, on forgot-password, or
- * by `auth import --remaining`), not migratable (with the reason), or unaccounted (missing from the
- * legacy store, or changed since it was written). Optionally signs a named test user in over
- * USER_PASSWORD_AUTH and checks that the tokens resolve to their Supabase UUID. Reads only (the probe
- * migrates the probe user if they were pending, as any sign-in would).
+ * UUID it carries, in a state they can sign in with, and bound to the Cognito user the app resolves),
+ * pending (in the legacy store and migratable: at first sign-in, on forgot-password, or by
+ * `auth import --remaining`), not migratable (with the reason), unaccounted (missing from the legacy
+ * store, or changed since it was written), or mismatched: in the pool but locked out or wrongly let in —
+ * half-created (FORCE_CHANGE_PASSWORD, left by an interrupted import), disabled though not banned (or
+ * enabled though banned), unconfirmed though confirmed in Supabase, `auth.users.cognito_sub` recording
+ * another sub than the pool's user carries (the runtime resolver refuses them), or a recorded sub whose
+ * Cognito user was deleted. Optionally signs a named test user in over USER_PASSWORD_AUTH and checks that
+ * the tokens resolve to their Supabase UUID. Reads only (the probe migrates the probe user if they were
+ * pending, as any sign-in would).
  */
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Config } from '../core/config/schema.ts';
 import { silentReporter, step, type Reporter } from '../core/reporter.ts';
-import { classifyUser } from './classify.ts';
+import type pg from 'pg';
+import { classifyUser, type Classified, type SourceUser } from './classify.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
 import { parseSignInName } from './identifiers.ts';
@@ -21,7 +27,7 @@ import { AdaptiveRateLimiter } from './rate-limiter.ts';
 import { readDuplicateEmails, readSourceUsers } from './source-users.ts';
 import { SUPABASE_ID_ATTRIBUTE } from './user-id.ts';
 
-export type VerifyStatus = 'migrated' | 'pending' | 'not-migratable' | 'unaccounted';
+export type VerifyStatus = 'migrated' | 'pending' | 'not-migratable' | 'unaccounted' | 'mismatch';
 
 export interface UserVerdict {
   id: string;
@@ -51,6 +57,8 @@ export interface VerifyResult {
   byDetail: Record<string, number>;
   /** Every unaccounted user (up to 1000) and a sample of the others. */
   unaccounted: UserVerdict[];
+  /** Every mismatched user (up to 1000), each with what differs and the command that repairs it. */
+  mismatched: UserVerdict[];
   samples: UserVerdict[];
   pool: { users: number; withoutSupabaseId: number; unknownToStore: number };
   /** Migrated users whose auth.users.cognito_sub is recorded (null: the target has no such column). */
@@ -94,9 +102,10 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
     userPoolId: pool.userPoolId,
     emulator: pool.emulator,
     total: 0,
-    counts: { migrated: 0, pending: 0, 'not-migratable': 0, unaccounted: 0 },
+    counts: { migrated: 0, pending: 0, 'not-migratable': 0, unaccounted: 0, mismatch: 0 },
     byDetail: {},
     unaccounted: [],
+    mismatched: [],
     samples: [],
     pool: { users: 0, withoutSupabaseId: 0, unknownToStore: 0 },
     cognitoSubRecorded: null,
@@ -105,10 +114,13 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
   const record = (verdict: UserVerdict) => {
     result.total++;
     result.counts[verdict.status]++;
-    const key = `${verdict.status}: ${verdict.detail}`;
+    // Mismatch details name the user's subs: grouped by their first clause only.
+    const key = `${verdict.status}: ${verdict.detail.split(' (')[0]}`;
     result.byDetail[key] = (result.byDetail[key] ?? 0) + 1;
     if (verdict.status === 'unaccounted') {
       if (result.unaccounted.length < 1000) result.unaccounted.push(verdict);
+    } else if (verdict.status === 'mismatch') {
+      if (result.mismatched.length < 1000) result.mismatched.push(verdict);
     } else if (result.samples.filter((s) => s.status === verdict.status).length < 10)
       result.samples.push(verdict);
   };
@@ -136,12 +148,13 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
                   )
                 : { rows: [] };
               const digests = new Map(stored.rows.map((r) => [r.id, r.digest]));
-              const inPool = await target.query<{
-                supabase_id: string;
-                status: string | null;
-                enabled: boolean;
-              }>(`SELECT supabase_id, status, enabled FROM ${POOL_TABLE} WHERE supabase_id = ANY($1)`, [ids]);
+              const inPool = await target.query<PoolMember>(
+                `SELECT supabase_id, sub, status, enabled FROM ${POOL_TABLE} WHERE supabase_id = ANY($1)`,
+                [ids],
+              );
               const poolById = new Map(inPool.rows.map((r) => [r.supabase_id, r]));
+              // undefined: the target has no compat auth.users to compare with.
+              const recorded = subColumn ? await recordedSubs(target, ids) : undefined;
               for (const user of batch) {
                 const c = classifyUser(user, {
                   now,
@@ -149,7 +162,15 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
                   migrateUnconfirmed: config.auth.migrateUnconfirmed,
                 });
                 const member = poolById.get(user.id);
-                if (member) {
+                const sub = recorded?.get(user.id);
+                const mismatch = member
+                  ? memberMismatch(user, c, member, recorded && (sub ?? null))
+                  : c.outcome !== 'skip' && sub?.sub
+                    ? `deleted from the pool after migration (auth.users.cognito_sub still holds ${sub.sub}): run \`supa2aws auth import --remaining\` to re-create and re-bind them, or \`supa2aws auth relink ${user.id}\` once they are back`
+                    : undefined;
+                if (mismatch) {
+                  record({ id: user.id, status: 'mismatch', detail: mismatch });
+                } else if (member) {
                   record({
                     id: user.id,
                     status: 'migrated',
@@ -180,14 +201,9 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
                 }
               }
               if (subColumn) {
-                const migrated = batch.filter((u) => poolById.has(u.id)).map((u) => u.id);
-                if (migrated.length > 0) {
-                  const { rows } = await target.query<{ n: number }>(
-                    `SELECT count(*)::int AS n FROM auth.users WHERE id = ANY($1::uuid[]) AND cognito_sub IS NOT NULL`,
-                    [migrated],
-                  );
-                  result.cognitoSubRecorded = (result.cognitoSubRecorded ?? 0) + (rows[0]?.n ?? 0);
-                }
+                result.cognitoSubRecorded =
+                  (result.cognitoSubRecorded ?? 0) +
+                  batch.filter((u) => poolById.has(u.id) && recorded?.get(u.id)?.sub).length;
               }
               reporter.emit({ type: 'progress', task: 'verify users', done: result.total, unit: 'users' });
             }
@@ -234,8 +250,61 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
   } finally {
     if (!options.pool) pool.client.destroy();
   }
-  result.ok = result.counts.unaccounted === 0 && (result.probe?.ok ?? true);
+  result.ok = result.counts.unaccounted === 0 && result.counts.mismatch === 0 && (result.probe?.ok ?? true);
   return result;
+}
+
+interface PoolMember {
+  supabase_id: string;
+  sub: string | null;
+  status: string | null;
+  enabled: boolean;
+}
+
+interface RecordedSub {
+  sub: string | null;
+}
+
+/** `auth.users.cognito_sub` of these users on the target (users absent from auth.users are left out). */
+async function recordedSubs(target: pg.ClientBase, ids: string[]): Promise<Map<string, RecordedSub>> {
+  const { rows } = await target.query<{ id: string; cognito_sub: string | null }>(
+    `SELECT id::text AS id, cognito_sub FROM auth.users WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, { sub: r.cognito_sub }]));
+}
+
+/**
+ * What keeps a pool member from signing in as their Supabase user (or lets a banned one in), with the
+ * command that repairs it; undefined when nothing does.
+ */
+function memberMismatch(
+  user: SourceUser,
+  c: Classified,
+  member: PoolMember,
+  /** The target's row (null: no row in auth.users; undefined: no compat auth.users to compare with). */
+  recorded: RecordedSub | null | undefined,
+): string | undefined {
+  if (member.status === 'FORCE_CHANGE_PASSWORD') {
+    return 'half-created in the pool (FORCE_CHANGE_PASSWORD, left by an interrupted import): run `supa2aws auth import --remaining` to finish them';
+  }
+  const banned = c.kind === 'banned';
+  if (!member.enabled && !banned) {
+    return 'disabled in the pool but not banned in Supabase: enable them (AdminEnableUser) if that was not on purpose';
+  }
+  if (member.enabled && banned) {
+    return 'enabled in the pool but banned in Supabase: disable them (AdminDisableUser)';
+  }
+  if (member.status === 'UNCONFIRMED' && (user.emailConfirmedAt || user.phoneConfirmedAt)) {
+    return 'unconfirmed in the pool but confirmed in Supabase: confirm them (AdminConfirmSignUp)';
+  }
+  if (recorded?.sub && member.sub && recorded.sub !== member.sub) {
+    return `bound to another Cognito user (auth.users.cognito_sub ${recorded.sub}, the pool's user carries ${member.sub}): the app refuses them until an admin re-binds them with \`supa2aws auth relink ${user.id}\` (\`supa2aws auth import --remaining\` does it when the old Cognito user is gone)`;
+  }
+  if (recorded === null) {
+    return 'not in the target auth.users: run `supa2aws db copy` (the app has no row for them)';
+  }
+  return undefined;
 }
 
 async function signInProbe(

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../core/config/index.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { ExitCode, InterruptedError, isSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { CliReporter, printError, printResult, type OutputOptions } from './render.ts';
 
@@ -68,10 +68,20 @@ export function action<Args extends unknown[]>(
     const command = args[args.length - 1] as Command;
     const ctx = contextFrom(command);
     try {
-      const code = await fn(ctx, ...(args.slice(0, -1) as Args));
-      process.exitCode = code ?? 0;
+      const code = (await fn(ctx, ...(args.slice(0, -1) as Args))) ?? 0;
+      // A run stopped by Ctrl-C / SIGTERM that did not finish is interrupted, whatever else it found.
+      process.exitCode = ctx.signal.aborted && code !== 0 ? ExitCode.interrupted : code;
     } catch (error) {
-      process.exitCode = printError(ctx.output, error);
+      // After Ctrl-C / SIGTERM, whatever the stop made a step throw (an aborted request or query) is the
+      // interruption, not a failure of its own.
+      const interrupted =
+        ctx.signal.aborted && !(isSupa2awsError(error) && error.exitCode === ExitCode.interrupted)
+          ? new InterruptedError(command.name())
+          : error;
+      process.exitCode = printError(ctx.output, interrupted);
+    }
+    if (process.exitCode === ExitCode.interrupted) {
+      process.stderr.write('interrupted: run the same command again\n');
     }
   };
 }

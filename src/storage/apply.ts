@@ -12,11 +12,19 @@ import {
 } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
 import { StorageError, isSupa2awsError } from '../core/errors.ts';
+import { isUnreachable, OutageWatch, unreachableReason } from '../core/outage.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
-import { withRetry } from '../core/retry.ts';
+import { sleep, withRetry } from '../core/retry.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
-import { fatalS3Error, isNotImplemented, s3ErrorName, taggingUnsupported } from './s3-errors.ts';
+import {
+  fatalS3Error,
+  isNotImplemented,
+  objectS3Error,
+  s3ErrorName,
+  taggingUnsupported,
+  type Side,
+} from './s3-errors.ts';
 
 const MiB = 1024 * 1024;
 
@@ -37,6 +45,12 @@ export interface ApplyStorageCopyDeps {
   signal?: AbortSignal;
   now?: () => Date;
   backoff?: (attempt: number) => number;
+  /**
+   * How long an endpoint may stay down (connections refused, dropped, timed out) before the run stops with
+   * STORAGE_<SIDE>_UNREACHABLE (exit 3); objects that failed for want of it meanwhile are tried again.
+   * @default outageDeadlineMs() (SUPA2AWS_OUTAGE_DEADLINE_SECONDS, else 90 s)
+   */
+  outageDeadlineMs?: number;
 }
 
 export interface CopyFailure {
@@ -90,7 +104,10 @@ async function checkTargetBuckets(target: S3Client, buckets: string[], signal: A
       if (name === 'NotFound' || name === 'NoSuchBucket' || status === 404) {
         throw fatalS3Error({ name: 'NoSuchBucket' }, { side: 'target', bucket }) as StorageError;
       }
-      throw fatalS3Error(error, { side: 'target', bucket, action: 'access' }) ?? error;
+      throw (
+        fatalS3Error(error, { side: 'target', bucket, action: 'access' }) ??
+        objectS3Error(error, { side: 'target', bucket, action: 'Checking the bucket' })
+      );
     }
   }
 }
@@ -160,7 +177,10 @@ async function abortStaleUploads(
         notSupported.add('ListMultipartUploads (parts of interrupted uploads stay on the endpoint)');
         continue;
       }
-      throw fatalS3Error(error, { side: 'target', bucket, action: 'listing multipart uploads' }) ?? error;
+      throw (
+        fatalS3Error(error, { side: 'target', bucket, action: 'listing multipart uploads' }) ??
+        objectS3Error(error, { side: 'target', bucket, action: 'Listing multipart uploads of' })
+      );
     }
   }
   return aborted;
@@ -269,6 +289,18 @@ export async function applyStorageCopy(
     items.length > 0 ? await abortStaleUploads(deps.target, items, notSupported, signal) : 0;
   if (staleAborted > 0) log.info(`aborted ${staleAborted} multipart upload(s) left by an earlier run`);
 
+  const watches: Record<Side, OutageWatch> = {
+    source: new OutageWatch({
+      what: 'the source S3 endpoint',
+      onWait: (m) => log.warn(m),
+      ...(deps.outageDeadlineMs ? { deadlineMs: deps.outageDeadlineMs } : {}),
+    }),
+    target: new OutageWatch({
+      what: 'the target S3 endpoint',
+      onWait: (m) => log.warn(m),
+      ...(deps.outageDeadlineMs ? { deadlineMs: deps.outageDeadlineMs } : {}),
+    }),
+  };
   const flights = new Set<InFlight>();
   let next = 0;
   emit(true);
@@ -304,6 +336,8 @@ export async function applyStorageCopy(
           flight,
         );
         flights.delete(flight);
+        watches.source.up();
+        watches.target.up();
         copied.count++;
         copied.bytes += item.size;
         if (done.multipart) multipart++;
@@ -324,6 +358,19 @@ export async function applyStorageCopy(
         }
         // Stopped (Ctrl-C, or another worker's fatal error): the flight stays for the clean-up.
         if (signal.aborted) break;
+        if (isUnreachable(error)) {
+          const side: Side = err.details.side === 'source' ? 'source' : 'target';
+          if (watches[side].down(error)) {
+            // Tried again once the endpoint answers: what this attempt wrote is unsealed, so replaced then.
+            flights.delete(flight);
+            items.push(item);
+            await sleep(1000, signal);
+            continue;
+          }
+          fatal ??= endpointDown(side, watches[side], error, { copied, planned });
+          controller.abort(fatal);
+          break;
+        }
         flights.delete(flight);
         failed.push({ bucket: item.sourceBucket, key: item.key, code: err.code, message: err.message });
         const b = perBucket.get(item.sourceBucket);
@@ -353,7 +400,7 @@ export async function applyStorageCopy(
     identical: plan.totals.identical,
     copied,
     failed,
-    notStarted: Math.max(0, items.length - copied.count - failed.length),
+    notStarted: Math.max(0, planned.count - copied.count - failed.length),
     multipart,
     retries,
     cleanedUp: {
@@ -364,6 +411,25 @@ export async function applyStorageCopy(
     buckets: [...perBucket.values()],
     settings: { concurrency, partSizeBytes, multipartThresholdBytes },
   };
+}
+
+/** The run's end when an endpoint stayed down past the deadline, with what was done before. */
+function endpointDown(
+  side: Side,
+  watch: OutageWatch,
+  cause: unknown,
+  done: { copied: Tally; planned: Tally },
+): StorageError {
+  return new StorageError(
+    side === 'source' ? 'STORAGE_SOURCE_UNREACHABLE' : 'STORAGE_TARGET_UNREACHABLE',
+    `${watch.what} did not answer for ${Math.round(watch.downForMs() / 1000)} s (${unreachableReason(cause)}); before that this run copied and sealed ${done.copied.count} of ${done.planned.count} object(s)`,
+    {
+      exit: 'environment',
+      cause,
+      details: { side, copied: done.copied.count, planned: done.planned.count },
+      hint: `Check ${side === 'source' ? 'source.storage' : 'target.s3'}.endpoint and the network, then run the same command again: objects already copied and sealed are not copied twice.`,
+    },
+  );
 }
 
 const FATAL = new Set([

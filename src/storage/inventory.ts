@@ -9,7 +9,8 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { StorageError } from '../core/errors.ts';
+import { InterruptedError, StorageError } from '../core/errors.ts';
+import type { Reporter } from '../core/reporter.ts';
 import { withRetry } from '../core/retry.ts';
 import {
   fatalS3Error,
@@ -127,6 +128,7 @@ export async function listBucket(
         { signal: options.signal },
       );
     } catch (error) {
+      if (options.signal?.aborted) throw new InterruptedError(`listing ${bucket}`);
       if (options.side === 'target' && s3ErrorName(error) === 'NoSuchBucket') return undefined;
       throw (
         fatalS3Error(error, { side: options.side, bucket, action: 'listing' }) ??
@@ -191,12 +193,23 @@ export async function headTarget(
       ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
     };
   } catch (error) {
+    if (signal?.aborted) throw new InterruptedError(`inspecting ${bucket}/${key}`);
     if (isNotFound(error)) return undefined;
     throw (
       fatalS3Error(error, { side: 'target', bucket, key, action: 'reading object metadata and tags' }) ??
       objectS3Error(error, { side: 'target', bucket, key, action: 'Inspecting' })
     );
   }
+}
+
+/** A progress event every `every` target objects inspected (HeadObject, tags), and one at the end. */
+export function inspectProgress(reporter: Reporter, bucket: string, total: number, every = 50): () => void {
+  let done = 0;
+  return () => {
+    done++;
+    if (done % every === 0 || done === total)
+      reporter.emit({ type: 'progress', task: `inspect ${bucket}`, done, total, unit: 'objects' });
+  };
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once, stopping at the first throw. */

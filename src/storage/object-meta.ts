@@ -36,8 +36,17 @@ export interface TargetHead {
   lastModified?: string;
 }
 
+/**
+ * The one rule for "identical" that `storage plan`/`copy` and `storage verify` share: whatever verify calls a
+ * difference, copy copies again. Without reading any bytes a target object is identical when it carries a
+ * seal (its SHA-256, written only after a read-back matched), has the source's size, was copied from the
+ * source object's current ETag, and — when both ETags are plain MD5s (single-part uploads: each server's MD5
+ * of its own bytes) — the two MD5s are equal. What this cannot see: bytes changed under an unchanged
+ * ETag on a side whose ETag is not a plain MD5 (multipart); only reading both sides (`--deep`,
+ * deep-compare.ts) proves those.
+ */
 export type TargetState =
-  /** Sealed, same size, same source ETag: nothing to do. */
+  /** Sealed, same size, same source ETag, equal MD5s where both have one: nothing to do. */
   | 'identical'
   /** No object under the key. */
   | 'missing'
@@ -46,7 +55,19 @@ export type TargetState =
   /** Sealed, but the size differs from the source. */
   | 'size-differs'
   /** Sealed from another version of the source object. */
-  | 'source-changed';
+  | 'source-changed'
+  /** Sealed, same size and source ETag, but both ETags are plain MD5s and they differ (bytes overwritten). */
+  | 'md5-differs';
+
+/** Whether both ETags are plain MD5s (single-part uploads), so the two servers' checksums can be compared. */
+export function md5Comparable(head: TargetHead, source: { etag: string | undefined }): boolean {
+  return (
+    PLAIN_MD5.test(source.etag ? normaliseEtag(source.etag) : '') &&
+    PLAIN_MD5.test(head.etag ? normaliseEtag(head.etag) : '')
+  );
+}
+
+const PLAIN_MD5 = /^[0-9a-f]{32}$/i;
 
 /** The SHA-256 a target object is sealed with (metadata, or tags naming its current ETag), if any. */
 export function sealedSha256(head: TargetHead): string | undefined {
@@ -66,7 +87,7 @@ export function sealTags(sha256: string, etag: string): Array<{ Key: string; Val
   ];
 }
 
-/** Compares a target object with the source object it should be a copy of. */
+/** Compares a target object with the source object it should be a copy of, by the rule of TargetState. */
 export function judgeTarget(
   head: TargetHead | undefined,
   source: { size: number; etag: string | undefined },
@@ -81,6 +102,11 @@ export function judgeTarget(
     normaliseEtag(copiedFrom) !== normaliseEtag(source.etag)
   )
     return 'source-changed';
+  if (
+    md5Comparable(head, source) &&
+    normaliseEtag(head.etag!).toLowerCase() !== normaliseEtag(source.etag!).toLowerCase()
+  )
+    return 'md5-differs';
   return 'identical';
 }
 

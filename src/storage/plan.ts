@@ -5,10 +5,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import type { BucketMapping } from './config.ts';
+import { deepDifference, type DeepDifference } from './deep-compare.ts';
 import {
   assertStorageSchema,
   hasStorageSchema,
   headTarget,
+  inspectProgress,
   listBucket,
   mapLimit,
   readBucketRows,
@@ -19,7 +21,8 @@ import {
 import { encodeUserMetadata, judgeTarget, type TargetHead, type TargetState } from './object-meta.ts';
 import type { PgClient } from './pg.ts';
 
-export type CopyReason = Exclude<TargetState, 'identical'> | 'orphan';
+/** Why an object is copied: the verdicts of the rule verify shares (object-meta.ts, deep-compare.ts), or an orphan. */
+export type CopyReason = Exclude<TargetState, 'identical'> | DeepDifference | 'orphan';
 
 /** One object `storage copy` will copy. */
 export interface CopyItem {
@@ -93,6 +96,8 @@ export interface DiffInput {
   targetObjects: ReadonlyMap<string, ListedObject> | undefined;
   /** HeadObject answers for target keys whose listed size equals the source size. */
   heads: ReadonlyMap<string, TargetHead>;
+  /** With `--deep`: objects identical by their metadata whose bytes, read in full, are not. */
+  deepDifferences?: ReadonlyMap<string, DeepDifference>;
   includeOrphans: boolean;
   /** How many keys to keep as samples. @default 10 */
   sampleSize?: number;
@@ -155,10 +160,11 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
       if (plan.sizeMismatches.sample.length < sample) plan.sizeMismatches.sample.push(key);
     }
     const listed = input.targetObjects?.get(key);
-    let state: TargetState;
+    let state: TargetState | DeepDifference;
     if (!listed) state = 'missing';
     else if (listed.size !== src.size) state = 'size-differs';
     else state = judgeTarget(input.heads.get(key), { size: src.size, etag: src.etag });
+    if (state === 'identical') state = input.deepDifferences?.get(key) ?? state;
     if (state === 'identical') {
       add(plan.identical, src.size);
       continue;
@@ -193,6 +199,8 @@ export interface PlanStorageCopyInput {
   target: S3Client;
   buckets: Record<string, BucketMapping>;
   includeOrphans?: boolean;
+  /** Also read both sides of every object identical by its metadata and copy those whose bytes differ. @default false */
+  deep?: boolean;
   /** Parallel HeadObject calls on the target. @default 16 */
   concurrency?: number;
   sourceEndpoint?: string;
@@ -231,11 +239,27 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
       };
       const inspect = keysToInspect(base);
       const heads = new Map<string, TargetHead>();
+      const deepDifferences = new Map<string, DeepDifference>();
+      const inspected = inspectProgress(reporter, mapping.target, inspect.length);
       await mapLimit(inspect, input.concurrency ?? 16, async (key) => {
         const head = await headTarget(input.target, mapping.target, key, input.signal);
-        if (head) heads.set(key, head);
+        inspected();
+        if (!head) return;
+        heads.set(key, head);
+        const src = sourceObjects.get(key)!;
+        if (!input.deep || judgeTarget(head, { size: src.size, etag: src.etag }) !== 'identical') return;
+        const deep = await deepDifference({
+          source: input.source,
+          target: input.target,
+          sourceBucket: source,
+          targetBucket: mapping.target,
+          key,
+          head,
+          ...(input.signal ? { signal: input.signal } : {}),
+        });
+        if (deep) deepDifferences.set(key, deep);
       });
-      return diffBucket({ ...base, heads });
+      return diffBucket({ ...base, heads, deepDifferences });
     });
     if (!result.plan.targetExists)
       log.info(`target bucket ${mapping.target} does not exist yet: run \`supa2aws storage setup\``);

@@ -204,6 +204,12 @@ export function verifyMarkdown(report: StorageVerifyReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** `: a, b, c` naming every key (`… and n more` past the samples kept). */
+function keyList(keys: string[], total: number): string {
+  if (keys.length === 0) return '';
+  return `: ${keys.join(', ')}${total > keys.length ? ` … and ${total - keys.length} more` : ''}`;
+}
+
 export function verifyPhaseReport(report: StorageVerifyReport, timing: Timing): PhaseReport {
   return {
     version: 1,
@@ -223,14 +229,20 @@ export function verifyPhaseReport(report: StorageVerifyReport, timing: Timing): 
       {
         name: 'every storage.objects row has a target object',
         ok: report.totals.missing === 0,
-        detail: `${report.totals.missing} missing`,
+        detail: `${report.totals.missing} missing${keyList(
+          report.buckets.flatMap((b) => b.missing.sample.map((k) => `${b.target}/${k}`)),
+          report.totals.missing,
+        )}`,
       },
       {
         name: report.deep
-          ? 'equal size and SHA-256 (both sides read)'
-          : 'equal size, sealed SHA-256, MD5 where available',
+          ? 'equal size, sealed SHA-256 from the current source ETag, equal MD5s, and both sides read in full hash to the seal'
+          : 'equal size, sealed SHA-256 from the current source ETag, equal MD5s where both are single-part (bytes not read: --deep)',
         ok: report.totals.differ === 0,
-        detail: `${report.totals.differ} differ`,
+        detail: `${report.totals.differ} differ${keyList(
+          report.buckets.flatMap((b) => b.differ.sample.map((d) => `${b.target}/${d.key} (${d.reason})`)),
+          report.totals.differ,
+        )}`,
       },
     ],
     details: { buckets: report.buckets },

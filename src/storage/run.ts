@@ -37,6 +37,8 @@ export interface CopyOptions {
   partSizeMiB?: number;
   multipartThresholdMiB?: number;
   includeOrphans?: boolean;
+  /** Read both sides of every object identical by its metadata; copy again those whose bytes differ. */
+  deep?: boolean;
   /** Plan only. */
   dryRun?: boolean;
 }
@@ -69,7 +71,7 @@ async function withClients<T>(
 /** `storage plan` (and the first half of `storage copy`). */
 export function planStorageFromConfig(
   config: Config,
-  options: { includeOrphans?: boolean } = {},
+  options: { includeOrphans?: boolean; deep?: boolean } = {},
   deps: StorageRunDeps = {},
 ): Promise<StoragePlan> {
   requireBuckets(config);
@@ -81,6 +83,7 @@ export function planStorageFromConfig(
         target,
         buckets: config.storage.buckets,
         includeOrphans: options.includeOrphans === true,
+        deep: options.deep === true,
         sourceEndpoint: config.source.storage.endpoint,
         targetEndpoint: config.target.s3.endpoint,
         ...(deps.reporter ? { reporter: deps.reporter } : {}),

@@ -1,34 +1,34 @@
 /**
- * `storage verify`: every storage.objects row must have a target object of equal size and checksum.
- * What is checked, per object:
+ * `storage verify`: every storage.objects row must have a target object judged identical by the rule
+ * `storage copy` plans with (object-meta.ts judgeTarget, deep-compare.ts), so whatever this reports, a copy
+ * re-copies. What is checked, per object, by default (metadata only, no bytes read):
  *  - size: target = source bytes;
  *  - the seal: the target carries its SHA-256 (metadata `x-amz-meta-sha256`, or object tags naming its ETag;
  *    written only once the bytes were known to be there) and was copied from the source object's current ETag;
  *  - MD5: when both ETags are plain MD5s (single-part uploads) they must be equal — a checksum computed by
  *    each server on its own bytes;
- *  - with `deep`: both sides are read in full and their SHA-256 must equal the seal.
+ * and only with `deep`: both sides are read in full and their SHA-256 must equal the seal — the one check that
+ * sees bytes changed under an unchanged ETag where the ETag is no MD5 (multipart uploads).
  * Grouped like rclone check: match / missing on target / differ, plus orphans (bytes with no row) and
  * ghosts (rows with no bytes), which are the source's own inconsistencies and do not fail verification.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
-import { withRetry } from '../core/retry.ts';
 import type { BucketMapping } from './config.ts';
+import { deepDifference } from './deep-compare.ts';
 import {
   assertStorageSchema,
   hasStorageSchema,
   headTarget,
+  inspectProgress,
   listBucket,
   mapLimit,
   readBucketRows,
   type ListedObject,
 } from './inventory.ts';
-import { judgeTarget, normaliseEtag, sealedSha256 } from './object-meta.ts';
+import { judgeTarget, md5Comparable } from './object-meta.ts';
 import type { PgClient } from './pg.ts';
 import type { Tally } from './plan.ts';
-import { fatalS3Error, objectS3Error } from './s3-errors.ts';
-import { digestStream, guardResponseBody } from './streams.ts';
 
 export type DifferReason =
   'size' | 'unverified' | 'source-changed' | 'md5' | 'sha256-target' | 'sha256-source' | 'unreadable';
@@ -67,41 +67,15 @@ export interface VerifyStorageInput {
   deep?: boolean;
   /** @default 16 */
   concurrency?: number;
-  /** Keys kept per group in the report. @default 20 */
+  /** Keys kept per group in the report (each difference is named by key up to this many). @default 1000 */
   sampleSize?: number;
   reporter?: Reporter;
   signal?: AbortSignal;
 }
 
-const PLAIN_MD5 = /^[0-9a-f]{32}$/i;
-
-async function sha256Of(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  side: 'source' | 'target',
-  signal?: AbortSignal,
-) {
-  try {
-    return await withRetry(
-      async () => {
-        const got = await s3.send(guardResponseBody(new GetObjectCommand({ Bucket: bucket, Key: key })), {
-          abortSignal: signal,
-        });
-        return (await digestStream(got.Body as Readable)).sha256;
-      },
-      { signal, retryable: (e) => objectS3Error(e, { side }).retryable },
-    );
-  } catch (error) {
-    const fatal = fatalS3Error(error, { side, bucket, key, action: 'reading' });
-    if (fatal) throw fatal;
-    return undefined;
-  }
-}
-
 export async function verifyStorage(input: VerifyStorageInput): Promise<StorageVerifyReport> {
   const reporter = input.reporter ?? silentReporter;
-  const sampleSize = input.sampleSize ?? 20;
+  const sampleSize = input.sampleSize ?? 1000;
   assertStorageSchema(await hasStorageSchema(input.db));
   const buckets: BucketVerify[] = [];
   for (const [source, mapping] of Object.entries(input.buckets)) {
@@ -152,33 +126,33 @@ export async function verifyStorage(input: VerifyStorageInput): Promise<StorageV
         b.orphans.bytes += src.size;
         if (b.orphans.sample.length < sampleSize) b.orphans.sample.push(key);
       }
+      const inspected = inspectProgress(reporter, mapping.target, toInspect.length);
       await mapLimit(toInspect, input.concurrency ?? 16, async (key) => {
         const src = sourceObjects.get(key) as ListedObject;
         const head = await headTarget(input.target, mapping.target, key, input.signal);
+        inspected();
         const state = judgeTarget(head, { size: src.size, etag: src.etag });
         if (state === 'missing') {
           b.missing.count++;
           if (b.missing.sample.length < sampleSize) b.missing.sample.push(key);
           return;
         }
-        if (state !== 'identical') return differ(key, state === 'size-differs' ? 'size' : state);
-        const sourceMd5 = src.etag ? normaliseEtag(src.etag) : '';
-        const targetMd5 = head?.etag ? normaliseEtag(head.etag) : '';
-        if (PLAIN_MD5.test(sourceMd5) && PLAIN_MD5.test(targetMd5)) {
-          if (sourceMd5.toLowerCase() !== targetMd5.toLowerCase()) return differ(key, 'md5');
-          b.checks.md5Compared++;
-        } else {
-          b.checks.sealOnly++;
+        if (state !== 'identical') {
+          return differ(key, state === 'size-differs' ? 'size' : state === 'md5-differs' ? 'md5' : state);
         }
+        if (md5Comparable(head!, src)) b.checks.md5Compared++;
+        else b.checks.sealOnly++;
         if (input.deep) {
-          const sealed = head ? sealedSha256(head) : undefined;
-          const [t, s] = await Promise.all([
-            sha256Of(input.target, mapping.target, key, 'target', input.signal),
-            sha256Of(input.source, source, key, 'source', input.signal),
-          ]);
-          if (t === undefined || s === undefined) return differ(key, 'unreadable');
-          if (t !== sealed) return differ(key, 'sha256-target');
-          if (s !== sealed) return differ(key, 'sha256-source');
+          const deep = await deepDifference({
+            source: input.source,
+            target: input.target,
+            sourceBucket: source,
+            targetBucket: mapping.target,
+            key,
+            head: head!,
+            ...(input.signal ? { signal: input.signal } : {}),
+          });
+          if (deep) return differ(key, deep);
           b.checks.deepSha256++;
         }
         b.match.count++;

@@ -115,6 +115,12 @@ describe('diffBucket', () => {
     assert.equal(noBucket.items.length, 7);
   });
 
+  it('with --deep, copies an object identical by its metadata whose bytes are not', () => {
+    const deep = diffBucket(input({ deepDifferences: new Map([['same.png', 'sha256-source' as const]]) }));
+    assert.equal(deep.plan.identical.count, 0);
+    assert.equal(deep.items.find((i) => i.key === 'same.png')?.reason, 'sha256-source');
+  });
+
   it('inspects only target keys whose size already matches', () => {
     assert.deepEqual(keysToInspect(input()).sort(), ['changed.png', 'same.png', 'unsealed.png']);
   });
@@ -130,6 +136,22 @@ describe('judgeTarget', () => {
     assert.equal(judgeTarget(sealed(2, 'x'), { size: 1, etag: '"x"' }), 'size-differs');
     assert.equal(judgeTarget(sealed(1, 'x'), { size: 1, etag: '"y"' }), 'source-changed');
     assert.equal(judgeTarget(sealed(1, 'x'), { size: 1, etag: '"x"' }), 'identical');
+  });
+
+  it('calls different what verify calls different: two plain MD5 ETags that differ (same seal, size, source ETag)', () => {
+    const md5 = (c: string) => `"${c.repeat(32)}"`;
+    const head = (etag: string): TargetHead => ({
+      size: 1,
+      metadata: { [META_SHA256]: SHA, [META_SOURCE_ETAG]: md5('a') },
+      etag,
+    });
+    assert.equal(judgeTarget(head(md5('a')), { size: 1, etag: md5('a') }), 'identical');
+    assert.equal(judgeTarget(head(md5('b')), { size: 1, etag: md5('a') }), 'md5-differs');
+    assert.equal(
+      judgeTarget(head(`"${'b'.repeat(32)}-2"`), { size: 1, etag: md5('a') }),
+      'identical',
+      'a multipart ETag is no MD5 of the bytes: only --deep can tell',
+    );
   });
 
   it('takes a seal in tags only on the object whose ETag it names', () => {

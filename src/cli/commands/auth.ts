@@ -8,11 +8,14 @@ import {
   planAuth,
   planPoolError,
   planReport,
+  relinkReport,
+  relinkUser,
   verifyAuth,
   verifyReport,
   type AuthPlan,
   type ExportResult,
   type ImportResult,
+  type RelinkResult,
   type VerifyResult,
 } from '../../auth/index.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -79,6 +82,14 @@ function importText(r: ImportResult): string {
   ];
   for (const f of r.failed.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.code}: ${f.message}`);
   if (r.failed.length > 20) lines.push(`  … and ${r.failed.length - 20} more (see the report)`);
+  for (const id of r.finishedIds.slice(0, 20))
+    lines.push(`  finished ${id}: half-created by an interrupted import, now CONFIRMED`);
+  for (const b of r.cognitoSub.rebound.slice(0, 20))
+    lines.push(`  re-bound ${b.id}: cognito_sub ${b.from} → ${b.to} (the old Cognito user is gone)`);
+  for (const c of r.cognitoSub.conflicts.slice(0, 20))
+    lines.push(
+      `  NOT re-bound ${c.id}: cognito_sub ${c.recorded}, the pool's user carries ${c.pool} (${c.reason}): \`supa2aws auth relink ${c.id}\``,
+    );
   if (r.csv) {
     lines.push(
       '',
@@ -90,9 +101,21 @@ function importText(r: ImportResult): string {
   return lines.join('\n');
 }
 
+function relinkText(r: RelinkResult): string {
+  if (!r.changed)
+    return `user ${r.userId} is already bound to pool user ${r.username} (sub ${r.to ?? 'none'})`;
+  return [
+    `re-bound user ${r.userId} to pool user ${r.username}: auth.users.cognito_sub ${r.from ?? 'none'} → ${r.to ?? 'none (recorded at the next sign-in)'}`,
+    ...(r.oldIdentityInPool
+      ? [`the Cognito user with sub ${r.from} is still in the pool and no longer resolves to this user`]
+      : []),
+    'app servers drop a cached answer for the old sub within the resolver’s ttlMs (5 minutes by default)',
+  ].join('\n');
+}
+
 function verifyText(r: VerifyResult): string {
   const lines = [
-    `${r.total} Supabase users: ${r.counts.migrated} migrated, ${r.counts.pending} pending, ${r.counts['not-migratable']} not migratable, ${r.counts.unaccounted} unaccounted`,
+    `${r.total} Supabase users: ${r.counts.migrated} migrated, ${r.counts.pending} pending, ${r.counts['not-migratable']} not migratable, ${r.counts.unaccounted} unaccounted, ${r.counts.mismatch} mismatched`,
     table(
       ['status', 'users'],
       Object.entries(r.byDetail)
@@ -102,6 +125,7 @@ function verifyText(r: VerifyResult): string {
     `pool ${r.userPoolId}: ${r.pool.users} users, ${r.pool.withoutSupabaseId} without a Supabase UUID, ${r.pool.unknownToStore} unknown to the legacy store${r.cognitoSubRecorded === null ? '' : `; cognito_sub recorded for ${r.cognitoSubRecorded} migrated`}`,
   ];
   for (const u of r.unaccounted.slice(0, 20)) lines.push(`  unaccounted ${u.id}: ${u.detail}`);
+  for (const u of r.mismatched) lines.push(`  mismatch ${u.id}: ${u.detail}`);
   if (r.probe) {
     lines.push(
       `sign-in probe as ${r.probe.user}: ${r.probe.ok ? 'ok' : 'FAILED'}` +
@@ -110,7 +134,13 @@ function verifyText(r: VerifyResult): string {
           : ` (${r.probe.error ?? r.probe.challenge})`),
     );
   }
-  lines.push(r.ok ? 'every user accounted for' : 'NOT every user is accounted for');
+  lines.push(
+    r.ok
+      ? 'every user accounted for'
+      : r.counts.mismatch > 0
+        ? 'NOT every user can sign in as their Supabase user (mismatches above)'
+        : 'NOT every user is accounted for',
+  );
   return lines.join('\n');
 }
 
@@ -227,6 +257,26 @@ export function registerAuth(program: Command): void {
           return report.ok ? 0 : 1;
         },
       ),
+    );
+
+  auth
+    .command('relink <user>')
+    .description(
+      'admin step: re-bind a Supabase user (UUID) to the Cognito user the pool has for them now (after a delete and re-migration, or a rebuilt pool); logged',
+    )
+    .option(...reportDirOption)
+    .action(
+      action(async (ctx, userId: string, opts: { reportDir: string }) => {
+        const { config } = await ctx.config();
+        let result: RelinkResult | undefined;
+        const report = await timedReport('auth', 'relink', async () => {
+          result = await relinkUser({ config, userId, reporter: ctx.reporter, signal: ctx.signal });
+          return relinkReport(result);
+        });
+        writePhaseReport(opts.reportDir, report);
+        ctx.print(result, () => relinkText(result!));
+        return 0;
+      }),
     );
 
   auth

@@ -107,8 +107,8 @@ function verifyText(report: StorageVerifyReport): string {
   lines.push(
     '',
     report.ok
-      ? `PASS: every row with bytes has a target object of equal size and checksum${report.totals.ghosts ? ` (${report.totals.ghosts} ghost row(s) have no bytes anywhere)` : ''}`
-      : 'FAIL: run `supa2aws storage copy` again, then verify',
+      ? `PASS: every row with bytes has a target object of equal size, sealed SHA-256, from the source's current ETag, equal MD5s where both are single-part${report.deep ? ', and both sides read in full hash to the seal' : ' (bytes changed under an unchanged multipart ETag: only --deep reads them)'}${report.totals.ghosts ? ` (${report.totals.ghosts} ghost row(s) have no bytes anywhere)` : ''}`
+      : `FAIL: run \`supa2aws storage copy${report.deep ? ' --deep' : ''}\` again (it re-copies every key above), then verify`,
   );
   return lines.join('\n');
 }
@@ -136,6 +136,13 @@ function urlsText(result: UrlRewriteResult): string {
   ];
   for (const c of result.columns) {
     for (const s of c.samples) lines.push(`  ${c.table}.${c.column}: ${s.before}\n      → ${s.after}`);
+  }
+  if (result.interrupted) {
+    const committed = result.columns.reduce((n, c) => n + c.changed, 0);
+    lines.push(
+      '',
+      `interrupted: ${committed} value(s) ${result.mode === 'rewrite-urls' ? 'rewritten' : 'restored'} and committed (whole batches only, each with its ledger rows); run the same command again to finish`,
+    );
   }
   if (result.dryRun) lines.push('', 'dry run: nothing was written');
   else if (result.mode === 'rewrite-urls')
@@ -187,14 +194,18 @@ export function registerStorage(program: Command): void {
       'per bucket: rows, bytes at the source, already identical at the target, to copy, orphans, ghosts',
     )
     .option('--include-orphans', 'also copy objects that have no storage.objects row')
+    .option(
+      '--deep',
+      'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
+    )
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
-      action(async (ctx, opts: { includeOrphans?: boolean; reportDir: string }) => {
+      action(async (ctx, opts: { includeOrphans?: boolean; deep?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
         const { value: plan, timing } = await timed(() =>
           planStorageFromConfig(
             config,
-            { includeOrphans: opts.includeOrphans === true },
+            { includeOrphans: opts.includeOrphans === true, deep: opts.deep === true },
             { reporter: ctx.reporter, signal: ctx.signal },
           ),
         );
@@ -260,6 +271,10 @@ export function registerStorage(program: Command): void {
       intInRange(PART_MIB.min, PART_MIB.max),
     )
     .option('--include-orphans', 'also copy objects that have no storage.objects row')
+    .option(
+      '--deep',
+      'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
+    )
     .option('--dry-run', 'print the plan; copy nothing')
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
@@ -271,6 +286,7 @@ export function registerStorage(program: Command): void {
             partSize?: number;
             multipartThreshold?: number;
             includeOrphans?: boolean;
+            deep?: boolean;
             dryRun?: boolean;
             reportDir: string;
           },
@@ -283,6 +299,7 @@ export function registerStorage(program: Command): void {
               ...(opts.partSize ? { partSizeMiB: opts.partSize } : {}),
               ...(opts.multipartThreshold ? { multipartThresholdMiB: opts.multipartThreshold } : {}),
               includeOrphans: opts.includeOrphans === true,
+              deep: opts.deep === true,
               dryRun: opts.dryRun === true,
             },
             { reporter: ctx.reporter, signal: ctx.signal },
@@ -321,9 +338,12 @@ export function registerStorage(program: Command): void {
   storage
     .command('verify')
     .description(
-      'every storage.objects row has a target object of equal size and checksum (exit 1 otherwise)',
+      "every storage.objects row has a target object that storage copy would leave alone (exit 1 otherwise, naming each key): by default from metadata only — equal size, sealed SHA-256, copied from the source's current ETag, equal MD5 ETags where both are single-part; bytes changed under an unchanged ETag only --deep sees",
     )
-    .option('--deep', 'read both sides in full and compare SHA-256')
+    .option(
+      '--deep',
+      'also read both sides in full and compare their SHA-256 with the seal (proves the bytes; `storage copy --deep` repairs what it finds)',
+    )
     .option('--concurrency <n>', 'objects inspected at once', intInRange(1, STORAGE_MAX_CONCURRENCY))
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
@@ -395,6 +415,7 @@ export function registerStorage(program: Command): void {
           if (!result.dryRun)
             reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
           ctx.print(result, () => urlsText(result));
+          if (result.interrupted) return ExitCode.interrupted;
           return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
         },
       ),
@@ -417,6 +438,7 @@ export function registerStorage(program: Command): void {
         if (!result.dryRun)
           reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
         ctx.print(result, () => urlsText(result));
+        if (result.interrupted) return ExitCode.interrupted;
         return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
       }),
     );

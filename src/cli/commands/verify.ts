@@ -53,7 +53,10 @@ export function registerVerify(program: Command): void {
       `only these, comma-separated (${VERIFY_PHASES.join(', ')})`,
       listOf(VERIFY_PHASES),
     )
-    .option('--deep', 'storage: read both sides in full and compare SHA-256')
+    .option(
+      '--deep',
+      'storage: also read both sides in full and compare their SHA-256 with the seal (the default compares size, seal, source ETag and MD5 ETags only)',
+    )
     .option('--report-dir <dir>', 'where the phase reports go', DEFAULT_REPORT_DIR)
     .action(
       action(async (ctx, opts: { phases?: VerifyPhase[]; deep?: boolean; reportDir: string }) => {

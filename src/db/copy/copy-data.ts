@@ -8,6 +8,7 @@
  */
 import { selectSchemas } from '../catalog/schemas.ts';
 import { DbError, InterruptedError } from '../../core/errors.ts';
+import { isUnreachable, unreachableReason } from '../../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import {
   columnsMissingOnTarget,
@@ -219,6 +220,9 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
   const control = await connect(options.targetUrl, 'target');
   let snapshot: SourceSnapshot | undefined;
   const extraClients: PgClient[] = [];
+  /** Tables loaded and committed by this run, for the error that stops it. */
+  const committed: string[] = [];
+  let toLoadCount = 0;
   try {
     await applyDigestSettings(control);
     if (!options.dryRun) for (const sql of COPY_BOOKKEEPING_SQL) await control.query(sql);
@@ -250,6 +254,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
     const toLoad = planned
       .filter((p) => p.report.action !== 'skip')
       .sort((a, b) => b.source.totalBytes - a.source.totalBytes);
+    toLoadCount = toLoad.length;
     const result: CopyDataResult = {
       version: 1,
       snapshot: snap.id,
@@ -346,6 +351,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
         });
         result.rows += copied.rows;
         doneTables++;
+        committed.push(p.report.table);
         reporter.emit({
           type: 'progress',
           task: `copy ${p.report.table}`,
@@ -392,10 +398,76 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
       `copied ${result.tables.filter((t) => t.action !== 'skip').length} table(s), ${result.rows} rows; ${result.tables.filter((t) => t.action === 'skip').length} already equal`,
     );
     return result;
+  } catch (error) {
+    throw await stopped(error, options, connect, { committed, toLoad: toLoadCount });
   } finally {
     await snapshot?.close();
     await Promise.all([control, ...extraClients].map((c) => c.end().catch(() => undefined)));
   }
+}
+
+/**
+ * The error a stopped copy ends with: Ctrl-C / SIGTERM (whatever the abort made a query or stream throw) is
+ * INTERRUPTED (exit 130); a lost connection is the side that no longer answers, DB_TARGET_UNREACHABLE or
+ * DB_SOURCE_UNREACHABLE (exit 3). Both say which tables were committed before; anything else is as thrown.
+ */
+async function stopped(
+  error: unknown,
+  options: CopyDataOptions,
+  connect: ConnectFn,
+  done: { committed: string[]; toLoad: number },
+): Promise<unknown> {
+  const before = `${done.committed.length} of ${done.toLoad} table(s) loaded and committed before it stopped${
+    done.committed.length > 0
+      ? ` (${done.committed.slice(0, 10).join(', ')}${done.committed.length > 10 ? ', …' : ''})`
+      : ''
+  }`;
+  const resume =
+    'run the same command again (`supa2aws db copy`): tables already equal are skipped by digest, the one in flight was rolled back, and the keys, indexes and FKs set aside are re-created';
+  if (options.signal?.aborted) {
+    return new DbError('INTERRUPTED', `db copy was interrupted: ${before}`, {
+      exit: 'interrupted',
+      cause: error,
+      details: { committed: done.committed },
+      hint: `interrupted: ${resume}.`,
+    });
+  }
+  if (!isUnreachable(error)) return error;
+  const answers = async (url: string, role: 'source' | 'target') => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 5000)));
+    const probe = connect(url, role).then(
+      async (client) => {
+        await client.end().catch(() => undefined);
+        return true;
+      },
+      () => false,
+    );
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const [targetUp, sourceUp] = await Promise.all([
+    answers(options.targetUrl, 'target'),
+    answers(options.sourceUrl, 'source'),
+  ]);
+  const side = !targetUp ? 'target' : !sourceUp ? 'source' : undefined;
+  return new DbError(
+    side === 'target'
+      ? 'DB_TARGET_UNREACHABLE'
+      : side === 'source'
+        ? 'DB_SOURCE_UNREACHABLE'
+        : 'DB_CONNECTION_LOST',
+    `${side ? `the ${side} database stopped answering` : 'a database connection was lost'} during db copy (${unreachableReason(error)}): ${before}`,
+    {
+      exit: 'environment',
+      cause: error,
+      details: { committed: done.committed },
+      hint: `Check that the ${side ?? 'source and target'} database is up and reachable (\`supa2aws doctor\`), then ${resume}.`,
+    },
+  );
 }
 
 export { tableSql };

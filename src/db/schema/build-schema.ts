@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../pg.ts';
 import { rangeVar } from '../sql/analyze.ts';

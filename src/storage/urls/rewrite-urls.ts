@@ -52,6 +52,11 @@ export interface UrlRewriteResult {
   remaining: number;
   /** Restore: entries whose row was deleted since. */
   rowsGone?: number;
+  /**
+   * Stopped by Ctrl-C / SIGTERM between two batches: every count above is what was committed; the batch in
+   * flight was committed whole or rolled back whole, and a re-run finishes the rest.
+   */
+  interrupted: boolean;
 }
 
 export interface BatchInfo {
@@ -155,7 +160,7 @@ async function rewriteColumn(
   input: RewriteUrlsInput,
   info: ColumnInfo,
   runId: string,
-): Promise<{ result: ColumnResult; lastPassChanged: number }> {
+): Promise<{ result: ColumnResult; lastPassChanged: number; interrupted: boolean }> {
   const result = emptyResult(info);
   const batchSize = input.batchSize ?? 500;
   const maxPasses = input.dryRun ? 1 : (input.maxPasses ?? 4);
@@ -168,7 +173,10 @@ async function rewriteColumn(
     let cursor: string[] | undefined;
     let passChanged = 0;
     for (let batch = 1; ; batch++) {
-      if (input.signal?.aborted) return { result, lastPassChanged: passChanged };
+      if (input.signal?.aborted) {
+        result.changed += passChanged; // committed batches of this pass
+        return { result, lastPassChanged: 0, interrupted: true };
+      }
       const params: unknown[] = [];
       const where = [prefilter(info, input.rewriter, params)];
       if (cursor) {
@@ -232,7 +240,7 @@ async function rewriteColumn(
     lastPassChanged = passChanged;
     if (passChanged === 0 || input.dryRun) break;
   }
-  return { result, lastPassChanged: input.dryRun ? 0 : lastPassChanged };
+  return { result, lastPassChanged: input.dryRun ? 0 : lastPassChanged, interrupted: false };
 }
 
 /** Rewrites the configured columns; converges (a second run changes nothing). */
@@ -246,9 +254,21 @@ export async function rewriteUrls(input: RewriteUrlsInput): Promise<UrlRewriteRe
   if (!input.dryRun) await ensureLedger(input.db);
   const columns: ColumnResult[] = [];
   let remaining = 0;
+  let interrupted = false;
   for (const info of infos) {
-    const { result, lastPassChanged } = await rewriteColumn(input, info, runId);
+    if (input.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const { result, lastPassChanged, interrupted: stopped } = await rewriteColumn(input, info, runId);
     columns.push(result);
+    if (stopped) {
+      interrupted = true;
+      log.warn(
+        `${result.table}.${result.column}: interrupted after ${result.changed} committed change(s): run the same command again to finish`,
+      );
+      break;
+    }
     const converged = input.dryRun || lastPassChanged === 0;
     if (!converged) {
       remaining += lastPassChanged;
@@ -276,6 +296,7 @@ export async function rewriteUrls(input: RewriteUrlsInput): Promise<UrlRewriteRe
     durationMs: finished.getTime() - started.getTime(),
     columns,
     remaining,
+    interrupted,
   };
 }
 
@@ -298,6 +319,7 @@ export async function restoreUrls(input: RestoreUrlsInput): Promise<UrlRewriteRe
   const columns: ColumnResult[] = [];
   let remaining = 0;
   let rowsGone = 0;
+  let interrupted = false;
   if (await ledgerExists(input.db)) {
     const { rows: groups } = await input.db.query<{
       table_schema: string;
@@ -337,7 +359,10 @@ export async function restoreUrls(input: RestoreUrlsInput): Promise<UrlRewriteRe
         continue;
       }
       for (;;) {
-        if (input.signal?.aborted) break;
+        if (input.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
         await input.db.query('begin');
         try {
           const { rows } = await input.db.query<{
@@ -406,6 +431,7 @@ export async function restoreUrls(input: RestoreUrlsInput): Promise<UrlRewriteRe
     columns,
     remaining,
     rowsGone,
+    interrupted,
   };
 }
 
