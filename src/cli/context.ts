@@ -23,6 +23,22 @@ export interface CommandContext {
   print(result: unknown, human: () => string): void;
 }
 
+/**
+ * Node's process warnings (node-postgres' TLS notice, ours for plaintext connections) become reporter
+ * events, so `--json` keeps stderr pure NDJSON and a human sees them like every other warning.
+ */
+function routeProcessWarnings(reporter: Reporter): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    reporter.emit({
+      type: 'log',
+      level: 'warn',
+      message: warning.message,
+      ...(warning.code ? { data: { code: warning.code } } : {}),
+    });
+  });
+}
+
 export function contextFrom(command: Command): CommandContext {
   const flags = command.optsWithGlobals<GlobalFlags>();
   const output: OutputOptions = { json: flags.json === true, verbose: flags.verbose === true };
@@ -39,6 +55,7 @@ export function contextFrom(command: Command): CommandContext {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  routeProcessWarnings(reporter);
   let loaded: Promise<LoadedConfig> | undefined;
   return {
     output,

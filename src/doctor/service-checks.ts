@@ -2,7 +2,8 @@
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import dns from 'node:dns/promises';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPostgres, type DbRole } from '../core/pg.ts';
 import type { Config, S3EndpointConfig } from '../core/config/schema.ts';
 import { redactText } from '../core/redact.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
@@ -30,9 +31,8 @@ export function classifyHost(url: string): {
   return { kind: 'other', host, port };
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
+async function query<T extends pg.QueryResultRow>(url: string, role: DbRole, sql: string): Promise<T[]> {
+  const client = await connectPostgres(url, role, { connectTimeoutMs: 5000, applicationName: 'supa2aws-doctor' });
   try {
     return (await client.query<T>(sql)).rows;
   } finally {
@@ -88,6 +88,7 @@ export async function checkSourceDb(config: Config): Promise<{ checks: DoctorChe
   try {
     const rows = await query<{ v: string; num: string; wal: string }>(
       config.source.db.url,
+      'source',
       `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS num, current_setting('wal_level') AS wal`,
     );
     const row = rows[0];
@@ -198,6 +199,7 @@ export async function checkTargetDb(config: Config): Promise<DoctorCheck> {
   try {
     const rows = await query<{ v: string; num: string; su: boolean }>(
       config.target.db.url,
+      'target',
       `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS num,
               (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su`,
     );

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPostgres } from '../core/pg.ts';
 import { SandboxError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
@@ -56,8 +57,7 @@ function secret(): string {
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectPostgres(url, 'admin', { applicationName: 'supa2aws-sandbox' });
   try {
     return await fn(client);
   } finally {

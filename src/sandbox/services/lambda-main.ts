@@ -10,6 +10,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
+import { pgPoolConfig } from '../../core/pg.ts';
 import { createMigrateUserHandler, type MigrateUserEvent } from '../../auth/migrate-user/handler.ts';
 import { readRoute, type LambdaRoute } from '../cognito-triggers.ts';
 import { pgUrl } from '../sandbox-config.ts';
@@ -41,7 +42,7 @@ function handlerFor(functionName: string, userPoolId: string): Handler {
   const key = `${functionName} ${JSON.stringify(route)}`;
   let entry = handlers.get(key);
   if (!entry) {
-    const pool = new pg.Pool({ connectionString: route.databaseUrl, max: 2 });
+    const pool = new pg.Pool(pgPoolConfig(route.databaseUrl, 'target', { max: 2, applicationName: 'supa2aws-migrate-user' }));
     pool.on('error', () => undefined);
     const handler = createMigrateUserHandler({
       db: pool,
