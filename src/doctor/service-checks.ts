@@ -32,7 +32,10 @@ export function classifyHost(url: string): {
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, role: DbRole, sql: string): Promise<T[]> {
-  const client = await connectPostgres(url, role, { connectTimeoutMs: 5000, applicationName: 'supa2aws-doctor' });
+  const client = await connectPostgres(url, role, {
+    connectTimeoutMs: 5000,
+    applicationName: 'supa2aws-doctor',
+  });
   try {
     return (await client.query<T>(sql)).rows;
   } finally {

@@ -42,7 +42,9 @@ function handlerFor(functionName: string, userPoolId: string): Handler {
   const key = `${functionName} ${JSON.stringify(route)}`;
   let entry = handlers.get(key);
   if (!entry) {
-    const pool = new pg.Pool(pgPoolConfig(route.databaseUrl, 'target', { max: 2, applicationName: 'supa2aws-migrate-user' }));
+    const pool = new pg.Pool(
+      pgPoolConfig(route.databaseUrl, 'target', { max: 2, applicationName: 'supa2aws-migrate-user' }),
+    );
     pool.on('error', () => undefined);
     const handler = createMigrateUserHandler({
       db: pool,
