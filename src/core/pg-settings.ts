@@ -146,3 +146,18 @@ export function resolvePgConnection(
   }
   return resolved;
 }
+
+/**
+ * PGSSLMODE / PGSSLROOTCERT for a libpq tool (pg_dump) on the same connection, so it applies the same
+ * defaults and floors: a weak mode that may not fall back to plaintext becomes `require`.
+ */
+export function libpqSslEnv(url: string, role: DbRole, env?: NodeJS.ProcessEnv): Record<string, string> {
+  const { summary } = resolvePgConnection(url, role, env ? { env } : {});
+  const weak = summary.sslMode === 'allow' || summary.sslMode === 'prefer';
+  const out: Record<string, string> = {
+    PGSSLMODE: weak && !summary.plaintext ? 'require' : summary.sslMode,
+  };
+  if (summary.rootCert)
+    out.PGSSLROOTCERT = summary.rootCert === 'rds-bundle' ? RDS_CA_BUNDLE_FILE : summary.rootCert;
+  return out;
+}

@@ -30,7 +30,7 @@ function defaultRoute(): LambdaRoute | undefined {
   try {
     const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
     const db = state.targetDb;
-    return db ? { databaseUrl: pgUrl(db.port, db.appUser, db.appPassword, db.database) } : undefined;
+    return db ? { databaseUrl: pgUrl(db, db.appUser, db.appPassword, db.database) } : undefined;
   } catch {
     return undefined;
   }
