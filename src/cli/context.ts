@@ -12,6 +12,8 @@ export interface GlobalFlags {
   json?: boolean;
   verbose?: boolean;
   config?: string;
+  region?: string;
+  profile?: string;
 }
 
 export interface CommandContext {
@@ -56,13 +58,19 @@ export function contextFrom(command: Command): CommandContext {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   routeProcessWarnings(reporter);
+  // The SDK's credential chain reads AWS_PROFILE: --profile is that, as in the AWS CLI.
+  if (flags.profile) process.env.AWS_PROFILE = flags.profile;
   let loaded: Promise<LoadedConfig> | undefined;
   return {
     output,
     reporter,
     signal: controller.signal,
     config: () => {
-      loaded ??= loadConfig(flags.config ? { file: flags.config } : {}).then((result) => {
+      loaded ??= loadConfig({
+        ...(flags.config ? { file: flags.config } : {}),
+        ...(flags.region ? { region: flags.region } : {}),
+        ...(flags.profile ? { profile: flags.profile } : {}),
+      }).then((result) => {
         for (const w of result.warnings) {
           reporter.emit({ type: 'log', level: 'warn', message: `config ${w.field}: expected ${w.expected}` });
         }

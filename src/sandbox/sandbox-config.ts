@@ -7,6 +7,9 @@ import path from 'node:path';
 import type { Config } from '../core/config/schema.ts';
 import type { SandboxState } from './state.ts';
 
+/** The sandbox's AWS region. */
+export const SANDBOX_REGION = 'eu-west-1';
+
 /** s3rver accepts only this key pair; it is not a secret. */
 export const S3RVER_KEY = 'S3RVER';
 
@@ -50,13 +53,13 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
       },
     },
     target: {
-      region: 'us-east-1',
+      // Not us-east-1: every AWS client must inherit it (and S3 needs a LocationConstraint for it).
+      region: SANDBOX_REGION,
       db: {
         url: `postgresql://${targetDb.appUser}:\${SUPA2AWS_TARGET_DB_PASSWORD}@127.0.0.1:${targetDb.port}/${targetDb.database}${tlsQuery(targetDb)}`,
       },
       s3: {
         endpoint: `http://127.0.0.1:${targetS3.port}`,
-        region: 'us-east-1',
         accessKeyId: S3RVER_KEY,
         secretAccessKey: '${SUPA2AWS_TARGET_S3_SECRET}',
         s3rver: true,
@@ -65,7 +68,6 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
         ? {
             cognito: {
               endpoint: `http://127.0.0.1:${cognito.port}`,
-              region: 'us-east-1',
               userPoolId: cognito.userPoolId,
               clientId: cognito.clientId,
             },

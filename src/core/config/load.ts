@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { ZodIssue } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { redactText } from '../redact.ts';
+import { resolveAwsContext, type AwsContext } from '../aws/aws-context.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export interface ConfigProblem {
@@ -20,6 +21,8 @@ export interface LoadedConfig {
   /** Where it was read from. */
   file: string;
   warnings: ConfigProblem[];
+  /** The AWS region and profile in force, and where each came from. */
+  aws: AwsContext;
 }
 
 export interface LoadConfigOptions {
@@ -29,6 +32,10 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Variables for `${VAR}` interpolation. @default process.env, over a `.env` beside the config */
   env?: Record<string, string | undefined>;
+  /** `--region`: wins over AWS_REGION, the profile's region and target.region. */
+  region?: string;
+  /** `--profile`: wins over AWS_PROFILE. */
+  profile?: string;
 }
 
 /** Where config is looked for, in order, when no `--config` is given. */
@@ -176,8 +183,17 @@ export function parseConfig(
     }
   }
   return errors.length === 0 && result.success
-    ? { config: result.data, errors, warnings }
+    ? { config: inheritRegion(result.data), errors, warnings }
     : { errors, warnings };
+}
+
+/** `target.region` is the region of every AWS client that does not name its own. */
+export function inheritRegion(config: Config): Config {
+  const region = config.target.region;
+  if (!region) return config;
+  config.target.s3.region ??= region;
+  if (config.target.cognito) config.target.cognito.region ??= region;
+  return config;
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {
@@ -224,6 +240,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     ...process.env,
   };
   const raw = await readRaw(file);
+  const aws = resolveAwsContext({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(typeof rawTargetRegion(raw) === 'string' ? { configRegion: rawTargetRegion(raw) as string } : {}),
+    env,
+  });
+  if (aws.region) withTargetRegion(raw, aws.region);
   const { config, errors, warnings } = parseConfig(raw, env);
   if (!config) {
     throw new ConfigError(
@@ -236,5 +259,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       },
     );
   }
-  return { config, file, warnings };
+  return { config, file, warnings, aws };
+}
+
+function rawTargetRegion(raw: unknown): unknown {
+  return (raw as { target?: { region?: unknown } } | null)?.target?.region;
+}
+
+function withTargetRegion(raw: unknown, region: string): void {
+  const target = (raw as { target?: unknown } | null)?.target;
+  if (target && typeof target === 'object') (target as { region?: string }).region = region;
 }
