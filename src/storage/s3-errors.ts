@@ -53,10 +53,6 @@ const CREDENTIAL_ERRORS = new Set([
   'TokenRefreshRequired',
 ]);
 
-function sideConfig(side: Side): string {
-  return side === 'source' ? 'source.storage' : 'target.s3';
-}
-
 export interface ErrorContext {
   side: Side;
   bucket?: string;
