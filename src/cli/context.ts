@@ -3,7 +3,13 @@
  * Ctrl-C / SIGTERM, and `run()` which maps errors to exit codes.
  */
 import type { Command } from 'commander';
-import { loadConfig, type LoadedConfig } from '../core/config/index.ts';
+import {
+  inspectConfig,
+  loadConfig,
+  type ConfigInspection,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from '../core/config/index.ts';
 import { InterruptedError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { CliReporter, printError, printResult, type OutputOptions } from './render.ts';
@@ -22,6 +28,8 @@ export interface CommandContext {
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
   signal: AbortSignal;
   config(): Promise<LoadedConfig>;
+  /** The config whatever its state, for commands that report on it (doctor, config validate). */
+  inspectConfig(): Promise<ConfigInspection>;
   print(result: unknown, human: () => string): void;
 }
 
@@ -61,16 +69,17 @@ export function contextFrom(command: Command): CommandContext {
   // The SDK's credential chain reads AWS_PROFILE: --profile is that, as in the AWS CLI.
   if (flags.profile) process.env.AWS_PROFILE = flags.profile;
   let loaded: Promise<LoadedConfig> | undefined;
+  const loadOptions: LoadConfigOptions = {
+    ...(flags.config ? { file: flags.config } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+  };
   return {
     output,
     reporter,
     signal: controller.signal,
     config: () => {
-      loaded ??= loadConfig({
-        ...(flags.config ? { file: flags.config } : {}),
-        ...(flags.region ? { region: flags.region } : {}),
-        ...(flags.profile ? { profile: flags.profile } : {}),
-      }).then((result) => {
+      loaded ??= loadConfig(loadOptions).then((result) => {
         for (const w of result.warnings) {
           reporter.emit({ type: 'log', level: 'warn', message: `config ${w.field}: expected ${w.expected}` });
         }
@@ -78,6 +87,7 @@ export function contextFrom(command: Command): CommandContext {
       });
       return loaded;
     },
+    inspectConfig: () => inspectConfig(loadOptions),
     print: (result, human) => printResult(output, result, human),
   };
 }

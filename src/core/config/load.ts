@@ -220,46 +220,117 @@ async function readRaw(file: string): Promise<unknown> {
   }
 }
 
-/** Finds, reads, interpolates and validates the config; throws one ConfigError listing every problem. */
-export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+/** One problem that stops the config from loading, with its code and what to do. */
+export interface ConfigIssue extends ConfigProblem {
+  code: string;
+  fix: string;
+}
+
+/** Everything known about the config, whatever its state: what `doctor` and `config validate` report. */
+export interface ConfigInspection {
+  /** The file found or named, even when it does not exist. */
+  file?: string;
+  /** Set only when the config is valid. */
+  config?: Config;
+  /** The file's content with ${ENV} filled in where set, valid or not: doctor checks what it can from it. */
+  partial?: unknown;
+  issues: ConfigIssue[];
+  warnings: ConfigProblem[];
+  aws?: AwsContext;
+  /** The first coded error, as `loadConfig` throws it. */
+  error?: ConfigError;
+}
+
+function issueOf(error: ConfigError, field: string): ConfigIssue {
+  return { code: error.code, field, seen: undefined, expected: error.message, fix: error.hint ?? '' };
+}
+
+/** Finds, reads, interpolates and validates the config without throwing for what is wrong with it. */
+export async function inspectConfig(options: LoadConfigOptions = {}): Promise<ConfigInspection> {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ? path.resolve(cwd, options.file) : findConfigFile(cwd);
   if (!file || !existsSync(file)) {
-    throw new ConfigError(
+    const error = new ConfigError(
       'CONFIG_NOT_FOUND',
       options.file ? `Config file not found: ${options.file}` : 'No supa2aws.config.json found',
       {
         exit: 'usage',
-        hint: 'Pass --config <file>, create supa2aws.config.json, or run `supa2aws sandbox up` to get one for the local sandbox.',
+        hint: 'Write one with `supa2aws init --project-ref <ref> --region <region>`, pass --config <file>, or run `supa2aws sandbox up` to get one for the local sandbox.',
       },
     );
+    return { ...(file ? { file } : {}), issues: [issueOf(error, '(file)')], warnings: [], error };
   }
   const dotenvFile = path.join(path.dirname(file), '.env');
   const env = options.env ?? {
     ...(existsSync(dotenvFile) ? parseDotenv(readFileSync(dotenvFile, 'utf8')) : {}),
     ...process.env,
   };
-  const raw = await readRaw(file);
-  const aws = resolveAwsContext({
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.profile ? { profile: options.profile } : {}),
-    ...(typeof rawTargetRegion(raw) === 'string' ? { configRegion: rawTargetRegion(raw) as string } : {}),
-    env,
-  });
-  if (aws.region) withTargetRegion(raw, aws.region);
+  let raw: unknown;
+  try {
+    raw = await readRaw(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { file, issues: [issueOf(error, '(file)')], warnings: [], error };
+  }
+  const issues: ConfigIssue[] = [];
+  let aws: AwsContext | undefined;
+  let first: ConfigError | undefined;
+  try {
+    aws = resolveAwsContext({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(typeof rawTargetRegion(raw) === 'string' ? { configRegion: rawTargetRegion(raw) as string } : {}),
+      env,
+    });
+    if (aws.region) withTargetRegion(raw, aws.region);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    first = error;
+    issues.push(issueOf(error, error.code === 'AWS_PROFILE_NOT_FOUND' ? 'AWS profile' : 'target.region'));
+  }
+  const partial = interpolateEnv(raw, env, []);
   const { config, errors, warnings } = parseConfig(raw, env);
-  if (!config) {
-    throw new ConfigError(
+  for (const problem of errors) {
+    issues.push({
+      ...problem,
+      code: 'CONFIG_INVALID',
+      fix: `Set ${problem.field} in ${path.relative(cwd, file) || file} to ${problem.expected}.`,
+    });
+  }
+  if (!first && !config) {
+    first = new ConfigError(
       'CONFIG_INVALID',
       `${path.relative(cwd, file) || file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n${formatProblems(errors)}`,
       {
         exit: 'usage',
-        hint: 'Fix each field listed above and run again.',
+        hint: 'Fix each field listed above and run again (`supa2aws config validate` lists them).',
         details: { file, problems: errors },
       },
     );
   }
-  return { config, file, warnings, aws };
+  return {
+    file,
+    ...(config && !first ? { config } : {}),
+    partial,
+    issues,
+    warnings,
+    ...(aws ? { aws } : {}),
+    ...(first ? { error: first } : {}),
+  };
+}
+
+/** Finds, reads, interpolates and validates the config; throws one ConfigError listing every problem. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const inspection = await inspectConfig(options);
+  if (inspection.error || !inspection.config || !inspection.file || !inspection.aws) {
+    throw inspection.error ?? new ConfigError('CONFIG_INVALID', 'the config did not load', { exit: 'usage' });
+  }
+  return {
+    config: inspection.config,
+    file: inspection.file,
+    warnings: inspection.warnings,
+    aws: inspection.aws,
+  };
 }
 
 function rawTargetRegion(raw: unknown): unknown {
