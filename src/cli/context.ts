@@ -10,7 +10,9 @@ import {
   type LoadConfigOptions,
   type LoadedConfig,
 } from '../core/config/index.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { createInterface } from 'node:readline/promises';
+import { describeTouches, summarizeTouches } from '../core/config/touches.ts';
+import { InterruptedError, Supa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { CliReporter, printError, printResult, type OutputOptions } from './render.ts';
 
@@ -20,6 +22,7 @@ export interface GlobalFlags {
   config?: string;
   region?: string;
   profile?: string;
+  yes?: boolean;
 }
 
 export interface CommandContext {
@@ -31,6 +34,11 @@ export interface CommandContext {
   /** The config whatever its state, for commands that report on it (doctor, config validate). */
   inspectConfig(): Promise<ConfigInspection>;
   print(result: unknown, human: () => string): void;
+  /**
+   * Before a step that changes a live system: nothing to ask on the sandbox or with --dry-run; with --yes
+   * go ahead; on a terminal ask; otherwise refuse with CONFIRMATION_REQUIRED.
+   */
+  confirm(step: string, options?: { dryRun?: boolean }): Promise<void>;
 }
 
 /**
@@ -80,6 +88,15 @@ export function contextFrom(command: Command): CommandContext {
     signal: controller.signal,
     config: () => {
       loaded ??= loadConfig(loadOptions).then((result) => {
+        const touches = summarizeTouches(result.config, result.file, result.aws);
+        for (const line of describeTouches(touches)) {
+          reporter.emit({
+            type: 'log',
+            level: 'info',
+            message: line,
+            ...(line.startsWith('config ') ? { data: { touches } } : {}),
+          });
+        }
         for (const w of result.warnings) {
           reporter.emit({ type: 'log', level: 'warn', message: `config ${w.field}: expected ${w.expected}` });
         }
@@ -88,6 +105,35 @@ export function contextFrom(command: Command): CommandContext {
       return loaded;
     },
     inspectConfig: () => inspectConfig(loadOptions),
+    confirm: async (step, options = {}) => {
+      if (options.dryRun) return;
+      const loadedConfig = await (loaded ?? Promise.reject(new Error('confirm() before config()')));
+      const touches = summarizeTouches(loadedConfig.config, loadedConfig.file, loadedConfig.aws);
+      if (touches.local || flags.yes) return;
+      const where = describeTouches(touches).slice(1).join('; ');
+      if (!process.stdin.isTTY || !process.stderr.isTTY) {
+        throw new Supa2awsError(
+          'CONFIRMATION_REQUIRED',
+          `${step} changes a live system (${where}) and no terminal is there to confirm it`,
+          {
+            exit: 'usage',
+            hint: `Run it with --dry-run first to see what it would do, then again with --yes.`,
+          },
+        );
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(`${step} will change ${where}.\nProceed? [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          throw new Supa2awsError('CONFIRMATION_DECLINED', `${step} not started: not confirmed`, {
+            exit: 'usage',
+            hint: 'Nothing was changed. Use --dry-run to see what it would do.',
+          });
+        }
+      } finally {
+        rl.close();
+      }
+    },
     print: (result, human) => printResult(output, result, human),
   };
 }

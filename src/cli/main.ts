@@ -11,6 +11,7 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
     .option('--region <region>', 'AWS region (over AWS_REGION, the profile and target.region)')
     .option('--profile <name>', 'AWS profile for credentials and region (over AWS_PROFILE)')
+    .option('-y, --yes', 'do steps that change a live (non-sandbox) system without asking')
     .showHelpAfterError()
     // A bad flag or command is a usage error (exit 2, as documented), not a failed verification (1).
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : ExitCode.usage));
