@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { ZodIssue } from 'zod';
 import { ConfigError } from '../errors.ts';
@@ -63,25 +64,9 @@ export function findConfigFile(
 /** Fields whose values must come from the environment, never literally from the file. */
 const SECRET_FIELDS = [/password/i, /secretAccessKey$/, /jwtSecret$/];
 
-/** Reads `KEY=value` lines (a dotenv subset: no expansion, optional quotes). */
+/** Reads a .env file as dotenv does (comments after values, quotes, `export`), with Node's own parser. */
 export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line
-      .slice(0, eq)
-      .replace(/^export\s+/, '')
-      .trim();
-    let value = line.slice(eq + 1).trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
-      value = value.slice(1, -1);
-    }
-    out[key] = value;
-  }
-  return out;
+  return parseEnv(text) as Record<string, string>;
 }
 
 /**
