@@ -115,6 +115,8 @@ export function resolveAwsContext(input: AwsContextInput = {}): AwsContext {
     [sections.get(profileName)?.region, `profile ${profileName} (${files.config})`],
     [input.configRegion, 'config target.region'],
   ];
+  // A typo in the config is reported even when a flag or the environment overrides it.
+  if (input.configRegion) checkRegionName(input.configRegion, 'config target.region');
   const found = candidates.find(([value]) => value !== undefined && value !== '');
   const region = found ? checkRegionName(found[0]!, found[1]) : undefined;
   const chain = profile

@@ -72,6 +72,7 @@ const stem = (region: string) => region.replace(/-\d+$/, '');
 export function closestRegion(region: string): string | undefined {
   if (isKnownRegion(region)) return undefined;
   const lower = region.toLowerCase();
+  if (lower !== region && isKnownRegion(lower)) return lower;
   if (REGION_PATTERN.test(lower) && KNOWN_REGIONS.some((r) => stem(r) === stem(lower))) return undefined;
   let best: { region: string; d: number } | undefined;
   for (const known of KNOWN_REGIONS) {
