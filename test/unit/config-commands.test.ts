@@ -62,3 +62,53 @@ describe('config commands', () => {
     for (const issue of out.issues) assert.ok(issue.fix);
   });
 });
+
+describe('config show', () => {
+  it('GIVEN secrets from the environment THEN none is printed, and each value says where it came from', () => {
+    const dir = tempDir('show-');
+    writeFileSync(
+      path.join(dir, 'supa2aws.config.json'),
+      JSON.stringify({
+        version: 1,
+        source: {
+          projectUrl: 'https://abcdefghijklmnopqrst.supabase.co',
+          db: { url: 'postgresql://postgres:${SRC_PW}@db.abcdefghijklmnopqrst.supabase.co:5432/postgres' },
+          storage: { region: 'eu-west-1', accessKeyId: 'AK', secretAccessKey: '${S3_SECRET}' },
+        },
+        target: {
+          db: { url: 'postgresql://postgres:${TGT_PW}@x.abc.eu-west-1.rds.amazonaws.com:5432/app' },
+          s3: {},
+        },
+      }),
+    );
+    const secrets = { SRC_PW: 'src-secret-1', TGT_PW: 'tgt-secret-2', S3_SECRET: 's3-secret-3' };
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, 'bin', 'supa2aws.js'), 'config', 'show', '--json', '--region', 'eu-north-1'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          ...secrets,
+          HOME: dir,
+          SUPA2AWS_CONFIG: '',
+          SUPA2AWS_SANDBOX_DIR: '',
+          AWS_REGION: '',
+          AWS_PROFILE: '',
+        },
+      },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    for (const secret of Object.values(secrets)) {
+      assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), secret);
+    }
+    const out = JSON.parse(result.stdout) as { values: Record<string, { value: unknown; from: string }> };
+    assert.equal(out.values['target.region']?.value, 'eu-north-1');
+    assert.equal(out.values['target.region']?.from, '--region');
+    assert.equal(out.values['target.s3.region']?.from, 'target.region');
+    assert.match(out.values['source.db.url']?.from ?? '', /\$SRC_PW/);
+    assert.equal(out.values['source.storage.secretAccessKey']?.value, '***');
+  });
+});

@@ -1,9 +1,27 @@
 import type { Command } from 'commander';
 import { configFromStack } from '../../core/stack-outputs/apply-outputs.ts';
+import { showConfig } from '../../core/config/provenance.ts';
 import { action } from '../context.ts';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('the supa2aws config file');
+  config
+    .command('show')
+    .description('the resolved config, secrets redacted, and where each value came from')
+    .action(
+      action(async (ctx) => {
+        const loaded = await ctx.config();
+        const values = showConfig(loaded.config, loaded.file, loaded.aws);
+        ctx.print({ file: loaded.file, values }, () =>
+          [
+            loaded.file,
+            ...Object.entries(values).map(
+              ([field, v]) => `  ${field} = ${JSON.stringify(v.value)}  (${v.from})`,
+            ),
+          ].join('\n'),
+        );
+      }),
+    );
   config
     .command('validate')
     .description('check the config file: every problem with its field, the value seen and the fix')
