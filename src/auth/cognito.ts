@@ -1,4 +1,5 @@
 /** The target Cognito user pool as the auth phase talks to it. */
+import { requireRegion } from '../core/aws/aws-context.ts';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Config } from '../core/config/schema.ts';
 import { AuthError } from '../core/errors.ts';
@@ -29,7 +30,7 @@ export function targetPool(config: Config, client?: CognitoIdentityProviderClien
     client:
       client ??
       new CognitoIdentityProviderClient({
-        region: cognito.region,
+        region: requireRegion(cognito.region, 'Cognito (target.cognito)'),
         ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
         // A Cognito that stops answering is cut off, so the outage deadline (core/outage.ts) can tell.
         requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },

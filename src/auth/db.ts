@@ -1,29 +1,11 @@
 /** Connections the auth phase opens: source (Supabase) and target (RDS), closed whatever happens. */
-import pg from 'pg';
-import { AuthError } from '../core/errors.ts';
-import { redactUrl } from '../core/redact.ts';
+import type pg from 'pg';
+import { connectPostgres } from '../core/pg.ts';
 
 export type Connect = (url: string) => Promise<pg.Client>;
 
-export const defaultConnect: Connect = async (url) => {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    throw new AuthError(
-      'AUTH_DB_UNREACHABLE',
-      `could not connect to ${redactUrl(url)}: ${e.message ?? e.code}`,
-      {
-        exit: e.code === '28P01' || e.code === '28000' ? 'permission' : 'environment',
-        hint: 'Check the connection string in supa2aws.config.json (source.db.url / target.db.url).',
-        retryable: e.code === 'ECONNREFUSED',
-      },
-    );
-  }
-  return client;
-};
+export const defaultConnect: Connect = (url) =>
+  connectPostgres(url, 'database', { applicationName: 'supa2aws-auth' });
 
 export async function withClient<T>(
   connect: Connect,

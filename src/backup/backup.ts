@@ -16,7 +16,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPostgres } from '../core/pg.ts';
 import { Supa2awsError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 
@@ -134,8 +135,7 @@ async function writeStorageManifest(
 export async function takeBackup(options: BackupOptions): Promise<BackupManifest> {
   const reporter = options.reporter ?? silentReporter;
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
-  const client = new pg.Client({ connectionString: options.sourceDbUrl });
-  await client.connect();
+  const client = await connectPostgres(options.sourceDbUrl, 'source', { applicationName: 'supa2aws-backup' });
   try {
     const version =
       (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '';

@@ -3,8 +3,16 @@
  * Ctrl-C / SIGTERM, and `run()` which maps errors to exit codes.
  */
 import type { Command } from 'commander';
-import { loadConfig, type LoadedConfig } from '../core/config/index.ts';
-import { ExitCode, InterruptedError, isSupa2awsError } from '../core/errors.ts';
+import {
+  inspectConfig,
+  loadConfig,
+  type ConfigInspection,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from '../core/config/index.ts';
+import { createInterface } from 'node:readline/promises';
+import { describeTouches, summarizeTouches } from '../core/config/touches.ts';
+import { ExitCode, InterruptedError, isSupa2awsError, Supa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { CliReporter, printError, printResult, type OutputOptions } from './render.ts';
 
@@ -12,6 +20,9 @@ export interface GlobalFlags {
   json?: boolean;
   verbose?: boolean;
   config?: string;
+  region?: string;
+  profile?: string;
+  yes?: boolean;
 }
 
 export interface CommandContext {
@@ -20,7 +31,30 @@ export interface CommandContext {
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
   signal: AbortSignal;
   config(): Promise<LoadedConfig>;
+  /** The config whatever its state, for commands that report on it (doctor, config validate). */
+  inspectConfig(): Promise<ConfigInspection>;
   print(result: unknown, human: () => string): void;
+  /**
+   * Before a step that changes a live system: nothing to ask on the sandbox or with --dry-run; with --yes
+   * go ahead; on a terminal ask; otherwise refuse with CONFIRMATION_REQUIRED.
+   */
+  confirm(step: string, options?: { dryRun?: boolean }): Promise<void>;
+}
+
+/**
+ * Node's process warnings (node-postgres' TLS notice, ours for plaintext connections) become reporter
+ * events, so `--json` keeps stderr pure NDJSON and a human sees them like every other warning.
+ */
+function routeProcessWarnings(reporter: Reporter): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    reporter.emit({
+      type: 'log',
+      level: 'warn',
+      message: warning.message,
+      ...(warning.code ? { data: { code: warning.code } } : {}),
+    });
+  });
 }
 
 export function contextFrom(command: Command): CommandContext {
@@ -39,19 +73,66 @@ export function contextFrom(command: Command): CommandContext {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  routeProcessWarnings(reporter);
+  // The SDK's credential chain reads AWS_PROFILE: --profile is that, as in the AWS CLI.
+  if (flags.profile) process.env.AWS_PROFILE = flags.profile;
   let loaded: Promise<LoadedConfig> | undefined;
+  const loadOptions: LoadConfigOptions = {
+    ...(flags.config ? { file: flags.config } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+  };
   return {
     output,
     reporter,
     signal: controller.signal,
     config: () => {
-      loaded ??= loadConfig(flags.config ? { file: flags.config } : {}).then((result) => {
+      loaded ??= loadConfig(loadOptions).then((result) => {
+        const touches = summarizeTouches(result.config, result.file, result.aws);
+        for (const line of describeTouches(touches)) {
+          reporter.emit({
+            type: 'log',
+            level: 'info',
+            message: line,
+            ...(line.startsWith('config ') ? { data: { touches } } : {}),
+          });
+        }
         for (const w of result.warnings) {
           reporter.emit({ type: 'log', level: 'warn', message: `config ${w.field}: expected ${w.expected}` });
         }
         return result;
       });
       return loaded;
+    },
+    inspectConfig: () => inspectConfig(loadOptions),
+    confirm: async (step, options = {}) => {
+      if (options.dryRun) return;
+      const loadedConfig = await (loaded ?? Promise.reject(new Error('confirm() before config()')));
+      const touches = summarizeTouches(loadedConfig.config, loadedConfig.file, loadedConfig.aws);
+      if (touches.local || flags.yes) return;
+      const where = describeTouches(touches).slice(1).join('; ');
+      if (!process.stdin.isTTY || !process.stderr.isTTY) {
+        throw new Supa2awsError(
+          'CONFIRMATION_REQUIRED',
+          `${step} changes a live system (${where}) and no terminal is there to confirm it`,
+          {
+            exit: 'usage',
+            hint: `Run it with --dry-run first to see what it would do, then again with --yes.`,
+          },
+        );
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(`${step} will change ${where}.\nProceed? [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          throw new Supa2awsError('CONFIRMATION_DECLINED', `${step} not started: not confirmed`, {
+            exit: 'usage',
+            hint: 'Nothing was changed. Use --dry-run to see what it would do.',
+          });
+        }
+      } finally {
+        rl.close();
+      }
     },
     print: (result, human) => printResult(output, result, human),
   };

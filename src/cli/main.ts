@@ -20,6 +20,9 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .option('--json', 'machine output: result JSON on stdout, NDJSON events on stderr')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
+    .option('--region <region>', 'AWS region (over AWS_REGION, the profile and target.region)')
+    .option('--profile <name>', 'AWS profile for credentials and region (over AWS_PROFILE)')
+    .option('-y, --yes', 'do steps that change a live (non-sandbox) system without asking')
     // commander's own message is replaced by a coded one (printed in exitOverride).
     .configureOutput({ outputError: () => undefined })
     // A bad flag or command is a usage error (exit 2, as documented), not a failed verification (1).

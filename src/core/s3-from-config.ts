@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
+import { requireRegion } from './aws/aws-context.ts';
 import type { S3EndpointConfig } from './config/schema.ts';
 
 const noop = () => undefined;
@@ -16,7 +17,10 @@ export function s3ClientFromConfig(
   extra: { maxAttempts?: number } = {},
 ): S3Client {
   return createS3Client({
-    region: endpoint.region,
+    region: requireRegion(
+      endpoint.region,
+      endpoint.endpoint ? `the S3 endpoint ${endpoint.endpoint}` : 'Amazon S3',
+    ),
     ...(endpoint.endpoint ? { endpoint: endpoint.endpoint } : {}),
     ...(endpoint.accessKeyId ? { accessKeyId: endpoint.accessKeyId } : {}),
     ...(endpoint.secretAccessKey ? { secretAccessKey: endpoint.secretAccessKey } : {}),

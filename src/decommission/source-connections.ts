@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { connectPostgres } from '../core/pg.ts';
 
 /** Roles Supabase's own services connect as; their sessions are not the app's. */
 export const PLATFORM_ROLES = new Set([
@@ -24,8 +24,7 @@ export interface SourceConnection {
 export async function foreignConnections(
   sourceDbUrl: string,
 ): Promise<{ app: SourceConnection[]; platform: number }> {
-  const client = new pg.Client({ connectionString: sourceDbUrl, application_name: 'supa2aws' });
-  await client.connect();
+  const client = await connectPostgres(sourceDbUrl, 'source', { applicationName: 'supa2aws' });
   try {
     const { rows } = await client.query<{
       usename: string;

@@ -2,6 +2,7 @@
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { connectPostgres, pgPoolConfig } from '../core/pg.ts';
 import type { Config } from '../core/config/index.ts';
 import { Supa2awsError, VerifyError } from '../core/errors.ts';
 import {
@@ -41,7 +42,7 @@ export async function signInWithOldPassword(
   if (!cognito?.endpoint)
     throw new Supa2awsError('DEMO_NO_COGNITO', 'the sandbox config has no Cognito stand-in');
   const client = cognitoClient(cognito.endpoint, cognito.region);
-  const db = new pg.Pool({ connectionString: config.target.db.url, max: 2 });
+  const db = new pg.Pool(pgPoolConfig(config.target.db.url, 'target', { max: 2 }));
   try {
     const signIn = () =>
       client.send(
@@ -77,8 +78,7 @@ export async function signInWithOldPassword(
       }),
     });
     const user = await verifier.verify(accessToken);
-    const source = new pg.Client({ connectionString: config.source.db.url });
-    await source.connect();
+    const source = await connectPostgres(config.source.db.url, 'source');
     try {
       const { rows } = await source.query<{ id: string }>(
         'SELECT id FROM auth.users WHERE lower(email) = lower($1)',

@@ -4,6 +4,7 @@
  * in with their old password), and the reference backend on the AWS side (an image URL from a migrated row
  * resolves, a video job completes and its file is in S3). Writes the phase reports and the migration report.
  */
+import { requireRegion } from '../core/aws/aws-context.ts';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import {
@@ -281,7 +282,7 @@ export function backendEnv(config: Config, stateDir: string): Record<string, str
   const buckets = config.storage.buckets;
   return {
     DATABASE_URL: config.target.db.url,
-    AWS_REGION: config.target.s3.region,
+    AWS_REGION: requireRegion(config.target.s3.region, 'the backend'),
     AWS_ACCESS_KEY_ID: config.target.s3.accessKeyId ?? '',
     AWS_SECRET_ACCESS_KEY: config.target.s3.secretAccessKey ?? '',
     ...(config.target.s3.endpoint

@@ -1,4 +1,5 @@
-import type { Config } from '../core/config/schema.ts';
+import type { ConfigInspection } from '../core/config/load.ts';
+import { s3EndpointSchema, type Config, type S3EndpointConfig } from '../core/config/schema.ts';
 import {
   checkAwsCli,
   checkAwsCredentials,
@@ -18,37 +19,79 @@ export interface DoctorDeps {
   pgDump?: string;
 }
 
-/** Everything the migration needs before it starts; works offline (unreachable things warn or fail). */
-export async function runDoctor(config: Config | undefined, deps: DoctorDeps = {}): Promise<DoctorReport> {
+/** What doctor knows of the config: valid, partly valid, or missing (see `inspectConfig`). */
+export type DoctorConfig = Pick<ConfigInspection, 'config' | 'partial' | 'issues' | 'file' | 'aws'>;
+
+type Partial = {
+  source?: { db?: { url?: unknown }; storage?: unknown };
+  target?: { region?: unknown; db?: { url?: unknown }; s3?: unknown };
+  db?: { pgDump?: unknown };
+};
+
+/** A connection string doctor can try: a postgres URL with every ${ENV} filled in. */
+function usableUrl(value: unknown): string | undefined {
+  return typeof value === 'string' && /^postgres(ql)?:\/\//.test(value) && !value.includes('${')
+    ? value
+    : undefined;
+}
+
+function usableEndpoint(value: unknown, region: unknown): S3EndpointConfig | undefined {
+  const parsed = s3EndpointSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const endpoint = parsed.data;
+  if (!endpoint.region && typeof region === 'string') endpoint.region = region;
+  return JSON.stringify(endpoint).includes('${') ? undefined : endpoint;
+}
+
+function configChecks(input: DoctorConfig): DoctorCheck[] {
+  if (input.issues.length === 0) {
+    return [{ id: 'config', title: 'supa2aws config', status: 'pass', detail: input.file ?? '(none)' }];
+  }
+  return input.issues.map((issue) => ({
+    id: `config:${issue.field}`,
+    title: issue.field === '(file)' ? 'supa2aws config' : `config ${issue.field}`,
+    status: 'fail' as const,
+    detail: `${issue.code}: ${issue.seen === undefined ? '' : `got ${issue.seen}; `}${issue.expected}`,
+    fix: issue.fix,
+  }));
+}
+
+/**
+ * Everything the migration needs before it starts; works offline (unreachable things warn or fail), and
+ * with any config: each config problem is a failed check, and every check its part of the config allows
+ * still runs.
+ */
+export async function runDoctor(input: DoctorConfig, deps: DoctorDeps = {}): Promise<DoctorReport> {
   const exec = deps.exec ?? execProgram;
   const env = deps.env ?? process.env;
-  const checks: DoctorCheck[] = [checkNode()];
+  const config: Config | undefined = input.config;
+  const partial = (config ?? input.partial ?? {}) as Partial;
+  const checks: DoctorCheck[] = [checkNode(), ...configChecks(input)];
   const [cli, credentials, docker, jq] = await Promise.all([
     checkAwsCli(exec),
     checkAwsCredentials(exec, env),
     checkDocker(exec),
     checkJq(exec),
   ]);
-  checks.push(cli, credentials, checkRegion(config?.target.region, env), docker, jq);
-  const pgDump = deps.pgDump ?? config?.db.pgDump ?? env.PG_DUMP ?? 'pg_dump';
-  if (!config) {
-    checks.push(await checkPgDump(exec, pgDump, undefined), {
-      id: 'config',
-      title: 'supa2aws config',
-      status: 'fail',
-      detail: 'no config found',
-      fix: 'Create supa2aws.config.json (copy .sandbox/supa2aws.config.json after `supa2aws sandbox up`) or pass --config.',
-    });
-    return { ok: false, checks };
-  }
-  const source = await checkSourceDb(config);
-  checks.push(...source.checks, await checkPgDump(exec, pgDump, source.facts.major));
-  const [storage, target, s3, cognito] = await Promise.all([
-    checkS3('source-storage', 'Supabase Storage S3 endpoint', config.source.storage),
-    checkTargetDb(config),
-    checkS3('target-s3', 'Amazon S3', config.target.s3),
-    checkCognito(config),
+  const region =
+    input.aws?.region ?? (typeof partial.target?.region === 'string' ? partial.target.region : undefined);
+  checks.push(cli, credentials, checkRegion(region, env), docker, jq);
+  const configured = typeof partial.db?.pgDump === 'string' ? partial.db.pgDump : undefined;
+  const pgDump = deps.pgDump ?? configured ?? env.PG_DUMP ?? 'pg_dump';
+
+  const sourceUrl = usableUrl(partial.source?.db?.url);
+  const source = sourceUrl ? await checkSourceDb(sourceUrl) : undefined;
+  if (source) checks.push(...source.checks);
+  checks.push(await checkPgDump(exec, pgDump, source?.facts.major));
+  const targetUrl = usableUrl(partial.target?.db?.url);
+  const sourceStorage = usableEndpoint(partial.source?.storage, 'us-east-1');
+  const targetS3 = usableEndpoint(partial.target?.s3, partial.target?.region);
+  const later = await Promise.all([
+    sourceStorage ? checkS3('source-storage', 'Supabase Storage S3 endpoint', sourceStorage) : undefined,
+    targetUrl ? checkTargetDb(targetUrl) : undefined,
+    targetS3 ? checkS3('target-s3', 'Amazon S3', targetS3) : undefined,
+    config ? checkCognito(config) : undefined,
   ]);
-  checks.push(storage, target, s3, cognito);
+  for (const check of later) if (check) checks.push(check);
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }

@@ -2,8 +2,10 @@
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import dns from 'node:dns/promises';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPostgres, type DbRole } from '../core/pg.ts';
 import type { Config, S3EndpointConfig } from '../core/config/schema.ts';
+import { isSupa2awsError } from '../core/errors.ts';
 import { redactText } from '../core/redact.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { cognitoClient } from '../sandbox/cognito-pool.ts';
@@ -30,9 +32,11 @@ export function classifyHost(url: string): {
   return { kind: 'other', host, port };
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
+async function query<T extends pg.QueryResultRow>(url: string, role: DbRole, sql: string): Promise<T[]> {
+  const client = await connectPostgres(url, role, {
+    connectTimeoutMs: 5000,
+    applicationName: 'supa2aws-doctor',
+  });
   try {
     return (await client.query<T>(sql)).rows;
   } finally {
@@ -44,9 +48,9 @@ function errorText(error: unknown): string {
   return redactText(error instanceof Error ? error.message : String(error)).slice(0, 200);
 }
 
-export async function checkSourceDb(config: Config): Promise<{ checks: DoctorCheck[]; facts: SourceFacts }> {
+export async function checkSourceDb(url: string): Promise<{ checks: DoctorCheck[]; facts: SourceFacts }> {
   const checks: DoctorCheck[] = [];
-  const where = classifyHost(config.source.db.url);
+  const where = classifyHost(url);
   if (where.kind === 'transaction-pooler') {
     checks.push({
       id: 'source-host',
@@ -87,7 +91,8 @@ export async function checkSourceDb(config: Config): Promise<{ checks: DoctorChe
   const facts: SourceFacts = {};
   try {
     const rows = await query<{ v: string; num: string; wal: string }>(
-      config.source.db.url,
+      url,
+      'source',
       `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS num, current_setting('wal_level') AS wal`,
     );
     const row = rows[0];
@@ -161,7 +166,18 @@ export async function checkPgDump(
 }
 
 export async function checkS3(id: string, title: string, endpoint: S3EndpointConfig): Promise<DoctorCheck> {
-  const client = s3ClientFromConfig(endpoint, { maxAttempts: 1 });
+  let client: ReturnType<typeof s3ClientFromConfig>;
+  try {
+    client = s3ClientFromConfig(endpoint, { maxAttempts: 1 });
+  } catch (error) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: errorText(error),
+      fix: isSupa2awsError(error) && error.hint ? error.hint : 'Check the endpoint and region in the config.',
+    };
+  }
   try {
     const out = await client.send(new ListBucketsCommand({}));
     return {
@@ -193,11 +209,12 @@ export async function checkS3(id: string, title: string, endpoint: S3EndpointCon
   }
 }
 
-export async function checkTargetDb(config: Config): Promise<DoctorCheck> {
+export async function checkTargetDb(url: string): Promise<DoctorCheck> {
   const base = { id: 'target-db', title: 'RDS database' };
   try {
     const rows = await query<{ v: string; num: string; su: boolean }>(
-      config.target.db.url,
+      url,
+      'target',
       `SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS num,
               (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su`,
     );

@@ -7,6 +7,9 @@ import path from 'node:path';
 import type { Config } from '../core/config/schema.ts';
 import type { SandboxState } from './state.ts';
 
+/** The sandbox's AWS region. */
+export const SANDBOX_REGION = 'eu-west-1';
+
 /** s3rver accepts only this key pair; it is not a secret. */
 export const S3RVER_KEY = 'S3RVER';
 
@@ -16,8 +19,19 @@ export const SANDBOX_BUCKETS = {
   'asset-images': { target: 'aiuteur-asset-images', access: 'public-read' as const },
 };
 
-export function pgUrl(port: number, user: string, password: string, database: string): string {
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+/** A sandbox server: its port and the CA that signed its certificate. */
+export interface SandboxPg {
+  port: number;
+  caFile?: string;
+}
+
+/** `sslmode=verify-full` against the server's own CA, as production should be; plaintext for a pre-TLS state. */
+export function tlsQuery(db: SandboxPg): string {
+  return db.caFile ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(db.caFile)}` : '';
+}
+
+export function pgUrl(db: SandboxPg, user: string, password: string, database: string): string {
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${db.port}/${database}${tlsQuery(db)}`;
 }
 
 /** The raw (un-interpolated) config file for a sandbox, with ${ENV} references for secrets. */
@@ -28,7 +42,7 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
     source: {
       projectUrl: state.projectUrl,
       db: {
-        url: `postgresql://${sourceDb.appUser}:\${SUPA2AWS_SOURCE_DB_PASSWORD}@127.0.0.1:${sourceDb.port}/${sourceDb.database}`,
+        url: `postgresql://${sourceDb.appUser}:\${SUPA2AWS_SOURCE_DB_PASSWORD}@127.0.0.1:${sourceDb.port}/${sourceDb.database}${tlsQuery(sourceDb)}`,
       },
       storage: {
         endpoint: `http://127.0.0.1:${sourceS3.port}`,
@@ -39,13 +53,13 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
       },
     },
     target: {
-      region: 'us-east-1',
+      // Not us-east-1: every AWS client must inherit it (and S3 needs a LocationConstraint for it).
+      region: SANDBOX_REGION,
       db: {
-        url: `postgresql://${targetDb.appUser}:\${SUPA2AWS_TARGET_DB_PASSWORD}@127.0.0.1:${targetDb.port}/${targetDb.database}`,
+        url: `postgresql://${targetDb.appUser}:\${SUPA2AWS_TARGET_DB_PASSWORD}@127.0.0.1:${targetDb.port}/${targetDb.database}${tlsQuery(targetDb)}`,
       },
       s3: {
         endpoint: `http://127.0.0.1:${targetS3.port}`,
-        region: 'us-east-1',
         accessKeyId: S3RVER_KEY,
         secretAccessKey: '${SUPA2AWS_TARGET_S3_SECRET}',
         s3rver: true,
@@ -54,7 +68,6 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
         ? {
             cognito: {
               endpoint: `http://127.0.0.1:${cognito.port}`,
-              region: 'us-east-1',
               userPoolId: cognito.userPoolId,
               clientId: cognito.clientId,
             },

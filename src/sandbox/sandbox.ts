@@ -4,10 +4,11 @@
  * cognito-local as Cognito), on loopback with free ports, data in a temp dir.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPostgres } from '../core/pg.ts';
 import { SandboxError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
@@ -15,7 +16,8 @@ import { cognitoClient, createSandboxPool } from './cognito-pool.ts';
 import { prepareCognitoTriggers } from './cognito-triggers.ts';
 import { startNodeService } from './node-service.ts';
 import { freePort } from './ports.ts';
-import { initCluster, startCluster, stopCluster } from './postgres-server.ts';
+import { initCluster, postgresOsUser, startCluster, stopCluster } from './postgres-server.ts';
+import { createCertificateAuthority, issueServerCertificate } from './tls-certs.ts';
 import { isAlive, isOurProcess, stopProcess } from './processes.ts';
 import { parseConfig } from '../core/config/index.ts';
 import { discoverUrlsFromConfig } from '../storage/run.ts';
@@ -56,8 +58,7 @@ function secret(): string {
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectPostgres(url, 'admin', { applicationName: 'supa2aws-sandbox' });
   try {
     return await fn(client);
   } finally {
@@ -66,11 +67,11 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 export function adminUrl(db: PostgresState, database = db.database): string {
-  return pgUrl(db.port, db.superuser, db.superPassword, database);
+  return pgUrl(db, db.superuser, db.superPassword, database);
 }
 
 export function appUrl(db: PostgresState, database = db.database): string {
-  return pgUrl(db.port, db.appUser, db.appPassword, database);
+  return pgUrl(db, db.appUser, db.appPassword, database);
 }
 
 /** Stops every service a state records and removes its data; safe on half-started and stale sandboxes. */
@@ -119,6 +120,36 @@ export async function cleanStaleSandboxes(reporter: Reporter = silentReporter): 
   return cleaned;
 }
 
+/**
+ * TLS for one side, with its own CA (Supabase and RDS have different ones): the CA certificate goes in the
+ * sandbox data dir for clients, the server's key and certificate into the cluster's data dir, owned by the
+ * user the server runs as.
+ */
+function serverTls(
+  state: SandboxState,
+  db: PostgresState,
+  source: boolean,
+): { caFile: string; settings: Record<string, string> } {
+  const dir = path.join(state.dataDir, 'tls');
+  const name = source ? 'supabase' : 'rds';
+  const ca = createCertificateAuthority(
+    dir,
+    name,
+    source ? 'supa2aws sandbox Supabase Root CA' : 'supa2aws sandbox Amazon RDS Root CA',
+  );
+  const server = issueServerCertificate(ca, db.dataDir, 'server', { dns: ['localhost'], ip: ['127.0.0.1'] });
+  const runAs = postgresOsUser();
+  if (runAs.uid !== undefined && runAs.gid !== undefined) {
+    chownSync(server.keyFile, runAs.uid, runAs.gid);
+    chownSync(server.certFile, runAs.uid, runAs.gid);
+  }
+  chmodSync(dir, 0o755);
+  return {
+    caFile: ca.certFile,
+    settings: { ssl: 'on', ssl_cert_file: server.certFile, ssl_key_file: server.keyFile },
+  };
+}
+
 async function startPostgres(
   state: SandboxState,
   side: 'sourceDb' | 'targetDb',
@@ -140,13 +171,18 @@ async function startPostgres(
     `${source ? 'Supabase' : 'RDS'} PostgreSQL ${db.major} on port ${db.port}`,
     async () => {
       await initCluster({ ...db, settings: {} });
+      const tls = serverTls(state, db, source);
+      db.caFile = tls.caFile;
       db.pid = await startCluster({
         major: db.major,
         dataDir: db.dataDir,
         port: db.port,
         superuser: db.superuser,
         superPassword: db.superPassword,
-        settings: source ? { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' } : {},
+        settings: {
+          ...tls.settings,
+          ...(source ? { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' } : {}),
+        },
       });
       state[side] = db;
       writeState(state);

@@ -19,6 +19,8 @@ export interface PostgresState {
   appUser: string;
   appPassword: string;
   database: string;
+  /** The CA that signed this server's TLS certificate (each side has its own): clients' `sslrootcert`. */
+  caFile?: string;
 }
 
 export interface NodeServiceState {

@@ -2,7 +2,7 @@
 import { ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
-import pg from 'pg';
+import { connectPostgres } from '../core/pg.ts';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
 import { cognitoClient } from './cognito-pool.ts';
 import { appUrl } from './sandbox.ts';
@@ -35,8 +35,7 @@ async function check(fn: () => Promise<string>): Promise<{ healthy: boolean; det
 }
 
 async function pgHealth(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  await client.connect();
+  const client = await connectPostgres(url, 'database', { connectTimeoutMs: 3000 });
   try {
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     return `PostgreSQL ${rows[0]?.v}`;

@@ -6,7 +6,8 @@ export type { PgClient };
 /** Opens a connection; injectable so tests can hand in their own. */
 export type ConnectFn = (url: string) => Promise<PgClient>;
 
-export const connectPg: ConnectFn = (url) => connectPostgres(url, 'database', 'supa2aws-storage');
+export const connectPg: ConnectFn = (url) =>
+  connectPostgres(url, 'database', { applicationName: 'supa2aws-storage' });
 
 export async function withPg<T>(
   url: string,

@@ -2,6 +2,7 @@
  * Entry points from a loaded config: build the clients, run one storage step, close everything. The CLI
  * calls exactly one of these per command; tests and the demo may call them too or use the parts directly.
  */
+import { requireRegion } from '../core/aws/aws-context.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../core/config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -136,7 +137,7 @@ export function setupStorageFromConfig(
     setupStorage({
       target,
       buckets: config.storage.buckets,
-      region: config.target.s3.region ?? config.target.region,
+      region: requireRegion(config.target.s3.region, 'storage setup (target.s3)'),
       cors: config.storage.cors,
       versioning: config.storage.versioning,
       dryRun: options.dryRun === true,
@@ -178,7 +179,7 @@ export function rewriterFromConfig(config: Config): UrlRewriter {
     signedUrls: config.storage.signedUrls,
     target: {
       ...(config.target.s3.endpoint ? { endpoint: config.target.s3.endpoint } : {}),
-      region: config.target.s3.region ?? config.target.region,
+      region: requireRegion(config.target.s3.region, 'storage setup (target.s3)'),
       ...(config.target.s3.publicBaseUrl ? { publicBaseUrl: config.target.s3.publicBaseUrl } : {}),
       ...(config.target.s3.forcePathStyle !== undefined
         ? { forcePathStyle: config.target.s3.forcePathStyle }

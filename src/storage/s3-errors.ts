@@ -2,6 +2,7 @@
  * S3 failures by class: bad credentials, access denied and missing buckets stop the whole run at once with
  * a hint; throttling, 5xx and resets are retried (src/core/retry.ts); the rest fail the one object.
  */
+import { awsCredentialHint } from '../core/aws/aws-context.ts';
 import { StorageError } from '../core/errors.ts';
 import { isRetryable } from '../core/retry.ts';
 
@@ -50,12 +51,7 @@ const CREDENTIAL_ERRORS = new Set([
   'InvalidToken',
   'ExpiredToken',
   'TokenRefreshRequired',
-  'CredentialsProviderError',
 ]);
-
-function sideConfig(side: Side): string {
-  return side === 'source' ? 'source.storage' : 'target.s3';
-}
 
 export interface ErrorContext {
   side: Side;
@@ -75,7 +71,15 @@ export function fatalS3Error(error: unknown, context: ErrorContext): StorageErro
   const status = httpStatus(error);
   const where = context.bucket ? ` (bucket ${context.bucket})` : '';
   const details = { side: context.side, bucket: context.bucket, s3Error: name, status };
-  if (CREDENTIAL_ERRORS.has(name)) {
+  if (name === 'CredentialsProviderError' && context.side === 'target') {
+    return new StorageError('AWS_CREDENTIALS_MISSING', `No AWS credentials for the target S3${where}`, {
+      exit: 'permission',
+      cause: error,
+      details,
+      hint: awsCredentialHint('missing'),
+    });
+  }
+  if (CREDENTIAL_ERRORS.has(name) || name === 'CredentialsProviderError') {
     return new StorageError(
       'STORAGE_BAD_CREDENTIALS',
       `The ${context.side} S3 endpoint refused the credentials${where}: ${name}`,
@@ -83,7 +87,10 @@ export function fatalS3Error(error: unknown, context: ErrorContext): StorageErro
         exit: 'permission',
         cause: error,
         details,
-        hint: `Check ${sideConfig(context.side)}.accessKeyId and secretAccessKey (for Supabase: Project Settings → Storage → S3 access keys), then run \`supa2aws doctor\`.`,
+        hint:
+          context.side === 'source'
+            ? 'Check source.storage.accessKeyId and secretAccessKey (Supabase: Project Settings → Storage → S3 access keys), then run `supa2aws doctor`.'
+            : `If target.s3.accessKeyId is set, check it and secretAccessKey. ${awsCredentialHint('refused')}`,
       },
     );
   }

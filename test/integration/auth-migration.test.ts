@@ -147,7 +147,7 @@ describe('auth migration on the sandbox', () => {
       },
     };
     registerLambdaRoute(sb.state, userPoolId, {
-      databaseUrl: pgUrl(sb.state.targetDb!.port, role, rolePassword, target.name),
+      databaseUrl: pgUrl(sb.state.targetDb!, role, rolePassword, target.name),
       schema: config.auth.legacySchema,
     });
     sourceBefore = (await withPg(source.adminUrl, (c) => fixtureDigest(c))).digest;
@@ -240,12 +240,12 @@ describe('auth migration on the sandbox', () => {
       { total: first.users.total, inserted: 0, updated: 0, unchanged: first.users.total, removed: 0 },
     );
     // The app's role is refused, the Lambda's role may only read.
-    const asApp = pgUrl(sb.state.targetDb!.port, appRole, appRolePassword, target.name);
+    const asApp = pgUrl(sb.state.targetDb!, appRole, appRolePassword, target.name);
     await assert.rejects(
       withPg(asApp, (c) => c.query(`SELECT count(*) FROM ${config.auth.legacySchema}.users`)),
       { code: '42501' },
     );
-    const asLambda = pgUrl(sb.state.targetDb!.port, role, rolePassword, target.name);
+    const asLambda = pgUrl(sb.state.targetDb!, role, rolePassword, target.name);
     await withPg(asLambda, async (c) => {
       const { rows } = await c.query(`SELECT count(*)::int AS n FROM ${config.auth.legacySchema}.users`);
       assert.equal(rows[0].n, first.users.total);
@@ -379,7 +379,7 @@ describe('auth migration on the sandbox', () => {
   });
 
   it('runs as the Lambda does: handler(event) configured from its environment', async () => {
-    process.env.DATABASE_URL = pgUrl(sb.state.targetDb!.port, role, rolePassword, target.name);
+    process.env.DATABASE_URL = pgUrl(sb.state.targetDb!, role, rolePassword, target.name);
     process.env.LEGACY_SCHEMA = config.auth.legacySchema;
     const { handler } = await import('../../src/auth/migrate-user/handler.ts');
     const bob = readTestUsers().users.find((u) => u.key === 'bob')!;

@@ -20,6 +20,7 @@ import {
   withUser,
   type DbPoolOptions,
 } from '../../src/runtime/db/index.ts';
+import { startWireStub } from '../helpers/pg-wire-stub.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const SSL_REQUEST_CODE = 80877103;
@@ -134,6 +135,8 @@ function viaProxy(host: string, extra: DbPoolOptions): DbPoolOptions {
   const url = new URL(db.url);
   url.hostname = host;
   url.port = String(proxyPort);
+  // The sandbox URL's own sslmode/sslrootcert are for the sandbox's CA, not the proxy's.
+  url.search = '';
   return { connectionString: url.toString(), connectionTimeoutMs: 5000, ...extra };
 }
 
@@ -185,11 +188,18 @@ describe('TLS with the CA verified', { skip: !hasOpenssl && 'openssl is not inst
   });
 
   it('GIVEN a server without TLS WHEN TLS is required THEN DB_TLS_UNSUPPORTED', async () => {
-    const url = new URL(db.url);
-    url.hostname = 'localhost';
-    assert.equal(
-      await codeOf({ connectionString: url.toString(), sslMode: 'verify-full' }),
-      DbErrorCode.tlsUnsupported,
-    );
+    // The sandbox's servers all serve TLS: a stand-in of the startup handshake answers 'N' instead.
+    const plain = await startWireStub({});
+    try {
+      assert.equal(
+        await codeOf({
+          connectionString: `postgres://app:pw@localhost:${plain.port}/db`,
+          sslMode: 'verify-full',
+        }),
+        DbErrorCode.tlsUnsupported,
+      );
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -92,7 +92,7 @@ describe('sandbox lifecycle', () => {
           stdio: 'ignore',
         },
       );
-      await waitFor(() => readState(stateDir)?.status === 'up', 30_000);
+      await waitFor(() => readState(stateDir)?.status === 'up', 90_000);
       const killed = readState(stateDir)!;
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
@@ -163,7 +163,7 @@ describe('sandbox lifecycle', () => {
           stdio: 'ignore',
         },
       );
-      await waitFor(() => readState(stateDir)?.status === 'up', 30_000);
+      await waitFor(() => readState(stateDir)?.status === 'up', 90_000);
       const state = readState(stateDir)!;
       child.kill('SIGTERM');
       const code = await new Promise((r) => child.once('exit', r));

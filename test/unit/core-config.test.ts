@@ -85,5 +85,6 @@ describe('config', () => {
 
   it('parses dotenv lines', () => {
     assert.deepEqual(parseDotenv('# c\nA=1\nexport B = two\nC="x y"\nbad\n'), { A: '1', B: 'two', C: 'x y' });
+    assert.deepEqual(parseDotenv('A=bar # comment\nB="x # y"\n'), { A: 'bar', B: 'x # y' });
   });
 });

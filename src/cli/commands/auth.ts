@@ -224,6 +224,8 @@ export function registerAuth(program: Command): void {
             reportDir: string;
           },
         ) => {
+          await ctx.config();
+          await ctx.confirm('auth import', { dryRun: opts.csvOnly === true });
           if (!opts.remaining) {
             throw new ConfigError('AUTH_IMPORT_SCOPE', 'auth import needs --remaining', {
               exit: 'usage',

@@ -1,9 +1,51 @@
 import type { Command } from 'commander';
 import { configFromStack } from '../../core/stack-outputs/apply-outputs.ts';
+import { showConfig } from '../../core/config/provenance.ts';
 import { action } from '../context.ts';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('the supa2aws config file');
+  config
+    .command('show')
+    .description('the resolved config, secrets redacted, and where each value came from')
+    .action(
+      action(async (ctx) => {
+        const loaded = await ctx.config();
+        const values = showConfig(loaded.config, loaded.file, loaded.aws);
+        ctx.print({ file: loaded.file, values }, () =>
+          [
+            loaded.file,
+            ...Object.entries(values).map(
+              ([field, v]) => `  ${field} = ${JSON.stringify(v.value)}  (${v.from})`,
+            ),
+          ].join('\n'),
+        );
+      }),
+    );
+  config
+    .command('validate')
+    .description('check the config file: every problem with its field, the value seen and the fix')
+    .action(
+      action(async (ctx) => {
+        const inspection = await ctx.inspectConfig();
+        const result = {
+          file: inspection.file ?? null,
+          valid: inspection.issues.length === 0,
+          region: inspection.aws?.region ?? null,
+          regionFrom: inspection.aws?.regionFrom ?? null,
+          issues: inspection.issues,
+          warnings: inspection.warnings,
+        };
+        ctx.print(result, () =>
+          [
+            `${result.valid ? 'valid' : 'invalid'}: ${result.file ?? '(no config file)'}`,
+            ...inspection.issues.map((i) => `  - ${i.field} (${i.code}): ${i.expected}\n    fix: ${i.fix}`),
+            ...inspection.warnings.map((w) => `  warning ${w.field}: expected ${w.expected}`),
+          ].join('\n'),
+        );
+        return result.valid ? 0 : 2;
+      }),
+    );
   config
     .command('from-stack <outputs>')
     .description(
@@ -23,13 +65,18 @@ export function registerConfig(program: Command): void {
           });
           ctx.print(result, () =>
             [
-              opts.dryRun ? JSON.stringify(result.config, null, 2) : `updated ${result.file}`,
+              opts.dryRun
+                ? JSON.stringify(result.config, null, 2)
+                : `${result.created ? 'created' : 'updated'} ${result.file}`,
               ...Object.entries(result.summary).map(([k, v]) => `  ${k}: ${v}`),
               ...(result.problems.length
                 ? [
                     '',
                     'still to fill in before the phases can run:',
-                    ...result.problems.map((p) => `  - ${p.field}: ${p.expected}`),
+                    ...result.problems.map(
+                      (p) =>
+                        `  - ${p.field}: ${p.seen === undefined ? 'missing' : `got ${p.seen}`}; expected ${p.expected}`,
+                    ),
                   ]
                 : []),
             ].join('\n'),

@@ -185,6 +185,7 @@ export function registerDb(program: Command): void {
           },
         ) => {
           const { config, sourceUrl, targetUrl } = await urls(ctx);
+          await ctx.confirm('db schema (apply)', { dryRun: opts.dryRun === true });
           if (opts.rls !== undefined && opts.rls !== 'keep' && opts.rls !== 'drop')
             throw new ConfigError('DB_BAD_FLAG', `--rls must be keep or drop, got ${opts.rls}`, {
               exit: 'usage',
@@ -307,6 +308,7 @@ export function registerDb(program: Command): void {
           },
         ) => {
           const { config, sourceUrl, targetUrl } = await urls(ctx);
+          await ctx.confirm('db copy', { dryRun: opts.dryRun === true });
           const format = (opts.format ?? config.db.copyFormat) as 'auto' | 'binary' | 'text';
           if (!['auto', 'binary', 'text'].includes(format))
             throw new ConfigError('DB_BAD_FLAG', `--format must be auto, binary or text, got ${format}`, {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { isSupa2awsError } from '../../core/errors.ts';
 import { runDoctor } from '../../doctor/index.ts';
 import { action } from '../context.ts';
 import { table } from '../render.ts';
@@ -11,14 +10,8 @@ export function registerDoctor(program: Command): void {
     .option('--pg-dump <path>', 'the pg_dump to check')
     .action(
       action(async (ctx, opts: { pgDump?: string }) => {
-        const config = await ctx.config().then(
-          (loaded) => loaded.config,
-          (error: unknown) => {
-            if (isSupa2awsError(error) && error.code === 'CONFIG_NOT_FOUND') return undefined;
-            throw error;
-          },
-        );
-        const report = await runDoctor(config, opts.pgDump ? { pgDump: opts.pgDump } : {});
+        const inspection = await ctx.inspectConfig();
+        const report = await runDoctor(inspection, opts.pgDump ? { pgDump: opts.pgDump } : {});
         ctx.print(report, () => {
           const rows = report.checks.map((c) => [c.status.toUpperCase(), c.title, c.detail]);
           const fixes = report.checks
@@ -29,7 +22,8 @@ export function registerDoctor(program: Command): void {
             ...(fixes.length ? ['', 'to fix:', ...fixes] : []),
           ].join('\n');
         });
-        return report.ok ? 0 : 3;
+        // A config problem is a usage error (2); anything else that failed is the environment (3).
+        return report.ok ? 0 : inspection.issues.length > 0 ? 2 : 3;
       }),
     );
 }

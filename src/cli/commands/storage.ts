@@ -225,6 +225,7 @@ export function registerStorage(program: Command): void {
     .action(
       action(async (ctx, opts: { dryRun?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
+        await ctx.confirm('storage setup', { dryRun: opts.dryRun === true });
         const { value: result, timing } = await timed(() =>
           setupStorageFromConfig(config, { dryRun: opts.dryRun === true }, { reporter: ctx.reporter }),
         );
@@ -292,6 +293,7 @@ export function registerStorage(program: Command): void {
           },
         ) => {
           const { config } = await ctx.config();
+          await ctx.confirm('storage copy', { dryRun: opts.dryRun === true });
           const run = await copyStorageFromConfig(
             config,
             {
@@ -395,6 +397,9 @@ export function registerStorage(program: Command): void {
           },
         ) => {
           const { config } = await ctx.config();
+          await ctx.confirm('storage rewrite-urls', {
+            dryRun: opts.dryRun === true || opts.discover === true,
+          });
           if (opts.discover) {
             const found = await discoverUrlsFromConfig(
               config,
@@ -430,6 +435,7 @@ export function registerStorage(program: Command): void {
     .action(
       action(async (ctx, opts: { dryRun?: boolean; database?: UrlDatabase; reportDir: string }) => {
         const { config } = await ctx.config();
+        await ctx.confirm('storage restore-urls', { dryRun: opts.dryRun === true });
         const result = await restoreUrlsFromConfig(
           config,
           { dryRun: opts.dryRun === true, ...(opts.database ? { database: opts.database } : {}) },

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { ZodIssue } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { redactText } from '../redact.ts';
+import { resolveAwsContext, type AwsContext } from '../aws/aws-context.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export interface ConfigProblem {
@@ -20,6 +22,8 @@ export interface LoadedConfig {
   /** Where it was read from. */
   file: string;
   warnings: ConfigProblem[];
+  /** The AWS region and profile in force, and where each came from. */
+  aws: AwsContext;
 }
 
 export interface LoadConfigOptions {
@@ -29,6 +33,10 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Variables for `${VAR}` interpolation. @default process.env, over a `.env` beside the config */
   env?: Record<string, string | undefined>;
+  /** `--region`: wins over AWS_REGION, the profile's region and target.region. */
+  region?: string;
+  /** `--profile`: wins over AWS_PROFILE. */
+  profile?: string;
 }
 
 /** Where config is looked for, in order, when no `--config` is given. */
@@ -56,25 +64,9 @@ export function findConfigFile(
 /** Fields whose values must come from the environment, never literally from the file. */
 const SECRET_FIELDS = [/password/i, /secretAccessKey$/, /jwtSecret$/];
 
-/** Reads `KEY=value` lines (a dotenv subset: no expansion, optional quotes). */
+/** Reads a .env file as dotenv does (comments after values, quotes, `export`), with Node's own parser. */
 export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line
-      .slice(0, eq)
-      .replace(/^export\s+/, '')
-      .trim();
-    let value = line.slice(eq + 1).trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
-      value = value.slice(1, -1);
-    }
-    out[key] = value;
-  }
-  return out;
+  return parseEnv(text) as Record<string, string>;
 }
 
 /**
@@ -205,8 +197,17 @@ export function parseConfig(
     }
   }
   return errors.length === 0 && result.success
-    ? { config: result.data, errors, warnings }
+    ? { config: inheritRegion(result.data), errors, warnings }
     : { errors, warnings };
+}
+
+/** `target.region` is the region of every AWS client that does not name its own. */
+export function inheritRegion(config: Config): Config {
+  const region = config.target.region;
+  if (!region) return config;
+  config.target.s3.region ??= region;
+  if (config.target.cognito) config.target.cognito.region ??= region;
+  return config;
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {
@@ -247,37 +248,124 @@ async function readRaw(file: string): Promise<unknown> {
   }
 }
 
-/** Finds, reads, interpolates and validates the config; throws one ConfigError listing every problem. */
-export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+/** One problem that stops the config from loading, with its code and what to do. */
+export interface ConfigIssue extends ConfigProblem {
+  code: string;
+  fix: string;
+}
+
+/** Everything known about the config, whatever its state: what `doctor` and `config validate` report. */
+export interface ConfigInspection {
+  /** The file found or named, even when it does not exist. */
+  file?: string;
+  /** Set only when the config is valid. */
+  config?: Config;
+  /** The file's content with ${ENV} filled in where set, valid or not: doctor checks what it can from it. */
+  partial?: unknown;
+  issues: ConfigIssue[];
+  warnings: ConfigProblem[];
+  aws?: AwsContext;
+  /** The first coded error, as `loadConfig` throws it. */
+  error?: ConfigError;
+}
+
+function issueOf(error: ConfigError, field: string): ConfigIssue {
+  return { code: error.code, field, seen: undefined, expected: error.message, fix: error.hint ?? '' };
+}
+
+/** Finds, reads, interpolates and validates the config without throwing for what is wrong with it. */
+export async function inspectConfig(options: LoadConfigOptions = {}): Promise<ConfigInspection> {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ? path.resolve(cwd, options.file) : findConfigFile(cwd);
   if (!file || !existsSync(file)) {
-    throw new ConfigError(
+    const error = new ConfigError(
       'CONFIG_NOT_FOUND',
       options.file ? `Config file not found: ${options.file}` : 'No supa2aws.config.json found',
       {
         exit: 'usage',
-        hint: 'Pass --config <file>, create supa2aws.config.json, or run `supa2aws sandbox up` to get one for the local sandbox.',
+        hint: 'Write one with `supa2aws init --project-ref <ref> --region <region>`, pass --config <file>, or run `supa2aws sandbox up` to get one for the local sandbox.',
       },
     );
+    return { ...(file ? { file } : {}), issues: [issueOf(error, '(file)')], warnings: [], error };
   }
   const dotenvFile = path.join(path.dirname(file), '.env');
   const env = options.env ?? {
     ...(existsSync(dotenvFile) ? parseDotenv(readFileSync(dotenvFile, 'utf8')) : {}),
     ...process.env,
   };
-  const raw = await readRaw(file);
+  let raw: unknown;
+  try {
+    raw = await readRaw(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { file, issues: [issueOf(error, '(file)')], warnings: [], error };
+  }
+  const issues: ConfigIssue[] = [];
+  let aws: AwsContext | undefined;
+  let first: ConfigError | undefined;
+  try {
+    aws = resolveAwsContext({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(typeof rawTargetRegion(raw) === 'string' ? { configRegion: rawTargetRegion(raw) as string } : {}),
+      env,
+    });
+    if (aws.region) withTargetRegion(raw, aws.region);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    first = error;
+    issues.push(issueOf(error, error.code === 'AWS_PROFILE_NOT_FOUND' ? 'AWS profile' : 'target.region'));
+  }
+  const partial = interpolateEnv(raw, env, []);
   const { config, errors, warnings } = parseConfig(raw, env);
-  if (!config) {
-    throw new ConfigError(
+  for (const problem of errors) {
+    issues.push({
+      ...problem,
+      code: 'CONFIG_INVALID',
+      fix: `Set ${problem.field} in ${path.relative(cwd, file) || file} to ${problem.expected}.`,
+    });
+  }
+  if (!first && !config) {
+    first = new ConfigError(
       'CONFIG_INVALID',
       `${path.relative(cwd, file) || file} has ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n${formatProblems(errors)}`,
       {
         exit: 'usage',
-        hint: 'Fix each field listed above and run again.',
+        hint: 'Fix each field listed above and run again (`supa2aws config validate` lists them).',
         details: { file, problems: errors },
       },
     );
   }
-  return { config, file, warnings };
+  return {
+    file,
+    ...(config && !first ? { config } : {}),
+    partial,
+    issues,
+    warnings,
+    ...(aws ? { aws } : {}),
+    ...(first ? { error: first } : {}),
+  };
+}
+
+/** Finds, reads, interpolates and validates the config; throws one ConfigError listing every problem. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const inspection = await inspectConfig(options);
+  if (inspection.error || !inspection.config || !inspection.file || !inspection.aws) {
+    throw inspection.error ?? new ConfigError('CONFIG_INVALID', 'the config did not load', { exit: 'usage' });
+  }
+  return {
+    config: inspection.config,
+    file: inspection.file,
+    warnings: inspection.warnings,
+    aws: inspection.aws,
+  };
+}
+
+function rawTargetRegion(raw: unknown): unknown {
+  return (raw as { target?: { region?: unknown } } | null)?.target?.region;
+}
+
+function withTargetRegion(raw: unknown, region: string): void {
+  const target = (raw as { target?: unknown } | null)?.target;
+  if (target && typeof target === 'object') (target as { region?: string }).region = region;
 }

@@ -12,7 +12,8 @@ export const s3EndpointSchema = z
   .object({
     /** Endpoint URL; leave out for AWS S3 itself. */
     endpoint: z.string().url().optional(),
-    region: z.string().min(1).default('us-east-1'),
+    /** @default target.region on the AWS side; the project's region for Supabase Storage */
+    region: z.string().min(1).optional(),
     /** Leave out to use the AWS default credential chain. */
     accessKeyId: z.string().min(1).optional(),
     secretAccessKey: z.string().min(1).optional(),
@@ -35,14 +36,21 @@ export const configSchema = z
         /** The Supabase project URL, https://<ref>.supabase.co: recognises storage URLs and token issuers. */
         projectUrl: z.string().url(),
         db: z.object({ url: postgresUrl }).strict(),
-        storage: s3EndpointSchema,
+        storage: s3EndpointSchema.extend({
+          /** The Supabase project's region (Supabase Storage signs with it). */
+          region: z.string().min(1).default('us-east-1'),
+        }),
         /** Legacy HS256 JWT secret, only while Supabase tokens are still accepted. */
         jwtSecret: z.string().min(1).optional(),
       })
       .strict(),
     target: z
       .object({
-        region: z.string().min(1).default('us-east-1'),
+        /**
+         * Every AWS client's region unless it names its own. Overridden, as in the AWS CLI, by --region,
+         * AWS_REGION, AWS_DEFAULT_REGION and the profile's region.
+         */
+        region: z.string().min(1).optional(),
         db: z
           .object({
             /** The owner role's connection string (RDS master user or a role like it). */
@@ -56,7 +64,8 @@ export const configSchema = z
         cognito: z
           .object({
             endpoint: z.string().url().optional(),
-            region: z.string().min(1).default('us-east-1'),
+            /** @default target.region */
+            region: z.string().min(1).optional(),
             userPoolId: z.string().min(1),
             clientId: z.string().min(1),
           })

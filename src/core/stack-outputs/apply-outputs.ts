@@ -32,6 +32,8 @@ export function deepMerge(base: Json, over: Json): Json {
 export interface FromStackResult {
   file: string;
   written: boolean;
+  /** Whether the file is new ("created") or was there and was merged into ("updated"). */
+  created: boolean;
   /** The merged raw config. */
   config: Json;
   /** Outputs that are not config fields but worth knowing (secret ARNs, URLs). */
@@ -73,7 +75,8 @@ export function configFromStack(options: {
     }
     throw error;
   }
-  const existing: Json = existsSync(options.configFile)
+  const created = !existsSync(options.configFile);
+  const existing: Json = !created
     ? (JSON.parse(readFileSync(options.configFile, 'utf8')) as Json)
     : { version: 1 };
   const config = deepMerge(existing, partial);
@@ -81,5 +84,5 @@ export function configFromStack(options: {
   const env = new Proxy({}, { get: () => 'set' }) as Record<string, string>;
   const { errors } = parseConfig(config, env);
   if (!options.dryRun) writeFileSync(options.configFile, `${JSON.stringify(config, null, 2)}\n`);
-  return { file: options.configFile, written: !options.dryRun, config, summary, problems: errors };
+  return { file: options.configFile, written: !options.dryRun, created, config, summary, problems: errors };
 }

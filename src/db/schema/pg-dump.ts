@@ -3,6 +3,7 @@
  * Order of search: the --pg-dump flag, config `db.pgDump`, the PG_DUMP variable, PATH, then Debian's
  * /usr/lib/postgresql/<major>/bin. The password goes through PGPASSWORD, never the command line.
  */
+import { libpqSslEnv } from '../../core/pg-settings.ts';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -126,11 +127,7 @@ export function libpqEnv(url: string): Record<string, string> {
     PGDATABASE: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
   };
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
-  const sslmode = u.searchParams.get('sslmode');
-  if (sslmode) env.PGSSLMODE = sslmode;
-  const sslrootcert = u.searchParams.get('sslrootcert');
-  if (sslrootcert) env.PGSSLROOTCERT = sslrootcert;
-  return env;
+  return { ...env, ...libpqSslEnv(url, 'source') };
 }
 
 /** Arguments for a schema-only dump of the app, leaving out what Supabase manages (as the Supabase CLI does). */

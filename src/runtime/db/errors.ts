@@ -16,6 +16,8 @@ export const DbErrorCode = {
   tlsUntrusted: 'DB_TLS_UNTRUSTED',
   /** TLS was asked for but the server does not offer it (a local server without TLS: use sslmode=disable). */
   tlsUnsupported: 'DB_TLS_UNSUPPORTED',
+  /** The host name does not resolve (a typo, or an IPv6-only host on an IPv4 network). */
+  hostNotFound: 'DB_HOST_NOT_FOUND',
   /** The server did not answer: wrong host/port, security group, or the database is down (retryable). */
   unreachable: 'DB_UNREACHABLE',
   /** The server refused the credentials. */

@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { PoolConfig } from 'pg';
-import type { ConnectionOptions } from 'node:tls';
-import { DbError } from '../../core/errors.ts';
-import { hidePassword, redactUrl } from '../../core/redact.ts';
-import { DbErrorCode, RDS_CA_BUNDLE_URL } from './errors.ts';
+import { hidePassword } from '../../core/redact.ts';
+import {
+  invalidSetting as invalid,
+  isLoopbackHost,
+  parseConnectionUrl,
+  parseSslMode,
+  readCaFile,
+  tlsFor,
+  toInt,
+} from './libpq.ts';
 
 /**
  * TLS modes. Only modes that verify the server are offered: `verify-full` checks the chain and the host
@@ -72,125 +77,16 @@ export interface DbPoolSummary {
   passwordSet: boolean;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-function invalid(field: string, value: unknown, expected: string): DbError {
-  return new DbError(DbErrorCode.config, `${field} is ${JSON.stringify(value)}; expected ${expected}`, {
-    exit: 'usage',
-    hint: 'Fix DATABASE_URL (postgres://user:password@host:5432/db?sslmode=verify-full) or the createPool options.',
-    details: { field },
-  });
-}
-
-function toInt(field: string, value: string | number | undefined, min: number): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < min) throw invalid(field, value, `an integer >= ${min}`);
-  return n;
-}
-
-interface UrlParts {
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
-  sslMode?: string;
-  caFile?: string;
-  applicationName?: string;
-}
-
-/** Parses a postgres URL; the password is returned but never put in an error. */
-function parseUrl(connectionString: string): UrlParts {
-  let url: URL;
-  try {
-    url = new URL(connectionString);
-  } catch {
-    throw invalid('DATABASE_URL', redactUrl(connectionString), 'a postgres://user:password@host:5432/db URL');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw invalid(
-      'DATABASE_URL',
-      redactUrl(connectionString),
-      'a URL starting with postgres:// or postgresql://',
-    );
-  }
-  const q = url.searchParams;
-  if (q.get('sslcert') || q.get('sslkey')) {
-    throw invalid(
-      'DATABASE_URL sslcert/sslkey',
-      '(set)',
-      'no client certificates (not supported by this module)',
-    );
-  }
-  const host = q.get('host') ?? (url.hostname ? decodeURIComponent(url.hostname) : undefined);
-  return {
-    host,
-    port: url.port ? toInt('DATABASE_URL port', url.port, 1) : undefined,
-    database: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined,
-    user: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    sslMode: q.get('sslmode') ?? undefined,
-    caFile: q.get('sslrootcert') ?? undefined,
-    applicationName: q.get('application_name') ?? undefined,
-  };
-}
-
+/** The app's policy on top of libpq's modes: the weak modes are upgraded to verify-full. */
 function normaliseSslMode(value: string | undefined, host: string): SslMode {
-  if (value === undefined || value === '') {
-    return LOOPBACK.has(host) || host.startsWith('/') ? 'disable' : 'verify-full';
-  }
-  switch (value) {
-    case 'disable':
-    case 'verify-ca':
-    case 'verify-full':
-      return value;
-    case 'require':
-    case 'prefer':
-    case 'allow':
-      return 'verify-full';
-    case 'no-verify':
-      throw new DbError(DbErrorCode.insecureTls, 'sslmode=no-verify would accept any server certificate', {
-        exit: 'usage',
-        hint: `Use sslmode=verify-full with the server's CA bundle (for RDS: ${RDS_CA_BUNDLE_URL}).`,
-      });
-    default:
-      throw invalid(
-        'sslmode',
-        value,
-        'disable, verify-ca or verify-full (require/prefer/allow are read as verify-full)',
-      );
-  }
-}
-
-function readCa(caFile: string): string {
-  try {
-    return readFileSync(caFile, 'utf8');
-  } catch (error) {
-    throw new DbError(
-      DbErrorCode.caFile,
-      `cannot read the CA bundle ${caFile}: ${(error as Error).message}`,
-      {
-        hint: `Download it next to the app (for RDS: curl -o global-bundle.pem ${RDS_CA_BUNDLE_URL}) and set DATABASE_CA_FILE to its path.`,
-        details: { caFile },
-        cause: error,
-      },
-    );
-  }
-}
-
-/** pg passes these to tls.connect, adding `servername` (SNI and the name checked) for host names. */
-function tlsOptions(mode: SslMode, ca: string | Buffer | undefined): ConnectionOptions | false {
-  if (mode === 'disable') return false;
-  const tls: ConnectionOptions = { rejectUnauthorized: true };
-  if (ca !== undefined) tls.ca = ca;
-  if (mode === 'verify-ca') tls.checkServerIdentity = () => undefined;
-  return tls;
+  if (value === undefined || value === '') return isLoopbackHost(host) ? 'disable' : 'verify-full';
+  const mode = parseSslMode(value);
+  return mode === 'disable' || mode === 'verify-ca' ? mode : 'verify-full';
 }
 
 /** The pg PoolConfig for the options (the password non-enumerable on it) and a loggable summary. */
 export function resolvePoolConfig(options: DbPoolOptions): { config: PoolConfig; summary: DbPoolSummary } {
-  const fromUrl = options.connectionString ? parseUrl(options.connectionString) : {};
+  const fromUrl = options.connectionString ? parseConnectionUrl(options.connectionString) : {};
   const host = options.host ?? fromUrl.host;
   const database = options.database ?? fromUrl.database;
   const user = options.user ?? fromUrl.user;
@@ -200,9 +96,9 @@ export function resolvePoolConfig(options: DbPoolOptions): { config: PoolConfig;
   if (!user) throw invalid('user', user, 'a user name (DATABASE_URL or PGUSER)');
   const port = toInt('port', options.port ?? fromUrl.port, 1) ?? 5432;
   const sslMode = normaliseSslMode(options.sslMode ?? fromUrl.sslMode, host);
-  const caFile = options.caFile ?? fromUrl.caFile;
+  const caFile = options.caFile ?? fromUrl.sslRootCert;
   let ca = options.ca;
-  if (ca === undefined && caFile && sslMode !== 'disable') ca = readCa(caFile);
+  if (ca === undefined && caFile && sslMode !== 'disable') ca = readCaFile(caFile);
   const statementTimeoutMs = toInt('statementTimeoutMs', options.statementTimeoutMs, 0) ?? 30_000;
   const idleInTx = toInt('idleInTransactionTimeoutMs', options.idleInTransactionTimeoutMs, 0) ?? 60_000;
   const max = toInt('max', options.max, 1) ?? 10;
@@ -212,7 +108,10 @@ export function resolvePoolConfig(options: DbPoolOptions): { config: PoolConfig;
     port,
     database,
     user,
-    ssl: tlsOptions(sslMode, ca),
+    ssl:
+      sslMode === 'disable'
+        ? false
+        : tlsFor(sslMode, ca === undefined ? undefined : { pem: ca, source: caFile ?? 'inline' }),
     max,
     idleTimeoutMillis: toInt('idleTimeoutMs', options.idleTimeoutMs, 0) ?? 30_000,
     connectionTimeoutMillis: toInt('connectionTimeoutMs', options.connectionTimeoutMs, 0) ?? 10_000,

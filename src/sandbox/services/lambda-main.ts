@@ -10,6 +10,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
+import { pgPoolConfig } from '../../core/pg.ts';
 import {
   createMigrateUserHandler,
   SIGN_IN_REFUSED,
@@ -33,7 +34,7 @@ function defaultRoute(): LambdaRoute | undefined {
   try {
     const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
     const db = state.targetDb;
-    return db ? { databaseUrl: pgUrl(db.port, db.appUser, db.appPassword, db.database) } : undefined;
+    return db ? { databaseUrl: pgUrl(db, db.appUser, db.appPassword, db.database) } : undefined;
   } catch {
     return undefined;
   }
@@ -45,7 +46,9 @@ function handlerFor(functionName: string, userPoolId: string): Handler {
   const key = `${functionName} ${JSON.stringify(route)}`;
   let entry = handlers.get(key);
   if (!entry) {
-    const pool = new pg.Pool({ connectionString: route.databaseUrl, max: 2 });
+    const pool = new pg.Pool(
+      pgPoolConfig(route.databaseUrl, 'target', { max: 2, applicationName: 'supa2aws-migrate-user' }),
+    );
     pool.on('error', () => undefined);
     const handler = createMigrateUserHandler({
       db: pool,
