@@ -148,7 +148,13 @@ async function startPostgres(
         superPassword: db.superPassword,
         // Both sides logical: Supabase runs so; RDS does with rds.logical_replication = 1, which the way
         // back (db replicate reverse, RDS publishing to Supabase) needs.
-        settings: { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' },
+        settings: {
+          wal_level: 'logical',
+          max_replication_slots: '10',
+          max_wal_senders: '10',
+          max_logical_replication_workers: '8',
+          max_worker_processes: '16',
+        },
       });
       state[side] = db;
       writeState(state);

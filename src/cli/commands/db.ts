@@ -21,6 +21,7 @@ import {
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { positiveInt } from '../option-parsers.ts';
+import { registerReplicate } from './replicate.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
 function findings(title: string, list: Finding[]): string[] {
@@ -110,7 +111,9 @@ async function urls(ctx: CommandContext) {
 }
 
 export function registerDb(program: Command): void {
-  const db = program.command('db').description('phase 2: the database — plan, schema, copy, verify');
+  const db = program
+    .command('db')
+    .description('phase 2: the database — plan, schema, copy, verify; replicate, cutover, rollback');
 
   db.command('plan')
     .description(
@@ -386,4 +389,6 @@ export function registerDb(program: Command): void {
         },
       ),
     );
+
+  registerReplicate(db);
 }

@@ -134,15 +134,20 @@ export interface SubscriberFacts {
   /** Member of pg_create_subscription (PostgreSQL 16+), or rds_superuser. */
   mayCreateSubscription: boolean;
   canCreate: boolean;
+  maxWorkers: number;
+  /** Enabled subscriptions of the cluster other than ours: each holds an apply worker. */
+  otherSubscriptions: number;
 }
 
-export async function subscriberFacts(client: PgClient): Promise<SubscriberFacts> {
+export async function subscriberFacts(client: PgClient, subscription: string): Promise<SubscriberFacts> {
   const { rows } = await client.query<{
     version: string;
     usr: string;
     rolsuper: boolean;
     may: boolean;
     can_create: boolean;
+    max_workers: string;
+    others: string;
   }>(
     `SELECT current_setting('server_version_num') AS version, current_user AS usr, r.rolsuper,
             coalesce(to_regrole('pg_create_subscription') IS NOT NULL
@@ -150,8 +155,13 @@ export async function subscriberFacts(client: PgClient): Promise<SubscriberFacts
               OR coalesce(to_regrole('rds_superuser') IS NOT NULL
                        AND pg_has_role(current_user, 'rds_superuser', 'USAGE')
                        AND current_setting('rds.extensions', true) IS NOT NULL, false) AS may,
-            has_database_privilege(current_database(), 'CREATE') AS can_create
+            has_database_privilege(current_database(), 'CREATE') AS can_create,
+            current_setting('max_logical_replication_workers') AS max_workers,
+            (SELECT count(*) FROM pg_catalog.pg_subscription s
+              WHERE s.subenabled AND NOT (s.subname = $1 AND s.subdbid =
+                     (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))) AS others
        FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`,
+    [subscription],
   );
   const r = rows[0]!;
   return {
@@ -160,6 +170,8 @@ export async function subscriberFacts(client: PgClient): Promise<SubscriberFacts
     superuser: r.rolsuper,
     mayCreateSubscription: r.rolsuper || r.may,
     canCreate: r.rolsuper || r.can_create,
+    maxWorkers: Number(r.max_workers),
+    otherSubscriptions: Number(r.others),
   };
 }
 
@@ -183,6 +195,15 @@ export function assertSubscriberReady(facts: SubscriberFacts, side: string): voi
       {
         exit: 'permission',
         hint: `GRANT CREATE ON DATABASE <db> TO ${facts.user}, or connect as the database owner.`,
+      },
+    );
+  if (facts.otherSubscriptions >= facts.maxWorkers)
+    throw new DbError(
+      'REPLICATE_WORKERS_EXHAUSTED',
+      `the ${side} has no free logical replication worker: ${facts.otherSubscriptions} enabled subscription(s), max_logical_replication_workers = ${facts.maxWorkers}`,
+      {
+        exit: 'environment',
+        hint: 'Drop or disable a subscription that is not needed, or raise max_logical_replication_workers (on RDS in the parameter group; a reboot).',
       },
     );
 }

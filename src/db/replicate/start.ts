@@ -29,6 +29,7 @@ import {
   findSlot,
   findSubscription,
 } from './objects.ts';
+import { writableConnect } from './freeze.ts';
 import { assertPublisherReady, assertSubscriberReady, publisherFacts, subscriberFacts } from './preflight.ts';
 import { missingOnSubscriber, publicationSql, replicatedTables } from './published-tables.ts';
 
@@ -83,7 +84,8 @@ export async function startReplication(options: StartReplicationOptions): Promis
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
   const log = logger(reporter);
-  const connect = options.connect ?? defaultConnect;
+  // Writable even when the subscriber is the side an earlier cutover froze (the way back).
+  const connect = writableConnect(options.connect ?? defaultConnect);
   const schemas = options.schemas ?? ['public'];
   const withAuthUsers = options.withAuthUsers ?? true;
   assertDirectHost(options.sourceUrl, options.sourceSetting ?? 'source.db.url');
@@ -101,7 +103,7 @@ export async function startReplication(options: StartReplicationOptions): Promis
 
     const tables = await step(reporter, 'check what replication needs on both sides', async () => {
       assertPublisherReady(await publisherFacts(source, names.slot), 'source');
-      assertSubscriberReady(await subscriberFacts(admin), 'target');
+      assertSubscriberReady(await subscriberFacts(admin, names.subscription), 'target');
       const carried = await replicatedTables(source, schemas, { withAuthUsers });
       if (carried.published.length === 0)
         throw new DbError(
