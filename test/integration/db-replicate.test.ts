@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import pg from 'pg';
+import { COPY_BOOKKEEPING_SQL } from '../../src/db/copy/deferred-ddl.ts';
 import { applySchema, buildSchema, verifyDb } from '../../src/db/index.ts';
 import {
   checkLedger,
@@ -23,7 +23,7 @@ import {
   stopReplication,
 } from '../../src/db/replicate/index.ts';
 import { initCluster, startCluster, stopCluster } from '../../src/sandbox/postgres-server.ts';
-import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
+import { pgUrl, sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
 import { freePort } from '../../src/sandbox/ports.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -229,6 +229,252 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
     } finally {
       await writer.stop();
+    }
+  });
+
+  it('a table without a key is a blocker (nothing created); with REPLICA IDENTITY FULL its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
+    const { source, target } = await pair(sb, { identity: false });
+    const error = await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
+      (e: unknown) => e,
+    );
+    assert.equal((error as { code?: string }).code, 'REPLICATE_NO_REPLICA_IDENTITY');
+    assert.match(
+      (error as { hint?: string }).hint ?? '',
+      /ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;/,
+    );
+    assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+
+    await query(source.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+    // What a run killed after creating its slot leaves behind.
+    const names = replicationNames(source.name);
+    await query(source.url, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [names.slot]);
+    const started = await startReplication({ sourceUrl: source.url, targetUrl: target.url });
+    assert.ok(
+      started.cleaned.some((c) => c.startsWith(`slot ${names.slot}`)),
+      JSON.stringify(started.cleaned),
+    );
+    assert.deepEqual(await leftovers(source, target), { slots: 1, publications: 1, subscriptions: 1 });
+
+    await query(
+      source.url,
+      `UPDATE public.audit_events SET event = 'changed' WHERE ctid = (SELECT min(ctid) FROM public.audit_events)`,
+    );
+    await query(
+      source.url,
+      `DELETE FROM public.audit_events WHERE ctid = (SELECT max(ctid) FROM public.audit_events)`,
+    );
+    const [want] = await query<{ n: string; c: string }>(
+      source.url,
+      `SELECT count(*) AS n, count(*) FILTER (WHERE event = 'changed') AS c FROM public.audit_events`,
+    );
+    await until('the update and delete on audit_events to arrive', async () => {
+      const [got] = await query<{ n: string; c: string }>(
+        target.url,
+        `SELECT count(*) AS n, count(*) FILTER (WHERE event = 'changed') AS c FROM public.audit_events`,
+      );
+      return got?.n === want?.n && got?.c === want?.c;
+    });
+
+    const stopped = await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
+    assert.equal(stopped.dropped.length, 3);
+    assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+    assert.deepEqual((await stopReplication({ sourceUrl: source.url, targetUrl: target.url })).dropped, []);
+  });
+
+  it('a schema change on the source during replication is refused at cutover, before any freeze', async () => {
+    const { source, target } = await pair(sb);
+    await startReplication({ sourceUrl: source.url, targetUrl: target.url });
+    await query(source.url, 'ALTER TABLE public.projects ADD COLUMN rating integer');
+    const error = await cutover({ sourceUrl: source.url, targetUrl: target.url }).catch((e: unknown) => e);
+    assert.equal((error as { code?: string }).code, 'REPLICATE_SCHEMA_DRIFT');
+    assert.match(
+      (error as Error).message,
+      /public\.projects: column rating \(integer\) exists on the source only/,
+    );
+    assert.deepEqual(
+      await query(
+        source.adminUrl,
+        `SELECT 1 FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      ),
+      [],
+    );
+    await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
+  });
+
+  it('SIGKILL during the initial copy, then start again: converges with one slot', async () => {
+    const { source, target } = await pair(sb);
+    const { file, env, dir } = writeConfig(sb, source, target);
+    // Hold the projects table's load at its completion row so the kill lands inside the copy.
+    for (const sql of COPY_BOOKKEEPING_SQL) await query(target.url, sql);
+    const holder = new pg.Client({ connectionString: target.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(
+      `INSERT INTO supa2aws.copy_state VALUES ('public', 'projects', 0, 0, 'held by the test')`,
+    );
+    const child = spawn(
+      process.execPath,
+      [cli, 'db', 'replicate', 'start', '--json', '--config', file, '--report-dir', dir],
+      {
+        cwd: dir,
+        env,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await until('the copy to wait on the held row', async () => {
+      const rows = await query(
+        target.adminUrl,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows.length > 0;
+    });
+    child.kill('SIGKILL');
+    await exited;
+    await holder.query('ROLLBACK');
+    await holder.end();
+    const killed = await leftovers(source, target);
+    assert.deepEqual(
+      killed,
+      { slots: 1, publications: 1, subscriptions: 0 },
+      'killed after the slot, before the subscription',
+    );
+
+    const again = await startReplication({ sourceUrl: source.url, targetUrl: target.url });
+    assert.equal(again.action, 'started');
+    assert.ok(again.cleaned.some((c) => c.startsWith('slot ')));
+    assert.deepEqual(await leftovers(source, target), { slots: 1, publications: 1, subscriptions: 1 });
+    const [slots] = await query<{ n: string }>(
+      source.adminUrl,
+      `SELECT count(*) AS n FROM pg_replication_slots WHERE database = current_database()`,
+    );
+    assert.equal(Number(slots?.n), 1);
+    await query(
+      source.url,
+      `UPDATE public.projects SET title = 'after the kill' WHERE id = (SELECT id FROM public.projects ORDER BY id LIMIT 1)`,
+    );
+    await until('the update to arrive', async () => {
+      const rows = await query(target.url, `SELECT 1 FROM public.projects WHERE title = 'after the kill'`);
+      return rows.length === 1;
+    });
+    const report = await verifyDb({ sourceUrl: source.url, targetUrl: target.url });
+    assert.equal(report.ok, true, JSON.stringify(report.tables.filter((t) => t.status !== 'match')));
+    await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
+  });
+
+  it('SIGKILL during the cutover: the freeze and its record survive, and running it again finishes', async () => {
+    const { source, target } = await pair(sb);
+    await startReplication({ sourceUrl: source.url, targetUrl: target.url });
+    const { file, env, dir } = writeConfig(sb, source, target);
+    const child = spawn(
+      process.execPath,
+      [cli, 'db', 'cutover', '--json', '--config', file, '--report-dir', dir],
+      {
+        cwd: dir,
+        env,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await until('the freeze', async () => {
+      const [t] = await query<{ t: string | null }>(
+        source.url,
+        `SELECT to_regclass('supa2aws.write_freeze')::text AS t`,
+      );
+      if (!t?.t) return false;
+      return (await query(source.url, 'SELECT 1 FROM supa2aws.write_freeze')).length > 0;
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const frozen = await query(
+      source.adminUrl,
+      `SELECT 1 FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND setconfig::text LIKE '%default_transaction_read_only=on%'`,
+    );
+    assert.ok(frozen.length > 0, 'the killed run left its freeze');
+
+    const finished = await cutover({ sourceUrl: source.url, targetUrl: target.url });
+    assert.ok(
+      (finished.action === 'cut over' && finished.resumed) || finished.action === 'already cut over',
+      JSON.stringify(finished),
+    );
+    assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+    const report = await verifyDb({ sourceUrl: source.url, targetUrl: target.url });
+    assert.equal(report.ok, true);
+  });
+
+  it('refuses what replication cannot use, before creating anything: a pooler URL, missing privileges', async () => {
+    const { source, target } = await pair(sb);
+    assert.equal(
+      await codeOf(
+        startReplication({
+          sourceUrl:
+            'postgresql://postgres.abcdefghijklmnop:secret@aws-0-eu-west-1.pooler.supabase.com:5432/postgres',
+          targetUrl: target.url,
+        }),
+      ),
+      'REPLICATE_NEEDS_DIRECT_HOST',
+    );
+    assert.equal(
+      await codeOf(
+        startReplication({
+          sourceUrl: source.url.replace(/@127\.0\.0\.1:\d+/, '@127.0.0.1:6543'),
+          targetUrl: target.url,
+        }),
+      ),
+      'REPLICATE_NEEDS_DIRECT_HOST',
+    );
+    const role = sb.uniqueName('norepl').replace('-', '_');
+    await query(source.adminUrl, `CREATE ROLE ${role} LOGIN PASSWORD 'pw-${role}'`);
+    const noReplication = source.url.replace(/\/\/[^@]+@/, `//${role}:pw-${role}@`);
+    assert.equal(
+      await codeOf(startReplication({ sourceUrl: noReplication, targetUrl: target.url })),
+      'REPLICATE_SOURCE_PRIVILEGES',
+    );
+    await query(target.adminUrl, `CREATE ROLE ${role} LOGIN PASSWORD 'pw-${role}'`);
+    const noSubscribe = target.url.replace(/\/\/[^@]+@/, `//${role}:pw-${role}@`);
+    assert.equal(
+      await codeOf(startReplication({ sourceUrl: source.url, targetUrl: noSubscribe })),
+      'REPLICATE_TARGET_PRIVILEGES',
+    );
+    assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+  });
+
+  it('refuses a source with wal_level = replica, and one with no free slot, before creating anything', async () => {
+    const target = await sb.freshTargetDb();
+    const dataDir = path.join(tempDir('supa2aws-replicate-pg-'), 'pg');
+    const cluster = {
+      major: 15 as const,
+      dataDir,
+      port: await freePort(),
+      superuser: 'admin',
+      superPassword: 'admin-pw',
+    };
+    await initCluster(cluster);
+    const url = pgUrl(cluster.port, 'admin', 'admin-pw', 'postgres');
+    try {
+      await startCluster({ ...cluster, settings: { wal_level: 'replica' } });
+      await query(url, 'CREATE TABLE public.t (id int PRIMARY KEY)');
+      assert.equal(
+        await codeOf(startReplication({ sourceUrl: url, targetUrl: target.url })),
+        'REPLICATE_WAL_LEVEL',
+      );
+      await stopCluster(dataDir);
+      await startCluster({ ...cluster, settings: { wal_level: 'logical', max_replication_slots: '1' } });
+      await query(url, `SELECT pg_create_logical_replication_slot('someone_else', 'pgoutput')`);
+      const error = await startReplication({ sourceUrl: url, targetUrl: target.url }).catch(
+        (e: unknown) => e,
+      );
+      assert.equal((error as { code?: string }).code, 'REPLICATE_SLOTS_EXHAUSTED');
+      assert.match((error as { hint?: string }).hint ?? '', /someone_else/);
+      assert.deepEqual(await query(url, 'SELECT pubname FROM pg_publication'), []);
+      assert.deepEqual(
+        (await query<{ slot_name: string }>(url, 'SELECT slot_name FROM pg_replication_slots')).map(
+          (r) => r.slot_name,
+        ),
+        ['someone_else'],
+      );
+    } finally {
+      await stopCluster(dataDir);
     }
   });
 });

@@ -150,13 +150,8 @@ export async function startReplication(options: StartReplicationOptions): Promis
       if (subscription && (await dropSubscription(admin, names.subscription)))
         result.cleaned.push(`subscription ${names.subscription} (its slot was gone)`);
       if (slot) {
-        if (slot.active)
-          throw new DbError(
-            'REPLICATE_SLOT_BUSY',
-            `the replication slot ${names.slot} is held by process ${slot.activePid}: another \`db replicate start\` may be running`,
-            { exit: 'environment', hint: 'Wait for it to finish, or stop it, then run the command again.' },
-          );
-        await dropSlot(source, names.slot);
+        // A killed run's WAL sender goes once its connection is seen closed; a live one keeps it: busy.
+        await dropSlot(source, names.slot, 10_000);
         result.cleaned.push(`slot ${names.slot} (left by a run that did not finish)`);
       }
       if (await dropPublication(source, names.publication))
