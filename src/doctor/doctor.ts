@@ -9,6 +9,7 @@ import {
 } from './tool-checks.ts';
 import { checkCognito, checkPgDump, checkS3, checkSourceDb, checkTargetDb } from './service-checks.ts';
 import { execProgram } from './exec.ts';
+import { checkReplication } from './replication-checks.ts';
 import type { DoctorCheck, DoctorReport, Exec } from './types.ts';
 
 export interface DoctorDeps {
@@ -50,5 +51,7 @@ export async function runDoctor(config: Config | undefined, deps: DoctorDeps = {
     checkCognito(config),
   ]);
   checks.push(storage, target, s3, cognito);
+  if (source.checks.some((c) => c.id === 'source-db' && c.status === 'pass') && target.status === 'pass')
+    checks.push(...(await checkReplication(config)));
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }

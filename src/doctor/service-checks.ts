@@ -106,7 +106,7 @@ export async function checkSourceDb(config: Config): Promise<{ checks: DoctorChe
             id: 'source-wal',
             title: 'Supabase wal_level',
             status: 'pass',
-            detail: 'logical (zero-downtime replication possible)',
+            detail: 'logical (the live-migration checks below say what else replication needs)',
           }
         : {
             id: 'source-wal',
