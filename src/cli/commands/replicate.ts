@@ -162,7 +162,7 @@ export function registerReplicate(db: Command): void {
             ctx.print(status, () => statusText(status));
           }
         }
-        return status.state === 'streaming' || status.state === 'catching up' ? 0 : 1;
+        return status.state === 'broken' ? 3 : 0;
       }),
     );
 
