@@ -74,6 +74,7 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       instanceIdentifier: str(read, 'dbInstanceIdentifier'),
       backupRetentionDays: num(read, 'dbBackupRetentionDays'),
       deletionProtection: bool(read, 'dbDeletionProtection'),
+      logicalReplication: bool(read, 'dbLogicalReplication'),
     },
     auth: {
       domainPrefix: str(read, 'authDomainPrefix'),

@@ -22,6 +22,7 @@ export const PASSWORD_EXCLUDED_CHARACTERS = ' !"#$%&\'()*+,/:;<=>?@[\\]^`{|}';
 /**
  * Phase 2: RDS PostgreSQL 16, single-AZ, 20 GB gp3, encrypted, in the isolated subnets, admitting only the
  * tasks and the migrate-user Lambda (rules in the network stack), TLS forced by `rds.force_ssl = 1`,
+ * logical replication on while migrating (`rds.logical_replication = 1`, for the way back),
  * the master credentials generated into Secrets Manager, backups kept.
  */
 export class DatabaseStack extends Stack {
@@ -37,8 +38,13 @@ export class DatabaseStack extends Stack {
     const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
-      description: 'PostgreSQL 16 for the app: TLS required',
-      parameters: { 'rds.force_ssl': '1' },
+      description: settings.logicalReplication
+        ? 'PostgreSQL 16 for the app: TLS required, logical replication on while migrating'
+        : 'PostgreSQL 16 for the app: TLS required',
+      parameters: {
+        'rds.force_ssl': '1',
+        ...(settings.logicalReplication ? { 'rds.logical_replication': '1' } : {}),
+      },
     });
 
     this.secret = new rds.DatabaseSecret(this, 'MasterSecret', {

@@ -61,6 +61,12 @@ export interface DatabaseSettings {
   masterUsername: string;
   /** @default true */
   deletionProtection: boolean;
+  /**
+   * `rds.logical_replication = 1` (wal_level logical, a static parameter: a reboot): RDS can publish, so
+   * `supa2aws db replicate reverse` can carry writes made on RDS back to Supabase while migrating. Turn it
+   * off once Supabase is decommissioned (it makes WAL slightly larger). @default true
+   */
+  logicalReplication: boolean;
 }
 
 export interface AuthSettings {
@@ -202,6 +208,7 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     instanceIdentifier: 'aiuteur',
     masterUsername: 'postgres',
     deletionProtection: true,
+    logicalReplication: true,
   },
   auth: {
     userPoolName: 'aiuteur-users',

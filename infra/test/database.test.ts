@@ -25,10 +25,10 @@ describe('database stack', () => {
       });
     });
 
-    test('WHEN synthesised THEN the parameter group forces TLS and the CA is RSA2048 G1', () => {
+    test('WHEN synthesised THEN the parameter group forces TLS, turns logical replication on, and the CA is RSA2048 G1', () => {
       t.hasResourceProperties('AWS::RDS::DBParameterGroup', {
         Family: 'postgres16',
-        Parameters: { 'rds.force_ssl': '1' },
+        Parameters: { 'rds.force_ssl': '1', 'rds.logical_replication': '1' },
       });
       t.hasResourceProperties('AWS::RDS::DBInstance', {
         DBParameterGroupName: { Ref: Match.stringLikeRegexp('^Parameters') },
@@ -100,6 +100,20 @@ describe('database stack', () => {
       synth({ database: { instanceType: 't3.micro' } })
         .template('database')
         .hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.t3.micro' });
+    });
+  });
+
+  describe('GIVEN logical replication turned off after the migration', () => {
+    const t = synth({ database: { logicalReplication: false } }).template('database');
+
+    test('WHEN synthesised THEN the parameter group only forces TLS', () => {
+      t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+      const groups = t.findResources('AWS::RDS::DBParameterGroup');
+      for (const group of Object.values(groups))
+        assert.equal(
+          (group.Properties as { Parameters: Record<string, string> }).Parameters['rds.logical_replication'],
+          undefined,
+        );
     });
   });
 });

@@ -21,6 +21,32 @@ export const dbConfigSchema = z
     verifyChunkRows: z.number().int().min(1).default(50_000),
     /** COPY format: binary when every column allows it (auto), or always text/binary. @default 'auto' */
     copyFormat: z.enum(['auto', 'binary', 'text']).default('auto'),
+    /** Live migration by logical replication (`db replicate`, `db cutover`, `db rollback`). */
+    replication: z
+      .object({
+        /**
+         * The source's direct host (db.<ref>.supabase.co:5432): Supabase's poolers cannot carry replication.
+         * @default source.db.url
+         */
+        sourceUrl: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// connection string')
+          .optional(),
+        /** `db replicate status` warns when the slot keeps more WAL than this. @default 1 GiB */
+        slotWarnBytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(1024 ** 3),
+        /** Added to every sequence's source value at cutover. @default 1000 */
+        sequenceMargin: z.number().int().min(0).default(1000),
+        /** Roles made read-only at cutover. @default every login role that can write an app table */
+        freezeRoles: z.array(z.string().min(1)).optional(),
+        /** Seconds to wait for the target to catch up after the freeze. @default 60 */
+        lagTimeoutSeconds: z.number().int().min(1).default(60),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

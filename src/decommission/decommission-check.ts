@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { checkBackup, checkBucketBackup, parseBucketLocation } from '../backup/index.ts';
 import { readPhaseReports } from '../report/index.ts';
 import { scanCodebase } from '../scan/index.ts';
+import { replicationLeftovers } from './replication-leftovers.ts';
 import { foreignConnections } from './source-connections.ts';
 import { supabaseNamesInTaskDefinition } from './task-definitions.ts';
 
@@ -21,6 +22,8 @@ export interface DecommissionOptions {
   /** The migrated codebase to scan. */
   codeDir: string;
   sourceDbUrl: string;
+  /** RDS, checked for replication supa2aws left (the way back's slot, the subscription). @default not checked */
+  targetDbUrl?: string;
   /** Where the phase reports are (storage/db/auth verify). */
   reportDir: string;
   /** The final backup: a directory, or `s3://bucket/prefix` read with `backupS3`. */
@@ -108,6 +111,28 @@ export async function decommissionCheck(
       ok: false,
       detail: `cannot check: ${(error as Error).message}`,
       fix: 'Check source.db.url; `supa2aws doctor` shows why it is unreachable.',
+    });
+  }
+
+  try {
+    const left = await replicationLeftovers([
+      { url: options.sourceDbUrl, side: 'source' },
+      ...(options.targetDbUrl ? [{ url: options.targetDbUrl, side: 'target' as const }] : []),
+    ]);
+    items.push({
+      id: 'replication',
+      title: 'no supa2aws replication slot, publication or subscription left',
+      ok: left.length === 0,
+      detail: left.length === 0 ? 'none' : left.join(', '),
+      fix: 'Run `supa2aws db replicate stop` (and `supa2aws db replicate stop --reverse` for the way back).',
+    });
+  } catch (error) {
+    items.push({
+      id: 'replication',
+      title: 'no supa2aws replication slot, publication or subscription left',
+      ok: false,
+      detail: `cannot check: ${(error as Error).message}`,
+      fix: 'Check source.db.url and target.db.url; `supa2aws doctor` shows why they are unreachable.',
     });
   }
 

@@ -1,8 +1,9 @@
 /**
  * `supa2aws demo`: the whole migration on the local sandbox, end to end, with proof at every step —
- * storage (copy, verify, URL rewrite), database (schema, copy, verify), auth (export, a migrated user signs
- * in with their old password), and the reference backend on the AWS side (an image URL from a migrated row
- * resolves, a video job completes and its file is in S3). Writes the phase reports and the migration report.
+ * storage (copy, verify, URL rewrite), database (schema, live replication with a writer, cutover, verify),
+ * auth (export, a migrated user signs in with their old password), and the reference backend on the AWS side
+ * (an image URL from a migrated row resolves, a video job completes and its file is in S3). Writes the phase
+ * reports and the migration report.
  */
 import { requireRegion } from '../core/aws/aws-context.ts';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -17,15 +18,6 @@ import { parseConfig, type Config } from '../core/config/index.ts';
 import { Supa2awsError, VerifyError } from '../core/errors.ts';
 import { silentReporter, type Reporter } from '../core/reporter.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
-import {
-  applySchema,
-  buildSchema,
-  copyData,
-  copyPhaseReport,
-  schemaPhaseReport,
-  verifyDb,
-  verifyPhaseReport,
-} from '../db/index.ts';
 import { readTestUsers } from '../fixture/index.ts';
 import {
   DEFAULT_REPORT_DIR,
@@ -44,6 +36,7 @@ import {
 } from '../sandbox/index.ts';
 import { startBackendProcesses, type BackendProcesses } from './backend-processes.ts';
 import { exerciseBackend, signInWithOldPassword, type DemoSignIn } from './exercise.ts';
+import { runDatabasePhase } from './database-phase.ts';
 import { runStoragePhase } from './storage-phase.ts';
 
 export interface DemoOptions {
@@ -149,34 +142,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       return { value: undefined, detail: phase.detail };
     });
 
-    await run('database: schema, copy, verify', async () => {
-      const common = { reporter, ...(options.signal ? { signal: options.signal } : {}) };
-      const schemaStart = new Date();
-      const build = await buildSchema({
-        source: { kind: 'pg_dump', sourceUrl: config.source.db.url },
-        ...common,
+    await run('database: schema, live replication with a writer, cutover, verify', async () => {
+      const phase = await runDatabasePhase(config, {
+        reporter,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
-      const applied = await applySchema(build.script, { targetUrl: config.target.db.url, ...common });
-      keep(schemaPhaseReport(build, applied, timingSince(schemaStart)));
-      const copyStart = new Date();
-      const copied = await copyData({
-        sourceUrl: config.source.db.url,
-        targetUrl: config.target.db.url,
-        ...common,
-      });
-      keep(copyPhaseReport(copied, timingSince(copyStart)));
-      const verifyStart = new Date();
-      const verified = await verifyDb({
-        sourceUrl: config.source.db.url,
-        targetUrl: config.target.db.url,
-        ...common,
-      });
-      const report = keep(verifyPhaseReport(verified, timingSince(verifyStart)));
-      check(report.ok, 'DEMO_DB_VERIFY', 'db verify found a difference');
-      return {
-        value: undefined,
-        detail: `${applied.statements} statements; ${report.metrics.tables ?? '?'} tables, ${report.metrics.rows ?? '?'} rows with equal digests`,
-      };
+      phase.reports.forEach(keep);
+      check(phase.ok, 'DEMO_DB_VERIFY', 'db verify or the writer ledger found a difference');
+      return { value: undefined, detail: phase.detail };
     });
 
     const signIn: DemoSignIn = await run('auth: export, sign in with the old Supabase password', async () => {

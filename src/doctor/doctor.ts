@@ -10,6 +10,7 @@ import {
 } from './tool-checks.ts';
 import { checkCognito, checkPgDump, checkS3, checkSourceDb, checkTargetDb } from './service-checks.ts';
 import { execProgram } from './exec.ts';
+import { checkReplication } from './replication-checks.ts';
 import type { DoctorCheck, DoctorReport, Exec } from './types.ts';
 
 export interface DoctorDeps {
@@ -93,5 +94,8 @@ export async function runDoctor(input: DoctorConfig, deps: DoctorDeps = {}): Pro
     config ? checkCognito(config) : undefined,
   ]);
   for (const check of later) if (check) checks.push(check);
+  const targetDb = later[1];
+  if (config && source?.checks.some((c) => c.id === 'source-db' && c.status === 'pass') && targetDb?.status === 'pass')
+    checks.push(...(await checkReplication(config)));
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }

@@ -111,7 +111,7 @@ export async function checkSourceDb(url: string): Promise<{ checks: DoctorCheck[
             id: 'source-wal',
             title: 'Supabase wal_level',
             status: 'pass',
-            detail: 'logical (zero-downtime replication possible)',
+            detail: 'logical (the live-migration checks below say what else replication needs)',
           }
         : {
             id: 'source-wal',

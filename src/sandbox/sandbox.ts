@@ -179,9 +179,15 @@ async function startPostgres(
         port: db.port,
         superuser: db.superuser,
         superPassword: db.superPassword,
+        // Both sides logical: Supabase runs so; RDS does with rds.logical_replication = 1, which the way
+        // back (db replicate reverse, RDS publishing to Supabase) needs.
         settings: {
           ...tls.settings,
-          ...(source ? { wal_level: 'logical', max_replication_slots: '10', max_wal_senders: '10' } : {}),
+          wal_level: 'logical',
+          max_replication_slots: '10',
+          max_wal_senders: '10',
+          max_logical_replication_workers: '8',
+          max_worker_processes: '16',
         },
       });
       state[side] = db;
@@ -191,13 +197,18 @@ async function startPostgres(
   );
 }
 
-/** The RDS stand-in: a master user like RDS's (CREATEDB CREATEROLE, member of rds_superuser, not a superuser). */
+/**
+ * The RDS stand-in: a master user like RDS's (CREATEDB CREATEROLE, member of rds_superuser, not a superuser).
+ * What rds_superuser may do for replication, plain PostgreSQL 16 grants through pg_create_subscription
+ * (CREATE SUBSCRIPTION) and REPLICATION (RDS's rds_replication role: slots, for the way back).
+ */
 async function prepareTarget(db: PostgresState): Promise<void> {
   await withClient(adminUrl(db, 'postgres'), async (client) => {
     await client.query(`CREATE ROLE rds_superuser NOLOGIN`);
     await client.query(
-      `CREATE ROLE ${db.appUser} LOGIN CREATEDB CREATEROLE IN ROLE rds_superuser PASSWORD '${db.appPassword}'`,
+      `CREATE ROLE ${db.appUser} LOGIN CREATEDB CREATEROLE REPLICATION IN ROLE rds_superuser PASSWORD '${db.appPassword}'`,
     );
+    await client.query(`GRANT pg_create_subscription TO ${db.appUser}`);
     await client.query(`CREATE DATABASE ${db.database} OWNER ${db.appUser}`);
   });
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { takeBackup } from '../../src/backup/index.ts';
+import { replicationNames } from '../../src/db/index.ts';
 import { decommissionCheck } from '../../src/decommission/index.ts';
 import { writePhaseReport, type PhaseReport } from '../../src/report/index.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
@@ -48,6 +49,9 @@ describe('decommission check', () => {
     // An app connection still open on the Supabase database.
     const app = new pg.Client({ connectionString: source.url, application_name: 'aiuteur-api' });
     await app.connect();
+    // A replication slot `db replicate` left behind (it keeps WAL on Supabase's disk).
+    const slot = replicationNames(source.name).slot;
+    await app.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
     try {
       const before = await decommissionCheck({
         codeDir: path.join(codebases, 'aiuteur'),
@@ -58,9 +62,14 @@ describe('decommission check', () => {
       });
       assert.equal(before.ok, false);
       const failing = before.items.filter((i) => !i.ok).map((i) => i.id);
-      assert.deepEqual(failing, ['code', 'config', 'connections', 'auth-verify', 'backup']);
+      assert.deepEqual(failing, ['code', 'config', 'connections', 'replication', 'auth-verify', 'backup']);
+      assert.match(
+        before.items.find((i) => i.id === 'replication')!.detail,
+        new RegExp(`slot ${slot} on the source`),
+      );
       assert.match(before.items.find((i) => i.id === 'connections')!.detail, /aiuteur-api/);
       assert.match(before.items.find((i) => i.id === 'config')!.detail, /api: SUPABASE_URL/);
+      await app.query('SELECT pg_drop_replication_slot($1)', [slot]);
     } finally {
       await app.end();
     }

@@ -22,6 +22,7 @@ import {
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
+import { registerReplicate } from './replicate.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
 function findings(title: string, list: Finding[]): string[] {
@@ -112,7 +113,9 @@ async function urls(ctx: CommandContext) {
 }
 
 export function registerDb(program: Command): void {
-  const db = program.command('db').description('phase 2: the database — plan, schema, copy, verify');
+  const db = program
+    .command('db')
+    .description('phase 2: the database — plan, schema, copy, verify; replicate, cutover, rollback');
 
   db.command('plan')
     .description(
@@ -401,4 +404,6 @@ export function registerDb(program: Command): void {
         },
       ),
     );
+
+  registerReplicate(db);
 }

@@ -55,6 +55,7 @@ export function registerDecommission(program: Command): void {
           const result = await decommissionCheck({
             codeDir: opts.code,
             sourceDbUrl: config.source.db.url,
+            targetDbUrl: config.target.db.url,
             reportDir: opts.reportDir,
             backupDir: opts.backup,
             ...(backupS3 ? { backupS3 } : {}),

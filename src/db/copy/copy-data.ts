@@ -49,6 +49,11 @@ export interface CopyDataOptions {
   tables?: string[];
   /** @default 'auto' (binary unless a column's binary form is server-specific) */
   format?: 'auto' | CopyFormat;
+  /**
+   * Read the source as of this exported snapshot instead of taking a new one: `db replicate start` passes
+   * the snapshot its replication slot exported. @default a new snapshot
+   */
+  snapshot?: string;
   /** Report what would be copied and skipped; change nothing. @default false */
   dryRun?: boolean;
   reporter?: Reporter;
@@ -226,7 +231,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
   try {
     await applyDigestSettings(control);
     if (!options.dryRun) for (const sql of COPY_BOOKKEEPING_SQL) await control.query(sql);
-    snapshot = await openSnapshot(connect, options.sourceUrl);
+    snapshot = await openSnapshot(connect, options.sourceUrl, options.snapshot);
     const snap = snapshot;
     log.info(`source snapshot ${snap.id}: every table is read as of this moment`);
     const { schemas } = await selectSchemas(snap.client, options.schemas);

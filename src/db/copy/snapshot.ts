@@ -22,13 +22,25 @@ async function begin(client: PgClient, snapshot?: string): Promise<void> {
   await applyDigestSettings(client);
 }
 
-export async function openSnapshot(connect: ConnectFn, sourceUrl: string): Promise<SourceSnapshot> {
+/**
+ * Opens the coordinator transaction. With `existing`, it imports that snapshot (e.g. the one a logical
+ * replication slot exported when it was created, so the copy ends exactly where the slot's changes begin)
+ * instead of exporting its own.
+ */
+export async function openSnapshot(
+  connect: ConnectFn,
+  sourceUrl: string,
+  existing?: string,
+): Promise<SourceSnapshot> {
   const client = await connect(sourceUrl, 'source');
   let id: string;
   try {
-    await begin(client);
-    const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-    id = rows[0]!.id;
+    await begin(client, existing);
+    if (existing) id = existing;
+    else {
+      const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+      id = rows[0]!.id;
+    }
   } catch (error) {
     await client.end().catch(() => undefined);
     throw new DbError(
