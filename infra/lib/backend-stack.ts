@@ -318,7 +318,8 @@ export class BackendStack extends Stack {
 
     new CfnOutput(this, OUTPUT_KEYS.albUrl, {
       value: `http://${this.loadBalancer.loadBalancerDnsName}`,
-      description: "CloudFront's API origin; it answers 403 to anything but CloudFront (call the API at ApiUrl)",
+      description:
+        "CloudFront's API origin; it answers 403 to anything but CloudFront (call the API at ApiUrl)",
     });
     new CfnOutput(this, OUTPUT_KEYS.ecrRepositoryUri, {
       value: this.image.repository.repositoryUri,

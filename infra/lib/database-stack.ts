@@ -76,7 +76,9 @@ export class DatabaseStack extends Stack {
       publiclyAccessible: false,
       multiAz: settings.multiAz,
       allocatedStorage: settings.allocatedStorageGiB,
-      ...(settings.maxAllocatedStorageGiB > 0 ? { maxAllocatedStorage: settings.maxAllocatedStorageGiB } : {}),
+      ...(settings.maxAllocatedStorageGiB > 0
+        ? { maxAllocatedStorage: settings.maxAllocatedStorageGiB }
+        : {}),
       preferredBackupWindow: settings.backupWindow,
       preferredMaintenanceWindow: settings.maintenanceWindow,
       storageType: rds.StorageType.GP3,

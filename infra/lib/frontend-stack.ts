@@ -216,11 +216,7 @@ export class FrontendStack extends Stack {
     } else if (settings.domainName) {
       new CfnOutput(this, OUTPUT_KEYS.dnsRecords, {
         description: 'Add this record at your DNS provider (and the certificate validation CNAME ACM shows)',
-        value: Fn.join('', [
-          `${settings.domainName}. CNAME `,
-          this.distribution.distributionDomainName,
-          '.',
-        ]),
+        value: Fn.join('', [`${settings.domainName}. CNAME `, this.distribution.distributionDomainName, '.']),
       });
     }
 

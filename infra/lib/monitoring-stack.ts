@@ -71,13 +71,17 @@ export class MonitoringStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    alarm('Alb5xx', 'The load balancer itself answered 5xx (no healthy task, timeouts) more than 10 times in 5 minutes', {
-      metric: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: five, statistic: 'Sum' }),
-      threshold: 10,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    alarm(
+      'Alb5xx',
+      'The load balancer itself answered 5xx (no healthy task, timeouts) more than 10 times in 5 minutes',
+      {
+        metric: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: five, statistic: 'Sum' }),
+        threshold: 10,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
     alarm('UnhealthyHosts', 'An API task failed the load balancer health check for 5 minutes', {
       metric: tg.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 0,
@@ -104,13 +108,17 @@ export class MonitoringStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
     if (auth.migrateUser) {
-      alarm('MigrateUserErrors', 'The migrate-user Lambda failed: users with Supabase passwords cannot sign in', {
-        metric: auth.migrateUser.metricErrors({ period: five, statistic: 'Sum' }),
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      alarm(
+        'MigrateUserErrors',
+        'The migrate-user Lambda failed: users with Supabase passwords cannot sign in',
+        {
+          metric: auth.migrateUser.metricErrors({ period: five, statistic: 'Sum' }),
+          threshold: 0,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
       alarm('MigrateUserThrottles', 'The migrate-user Lambda was throttled', {
         metric: auth.migrateUser.metricThrottles({ period: five, statistic: 'Sum' }),
         threshold: 0,

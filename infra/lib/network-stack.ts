@@ -241,7 +241,8 @@ export class NetworkStack extends Stack {
       },
       {
         id: 'AwsSolutions-L1',
-        reason: "The runtime of CDK's AwsCustomResource Lambda is chosen by CDK, which tracks the latest Node.js.",
+        reason:
+          "The runtime of CDK's AwsCustomResource Lambda is chosen by CDK, which tracks the latest Node.js.",
       },
     ]);
     return lookup.getResponseField('PrefixLists.0.PrefixListId');

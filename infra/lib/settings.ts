@@ -460,7 +460,8 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     'to come with frontend.domainName',
   );
   check(
-    s.frontend.certificateArn === undefined || /^arn:aws[a-z-]*:acm:us-east-1:/.test(s.frontend.certificateArn),
+    s.frontend.certificateArn === undefined ||
+      /^arn:aws[a-z-]*:acm:us-east-1:/.test(s.frontend.certificateArn),
     'frontend.certificateArn',
     s.frontend.certificateArn,
     'an ACM certificate in us-east-1 (the only region CloudFront reads certificates from)',
@@ -490,7 +491,8 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     "'arm64' or 'x86_64'",
   );
   check(
-    s.database.maxAllocatedStorageGiB === 0 || s.database.maxAllocatedStorageGiB > s.database.allocatedStorageGiB,
+    s.database.maxAllocatedStorageGiB === 0 ||
+      s.database.maxAllocatedStorageGiB > s.database.allocatedStorageGiB,
     'database.maxAllocatedStorageGiB',
     s.database.maxAllocatedStorageGiB,
     `0 (no autoscaling) or more than allocatedStorageGiB (${s.database.allocatedStorageGiB})`,

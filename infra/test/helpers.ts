@@ -118,6 +118,7 @@ function sourceOf(rule: Json): string {
   if (sg?.['Fn::GetAtt']) return `sg:${sg['Fn::GetAtt'][0]}`;
   if (rule.CidrIp) return `cidr:${String(rule.CidrIp)}`;
   if (rule.CidrIpv6) return `cidr:${String(rule.CidrIpv6)}`;
+  if (rule.SourcePrefixListId) return `prefix-list:${JSON.stringify(rule.SourcePrefixListId)}`;
   return `other:${JSON.stringify(rule)}`;
 }
 
