@@ -80,7 +80,7 @@ describe('frontend stack', () => {
     });
 
     test('WHEN synthesised THEN /api/* goes to the load balancer over the secret origin header, uncached, all methods, HTTPS only, prefix stripped', () => {
-      const behaviours = distribution.CacheBehaviors as Record<string, any>[];
+      const behaviours = distribution.CacheBehaviors;
       assert.equal(behaviours.length, 1);
       const api = behaviours[0]!;
       assert.equal(api.PathPattern, '/api/*');
@@ -97,7 +97,7 @@ describe('frontend stack', () => {
       // Managed policies: CachingDisabled, AllViewerExceptHostHeader (Authorization reaches the API).
       assert.equal(api.CachePolicyId, '4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
       assert.equal(api.OriginRequestPolicyId, 'b689b0a8-53d0-40ab-baf2-68738e2966ac');
-      const origin = (distribution.Origins as Record<string, any>[]).find(
+      const origin = (distribution.Origins as Record<string, unknown>[] as { [k: string]: never }[]).find(
         (o) => o.Id === api.TargetOriginId,
       )!;
       assert.match(
