@@ -97,9 +97,7 @@ describe('frontend stack', () => {
       // Managed policies: CachingDisabled, AllViewerExceptHostHeader (Authorization reaches the API).
       assert.equal(api.CachePolicyId, '4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
       assert.equal(api.OriginRequestPolicyId, 'b689b0a8-53d0-40ab-baf2-68738e2966ac');
-      const origin = (distribution.Origins as Record<string, unknown>[] as { [k: string]: never }[]).find(
-        (o) => o.Id === api.TargetOriginId,
-      )!;
+      const origin = distribution.Origins.find((o: { Id: unknown }) => o.Id === api.TargetOriginId);
       assert.match(
         JSON.stringify(origin.DomainName),
         /Aiuteur-Backend:ExportsOutputFnGetAttAlb[0-9A-F]+DNSName/,
