@@ -3,9 +3,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuthStack } from './auth-stack.ts';
 import { BackendStack } from './backend-stack.ts';
+import { defaultBudgetUsd } from './budget-default.ts';
 import { BudgetStack } from './budget-stack.ts';
 import { DatabaseStack } from './database-stack.ts';
 import { FrontendStack } from './frontend-stack.ts';
+import { MonitoringStack } from './monitoring-stack.ts';
 import { NetworkStack } from './network-stack.ts';
 import type { InfraSettings } from './settings.ts';
 import { StorageStack } from './storage-stack.ts';
@@ -22,13 +24,14 @@ export interface AiuteurStacks {
   auth: AuthStack;
   backend: BackendStack;
   frontend: FrontendStack;
+  monitoring: MonitoringStack;
   budget: BudgetStack;
 }
 
 /**
- * Adds the seven stacks to `app`, one per phase, wired by props (CloudFormation exports between them):
- * network → database → auth → backend; storage → backend and frontend; frontend → backend (its URL is
- * the API's CORS origin); budget stands alone.
+ * Adds the eight stacks to `app`, wired by props (CloudFormation exports between them):
+ * network → database → auth → backend → frontend (CloudFront routes the API path to the backend's load
+ * balancer); storage → backend and frontend; database, auth, backend → monitoring; budget stands alone.
  * Environment-agnostic unless settings.account/region are given.
  */
 export function buildApp(app: App, settings: InfraSettings, options: BuildOptions = {}): AiuteurStacks {
@@ -48,6 +51,7 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     description: describe('network (VPC, security groups, endpoints)'),
     settings: settings.network,
     containerPort: settings.backend.containerPort,
+    albPort: 80,
     lambdaSecretsEndpoint: settings.auth.migrateUserTrigger,
   });
   const storage = new StorageStack(app, name('Storage'), {
@@ -69,30 +73,47 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     database,
     ...(options.migrateUserCode ? { migrateUserCode: options.migrateUserCode } : {}),
   });
-  const frontend = new FrontendStack(app, name('Frontend'), {
-    ...base,
-    description: describe('frontend (S3 + CloudFront SPA, phase 5)'),
-    settings: settings.frontend,
-    logsBucket: storage.logsBucket,
-  });
+  const originSecretName = `${settings.stackPrefix}/origin-verify`;
   const backend = new BackendStack(app, name('Backend'), {
     ...base,
-    description: describe('backend (ECR, ECS Fargate API and VideoJobExecutor, ALB, phase 4)'),
+    description: describe('backend (ECS Fargate API and VideoJobExecutor from an image asset, ALB, phase 4)'),
     settings: settings.backend,
     network,
     storage,
     database,
     auth,
-    frontendUrl: frontend.url,
+    originSecretName,
+  });
+  const frontend = new FrontendStack(app, name('Frontend'), {
+    ...base,
+    description: describe('frontend (S3 + CloudFront: the SPA and the API path, phase 5)'),
+    settings: settings.frontend,
+    logsBucket: storage.logsBucket,
+    api: {
+      originDomainName: backend.loadBalancer.loadBalancerDnsName,
+      path: settings.backend.apiPath,
+      originSecretName,
+    },
+  });
+  // The distribution reads the origin secret by name: it must exist first.
+  frontend.addStackDependency(backend);
+  const monitoring = new MonitoringStack(app, name('Monitoring'), {
+    ...base,
+    description: describe('alarms (SNS topic, CloudWatch alarms)'),
+    settings: { ...settings.monitoring, email: settings.monitoring.email ?? settings.budget.email },
+    database,
+    auth,
+    backend,
+    allocatedStorageGiB: settings.database.allocatedStorageGiB,
   });
   const budget = new BudgetStack(app, name('Budget'), {
     ...base,
     description: describe('budget alert'),
-    settings: settings.budget,
+    settings: { ...settings.budget, limitUsd: settings.budget.limitUsd ?? defaultBudgetUsd(settings) },
   });
 
   Tags.of(app).add('app', 'aiuteur');
   Tags.of(app).add('managed-by', 'supa2aws-infra');
   if (settings.nag) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-  return { network, storage, database, auth, backend, frontend, budget };
+  return { network, storage, database, auth, backend, frontend, monitoring, budget };
 }

@@ -83,6 +83,16 @@ export class AuthStack extends Stack {
       featurePlan: cognito.FeaturePlan.LITE,
       deletionProtection: settings.deletionProtection,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Cognito's own sender allows about 50 emails a day; SES (a verified identity) allows what SES allows.
+      ...(settings.sesFromEmail
+        ? {
+            email: cognito.UserPoolEmail.withSES({
+              fromEmail: settings.sesFromEmail,
+              // resolveSettings requires it or a pinned region (CDK needs it as a literal).
+              sesRegion: settings.sesRegion ?? this.region,
+            }),
+          }
+        : {}),
     });
 
     // The app may write what users may change about themselves, never the UUID attribute.
@@ -103,7 +113,19 @@ export class AuthStack extends Stack {
     this.client = this.userPool.addClient('SpaClient', {
       userPoolClientName: 'spa',
       generateSecret: false,
-      authFlows: { userPassword: true, userSrp: true },
+      // USER_PASSWORD_AUTH is what the migrate-user trigger fires on: off after the migration window.
+      authFlows: { userPassword: settings.userPasswordAuth, userSrp: true },
+      // Hosted UI / OAuth: authorization code (with PKCE) only, to the configured URLs; off without any.
+      ...(settings.callbackUrls.length
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+              scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+              callbackUrls: settings.callbackUrls,
+              logoutUrls: settings.logoutUrls.length ? settings.logoutUrls : settings.callbackUrls,
+            },
+          }
+        : { disableOAuth: true }),
       preventUserExistenceErrors: true,
       writeAttributes: writable,
       readAttributes: readable,
@@ -153,9 +175,10 @@ export class AuthStack extends Stack {
 
   private migrateUserFunction(props: AuthStackProps): nodejs.NodejsFunction {
     const { settings, network, database } = props;
+    // Its own login (supa2aws_migrate_user, which may read only the legacy store), never the master user.
     const storeSecret = settings.legacyStoreSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'LegacyStoreSecret', settings.legacyStoreSecretArn)
-      : database.secret;
+      : database.migrateUserSecret;
     // Imported immutably: every network rule stays in the network stack.
     const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(
       this,

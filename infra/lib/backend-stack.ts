@@ -1,13 +1,14 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { AuthStack } from './auth-stack.ts';
+import { REPO_ROOT, type AuthStack } from './auth-stack.ts';
 import type { DatabaseStack } from './database-stack.ts';
 import { suppress } from './nag.ts';
 import type { NetworkStack } from './network-stack.ts';
@@ -21,9 +22,15 @@ export interface BackendStackProps extends StackProps {
   storage: StorageStack;
   database: DatabaseStack;
   auth: AuthStack;
-  /** The SPA's URL (the frontend stack's CloudFront URL), allowed by the API's CORS. @default none */
-  frontendUrl?: string;
+  /**
+   * The name of the secret holding the origin header CloudFront sends and the listener checks
+   * (`<stackPrefix>/origin-verify`): the frontend stack reads it by name, so neither stack exports it.
+   */
+  originSecretName: string;
 }
+
+/** The header CloudFront adds to every request it forwards to the load balancer. */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
 
 const RETENTION: Record<number, logs.RetentionDays> = Object.fromEntries(
   Object.values(logs.RetentionDays)
@@ -32,39 +39,64 @@ const RETENTION: Record<number, logs.RetentionDays> = Object.fromEntries(
 );
 
 /**
- * Phase 4: the backend on ECS Fargate (plan 05). One image in ECR; the API service (0.5 vCPU / 1 GB, desired
- * 1, CPU autoscaling within bounds) behind an ALB (443 with an ACM certificate when a domain is given, 80
- * otherwise) forwarding to 3001 with `/health` checks; the VideoJobExecutor as its own service from the
- * same image with another command; database credentials and app secrets injected from Secrets Manager;
- * log groups with a retention period.
+ * The Docker ignore patterns of a build: `<Dockerfile>.dockerignore` (what BuildKit reads) or the context's
+ * `.dockerignore`, plus the Dockerfile itself, so the asset's hash and staged copy hold only what the
+ * build copies (not node_modules, .env or sandbox data).
+ */
+export function dockerExcludes(contextDir: string, dockerFile: string): string[] {
+  for (const candidate of [`${dockerFile}.dockerignore`, '.dockerignore']) {
+    try {
+      const lines = readFileSync(path.join(contextDir, candidate), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'));
+      return [...lines, `!${dockerFile}`, `!${candidate}`];
+    } catch {
+      continue;
+    }
+  }
+  return [];
+}
+
+/**
+ * Phase 4: the backend on ECS Fargate (plan 05). The image is a CDK asset: `cdk deploy` builds it for
+ * linux/arm64 (Graviton) from the backend's Dockerfile and pushes it to the bootstrap's asset repository
+ * under a content-hash tag, before CloudFormation creates the services. That is why the first deploy of an
+ * empty account succeeds (no service waits for an image nobody pushed yet) and why a tag always means the
+ * same image. The API service (0.5 vCPU / 1 GB, CPU autoscaling within bounds) sits behind an ALB that only
+ * CloudFront reaches (origin-facing prefix list in its security group, network stack) and that forwards
+ * only requests carrying CloudFront's secret origin header: anything else gets 403. The VideoJobExecutor is
+ * its own service from the same image. Both log in to the database as the app role (database stack), never
+ * the master user.
  */
 export class BackendStack extends Stack {
-  readonly repository: ecr.Repository;
+  readonly image: ecrAssets.DockerImageAsset;
   readonly cluster: ecs.Cluster;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly apiService: ecs.FargateService;
   readonly workerService: ecs.FargateService;
   readonly appSecret: secretsmanager.Secret;
-  /** The API's public URL. */
-  readonly apiUrl: string;
+  readonly originSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: BackendStackProps) {
     super(scope, id, props);
     const { settings, network, storage, database, auth } = props;
-    const corsOrigins = [...(props.frontendUrl ? [props.frontendUrl] : []), ...settings.corsOrigins];
     const retention = RETENTION[settings.logRetentionDays];
     if (retention === undefined) {
       throw new Error(
         `backend.logRetentionDays is ${settings.logRetentionDays}; expected one of CloudWatch's retention periods`,
       );
     }
+    const arm = settings.cpuArchitecture === 'arm64';
 
-    this.repository = new ecr.Repository(this, 'Repository', {
-      repositoryName: settings.repositoryName,
-      imageScanOnPush: true,
-      imageTagMutability: ecr.TagMutability.MUTABLE,
-      lifecycleRules: [{ description: 'Keep the last 20 images', maxImageCount: 20 }],
-      removalPolicy: RemovalPolicy.RETAIN,
+    const contextDir = path.resolve(REPO_ROOT, settings.dockerDirectory);
+    this.image = new ecrAssets.DockerImageAsset(this, 'Image', {
+      directory: contextDir,
+      file: settings.dockerFile,
+      platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+      exclude: dockerExcludes(contextDir, settings.dockerFile),
+      ignoreMode: IgnoreMode.DOCKER,
     });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -83,25 +115,28 @@ export class BackendStack extends Stack {
       },
     });
 
+    // Known by name to the frontend stack (a dynamic reference resolved by CloudFormation), never in a template.
+    this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      secretName: props.originSecretName,
+      description: `The ${ORIGIN_VERIFY_HEADER} header value CloudFront sends and the load balancer requires`,
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+
     // Imported immutably: every network rule stays in the network stack.
     const tasksSg = ec2.SecurityGroup.fromSecurityGroupId(
       this,
       'TasksSg',
       network.tasksSecurityGroup.securityGroupId,
-      {
-        mutable: false,
-      },
+      { mutable: false },
     );
     const albSg = ec2.SecurityGroup.fromSecurityGroupId(
       this,
       'AlbSg',
       network.albSecurityGroup.securityGroupId,
-      {
-        mutable: false,
-      },
+      { mutable: false },
     );
 
-    const image = ecs.ContainerImage.fromEcrRepository(this.repository, settings.imageTag);
+    const image = ecs.ContainerImage.fromDockerImageAsset(this.image);
     const environment: Record<string, string> = {
       NODE_ENV: 'production',
       PORT: String(settings.containerPort),
@@ -116,19 +151,18 @@ export class BackendStack extends Stack {
       COGNITO_REGION: this.region,
       // The app loads every key of this JSON secret at boot (supa2aws/runtime/secrets loadSecrets).
       SECRETS_ID: this.appSecret.secretArn,
-      ...(corsOrigins.length ? { CORS_ORIGINS: corsOrigins.join(',') } : {}),
-      // node-postgres reads PG* variables; the credentials come from the secret below.
+      // The SPA calls the API on its own origin (CloudFront routes apiPath here): CORS only for extra origins.
+      ...(settings.corsOrigins.length ? { CORS_ORIGINS: settings.corsOrigins.join(',') } : {}),
+      // supa2aws/runtime/db poolOptionsFromEnv reads PG*; the credentials are the app role's secret below.
       PGHOST: database.instance.dbInstanceEndpointAddress,
       PGPORT: database.instance.dbInstanceEndpointPort,
       PGDATABASE: database.databaseName,
       PGSSLMODE: 'verify-full',
-      ...(settings.dbCaFile
-        ? { DATABASE_CA_FILE: settings.dbCaFile, NODE_EXTRA_CA_CERTS: settings.dbCaFile }
-        : {}),
+      ...(settings.dbCaFile ? { DATABASE_CA_FILE: settings.dbCaFile } : {}),
     };
     const secrets: Record<string, ecs.Secret> = {
-      PGUSER: ecs.Secret.fromSecretsManager(database.secret, 'username'),
-      PGPASSWORD: ecs.Secret.fromSecretsManager(database.secret, 'password'),
+      PGUSER: ecs.Secret.fromSecretsManager(database.appSecret, 'username'),
+      PGPASSWORD: ecs.Secret.fromSecretsManager(database.appSecret, 'password'),
       ...Object.fromEntries(
         settings.appSecretKeys.map((k) => [k, ecs.Secret.fromSecretsManager(this.appSecret, k)]),
       ),
@@ -139,7 +173,7 @@ export class BackendStack extends Stack {
         cpu: settings.cpu,
         memoryLimitMiB: settings.memoryMiB,
         runtimePlatform: {
-          cpuArchitecture: ecs.CpuArchitecture.X86_64,
+          cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
           operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
         },
       });
@@ -204,7 +238,7 @@ export class BackendStack extends Stack {
       securityGroup: albSg,
       dropInvalidHeaderFields: true,
     });
-    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'ApiTargets', {
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'ApiTargets', {
       vpc: network.vpc,
       port: settings.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
@@ -221,38 +255,25 @@ export class BackendStack extends Stack {
       },
     });
 
-    if (settings.domainName) {
-      const certificate = settings.certificateArn
-        ? acm.Certificate.fromCertificateArn(this, 'Certificate', settings.certificateArn)
-        : new acm.Certificate(this, 'Certificate', {
-            domainName: settings.domainName,
-            // Add the CNAME ACM shows (console or `aws acm describe-certificate`); the deploy waits for it.
-            validation: acm.CertificateValidation.fromDns(),
-          });
-      this.loadBalancer.addListener('Https', {
-        port: 443,
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [certificate],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        open: false,
-        defaultTargetGroups: [targetGroup],
-      });
-      this.loadBalancer.addListener('HttpRedirect', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-      });
-      this.apiUrl = `https://${settings.domainName}`;
-    } else {
-      this.loadBalancer.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultTargetGroups: [targetGroup],
-      });
-      this.apiUrl = `http://${this.loadBalancer.loadBalancerDnsName}`;
-    }
+    // CloudFront reaches the ALB over HTTP: an ALB has no certificate for its *.elb.amazonaws.com name.
+    const listener = this.loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(403, {
+        contentType: 'text/plain',
+        messageBody: 'Forbidden',
+      }),
+    });
+    listener.addTargetGroups('FromCloudFront', {
+      priority: 1,
+      conditions: [
+        elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [
+          this.originSecret.secretValue.unsafeUnwrap(),
+        ]),
+      ],
+      targetGroups: [this.targetGroup],
+    });
 
     suppress(this.loadBalancer, [
       {
@@ -287,12 +308,23 @@ export class BackendStack extends Stack {
         reason: 'Third-party API keys cannot be rotated by a Lambda; they are rotated at their provider.',
       },
     ]);
+    suppress(this.originSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'CloudFront and the listener read the value at deploy time; rotate by put-secret-value and redeploying both stacks.',
+      },
+    ]);
 
     new CfnOutput(this, OUTPUT_KEYS.albUrl, {
-      value: this.apiUrl,
-      description: 'The API base URL (VITE_API_BASE_URL)',
+      value: `http://${this.loadBalancer.loadBalancerDnsName}`,
+      description:
+        "CloudFront's API origin; it answers 403 to anything but CloudFront (call the API at ApiUrl)",
     });
-    new CfnOutput(this, OUTPUT_KEYS.ecrRepositoryUri, { value: this.repository.repositoryUri });
+    new CfnOutput(this, OUTPUT_KEYS.ecrRepositoryUri, {
+      value: this.image.repository.repositoryUri,
+      description: "The bootstrap's asset repository the deploy pushed the backend image to",
+    });
     new CfnOutput(this, OUTPUT_KEYS.clusterName, { value: this.cluster.clusterName });
     new CfnOutput(this, OUTPUT_KEYS.apiServiceName, { value: this.apiService.serviceName });
     new CfnOutput(this, OUTPUT_KEYS.workerServiceName, { value: this.workerService.serviceName });

@@ -5,11 +5,12 @@ import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { BudgetSettings } from './settings.ts';
 
 export interface BudgetStackProps extends StackProps {
-  settings: BudgetSettings;
+  /** The limit resolved (budget-default.ts when the settings leave it unset). */
+  settings: BudgetSettings & { limitUsd: number };
 }
 
 /**
- * Phase 0 (plan 01): a monthly cost budget, $50 by default, emailing at 80% of actual spend and at 100% of
+ * Phase 0 (plan 01): a monthly cost budget (by default the `supa2aws cost` estimate of these stacks + 20%), emailing at 80% of actual spend and at 100% of
  * the forecast — the alarm for a forgotten NAT gateway or an oversized instance.
  */
 export class BudgetStack extends Stack {

@@ -5,6 +5,7 @@
 import {
   InfraSettingsError,
   resolveSettings,
+  type CpuArchitecture,
   type InfraSettings,
   type PublicImagesMode,
 } from './settings.ts';
@@ -61,6 +62,7 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       natGateways: num(read, 'natGateways'),
       maxAzs: num(read, 'maxAzs'),
       flowLogs: bool(read, 'flowLogs'),
+      cloudFrontPrefixListId: str(read, 'cloudFrontPrefixListId'),
     },
     storage: {
       videosBucketName: str(read, 'videosBucket'),
@@ -75,6 +77,10 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       backupRetentionDays: num(read, 'dbBackupRetentionDays'),
       deletionProtection: bool(read, 'dbDeletionProtection'),
       logicalReplication: bool(read, 'dbLogicalReplication'),
+      multiAz: bool(read, 'dbMultiAz'),
+      maxAllocatedStorageGiB: num(read, 'dbMaxAllocatedStorageGiB'),
+      backupWindow: str(read, 'dbBackupWindow'),
+      maintenanceWindow: str(read, 'dbMaintenanceWindow'),
     },
     auth: {
       domainPrefix: str(read, 'authDomainPrefix'),
@@ -82,11 +88,17 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       signInWithPhone: bool(read, 'signInWithPhone'),
       migrateUserTrigger: bool(read, 'migrateUserTrigger'),
       legacyStoreSecretArn: str(read, 'legacyStoreSecretArn'),
+      userPasswordAuth: bool(read, 'userPasswordAuth'),
+      callbackUrls: list(read, 'callbackUrls'),
+      logoutUrls: list(read, 'logoutUrls'),
+      sesFromEmail: str(read, 'sesFromEmail'),
+      sesRegion: str(read, 'sesRegion'),
     },
     backend: {
-      imageTag: str(read, 'imageTag'),
-      domainName: str(read, 'domainName'),
-      certificateArn: str(read, 'certificateArn'),
+      dockerDirectory: str(read, 'dockerDirectory'),
+      dockerFile: str(read, 'dockerFile'),
+      cpuArchitecture: str(read, 'cpuArchitecture') as CpuArchitecture | undefined,
+      apiPath: str(read, 'apiPath'),
       apiMaxCount: num(read, 'apiMaxCount'),
       workerCommand: workerCommand ? workerCommand.split(' ').filter(Boolean) : undefined,
       appSecretKeys: list(read, 'appSecretKeys'),
@@ -94,7 +106,17 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       dbCaFile: str(read, 'dbCaFile'),
       containerInsights: bool(read, 'containerInsights'),
     },
-    frontend: { contentSecurityPolicy: str(read, 'contentSecurityPolicy') },
+    frontend: {
+      contentSecurityPolicy: str(read, 'contentSecurityPolicy'),
+      domainName: str(read, 'domainName'),
+      certificateArn: str(read, 'certificateArn'),
+      hostedZoneId: str(read, 'hostedZoneId'),
+      hostedZoneName: str(read, 'hostedZoneName'),
+    },
+    monitoring: {
+      email: str(read, 'alertEmail'),
+      maxDbConnections: num(read, 'maxDbConnections'),
+    },
     budget: { email: str(read, 'budgetEmail'), limitUsd: num(read, 'budgetLimitUsd') },
   });
 }

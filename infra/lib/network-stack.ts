@@ -1,8 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { suppress } from './nag.ts';
+import { LAMBDA_MANAGED_POLICIES, suppress } from './nag.ts';
 import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import type { NetworkSettings } from './settings.ts';
 
@@ -10,6 +11,8 @@ export interface NetworkStackProps extends StackProps {
   settings: NetworkSettings;
   /** The API's container port, the only port the tasks admit (from the ALB). @default 3001 */
   containerPort?: number;
+  /** The port CloudFront reaches the load balancer on (its only open port). @default 80 */
+  albPort?: number;
   /**
    * A Secrets Manager interface endpoint for the migrate-user Lambda (it runs in the isolated subnets,
    * which have no route out). Always present with privateTasks. @default true
@@ -19,7 +22,9 @@ export interface NetworkStackProps extends StackProps {
 
 /**
  * The VPC and every security group, so every network rule lives in one template:
- * internet → ALB (80/443) → tasks (3001) → database (5432) ← migrate-user Lambda.
+ * CloudFront (its origin-facing prefix list only) → ALB (80) → tasks (3001) → database (5432) ← migrate-user
+ * Lambda. Nothing on the internet but CloudFront reaches the load balancer; the listener then also checks
+ * CloudFront's secret origin header (backend stack), since the prefix list admits every distribution.
  *
  * Where the tasks run, and what it costs each month (us-east-1, 2 AZs):
  * - default, `privateTasks: false`: tasks in the public subnets with a public IPv4 address each
@@ -38,6 +43,8 @@ export interface NetworkStackProps extends StackProps {
 export class NetworkStack extends Stack {
   readonly vpc: ec2.Vpc;
   readonly albSecurityGroup: ec2.SecurityGroup;
+  /** The `com.amazonaws.global.cloudfront.origin-facing` prefix list's ID (a token when looked up at deploy). */
+  readonly cloudFrontPrefixListId: string;
   readonly tasksSecurityGroup: ec2.SecurityGroup;
   readonly databaseSecurityGroup: ec2.SecurityGroup;
   readonly migrateUserSecurityGroup: ec2.SecurityGroup;
@@ -85,11 +92,16 @@ export class NetworkStack extends Stack {
 
     this.albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
       vpc: this.vpc,
-      description: 'Load balancer: HTTP/HTTPS from the internet, out to the API tasks only',
+      description: 'Load balancer: from CloudFront origin-facing addresses only, out to the API tasks only',
       allowAllOutbound: false,
     });
-    this.albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP from the internet');
-    this.albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    this.cloudFrontPrefixListId = settings.cloudFrontPrefixListId ?? this.lookUpCloudFrontPrefixList();
+    // One rule: the prefix list weighs 55 of a security group's default 60 rules.
+    this.albSecurityGroup.addIngressRule(
+      ec2.Peer.prefixList(this.cloudFrontPrefixListId),
+      ec2.Port.tcp(props.albPort ?? 80),
+      'CloudFront origin-facing addresses only',
+    );
 
     this.tasksSecurityGroup = new ec2.SecurityGroup(this, 'TasksSecurityGroup', {
       vpc: this.vpc,
@@ -195,11 +207,47 @@ export class NetworkStack extends Stack {
       }
     }
 
-    suppress(this.albSecurityGroup, [
-      { id: 'AwsSolutions-EC23', reason: 'The public load balancer must accept HTTP/HTTPS from anywhere.' },
-    ]);
-
     new CfnOutput(this, OUTPUT_KEYS.vpcId, { value: this.vpc.vpcId, description: 'VPC of the app' });
     new CfnOutput(this, OUTPUT_KEYS.region, { value: this.region, description: 'Region of the stack' });
   }
+
+  /**
+   * The managed prefix list's ID differs per region, and a context lookup (`PrefixList.fromLookup`) would
+   * pin the stacks to one account and region and make synth call AWS; this asks EC2 at deploy time instead.
+   */
+  private lookUpCloudFrontPrefixList(): string {
+    const lookup = new cr.AwsCustomResource(this, 'CloudFrontPrefixList', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'describeManagedPrefixLists',
+        parameters: { Filters: [{ Name: 'prefix-list-name', Values: [CLOUDFRONT_PREFIX_LIST_NAME] }] },
+        physicalResourceId: cr.PhysicalResourceId.of(CLOUDFRONT_PREFIX_LIST_NAME),
+        outputPaths: ['PrefixLists.0.PrefixListId'],
+      },
+      // ec2:DescribeManagedPrefixLists has no resource-level permissions.
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+    });
+    suppress(this, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason: "The custom-resource Lambda's AWS-managed basic execution policy (logs only).",
+        appliesTo: [LAMBDA_MANAGED_POLICIES[0]!],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'ec2:DescribeManagedPrefixLists cannot be scoped to a resource.',
+        appliesTo: ['Resource::*'],
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          "The runtime of CDK's AwsCustomResource Lambda is chosen by CDK, which tracks the latest Node.js.",
+      },
+    ]);
+    return lookup.getResponseField('PrefixLists.0.PrefixListId');
+  }
 }
+
+/** The AWS-managed prefix list of CloudFront's addresses that reach origins. */
+export const CLOUDFRONT_PREFIX_LIST_NAME = 'com.amazonaws.global.cloudfront.origin-facing';

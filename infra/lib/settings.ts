@@ -21,6 +21,12 @@ export interface NetworkSettings {
   cidr: string;
   /** VPC flow logs of rejected traffic to CloudWatch Logs. @default true */
   flowLogs: boolean;
+  /**
+   * The ID of the managed prefix list `com.amazonaws.global.cloudfront.origin-facing` in the stacks' region,
+   * the only source the load balancer admits. @default looked up at deploy time (a custom resource calling
+   * ec2:DescribeManagedPrefixLists), so synth stays offline and environment-agnostic
+   */
+  cloudFrontPrefixListId?: string;
 }
 
 export type PublicImagesMode = 'bucket-policy' | 'cloudfront';
@@ -59,6 +65,12 @@ export interface DatabaseSettings {
   instanceIdentifier: string;
   /** @default 'postgres' */
   masterUsername: string;
+  /**
+   * The login role the API and the worker use: owns nothing, only the grants src/db/app-role.ts gives it.
+   * Its password is generated into its own secret; `supa2aws db app-role` creates the role from it.
+   * @default 'aiuteur_app'
+   */
+  appUsername: string;
   /** @default true */
   deletionProtection: boolean;
   /**
@@ -67,6 +79,14 @@ export interface DatabaseSettings {
    * off once Supabase is decommissioned (it makes WAL slightly larger). @default true
    */
   logicalReplication: boolean;
+  /** A standby in a second AZ (about doubles the instance and storage price). @default false */
+  multiAz: boolean;
+  /** Storage autoscaling ceiling; 0 turns autoscaling off. @default 100 */
+  maxAllocatedStorageGiB: number;
+  /** Daily backup window, UTC `hh:mm-hh:mm`. @default '03:00-04:00' */
+  backupWindow: string;
+  /** Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`. @default 'sun:04:30-sun:05:30' */
+  maintenanceWindow: string;
 }
 
 export interface AuthSettings {
@@ -88,26 +108,58 @@ export interface AuthSettings {
   /** Schema of the legacy credential store. @default 'supa2aws_legacy_auth' */
   legacySchema: string;
   /**
-   * A secret ({username, password, host, port, dbname}) the Lambda reads the store with, e.g. one for the
-   * least-privileged `supa2aws_migrate_user` role. @default the database's master secret
+   * A secret ({username, password, host, port, dbname}) the Lambda reads the store with.
+   * @default the database stack's `supa2aws_migrate_user` secret (DbMigrateUserSecretArn)
    */
   legacyStoreSecretArn?: string;
   /** @default true */
   deletionProtection: boolean;
+  /**
+   * Allow USER_PASSWORD_AUTH on the SPA client. The migrate-user trigger fires only on it: turn it off
+   * (SRP only) once the migration window is over. @default true
+   */
+  userPasswordAuth: boolean;
+  /**
+   * Hosted UI / OAuth redirect URLs. With none, the client has OAuth off (the SPA signs in through the API
+   * calls of runtime/browser-auth); with some, only the authorization-code flow is allowed. @default []
+   */
+  callbackUrls: string[];
+  /** Where the hosted UI sends users after sign-out; only with callbackUrls. @default callbackUrls */
+  logoutUrls: string[];
+  /**
+   * A verified SES identity (an address, or one at a verified domain) Cognito sends mail from. Cognito's own
+   * sender allows about 50 messages a day: too few for sign-ups and the migration's password resets.
+   * @default undefined (Cognito's sender)
+   */
+  sesFromEmail?: string;
+  /** The SES region (SES identities are regional); required with sesFromEmail unless `region` is pinned. @default the stacks' region */
+  sesRegion?: string;
 }
 
+export type CpuArchitecture = 'arm64' | 'x86_64';
+
 export interface BackendSettings {
-  /** @default 'aiuteur-backend' */
-  repositoryName: string;
-  /** The image tag the services run (pushed before deploying). @default 'latest' */
-  imageTag: string;
-  /** A domain for the API: HTTPS on 443 with an ACM certificate; HTTP on 80 without. @default undefined */
-  domainName?: string;
-  /** An existing ACM certificate for domainName; one is requested (DNS validation) when unset. @default undefined */
-  certificateArn?: string;
+  /**
+   * The Docker build context, relative to the repository root. `cdk deploy` builds the image from it
+   * (linux/<cpuArchitecture>) and pushes it to the bootstrap's asset repository, tagged by content hash,
+   * so the first deploy needs no image pushed by hand. @default '.' (examples/backend builds from the root)
+   */
+  dockerDirectory: string;
+  /** The Dockerfile, relative to dockerDirectory. @default 'examples/backend/Dockerfile' */
+  dockerFile: string;
+  /** Graviton (`arm64`, about 20% cheaper per vCPU-hour) or `x86_64`. @default 'arm64' */
+  cpuArchitecture: CpuArchitecture;
+  /**
+   * The path prefix CloudFront routes to the load balancer (and strips before forwarding: the API serves
+   * `/projects`, the browser calls `/api/projects`). @default '/api'
+   */
+  apiPath: string;
   /** @default 3001 */
   containerPort: number;
-  /** @default '/health' */
+  /**
+   * The load balancer's health check: the process only, so a database blip does not replace every API
+   * task (the deep `/health` is for people and alarms). @default '/health/live'
+   */
   healthCheckPath: string;
   /** 0.5 vCPU. @default 512 */
   cpu: number;
@@ -147,13 +199,34 @@ export interface BackendSettings {
 export interface FrontendSettings {
   /** Content-Security-Policy header; none when unset (it depends on the app's API and image hosts). @default undefined */
   contentSecurityPolicy?: string;
+  /** A custom domain for the app (SPA and API, one origin). @default undefined (the *.cloudfront.net name) */
+  domainName?: string;
+  /**
+   * An ACM certificate in us-east-1 (CloudFront reads certificates only there) for domainName.
+   * @default one is requested with DNS validation (the stacks must then be in us-east-1)
+   */
+  certificateArn?: string;
+  /** A Route 53 hosted zone for domainName: validation and alias records are created in it. @default undefined (the records are printed as outputs) */
+  hostedZoneId?: string;
+  /** The hosted zone's name, e.g. `example.com`; needed with hostedZoneId. @default undefined */
+  hostedZoneName?: string;
+}
+
+export interface MonitoringSettings {
+  /** Where alarms are emailed (an SNS topic subscription to confirm). @default budget.email */
+  email?: string;
+  /** Database connections above which the connections alarm fires. @default 80 (t4g.micro allows about 80 to 100) */
+  maxDbConnections: number;
 }
 
 export interface BudgetSettings {
   /** @default 'aiuteur-monthly' */
   name: string;
-  /** @default 50 */
-  limitUsd: number;
+  /**
+   * Monthly limit in USD. @default the `supa2aws cost` estimate of what these settings deploy (the small
+   * preset's usage), plus 20% headroom, rounded up to $10 (infra/lib/budget-default.ts)
+   */
+  limitUsd?: number;
   /** Alert recipient; the budget has no notification without it. @default undefined */
   email?: string;
 }
@@ -172,11 +245,15 @@ export interface InfraSettings {
   auth: AuthSettings;
   backend: BackendSettings;
   frontend: FrontendSettings;
+  monitoring: MonitoringSettings;
   budget: BudgetSettings;
 }
 
 export type InfraSettingsInput = Partial<
-  Omit<InfraSettings, 'network' | 'storage' | 'database' | 'auth' | 'backend' | 'frontend' | 'budget'>
+  Omit<
+    InfraSettings,
+    'network' | 'storage' | 'database' | 'auth' | 'backend' | 'frontend' | 'monitoring' | 'budget'
+  >
 > & {
   network?: Partial<NetworkSettings>;
   storage?: Partial<StorageSettings>;
@@ -184,6 +261,7 @@ export type InfraSettingsInput = Partial<
   auth?: Partial<AuthSettings>;
   backend?: Partial<BackendSettings>;
   frontend?: Partial<FrontendSettings>;
+  monitoring?: Partial<MonitoringSettings>;
   budget?: Partial<BudgetSettings>;
 };
 
@@ -207,8 +285,13 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     databaseName: 'aiuteur',
     instanceIdentifier: 'aiuteur',
     masterUsername: 'postgres',
+    appUsername: 'aiuteur_app',
     deletionProtection: true,
     logicalReplication: true,
+    multiAz: false,
+    maxAllocatedStorageGiB: 100,
+    backupWindow: '03:00-04:00',
+    maintenanceWindow: 'sun:04:30-sun:05:30',
   },
   auth: {
     userPoolName: 'aiuteur-users',
@@ -218,12 +301,17 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     migrateUserTrigger: true,
     legacySchema: 'supa2aws_legacy_auth',
     deletionProtection: true,
+    userPasswordAuth: true,
+    callbackUrls: [],
+    logoutUrls: [],
   },
   backend: {
-    repositoryName: 'aiuteur-backend',
-    imageTag: 'latest',
+    dockerDirectory: '.',
+    dockerFile: 'examples/backend/Dockerfile',
+    cpuArchitecture: 'arm64',
+    apiPath: '/api',
     containerPort: 3001,
-    healthCheckPath: '/health',
+    healthCheckPath: '/health/live',
     cpu: 512,
     memoryMiB: 1024,
     apiDesiredCount: 1,
@@ -238,7 +326,8 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     containerInsights: false,
   },
   frontend: {},
-  budget: { name: 'aiuteur-monthly', limitUsd: 50 },
+  monitoring: { maxDbConnections: 80 },
+  budget: { name: 'aiuteur-monthly' },
 };
 
 /** A settings value that cannot work, caught before synth with the field, the value and what is allowed. */
@@ -274,6 +363,7 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     auth: { ...d.auth, ...stripUndefined(input.auth) },
     backend: { ...d.backend, ...stripUndefined(input.backend) },
     frontend: { ...d.frontend, ...stripUndefined(input.frontend) },
+    monitoring: { ...d.monitoring, ...stripUndefined(input.monitoring) },
     budget: { ...d.budget, ...stripUndefined(input.budget) },
   };
   check(/^[A-Za-z][A-Za-z0-9-]*$/.test(s.stackPrefix), 'stackPrefix', s.stackPrefix, 'letters, digits and -');
@@ -371,10 +461,66 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     'lower-case letters, digits and -',
   );
   check(
-    s.backend.certificateArn === undefined || s.backend.domainName !== undefined,
-    'backend.certificateArn',
-    s.backend.certificateArn,
-    'to come with backend.domainName',
+    s.frontend.certificateArn === undefined || s.frontend.domainName !== undefined,
+    'frontend.certificateArn',
+    s.frontend.certificateArn,
+    'to come with frontend.domainName',
+  );
+  check(
+    s.frontend.certificateArn === undefined ||
+      /^arn:aws[a-z-]*:acm:us-east-1:/.test(s.frontend.certificateArn),
+    'frontend.certificateArn',
+    s.frontend.certificateArn,
+    'an ACM certificate in us-east-1 (the only region CloudFront reads certificates from)',
+  );
+  check(
+    !s.frontend.domainName || !!s.frontend.certificateArn || !s.region || s.region === 'us-east-1',
+    'frontend.domainName',
+    s.frontend.domainName,
+    'with frontend.certificateArn (a us-east-1 certificate) when the stacks are not in us-east-1',
+  );
+  check(
+    (s.frontend.hostedZoneId === undefined) === (s.frontend.hostedZoneName === undefined),
+    'frontend.hostedZoneId',
+    s.frontend.hostedZoneId,
+    'together with frontend.hostedZoneName',
+  );
+  check(
+    /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(s.backend.apiPath),
+    'backend.apiPath',
+    s.backend.apiPath,
+    "a path prefix like '/api' (leading slash, no trailing slash, no wildcard)",
+  );
+  check(
+    ['arm64', 'x86_64'].includes(s.backend.cpuArchitecture),
+    'backend.cpuArchitecture',
+    s.backend.cpuArchitecture,
+    "'arm64' or 'x86_64'",
+  );
+  check(
+    s.database.maxAllocatedStorageGiB === 0 ||
+      s.database.maxAllocatedStorageGiB > s.database.allocatedStorageGiB,
+    'database.maxAllocatedStorageGiB',
+    s.database.maxAllocatedStorageGiB,
+    `0 (no autoscaling) or more than allocatedStorageGiB (${s.database.allocatedStorageGiB})`,
+  );
+  check(
+    IDENTIFIER.test(s.database.appUsername) && s.database.appUsername !== s.database.masterUsername,
+    'database.appUsername',
+    s.database.appUsername,
+    'a lower-case SQL identifier other than the master user',
+  );
+  check(
+    !s.auth.sesFromEmail || !!s.auth.sesRegion || !!s.region,
+    'auth.sesRegion',
+    s.auth.sesRegion,
+    'the SES region of sesFromEmail (or pin the stacks with region)',
+  );
+  check(
+    s.auth.logoutUrls.length === 0 || s.auth.callbackUrls.length > 0,
+    'auth.logoutUrls',
+    s.auth.logoutUrls,
+    'to come with auth.callbackUrls',
   );
   check(
     s.backend.apiMinCount <= s.backend.apiDesiredCount && s.backend.apiDesiredCount <= s.backend.apiMaxCount,
@@ -394,7 +540,18 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     s.backend.appSecretKeys,
     'environment variable names',
   );
-  check(s.budget.limitUsd > 0, 'budget.limitUsd', s.budget.limitUsd, 'a positive amount');
+  check(
+    s.budget.limitUsd === undefined || s.budget.limitUsd > 0,
+    'budget.limitUsd',
+    s.budget.limitUsd,
+    'a positive amount',
+  );
+  check(
+    s.monitoring.email === undefined || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.monitoring.email),
+    'monitoring.email',
+    s.monitoring.email,
+    'an email address',
+  );
   check(
     s.budget.email === undefined || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.budget.email),
     'budget.email',

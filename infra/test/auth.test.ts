@@ -41,6 +41,13 @@ describe('auth stack', () => {
       });
     });
 
+    test('WHEN synthesised THEN the client has OAuth off (no implicit flow, no example.com callback) and Cognito sends mail itself', () => {
+      assert.equal(client.AllowedOAuthFlows, undefined);
+      assert.equal(client.AllowedOAuthFlowsUserPoolClient, false);
+      assert.equal(client.CallbackURLs, undefined);
+      assert.equal(pool.EmailConfiguration, undefined);
+    });
+
     test('WHEN synthesised THEN the SPA client has no secret and allows USER_PASSWORD_AUTH and SRP', () => {
       assert.equal(client.GenerateSecret, false);
       for (const flow of ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']) {
@@ -67,9 +74,10 @@ describe('auth stack', () => {
       });
     });
 
-    test('WHEN synthesised THEN the Lambda reads the database secret, verifies TLS and runs in the isolated subnets', () => {
+    test('WHEN synthesised THEN the Lambda reads its own supa2aws_migrate_user secret (never the master), verifies TLS and runs in the isolated subnets', () => {
       const fn = t.findResources('AWS::Lambda::Function')[logicalId(s.stacks.auth.migrateUser!)]!.Properties;
-      const secretImport = Match.stringLikeRegexp('Aiuteur-Database:ExportsOutputRefMasterSecret');
+      const secretImport = Match.stringLikeRegexp('Aiuteur-Database:ExportsOutputRefMigrateUserSecret');
+      assert.doesNotMatch(JSON.stringify(t.toJSON()), /MasterSecret/);
       t.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
           Variables: {
@@ -137,6 +145,42 @@ describe('auth stack', () => {
       const t = synth({ auth: { domainPrefix: 'aiuteur-login' } }).template('auth');
       t.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'aiuteur-login' });
       t.hasOutput('UserPoolDomainUrl', {});
+    });
+  });
+
+  describe('GIVEN callback URLs, SES and USER_PASSWORD_AUTH turned off', () => {
+    const t = synth({
+      auth: {
+        callbackUrls: ['https://app.example.com/auth/callback'],
+        sesFromEmail: 'no-reply@example.com',
+        sesRegion: 'eu-west-1',
+        userPasswordAuth: false,
+      },
+    }).template('auth');
+    const client = Object.values(t.findResources('AWS::Cognito::UserPoolClient'))[0]!.Properties;
+
+    test('WHEN synthesised THEN only the authorization-code flow is allowed, to those URLs', () => {
+      assert.deepEqual(client.AllowedOAuthFlows, ['code']);
+      assert.equal(client.AllowedOAuthFlowsUserPoolClient, true);
+      assert.deepEqual(client.CallbackURLs, ['https://app.example.com/auth/callback']);
+      assert.deepEqual(client.LogoutURLs, ['https://app.example.com/auth/callback']);
+    });
+
+    test('WHEN synthesised THEN SRP remains and USER_PASSWORD_AUTH is gone', () => {
+      assert.ok(client.ExplicitAuthFlows.includes('ALLOW_USER_SRP_AUTH'));
+      assert.ok(!client.ExplicitAuthFlows.includes('ALLOW_USER_PASSWORD_AUTH'));
+    });
+
+    test('WHEN synthesised THEN Cognito sends mail through SES from that address', () => {
+      t.hasResourceProperties('AWS::Cognito::UserPool', {
+        EmailConfiguration: Match.objectLike({
+          EmailSendingAccount: 'DEVELOPER',
+          From: 'no-reply@example.com',
+          SourceArn: {
+            'Fn::Join': ['', Match.arrayWith([':ses:eu-west-1:', ':identity/no-reply@example.com'])],
+          },
+        }),
+      });
     });
   });
 

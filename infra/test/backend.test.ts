@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { ORIGIN_VERIFY_HEADER } from '../lib/backend-stack.ts';
 import { logicalId, synth, type Synthesized } from './helpers.ts';
 
 interface Container {
@@ -11,6 +14,15 @@ interface Container {
   Environment: { Name: string; Value: unknown }[];
   Secrets: { Name: string; ValueFrom: unknown }[];
   LogConfiguration: { LogDriver: string; Options: Record<string, unknown> };
+}
+
+/** The backend stack's Docker image assets, from its asset manifest (what `cdk deploy` builds and pushes). */
+function dockerImages(s: Synthesized) {
+  const file = path.join(s.assembly.directory, `${s.stacks.backend.artifactId}.assets.json`);
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+    dockerImages: Record<string, { source: { directory: string; dockerFile?: string; platform?: string } }>;
+  };
+  return Object.entries(manifest.dockerImages).map(([hash, image]) => ({ hash, ...image }));
 }
 
 function taskDefinition(t: Template, s: Synthesized, which: 'apiService' | 'workerService') {
@@ -26,24 +38,41 @@ describe('backend stack', () => {
     const api = taskDefinition(t, s, 'apiService');
     const worker = taskDefinition(t, s, 'workerService');
 
-    test('WHEN synthesised THEN the ECR repository aiuteur-backend scans images on push', () => {
-      t.hasResourceProperties('AWS::ECR::Repository', {
-        RepositoryName: 'aiuteur-backend',
-        ImageScanningConfiguration: { ScanOnPush: true },
-      });
+    test('WHEN synthesised THEN the image is an asset the deploy builds for linux/arm64 from the backend Dockerfile, and no repository is created', () => {
+      t.resourceCountIs('AWS::ECR::Repository', 0);
       t.resourceCountIs('AWS::ECS::Cluster', 1);
+      const images = dockerImages(s);
+      assert.equal(images.length, 1);
+      assert.equal(images[0]!.source.dockerFile, 'examples/backend/Dockerfile');
+      assert.equal(images[0]!.source.platform, 'linux/arm64');
+      // The tag is the content hash: a tag always names the same image.
+      assert.match(JSON.stringify(api.container.Image), new RegExp(images[0]!.hash));
     });
 
-    test('WHEN synthesised THEN the API task is 0.5 vCPU / 1 GB on Fargate, running the tagged image on port 3001', () => {
+    test('WHEN synthesised THEN the staged build context holds only what the Dockerfile copies', () => {
+      const staged = path.join(s.assembly.directory, dockerImages(s)[0]!.source.directory);
+      assert.ok(existsSync(path.join(staged, 'examples/backend/Dockerfile')));
+      assert.ok(existsSync(path.join(staged, 'src/runtime/db/create-pool.ts')));
+      assert.ok(existsSync(path.join(staged, 'examples/backend/src/server.ts')));
+      for (const absent of ['node_modules', 'infra', 'src/db', 'src/auth', 'test', 'fixtures']) {
+        assert.ok(!existsSync(path.join(staged, absent)), `${absent} is not in the build context`);
+      }
+    });
+
+    test('WHEN synthesised THEN the API task is 0.5 vCPU / 1 GB on Fargate ARM64 (Graviton), on port 3001', () => {
       assert.equal(api.props.Cpu, '512');
       assert.equal(api.props.Memory, '1024');
       assert.deepEqual(api.props.RequiresCompatibilities, ['FARGATE']);
+      for (const task of [api, worker]) {
+        assert.deepEqual(task.props.RuntimePlatform, {
+          CpuArchitecture: 'ARM64',
+          OperatingSystemFamily: 'LINUX',
+        });
+      }
       assert.deepEqual(
         api.container.PortMappings?.map((p) => p.ContainerPort),
         [3001],
       );
-      assert.match(JSON.stringify(api.container.Image), /:latest"\]\]\}$/);
-      assert.match(JSON.stringify(api.container.Image), new RegExp(logicalId(s.stacks.backend.repository)));
       assert.equal(api.container.Command, undefined, 'the image default command is the API');
     });
 
@@ -97,7 +126,7 @@ describe('backend stack', () => {
       t.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     });
 
-    test('WHEN synthesised THEN the ALB is internet-facing and listens on HTTP 80 only, forwarding to 3001 with /health checks', () => {
+    test('WHEN synthesised THEN the ALB has one listener whose default answer is 403, forwarding only requests with the origin secret header', () => {
       t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
         Scheme: 'internet-facing',
         SecurityGroups: [
@@ -112,20 +141,35 @@ describe('backend stack', () => {
       t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 80,
         Protocol: 'HTTP',
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: Match.anyValue() }],
+        DefaultActions: [
+          { Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) },
+        ],
+      });
+      const rules = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+      assert.equal(rules.length, 1);
+      const rule = rules[0]!.Properties;
+      assert.equal(rule.Actions[0].Type, 'forward');
+      assert.equal(rule.Conditions.length, 1);
+      assert.equal(rule.Conditions[0].Field, 'http-header');
+      assert.equal(rule.Conditions[0].HttpHeaderConfig.HttpHeaderName, ORIGIN_VERIFY_HEADER);
+      assert.match(
+        JSON.stringify(rule.Conditions[0].HttpHeaderConfig.Values),
+        new RegExp(`resolve:secretsmanager:.*${logicalId(s.stacks.backend.originSecret)}`),
+      );
+      t.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: 'Aiuteur/origin-verify',
+        GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
       });
       t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    });
+
+    test('WHEN synthesised THEN the target group checks /health/live on 3001 (the process, not the database)', () => {
       t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
         Port: 3001,
         Protocol: 'HTTP',
         TargetType: 'ip',
-        HealthCheckPath: '/health',
+        HealthCheckPath: '/health/live',
         Matcher: { HttpCode: '200' },
-      });
-      t.hasOutput('AlbUrl', {
-        Value: {
-          'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^Alb'), 'DNSName'] }]],
-        },
       });
     });
 
@@ -139,8 +183,10 @@ describe('backend stack', () => {
           'PGPASSWORD',
           'PGUSER',
         ]);
-        assert.match(secrets.PGPASSWORD!, /MasterSecret.*:password::/);
-        assert.match(secrets.PGUSER!, /MasterSecret.*:username::/);
+        // The app role's login, never the master user's.
+        assert.match(secrets.PGPASSWORD!, /AppUserSecret.*:password::/);
+        assert.match(secrets.PGUSER!, /AppUserSecret.*:username::/);
+        assert.doesNotMatch(JSON.stringify(container.Secrets), /MasterSecret/);
         assert.match(
           secrets.GOOGLE_APPLICATION_CREDENTIALS_JSON!,
           /AppSecret.*:GOOGLE_APPLICATION_CREDENTIALS_JSON::/,
@@ -179,11 +225,10 @@ describe('backend stack', () => {
       }
     });
 
-    test('WHEN synthesised THEN the API answers CORS for the SPA’s CloudFront URL', () => {
-      const cors = api.container.Environment.find((e) => e.Name === 'CORS_ORIGINS');
-      assert.match(
-        JSON.stringify(cors?.Value),
-        /https:\/\/.*Aiuteur-Frontend:ExportsOutputFnGetAttDistribution[0-9A-F]+DomainName/,
+    test('WHEN synthesised THEN no CORS origin is set: the SPA calls the API on its own origin', () => {
+      assert.equal(
+        api.container.Environment.find((e) => e.Name === 'CORS_ORIGINS'),
+        undefined,
       );
     });
 
@@ -196,53 +241,15 @@ describe('backend stack', () => {
     });
   });
 
-  describe('GIVEN a domain name (certificate requested by the stack)', () => {
-    const t = synth({ backend: { domainName: 'api.example.com' } }).template('backend');
-
-    test('WHEN synthesised THEN HTTPS on 443 uses an ACM certificate for the domain and 80 redirects to it', () => {
-      t.hasResourceProperties('AWS::CertificateManager::Certificate', {
-        DomainName: 'api.example.com',
-        ValidationMethod: 'DNS',
+  describe('GIVEN x86_64, a worker command and autoscaling bounds', () => {
+    test('WHEN synthesised THEN the tasks are X86_64, the image is built for linux/amd64, the worker runs that command within those bounds', () => {
+      const s = synth({
+        backend: { cpuArchitecture: 'x86_64', workerCommand: ['node', 'worker.js'], apiMaxCount: 3 },
       });
-      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-        Port: 443,
-        Protocol: 'HTTPS',
-        Certificates: [{ CertificateArn: { Ref: Match.stringLikeRegexp('^Certificate') } }],
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: Match.anyValue() }],
-      });
-      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-        Port: 80,
-        DefaultActions: [
-          {
-            Type: 'redirect',
-            RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' }),
-          },
-        ],
-      });
-      t.hasOutput('AlbUrl', { Value: 'https://api.example.com' });
-    });
-  });
-
-  describe('GIVEN a domain name and an existing certificate ARN', () => {
-    test('WHEN synthesised THEN the 443 listener uses that certificate and none is requested', () => {
-      const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
-      const t = synth({ backend: { domainName: 'api.example.com', certificateArn: arn } }).template(
-        'backend',
-      );
-      t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
-      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-        Port: 443,
-        Certificates: [{ CertificateArn: arn }],
-      });
-    });
-  });
-
-  describe('GIVEN an image tag, a worker command and autoscaling bounds', () => {
-    test('WHEN synthesised THEN the services run that tag and command within those bounds', () => {
-      const s = synth({ backend: { imageTag: 'v42', workerCommand: ['node', 'worker.js'], apiMaxCount: 3 } });
       const t = s.template('backend');
-      const { container } = taskDefinition(t, s, 'workerService');
-      assert.match(JSON.stringify(container.Image), /:v42"\]\]\}$/);
+      const { container, props } = taskDefinition(t, s, 'workerService');
+      assert.equal(props.RuntimePlatform.CpuArchitecture, 'X86_64');
+      assert.equal(dockerImages(s)[0]!.source.platform, 'linux/amd64');
       assert.deepEqual(container.Command, ['node', 'worker.js']);
       t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
         MinCapacity: 1,

@@ -42,9 +42,28 @@ describe('database stack', () => {
           BackupRetentionPeriod: 7,
           DeletionProtection: true,
           DeleteAutomatedBackups: false,
+          PreferredBackupWindow: '03:00-04:00',
+          PreferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+          MaxAllocatedStorage: 100,
         }),
         DeletionPolicy: 'Snapshot',
       });
+    });
+
+    test('WHEN synthesised THEN the app role and the migrate-user role each get a generated, attached secret of their own', () => {
+      for (const username of ['aiuteur_app', 'supa2aws_migrate_user']) {
+        t.hasResourceProperties('AWS::SecretsManager::Secret', {
+          GenerateSecretString: {
+            SecretStringTemplate: JSON.stringify({ username, dbname: 'aiuteur' }),
+            GenerateStringKey: 'password',
+            ExcludeCharacters: PASSWORD_EXCLUDED_CHARACTERS,
+          },
+        });
+      }
+      // host/port join username/password (the Lambda reads them from the secret).
+      t.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 3);
+      t.hasOutput('DbAppSecretArn', { Value: { Ref: Match.stringLikeRegexp('^AppUserSecret') } });
+      t.hasOutput('DbMigrateUserSecretArn', { Value: { Ref: Match.stringLikeRegexp('^MigrateUserSecret') } });
     });
 
     test('WHEN synthesised THEN it sits in the isolated subnets behind the database security group', () => {
@@ -92,6 +111,26 @@ describe('database stack', () => {
         Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Postgres'), 'Endpoint.Address'] },
       });
       t.hasOutput('DbSecretArn', { Value: { Ref: Match.stringLikeRegexp('^MasterSecret') } });
+    });
+  });
+
+  describe('GIVEN Multi-AZ, a storage ceiling and windows', () => {
+    test('WHEN synthesised THEN the instance has them', () => {
+      synth({
+        database: {
+          multiAz: true,
+          maxAllocatedStorageGiB: 500,
+          backupWindow: '01:00-02:00',
+          maintenanceWindow: 'sat:03:00-sat:04:00',
+        },
+      })
+        .template('database')
+        .hasResourceProperties('AWS::RDS::DBInstance', {
+          MultiAZ: true,
+          MaxAllocatedStorage: 500,
+          PreferredBackupWindow: '01:00-02:00',
+          PreferredMaintenanceWindow: 'sat:03:00-sat:04:00',
+        });
     });
   });
 

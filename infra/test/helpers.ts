@@ -13,7 +13,16 @@ import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
 import { resolveSettings, type InfraSettings, type InfraSettingsInput } from '../lib/settings.ts';
 
 export type Phase = keyof AiuteurStacks;
-export const PHASES: Phase[] = ['network', 'storage', 'database', 'auth', 'backend', 'frontend', 'budget'];
+export const PHASES: Phase[] = [
+  'network',
+  'storage',
+  'database',
+  'auth',
+  'backend',
+  'frontend',
+  'monitoring',
+  'budget',
+];
 
 export interface Synthesized {
   settings: InfraSettings;
@@ -25,20 +34,31 @@ export interface Synthesized {
 /** Every switch at least once: the defaults, everything turned on, and the trimmed-down variant. */
 export const CONFIGURATIONS: Record<string, InfraSettingsInput> = {
   defaults: {},
-  'private tasks + NAT, domain, CloudFront images, hosted UI, budget email': {
+  'private tasks + NAT, domain in a hosted zone, CloudFront images, hosted UI, SES, Multi-AZ, budget email': {
     network: { privateTasks: true, natGateways: 1 },
     storage: { publicImages: 'cloudfront' },
-    auth: { domainPrefix: 'aiuteur-login' },
-    backend: { domainName: 'api.example.com' },
-    frontend: { contentSecurityPolicy: "default-src 'self'" },
+    database: { multiAz: true },
+    auth: {
+      domainPrefix: 'aiuteur-login',
+      callbackUrls: ['https://app.example.com/'],
+      sesFromEmail: 'no-reply@example.com',
+      sesRegion: 'eu-west-1',
+    },
+    frontend: {
+      contentSecurityPolicy: "default-src 'self'",
+      domainName: 'app.example.com',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      hostedZoneName: 'example.com',
+    },
     budget: { email: 'ops@example.com' },
   },
-  'private tasks with endpoints only, no trigger, t3.micro': {
-    network: { privateTasks: true },
-    auth: { migrateUserTrigger: false },
+  'private tasks with endpoints only, no trigger, t3.micro, x86, domain without a zone': {
+    network: { privateTasks: true, cloudFrontPrefixListId: 'pl-3b927c52' },
+    auth: { migrateUserTrigger: false, userPasswordAuth: false },
     database: { instanceType: 't3.micro' },
-    backend: {
-      domainName: 'api.example.com',
+    backend: { cpuArchitecture: 'x86_64' },
+    frontend: {
+      domainName: 'app.example.com',
       certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
     },
   },
@@ -98,6 +118,7 @@ function sourceOf(rule: Json): string {
   if (sg?.['Fn::GetAtt']) return `sg:${sg['Fn::GetAtt'][0]}`;
   if (rule.CidrIp) return `cidr:${String(rule.CidrIp)}`;
   if (rule.CidrIpv6) return `cidr:${String(rule.CidrIpv6)}`;
+  if (rule.SourcePrefixListId) return `prefix-list:${JSON.stringify(rule.SourcePrefixListId)}`;
   return `other:${JSON.stringify(rule)}`;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { CLOUDFRONT_PREFIX_LIST_NAME } from '../lib/network-stack.ts';
 import { ingressRules, logicalId, synth } from './helpers.ts';
 
 const endpointService = (suffix: string) => ({
@@ -50,12 +51,17 @@ describe('network stack', () => {
       );
     });
 
-    test('WHEN synthesised THEN the ALB admits 80 and 443 from the internet and sends only to the tasks', () => {
+    test('WHEN synthesised THEN the ALB admits only the CloudFront origin-facing prefix list, on 80, and sends only to the tasks', () => {
       const rules = ingressRules(t, logicalId(net.albSecurityGroup));
-      assert.deepEqual(rules.map((r) => `${r.from}:${r.fromPort}`).sort(), [
-        'cidr:0.0.0.0/0:443',
-        'cidr:0.0.0.0/0:80',
-      ]);
+      assert.equal(rules.length, 1, 'one rule: no CIDR, no other source');
+      assert.deepEqual([rules[0]!.fromPort, rules[0]!.toPort, rules[0]!.protocol], [80, 80, 'tcp']);
+      // Looked up at deploy time by name, so synth needs no AWS call and no account/region.
+      const lookups = Object.values(t.findResources('Custom::AWS'));
+      assert.equal(lookups.length, 1);
+      const create = JSON.stringify(lookups[0]!.Properties.Create);
+      assert.match(create, /describeManagedPrefixLists/);
+      assert.match(create, new RegExp(CLOUDFRONT_PREFIX_LIST_NAME.replace(/\./g, '\\.')));
+      assert.match(rules[0]!.from, /^prefix-list:.*CloudFrontPrefixList.*PrefixLists\.0\.PrefixListId/);
       t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
         GroupId: { 'Fn::GetAtt': [logicalId(net.albSecurityGroup), 'GroupId'] },
         DestinationSecurityGroupId: { 'Fn::GetAtt': [logicalId(net.tasksSecurityGroup), 'GroupId'] },
@@ -134,6 +140,17 @@ describe('network stack', () => {
       const t = synth({ network: { privateTasks: true, natGateways: 1 } }).template('network');
       t.resourceCountIs('AWS::EC2::NatGateway', 1);
       t.resourcePropertiesCountIs('AWS::EC2::Route', { NatGatewayId: Match.anyValue() }, 2);
+    });
+  });
+
+  describe('GIVEN the prefix list ID as a setting', () => {
+    test('WHEN synthesised THEN the ALB admits exactly that list and nothing is looked up', () => {
+      const s = synth({ network: { cloudFrontPrefixListId: 'pl-3b927c52' } });
+      const t = s.template('network');
+      assert.deepEqual(ingressRules(t, logicalId(s.stacks.network.albSecurityGroup)), [
+        { from: 'prefix-list:"pl-3b927c52"', fromPort: 80, toPort: 80, protocol: 'tcp' },
+      ]);
+      t.resourceCountIs('Custom::AWS', 0);
     });
   });
 

@@ -13,7 +13,12 @@ describe('settings', () => {
     assert.equal(s.database.instanceType, 't4g.micro');
     assert.equal(s.network.privateTasks, false);
     assert.equal(s.network.natGateways, 0);
-    assert.equal(s.budget.limitUsd, 50);
+    assert.equal(s.budget.limitUsd, undefined, 'derived from the cost estimate by buildApp');
+    assert.equal(s.backend.cpuArchitecture, 'arm64');
+    assert.equal(s.backend.healthCheckPath, '/health/live');
+    assert.equal(s.backend.apiPath, '/api');
+    assert.equal(s.auth.userPasswordAuth, true);
+    assert.deepEqual(s.auth.callbackUrls, []);
   });
 
   test('GIVEN context strings from `cdk -c` WHEN read THEN they become typed settings', () => {
@@ -24,7 +29,16 @@ describe('settings', () => {
       dbInstanceType: 'db.t3.micro',
       publicImages: 'cloudfront',
       corsOrigins: 'https://a.example.com, https://b.example.com',
-      imageTag: 'v7',
+      cpuArchitecture: 'x86_64',
+      apiPath: '/backend',
+      dbMultiAz: 'true',
+      dbMaxAllocatedStorageGiB: '200',
+      callbackUrls: 'https://app.example.com/callback',
+      userPasswordAuth: 'false',
+      sesFromEmail: 'no-reply@example.com',
+      alertEmail: 'oncall@example.com',
+      domainName: 'app.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
       workerCommand: 'node dist/worker.js --poll 10',
       budgetEmail: 'ops@example.com',
       migrateUserTrigger: 'false',
@@ -36,7 +50,15 @@ describe('settings', () => {
     assert.equal(s.database.instanceType, 't3.micro');
     assert.equal(s.storage.publicImages, 'cloudfront');
     assert.deepEqual(s.storage.corsAllowedOrigins, ['https://a.example.com', 'https://b.example.com']);
-    assert.equal(s.backend.imageTag, 'v7');
+    assert.equal(s.backend.cpuArchitecture, 'x86_64');
+    assert.equal(s.backend.apiPath, '/backend');
+    assert.equal(s.database.multiAz, true);
+    assert.equal(s.database.maxAllocatedStorageGiB, 200);
+    assert.deepEqual(s.auth.callbackUrls, ['https://app.example.com/callback']);
+    assert.equal(s.auth.userPasswordAuth, false);
+    assert.equal(s.auth.sesFromEmail, 'no-reply@example.com');
+    assert.equal(s.monitoring.email, 'oncall@example.com');
+    assert.equal(s.frontend.domainName, 'app.example.com');
     assert.deepEqual(s.backend.workerCommand, ['node', 'dist/worker.js', '--poll', '10']);
     assert.equal(s.budget.email, 'ops@example.com');
     assert.equal(s.auth.migrateUserTrigger, false);
@@ -64,8 +86,35 @@ describe('settings', () => {
       invalid('auth.passwordMinLength'),
     );
     assert.throws(
-      () => resolveSettings({ backend: { certificateArn: 'arn:aws:acm:x' } }),
-      invalid('backend.certificateArn'),
+      () => resolveSettings({ frontend: { certificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' } }),
+      invalid('frontend.certificateArn'),
+    );
+    assert.throws(
+      () =>
+        resolveSettings({
+          frontend: {
+            domainName: 'app.example.com',
+            certificateArn: 'arn:aws:acm:eu-west-1:1:certificate/x',
+          },
+        }),
+      invalid('frontend.certificateArn'),
+    );
+    assert.throws(
+      () => resolveSettings({ region: 'eu-west-1', frontend: { domainName: 'app.example.com' } }),
+      invalid('frontend.domainName'),
+    );
+    assert.throws(() => resolveSettings({ backend: { apiPath: 'api/*' } }), invalid('backend.apiPath'));
+    assert.throws(
+      () => resolveSettings({ database: { maxAllocatedStorageGiB: 20 } }),
+      invalid('database.maxAllocatedStorageGiB'),
+    );
+    assert.throws(
+      () => resolveSettings({ database: { appUsername: 'postgres' } }),
+      invalid('database.appUsername'),
+    );
+    assert.throws(
+      () => resolveSettings({ auth: { sesFromEmail: 'no-reply@example.com' } }),
+      invalid('auth.sesRegion'),
     );
     assert.throws(
       () => resolveSettings({ backend: { appSecretKeys: ['NOT-AN-ENV'] } }),

@@ -16,7 +16,7 @@ describe('synth', () => {
     describe(`GIVEN ${name}`, () => {
       const s = synth(input);
 
-      test('WHEN synthesised THEN all seven stacks produce templates, named <prefix>-<Phase>', () => {
+      test('WHEN synthesised THEN all eight stacks produce templates, named <prefix>-<Phase>', () => {
         for (const phase of PHASES) {
           const template = s.template(phase).toJSON() as { Resources: Record<string, unknown> };
           assert.ok(Object.keys(template.Resources).length > 0, phase);
@@ -44,15 +44,15 @@ describe('synth', () => {
     assert.deepEqual(deps(stacks.storage), []);
     assert.deepEqual(deps(stacks.database), ['Aiuteur-Network']);
     assert.deepEqual(deps(stacks.auth), ['Aiuteur-Database', 'Aiuteur-Network']);
-    // The frontend comes first so the API can allow the SPA's URL (CORS); `cdk deploy` orders them.
     assert.deepEqual(deps(stacks.backend), [
       'Aiuteur-Auth',
       'Aiuteur-Database',
-      'Aiuteur-Frontend',
       'Aiuteur-Network',
       'Aiuteur-Storage',
     ]);
-    assert.deepEqual(deps(stacks.frontend), ['Aiuteur-Storage']);
+    // CloudFront routes the API path to the backend's load balancer: the backend comes first.
+    assert.deepEqual(deps(stacks.frontend), ['Aiuteur-Backend', 'Aiuteur-Storage']);
+    assert.deepEqual(deps(stacks.monitoring), ['Aiuteur-Auth', 'Aiuteur-Backend', 'Aiuteur-Database']);
     assert.deepEqual(deps(stacks.budget), []);
   });
 
@@ -83,7 +83,7 @@ describe('synth', () => {
       '-c',
       'budgetEmail=ops@example.com',
       '-c',
-      'imageTag=v1',
+      'cpuArchitecture=x86_64',
     ];
     // Root on Linux can cut the network off entirely; elsewhere the missing credentials are the proof.
     const offline = spawnSync('unshare', ['-n', 'true']).status === 0;
@@ -91,7 +91,7 @@ describe('synth', () => {
       ? spawnSync('unshare', ['-n', ...args], { cwd: INFRA, env, encoding: 'utf8', timeout: 120_000 })
       : spawnSync(args[0]!, args.slice(1), { cwd: INFRA, env, encoding: 'utf8', timeout: 120_000 });
 
-    test('WHEN `cdk synth` runs THEN it succeeds and writes all seven templates', () => {
+    test('WHEN `cdk synth` runs THEN it succeeds and writes all eight templates', () => {
       assert.equal(run.status, 0, `cdk synth failed:\n${run.stderr}`);
       for (const phase of PHASES) {
         const name = `Aiuteur-${phase[0]!.toUpperCase()}${phase.slice(1)}`;
@@ -99,7 +99,7 @@ describe('synth', () => {
       }
     });
 
-    test('WHEN `cdk synth` runs THEN the migrate-user handler is bundled by the local esbuild, not Docker', () => {
+    test('WHEN `cdk synth` runs THEN the migrate-user handler is bundled by the local esbuild and the image is only staged (Docker builds it at deploy)', () => {
       const assets = readdirSync(out).filter((f) => f.startsWith('asset.'));
       const bundles = assets
         .map((dir) => path.join(out, dir, 'index.js'))
@@ -114,7 +114,7 @@ describe('synth', () => {
 
     test('WHEN context is given on the command line THEN the templates follow it', () => {
       const backend = readFileSync(path.join(out, 'Aiuteur-Backend.template.json'), 'utf8');
-      assert.match(backend, /:v1"/);
+      assert.match(backend, /"CpuArchitecture": "X86_64"/);
       const budget = readFileSync(path.join(out, 'Aiuteur-Budget.template.json'), 'utf8');
       assert.match(budget, /ops@example\.com/);
     });

@@ -23,7 +23,7 @@ import {
   stopReplication,
 } from '../../src/db/replicate/index.ts';
 import { initCluster, startCluster, stopCluster } from '../../src/sandbox/postgres-server.ts';
-import { pgUrl, sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
+import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
 import { freePort } from '../../src/sandbox/ports.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

@@ -26,6 +26,10 @@ export const OUTPUT_KEYS = {
   dbUsername: 'DbUsername',
   /** Database: the Secrets Manager secret holding the master credentials. */
   dbSecretArn: 'DbSecretArn',
+  /** Database: the app role's secret (API and worker; `supa2aws db app-role` creates the role from it). */
+  dbAppSecretArn: 'DbAppSecretArn',
+  /** Database: the migrate-user role's secret (`auth.migrateRolePassword`, the Lambda's login). */
+  dbMigrateUserSecretArn: 'DbMigrateUserSecretArn',
   /** Auth: `target.cognito.userPoolId` / `clientId`. */
   userPoolId: 'UserPoolId',
   userPoolClientId: 'UserPoolClientId',
@@ -45,6 +49,12 @@ export const OUTPUT_KEYS = {
   appSecretArn: 'AppSecretArn',
   /** Frontend: the SPA's URL, bucket and distribution (for `aws s3 sync` and invalidations). */
   cloudFrontUrl: 'CloudFrontUrl',
+  /** Frontend: the API's base URL on the app's own origin (`VITE_API_BASE_URL`). */
+  apiUrl: 'ApiUrl',
+  /** Frontend: the DNS records to add for a custom domain when no hosted zone was given. */
+  dnsRecords: 'DnsRecords',
+  /** Monitoring: the SNS topic alarms go to. */
+  alarmTopicArn: 'AlarmTopicArn',
   spaBucketName: 'SpaBucketName',
   distributionId: 'DistributionId',
   /** Budget: its name in AWS Budgets. */
@@ -74,6 +84,8 @@ export const OUTPUTS_BY_STACK = {
     OUTPUT_KEYS.dbName,
     OUTPUT_KEYS.dbUsername,
     OUTPUT_KEYS.dbSecretArn,
+    OUTPUT_KEYS.dbAppSecretArn,
+    OUTPUT_KEYS.dbMigrateUserSecretArn,
     OUTPUT_KEYS.region,
   ],
   auth: [OUTPUT_KEYS.userPoolId, OUTPUT_KEYS.userPoolClientId, OUTPUT_KEYS.cognitoIssuer, OUTPUT_KEYS.region],
@@ -88,9 +100,11 @@ export const OUTPUTS_BY_STACK = {
   ],
   frontend: [
     OUTPUT_KEYS.cloudFrontUrl,
+    OUTPUT_KEYS.apiUrl,
     OUTPUT_KEYS.spaBucketName,
     OUTPUT_KEYS.distributionId,
     OUTPUT_KEYS.region,
   ],
+  monitoring: [OUTPUT_KEYS.alarmTopicArn],
   budget: [OUTPUT_KEYS.budgetName],
 } as const satisfies Record<string, readonly OutputKey[]>;
