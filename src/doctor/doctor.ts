@@ -95,7 +95,11 @@ export async function runDoctor(input: DoctorConfig, deps: DoctorDeps = {}): Pro
   ]);
   for (const check of later) if (check) checks.push(check);
   const targetDb = later[1];
-  if (config && source?.checks.some((c) => c.id === 'source-db' && c.status === 'pass') && targetDb?.status === 'pass')
+  if (
+    config &&
+    source?.checks.some((c) => c.id === 'source-db' && c.status === 'pass') &&
+    targetDb?.status === 'pass'
+  )
     checks.push(...(await checkReplication(config)));
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
