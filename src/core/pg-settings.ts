@@ -117,6 +117,7 @@ export function resolvePgConnection(
     application_name: parts.applicationName ?? options.applicationName ?? `supa2aws-${role}`,
   };
   if (parts.connectTimeoutSec) base.connectionTimeoutMillis = parts.connectTimeoutSec * 1000;
+  if (parts.replication) (base as ClientConfig & { replication?: string }).replication = parts.replication;
   const password = parts.password;
   const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => {
     const config: ClientConfig = { ...base, ssl };

@@ -57,7 +57,7 @@ const cases: { args: string[]; code: string; exit: number; secret?: string }[] =
   { args: ['--config', 'throws.mjs', 'db', 'plan'], code: 'CONFIG_MODULE_FAILED', exit: 2 },
   { args: ['--config', 'password.json', 'db', 'plan'], code: 'CONFIG_INVALID', exit: 2, secret: 'w#rd' },
   { args: ['--config', 'dead.json', 'db', 'plan'], code: 'DB_UNREACHABLE', exit: 3 },
-  { args: ['--config', 'dead.json', 'auth', 'plan'], code: 'AUTH_DB_UNREACHABLE', exit: 3 },
+  { args: ['--config', 'dead.json', 'auth', 'plan'], code: 'DB_UNREACHABLE', exit: 3 },
 ];
 
 describe('CLI: bad input gives a code, a hint and a documented exit', () => {

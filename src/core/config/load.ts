@@ -120,7 +120,10 @@ function unencodedUrlProblems(config: unknown): ConfigProblem[] {
     const rest = url.slice(url.indexOf('://') + 3);
     const authorityEnd = rest.search(/[/?#]/);
     const stray = authorityEnd >= 0 && rest.slice(authorityEnd).includes('@');
-    if (!stray && URL.canParse(url)) return [];
+    // Only a password can make it so: a URL that fails for another reason (a port out of range) is left to
+    // the connection layer, which names that.
+    const userinfo = rest.lastIndexOf('@') >= 0 ? rest.slice(0, rest.lastIndexOf('@')) : '';
+    if (!stray && (URL.canParse(url) || !/[/?#]/.test(userinfo))) return [];
     return [
       {
         field,

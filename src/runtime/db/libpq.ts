@@ -49,6 +49,8 @@ export interface ConnectionParts {
   sslRootCert?: string;
   applicationName?: string;
   connectTimeoutSec?: number;
+  /** libpq's `replication` keyword: `database` opens a logical replication connection. */
+  replication?: 'database';
 }
 
 export function invalidSetting(field: string, value: unknown, expected: string): DbError {
@@ -97,6 +99,7 @@ export function parseConnectionUrl(connectionString: string, field = 'DATABASE_U
     sslRootCert: q.get('sslrootcert') ?? undefined,
     applicationName: q.get('application_name') ?? undefined,
     connectTimeoutSec: toInt(`${field} connect_timeout`, q.get('connect_timeout') ?? undefined, 0),
+    ...(q.get('replication') === 'database' ? { replication: 'database' as const } : {}),
   };
   return Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)) as ConnectionParts;
 }
