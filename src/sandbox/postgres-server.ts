@@ -66,7 +66,9 @@ function run(file: string, args: string[], runAs: RunAs, what: string): Promise<
     const child = spawn(file, args, {
       ...runAs,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C' },
+      // HOME is root's when root starts the server as `postgres`: the server's own libpq (a subscription's
+      // connection) would then read ~/.postgresql/postgresql.crt there and fail on its permissions.
+      env: { ...process.env, LC_ALL: 'C', HOME: '/nonexistent' },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
