@@ -51,3 +51,8 @@ export const dbConfigSchema = z
   .strict();
 
 export type DbConfig = z.infer<typeof dbConfigSchema>;
+
+/** The schemas supa2aws itself writes on the target (the auth phase's legacy credential store): never the app's. */
+export function ownSchemas(config: { auth: { legacySchema: string } }): string[] {
+  return [config.auth.legacySchema];
+}

@@ -208,4 +208,22 @@ end $$;`,
     assert.match(report.schema.differences[0]?.target ?? '', /security definer/);
     assert.equal(cliVerify().status, 0);
   });
+
+  it("does not count the auth phase's legacy store on the target as the app's, but does count any other schema only the target has", async () => {
+    const legacy = `create schema supa2aws_legacy_auth;
+      create table supa2aws_legacy_auth.users (id uuid primary key, encrypted_password text);
+      insert into supa2aws_legacy_auth.users values (gen_random_uuid(), 'x')`;
+    const { status, report } = await planted(legacy, 'drop schema supa2aws_legacy_auth cascade');
+    assert.equal(status, 0, JSON.stringify({ tables: report.tables, schema: report.schema.differences }));
+    assert.deepEqual(report.coverage.schemas, ['billing', 'public']);
+    const stray = await planted(
+      'create schema reporting; create table reporting.totals (id int primary key); insert into reporting.totals values (1)',
+      'drop schema reporting cascade',
+    );
+    assert.equal(stray.status, 1);
+    assert.deepEqual(
+      stray.report.tables.filter((t) => t.status !== 'match').map((t) => [t.table, t.status]),
+      [['reporting.totals', 'missing on source']],
+    );
+  });
 });

@@ -41,6 +41,11 @@ export interface VerifyDbOptions {
   concurrency?: number;
   /** Only these tables (`schema.name`). @default every table */
   tables?: string[];
+  /**
+   * Schemas supa2aws itself writes on the target (the auth phase's legacy credential store): never counted as
+   * the app's. @default none besides `supa2aws`
+   */
+  ownSchemas?: readonly string[];
   /** Compare the schemas too. @default true */
   schema?: boolean;
   reporter?: Reporter;
@@ -198,12 +203,14 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     await applyDigestSettings(target);
     snapshot = await openSnapshot(connect, options.sourceUrl);
     const snap = snapshot;
-    const selection = await selectSchemas(snap.client, options.schemas);
+    const selection = await selectSchemas(snap.client, options.schemas, options.ownSchemas);
     // Unless narrowed, the target's own app schemas count too: a table only the target has is a difference.
     const schemas =
       selection.from === 'config'
         ? selection.schemas
-        : [...new Set([...selection.schemas, ...(await discoverAppSchemas(target))])].sort();
+        : [
+            ...new Set([...selection.schemas, ...(await discoverAppSchemas(target, options.ownSchemas))]),
+          ].sort();
     const [sourceTables, targetTables, excludedTables] = await Promise.all([
       listTables(snap.client, schemas, { withAuthUsers: true }),
       listTables(target, schemas, { withAuthUsers: true }),
