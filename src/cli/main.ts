@@ -1,39 +1,5 @@
 #!/usr/bin/env node
-import { Command, type CommanderError } from 'commander';
-import { ConfigError } from '../core/errors.ts';
-import { registerCommands } from './commands/index.ts';
-import { printError } from './render.ts';
-
-/** A flag or command commander refused, as a coded usage error (exit 2) with the way to the right flags. */
-function usageError(error: CommanderError, args: readonly string[]): ConfigError {
-  const words = args.filter((a) => !a.startsWith('-')).slice(0, 2);
-  return new ConfigError('CLI_USAGE', error.message.replace(/^error: /, ''), {
-    exit: 'usage',
-    hint: `Run \`supa2aws ${words.length ? `${words.join(' ')} ` : ''}--help\` for the commands and flags it takes.`,
-    details: { commander: error.code },
-  });
-}
-
-export async function buildProgram(args: readonly string[]): Promise<Command> {
-  const program = new Command('supa2aws')
-    .description('Move a Supabase app to AWS one verified, reversible phase at a time.')
-    .option('--json', 'machine output: result JSON on stdout, NDJSON events on stderr')
-    .option('-v, --verbose', 'more detail, and stack traces on errors')
-    .option('-c, --config <file>', 'config file (default: supa2aws.config.json, else the sandbox config)')
-    .option('--region <region>', 'AWS region (over AWS_REGION, the profile and target.region)')
-    .option('--profile <name>', 'AWS profile for credentials and region (over AWS_PROFILE)')
-    .option('-y, --yes', 'do steps that change a live (non-sandbox) system without asking')
-    // commander's own message is replaced by a coded one (printed in exitOverride).
-    .configureOutput({ outputError: () => undefined })
-    // A bad flag or command is a usage error (exit 2, as documented), not a failed verification (1).
-    .exitOverride((error) => {
-      if (error.exitCode === 0) process.exit(0);
-      const json = args.includes('--json');
-      process.exit(printError({ json, verbose: false }, usageError(error, args)));
-    });
-  await registerCommands(program, args);
-  return program;
-}
+import { buildProgram } from './program.ts';
 
 // The AWS SDK warns on every run that its 2027 releases need Node 22; supa2aws supports Node 20+.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -28,13 +28,17 @@ const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
     commands: ['backup', 'decommission'],
     load: async () => (await import('./decommission.ts')).registerDecommission,
   },
+  { commands: ['completion'], load: async () => (await import('./completion.ts')).registerCompletion },
 ];
+
+/** Global options that take a value: the word after them is not a command. */
+const VALUED_GLOBALS = new Set(['-c', '--config', '--region', '--profile']);
 
 /** The top-level command `args` name (what follows the global options), if any. */
 export function commandNamed(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '-c' || arg === '--config') i++;
+    if (VALUED_GLOBALS.has(arg)) i++;
     else if (!arg.startsWith('-')) return arg;
   }
   return undefined;
@@ -44,5 +48,7 @@ export function commandNamed(args: readonly string[]): string | undefined {
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const name = commandNamed(args);
   const named = GROUPS.filter((group) => name !== undefined && group.commands.includes(name));
-  for (const group of named.length > 0 ? named : GROUPS) (await group.load())(program);
+  // Completion describes every command, so it needs them all, like help.
+  const all = named.length === 0 || name === 'completion';
+  for (const group of all ? GROUPS : named) (await group.load())(program);
 }
