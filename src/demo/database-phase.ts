@@ -36,6 +36,15 @@ export async function runDatabasePhase(
   const targetUrl = config.target.db.url;
   const schemas = config.db.schemas;
   const reports: PhaseReport[] = [];
+  // The fixture's audit_events has no key: the fix `db replicate start` prints for it, made before
+  // `db schema` so that the schema carries it to RDS (the way back publishes from there).
+  const users = await withClient(defaultConnect, sourceUrl, 'source', async (client) => {
+    await client.query('ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+    const { rows } = await client.query<{ id: string }>(
+      'SELECT id::text FROM auth.users ORDER BY id LIMIT 10',
+    );
+    return rows.map((r) => r.id);
+  });
   let started = new Date();
   const build = await buildSchema({
     source: { kind: 'pg_dump', sourceUrl: config.source.db.url },
@@ -44,14 +53,6 @@ export async function runDatabasePhase(
   const applied = await applySchema(build.script, { targetUrl, ...common });
   reports.push(schemaPhaseReport(build, applied, timingSince(started)));
 
-  // The fixture's audit_events has no key: the fix `db replicate start` prints for it.
-  const users = await withClient(defaultConnect, sourceUrl, 'source', async (client) => {
-    await client.query('ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
-    const { rows } = await client.query<{ id: string }>(
-      'SELECT id::text FROM auth.users ORDER BY id LIMIT 10',
-    );
-    return rows.map((r) => r.id);
-  });
   const writer = startWriter({ url: sourceUrl, users, rate: 50 });
   try {
     started = new Date();

@@ -55,14 +55,17 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-/** A source cloned from the fixture and a target with the schema applied; audit_events made replicable. */
+/**
+ * A source cloned from the fixture and a target with the schema applied; audit_events made replicable
+ * before `db schema`, which carries its REPLICA IDENTITY FULL to the target.
+ */
 async function pair(sb: TestSandbox, options: { identity?: boolean } = {}) {
   const source = await sb.freshSourceDb();
   const target = await sb.freshTargetDb();
-  const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
-  await applySchema(build.script, { targetUrl: target.url });
   if (options.identity !== false)
     await query(source.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+  const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
+  await applySchema(build.script, { targetUrl: target.url });
   return { source, target };
 }
 
@@ -189,9 +192,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
 
       // The way back: RDS publishes to Supabase (the subscription needs a superuser on PostgreSQL 15).
       writer.switchTo(target.url, { rls: false });
-      // The schema on RDS came through db schema, which does not carry REPLICA IDENTITY (yet): the way
-      // back needs it on RDS's key-less table as the way there did on Supabase's.
-      await query(target.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+      // db schema carried audit_events' REPLICA IDENTITY FULL: RDS can publish the key-less table.
       await new Promise((r) => setTimeout(r, 500));
       const reverse = await startReplication({
         sourceUrl: target.url,
@@ -232,7 +233,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     }
   });
 
-  it('a table without a key is a blocker (nothing created); with REPLICA IDENTITY FULL its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
+  it('a table without a key is a blocker (nothing created); its fix on the source alone is refused with the statement for the target; with REPLICA IDENTITY FULL on both its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
     const { source, target } = await pair(sb, { identity: false });
     const error = await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
       (e: unknown) => e,
@@ -240,11 +241,22 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     assert.equal((error as { code?: string }).code, 'REPLICATE_NO_REPLICA_IDENTITY');
     assert.match(
       (error as { hint?: string }).hint ?? '',
-      /ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;/,
+      /on the source \(Supabase\) and on the target \(RDS\).*ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;.*supa2aws db replicate start/,
     );
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
 
     await query(source.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+    const differs = (await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
+      (e: unknown) => e,
+    )) as { code?: string; message?: string; hint?: string };
+    assert.equal(differs.code, 'REPLICATE_REPLICA_IDENTITY_DIFFERS');
+    assert.match(differs.message ?? '', /public\.audit_events \(FULL vs DEFAULT\)/);
+    assert.match(
+      differs.hint ?? '',
+      /Run on the target \(RDS\): ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;/,
+    );
+    assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+    await query(target.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
     // What a run killed after creating its slot leaves behind.
     const names = replicationNames(source.name);
     await query(source.url, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [names.slot]);

@@ -1,6 +1,6 @@
 /**
  * Schema comparison: what exists in the app schemas on each side, read from the catalog with every name
- * qualified — tables (RLS enabled/forced, owner), columns (type, nullability, default, generation),
+ * qualified — tables (RLS enabled/forced, REPLICA IDENTITY, owner), columns (type, nullability, default, generation),
  * constraints, indexes, triggers, policies (command, roles, expressions), views (definition), sequences,
  * functions (result, language, volatility, security, settings, body), schemas (owner) and the privileges
  * on all of them (table, column, sequence, function and schema grants, per grantee) — then source minus
@@ -163,7 +163,11 @@ export async function readSchemaObjects(
   add(
     'table',
     await q(`SELECT n.nspname AS parent, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-           c.relkind::text || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END AS def
+           c.relkind::text || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END
+           || CASE c.relreplident WHEN 'f' THEN ' replica identity full' WHEN 'n' THEN ' replica identity nothing'
+                WHEN 'i' THEN ' replica identity using index ' || coalesce((SELECT ic.relname FROM pg_catalog.pg_index i
+                                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident), '(dropped)')
+                ELSE '' END AS def
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE ${rel} AND c.relkind IN ('r', 'p', 'f') AND ${notExtension('pg_catalog.pg_class', 'c.oid')}`),
   );
