@@ -198,6 +198,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
         sourceUrl: target.url,
         targetUrl: source.url,
         withAuthUsers: false,
+        direction: 'reverse',
         subscriberAdminUrl: source.adminUrl,
       });
       assert.equal(reverse.action, 'started');
@@ -503,6 +504,22 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       'REPLICATE_TARGET_PRIVILEGES',
     );
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+
+    // The way back on Supabase's PostgreSQL 15, whose postgres is no superuser: `db replicate reverse`
+    // without --subscriber-admin-url is refused, exit 4, with the three ways out.
+    const { file, env, dir } = writeConfig(sb, source, target);
+    const reverse = spawnSync(
+      process.execPath,
+      [cli, 'db', 'replicate', 'reverse', '--json', '--config', file, '--report-dir', dir],
+      { cwd: dir, env: { ...env, SUPA2AWS_SOURCE_ADMIN_URL: '' }, encoding: 'utf8' },
+    );
+    assert.equal(reverse.status, 4, reverse.stderr);
+    assert.match(reverse.stdout, /REPLICATE_REVERSE_NEEDS_SUPERUSER/);
+    assert.match(
+      reverse.stdout,
+      /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
+    );
+    assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
   });
 
   it('refuses a source with wal_level = replica, and one with no free slot, before creating anything', async () => {

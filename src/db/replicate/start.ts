@@ -112,8 +112,11 @@ export async function startReplication(options: StartReplicationOptions): Promis
     const { schemas } = await selectSchemas(source, options.schemas);
     const tables = await step(reporter, 'check what replication needs on both sides', async () => {
       assertPublisherReady(await publisherFacts(source, names.slot), 'source');
-      assertSubscriberReady(await subscriberFacts(admin, names.subscription), 'target');
       const direction = options.direction ?? 'forward';
+      assertSubscriberReady(await subscriberFacts(admin, names.subscription), 'target', {
+        direction,
+        viaAdminUrl: admin !== target,
+      });
       const carried = await replicatedTables(source, schemas, { withAuthUsers, direction });
       if (carried.published.length === 0)
         throw new DbError(
