@@ -296,11 +296,41 @@ function expectedMissing(o: SchemaObject, dropped: DroppedObject[], rls: 'keep' 
   });
 }
 
+/** Table privileges newer than some servers: a server older than that cannot hold them. */
+const PRIVILEGE_SINCE: Record<string, number> = { MAINTAIN: 17 };
+
+/**
+ * Privileges one side's server has and the other's cannot (MAINTAIN exists from PostgreSQL 17: a Supabase 17
+ * project and RDS 16, either way), left out of the grant comparison.
+ */
+export function privilegesNotOnBoth(sourceMajor: number, targetMajor: number): string[] {
+  return Object.entries(PRIVILEGE_SINCE)
+    .filter(
+      ([, since]) =>
+        Math.max(sourceMajor, targetMajor) >= since && Math.min(sourceMajor, targetMajor) < since,
+    )
+    .map(([privilege]) => privilege);
+}
+
+/** A grant's definition without the privileges named. */
+function withoutPrivileges(o: SchemaObject, privileges: string[]): SchemaObject {
+  if (o.kind !== 'grant' || privileges.length === 0) return o;
+  const kept = o.definition.split(',').filter((p) => !privileges.includes(p.replace(/\*$/, '')));
+  return { ...o, definition: kept.join(',') };
+}
+
 export function compareSchemas(
-  source: SchemaObject[],
-  target: SchemaObject[],
-  options: { dropped: DroppedObject[]; rls: 'keep' | 'drop' },
+  sourceObjects: SchemaObject[],
+  targetObjects: SchemaObject[],
+  options: {
+    dropped: DroppedObject[];
+    rls: 'keep' | 'drop';
+    /** Privileges one of the two servers does not have (privilegesNotOnBoth). @default [] */
+    notOnBoth?: string[];
+  },
 ): SchemaDifference[] {
+  const source = sourceObjects.map((o) => withoutPrivileges(o, options.notOnBoth ?? []));
+  const target = targetObjects.map((o) => withoutPrivileges(o, options.notOnBoth ?? []));
   const targetByKey = new Map(target.map((o) => [key(o), o]));
   const sourceKeys = new Set(source.map(key));
   const out: SchemaDifference[] = [];
