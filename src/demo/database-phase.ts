@@ -35,6 +35,7 @@ export async function runDatabasePhase(
   const sourceUrl = config.db.replication.sourceUrl ?? config.source.db.url;
   const targetUrl = config.target.db.url;
   const schemas = config.db.schemas;
+  const concurrency = config.db.concurrency;
   const reports: PhaseReport[] = [];
   // The fixture's audit_events has no key: the fix `db replicate start` prints for it, made before
   // `db schema` so that the schema carries it to RDS (the way back publishes from there).
@@ -56,22 +57,25 @@ export async function runDatabasePhase(
   const writer = startWriter({ url: sourceUrl, users, rate: 50 });
   try {
     started = new Date();
+    // Every write after the slot's snapshot (the writer runs through the copy) reaches RDS by streaming.
     const replicating = await startReplication({ sourceUrl, targetUrl, schemas, ...common });
     reports.push(replicateStartPhaseReport(replicating, timingSince(started)));
-    // A moment of streaming writes before the switch.
-    await new Promise((r) => setTimeout(r, 300));
     started = new Date();
-    const switched = await cutover({ sourceUrl, targetUrl, schemas, ...common });
+    const switched = await cutover({ sourceUrl, targetUrl, schemas, concurrency, ...common });
     reports.push(cutoverPhaseReport('cutover', switched, timingSince(started)));
-    const stats = await writer.stop();
-    const ledger = await withClient(defaultConnect, targetUrl, 'target', (client) =>
-      checkLedger(client, writer.ledger, stats.uncertain),
-    );
+    // The source is frozen now: the final verify and the writer's ledger check run side by side.
     started = new Date();
-    const verified = verifyPhaseReport(
-      await verifyDb({ sourceUrl, targetUrl, schemas, ...common }),
-      timingSince(started),
-    );
+    const [report, { stats, ledger }] = await Promise.all([
+      verifyDb({ sourceUrl, targetUrl, schemas, concurrency, ...common }),
+      (async () => {
+        const stats = await writer.stop();
+        const ledger = await withClient(defaultConnect, targetUrl, 'target', (client) =>
+          checkLedger(client, writer.ledger, stats.uncertain),
+        );
+        return { stats, ledger };
+      })(),
+    ]);
+    const verified = verifyPhaseReport(report, timingSince(started));
     verified.checks.push({
       name: 'every write acknowledged during the migration is on RDS, none twice',
       ok: ledger.ok,

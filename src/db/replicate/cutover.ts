@@ -119,7 +119,7 @@ async function waitForLagZero(
         },
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -84,7 +84,7 @@ async function waitForApply(target: PgClient, name: string, timeoutMs: number): 
       [name],
     );
     if (rows.length > 0) return true;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return false;
 }
