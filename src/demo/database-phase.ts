@@ -1,9 +1,11 @@
 /**
  * The demo's phase 2, as a production migration runs it: the schema, then live replication with a writer
  * running against Supabase the whole time (inserts, updates and deletes under RLS), the cutover with its
- * write freeze, every acknowledged write proved on RDS from the writer's ledger, and `db verify`.
+ * write freeze, every acknowledged write proved on RDS from the writer's ledger, and the `db verify` the
+ * cutover makes inside the freeze.
  */
 import type { Config } from '../core/config/index.ts';
+import { InternalError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import {
   applySchema,
@@ -15,8 +17,8 @@ import {
   schemaPhaseReport,
   startReplication,
   startWriter,
-  verifyDb,
   verifyPhaseReport,
+  type VerifyReport,
 } from '../db/index.ts';
 import { defaultConnect, withClient } from '../db/pg.ts';
 import { timingSince, type PhaseReport } from '../report/index.ts';
@@ -61,21 +63,28 @@ export async function runDatabasePhase(
     const replicating = await startReplication({ sourceUrl, targetUrl, schemas, ...common });
     reports.push(replicateStartPhaseReport(replicating, timingSince(started)));
     started = new Date();
-    const switched = await cutover({ sourceUrl, targetUrl, schemas, concurrency, ...common });
+    // The cutover's verify, inside the freeze, is the phase's verify: the source stays frozen after it.
+    let inFreeze: VerifyReport | undefined;
+    const switched = await cutover({
+      sourceUrl,
+      targetUrl,
+      schemas,
+      concurrency,
+      onVerified: (report) => (inFreeze = report),
+      ...common,
+    });
     reports.push(cutoverPhaseReport('cutover', switched, timingSince(started)));
-    // The source is frozen now: the final verify and the writer's ledger check run side by side.
-    started = new Date();
-    const [report, { stats, ledger }] = await Promise.all([
-      verifyDb({ sourceUrl, targetUrl, schemas, concurrency, ...common }),
-      (async () => {
-        const stats = await writer.stop();
-        const ledger = await withClient(defaultConnect, targetUrl, 'target', (client) =>
-          checkLedger(client, writer.ledger, stats.uncertain),
-        );
-        return { stats, ledger };
-      })(),
-    ]);
-    const verified = verifyPhaseReport(report, timingSince(started));
+    const stats = await writer.stop();
+    const ledger = await withClient(defaultConnect, targetUrl, 'target', (client) =>
+      checkLedger(client, writer.ledger, stats.uncertain),
+    );
+    const report: VerifyReport | undefined = inFreeze;
+    if (!report) throw new InternalError('the cutover finished without its verify report');
+    const verified = verifyPhaseReport(report, {
+      startedAt: new Date(Date.parse(report.checkedAt) - report.elapsedMs).toISOString(),
+      finishedAt: report.checkedAt,
+      durationMs: report.elapsedMs,
+    });
     verified.checks.push({
       name: 'every write acknowledged during the migration is on RDS, none twice',
       ok: ledger.ok,
