@@ -13,6 +13,7 @@ import { before, describe, it } from 'node:test';
 import pg from 'pg';
 import { COPY_BOOKKEEPING_SQL } from '../../src/db/copy/deferred-ddl.ts';
 import { applySchema, buildSchema, verifyDb } from '../../src/db/index.ts';
+import { checkReplication } from '../../src/doctor/replication-checks.ts';
 import {
   checkLedger,
   cutover,
@@ -520,6 +521,11 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
     );
     assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
+    // doctor says it before the migration starts.
+    const checks = await checkReplication(sb.config({ sourceDb: source, targetDb: target }));
+    const wayBack = checks.find((c) => c.id === 'replication-way-back');
+    assert.equal(wayBack?.status, 'warn', JSON.stringify(checks));
+    assert.match(wayBack?.fix ?? '', /--subscriber-admin-url/);
   });
 
   it('refuses a source with wal_level = replica, and one with no free slot, before creating anything', async () => {
