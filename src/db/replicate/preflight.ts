@@ -192,7 +192,7 @@ function reverseNeedsSuperuser(facts: SubscriberFacts, viaAdminUrl: boolean): Db
       exit: 'permission',
       hint: [
         'Pick one, before `supa2aws db cutover` if you can:',
-        '(1) pass a superuser connection to the Supabase database with --subscriber-admin-url <url> (or SUPA2AWS_SOURCE_ADMIN_URL); a Supabase project has none of its own — only Supabase holds one, so ask Supabase support (supabase.com/dashboard/support/new) for one for the migration window;',
+        "(1) pass a superuser connection to the Supabase database with --subscriber-admin-url <url> (or SUPA2AWS_SOURCE_ADMIN_URL); a project has none of its own, only Supabase does: ask Supabase support (the dashboard's support form) for one for the migration window;",
         '(2) upgrade the project to PostgreSQL 17 (Dashboard → Project Settings → Infrastructure → Upgrade), where postgres holds pg_create_subscription, then run `supa2aws db replicate reverse` again;',
         "(3) go back by snapshot: stop the app's writes to RDS, empty the app tables on Supabase and load RDS's rows into them (pg_dump --data-only of the app schemas from RDS | psql on Supabase's direct host), then `supa2aws db cutover --undo` lifts the freeze on Supabase.",
       ].join(' '),
