@@ -72,9 +72,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function freezeRound(source: PostgresState, target: PostgresState) {
   const from = await database(source, source.database);
   const to = await database(target);
+  await sql(from.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
   const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: from.url } });
   await applySchema(build.script, { targetUrl: to.url });
-  await sql(from.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
   const users = (await sql<{ id: string }>(from.url, 'SELECT id::text FROM auth.users LIMIT 20')).map(
     (r) => r.id,
   );

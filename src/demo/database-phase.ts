@@ -1,9 +1,11 @@
 /**
  * The demo's phase 2, as a production migration runs it: the schema, then live replication with a writer
  * running against Supabase the whole time (inserts, updates and deletes under RLS), the cutover with its
- * write freeze, every acknowledged write proved on RDS from the writer's ledger, and `db verify`.
+ * write freeze, every acknowledged write proved on RDS from the writer's ledger, and the `db verify` the
+ * cutover makes inside the freeze.
  */
 import type { Config } from '../core/config/index.ts';
+import { InternalError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import {
   applySchema,
@@ -15,8 +17,8 @@ import {
   schemaPhaseReport,
   startReplication,
   startWriter,
-  verifyDb,
   verifyPhaseReport,
+  type VerifyReport,
 } from '../db/index.ts';
 import { defaultConnect, withClient } from '../db/pg.ts';
 import { timingSince, type PhaseReport } from '../report/index.ts';
@@ -35,7 +37,17 @@ export async function runDatabasePhase(
   const sourceUrl = config.db.replication.sourceUrl ?? config.source.db.url;
   const targetUrl = config.target.db.url;
   const schemas = config.db.schemas;
+  const concurrency = config.db.concurrency;
   const reports: PhaseReport[] = [];
+  // The fixture's audit_events has no key: the fix `db replicate start` prints for it, made before
+  // `db schema` so that the schema carries it to RDS (the way back publishes from there).
+  const users = await withClient(defaultConnect, sourceUrl, 'source', async (client) => {
+    await client.query('ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+    const { rows } = await client.query<{ id: string }>(
+      'SELECT id::text FROM auth.users ORDER BY id LIMIT 10',
+    );
+    return rows.map((r) => r.id);
+  });
   let started = new Date();
   const build = await buildSchema({
     source: { kind: 'pg_dump', sourceUrl: config.source.db.url },
@@ -44,33 +56,35 @@ export async function runDatabasePhase(
   const applied = await applySchema(build.script, { targetUrl, ...common });
   reports.push(schemaPhaseReport(build, applied, timingSince(started)));
 
-  // The fixture's audit_events has no key: the fix `db replicate start` prints for it.
-  const users = await withClient(defaultConnect, sourceUrl, 'source', async (client) => {
-    await client.query('ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
-    const { rows } = await client.query<{ id: string }>(
-      'SELECT id::text FROM auth.users ORDER BY id LIMIT 10',
-    );
-    return rows.map((r) => r.id);
-  });
   const writer = startWriter({ url: sourceUrl, users, rate: 50 });
   try {
     started = new Date();
+    // Every write after the slot's snapshot (the writer runs through the copy) reaches RDS by streaming.
     const replicating = await startReplication({ sourceUrl, targetUrl, schemas, ...common });
     reports.push(replicateStartPhaseReport(replicating, timingSince(started)));
-    // A moment of streaming writes before the switch.
-    await new Promise((r) => setTimeout(r, 300));
     started = new Date();
-    const switched = await cutover({ sourceUrl, targetUrl, schemas, ...common });
+    // The cutover's verify, inside the freeze, is the phase's verify: the source stays frozen after it.
+    let inFreeze: VerifyReport | undefined;
+    const switched = await cutover({
+      sourceUrl,
+      targetUrl,
+      schemas,
+      concurrency,
+      onVerified: (report) => (inFreeze = report),
+      ...common,
+    });
     reports.push(cutoverPhaseReport('cutover', switched, timingSince(started)));
     const stats = await writer.stop();
     const ledger = await withClient(defaultConnect, targetUrl, 'target', (client) =>
       checkLedger(client, writer.ledger, stats.uncertain),
     );
-    started = new Date();
-    const verified = verifyPhaseReport(
-      await verifyDb({ sourceUrl, targetUrl, schemas, ...common }),
-      timingSince(started),
-    );
+    const report: VerifyReport | undefined = inFreeze;
+    if (!report) throw new InternalError('the cutover finished without its verify report');
+    const verified = verifyPhaseReport(report, {
+      startedAt: new Date(Date.parse(report.checkedAt) - report.elapsedMs).toISOString(),
+      finishedAt: report.checkedAt,
+      durationMs: report.elapsedMs,
+    });
     verified.checks.push({
       name: 'every write acknowledged during the migration is on RDS, none twice',
       ok: ledger.ok,

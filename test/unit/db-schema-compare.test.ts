@@ -1,7 +1,11 @@
 /** compareSchemas: what a difference is named, and what `db schema` dropped on purpose is not one. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareSchemas, type SchemaObject } from '../../src/db/verify/schema-compare.ts';
+import {
+  compareSchemas,
+  privilegesNotOnBoth,
+  type SchemaObject,
+} from '../../src/db/verify/schema-compare.ts';
 
 const grant = (on: string, grantee: string, privileges: string): SchemaObject => ({
   kind: 'grant',
@@ -11,6 +15,27 @@ const grant = (on: string, grantee: string, privileges: string): SchemaObject =>
 });
 
 describe('compareSchemas', () => {
+  it('GIVEN a PostgreSQL 17 side and a 16 side (either way) THEN MAINTAIN is left out of the grants, and nothing else', () => {
+    assert.deepEqual(privilegesNotOnBoth(17, 16), ['MAINTAIN']);
+    assert.deepEqual(privilegesNotOnBoth(16, 17), ['MAINTAIN']);
+    assert.deepEqual(privilegesNotOnBoth(17, 17), []);
+    assert.deepEqual(privilegesNotOnBoth(15, 16), []);
+    const on17 = [grant('table public.items', 'OWNER', 'DELETE,INSERT,MAINTAIN*,SELECT')];
+    const on16 = [grant('table public.items', 'OWNER', 'DELETE,INSERT,SELECT')];
+    const notOnBoth = privilegesNotOnBoth(17, 16);
+    assert.deepEqual(compareSchemas(on17, on16, { dropped: [], rls: 'keep', notOnBoth }), []);
+    assert.deepEqual(compareSchemas(on16, on17, { dropped: [], rls: 'keep', notOnBoth }), []);
+    const lessOn16 = [grant('table public.items', 'OWNER', 'INSERT,SELECT')];
+    assert.deepEqual(
+      compareSchemas(on17, lessOn16, { dropped: [], rls: 'keep', notOnBoth }).map((d) => [
+        d.object,
+        d.source,
+        d.target,
+      ]),
+      [['table public.items to OWNER', 'DELETE,INSERT,SELECT', 'INSERT,SELECT']],
+    );
+  });
+
   it('names a grant by object and grantee when its privileges differ, go missing or appear', () => {
     const source = [
       grant('table public.projects', 'authenticated', 'INSERT,SELECT'),

@@ -102,6 +102,16 @@ function cutoverText(r: CutoverResult, what: string): string {
   ].join('\n');
 }
 
+const REVERSE_HELP = `
+Who may subscribe on Supabase (the way back creates its subscription there):
+  PostgreSQL 17 project: postgres holds pg_create_subscription; nothing to pass.
+  PostgreSQL 15 project: only a superuser may CREATE SUBSCRIPTION, and Supabase gives projects none.
+    Either pass --subscriber-admin-url with a superuser connection (only Supabase support can give one),
+    or upgrade the project to 17 before \`db cutover\`, or go back by snapshot: stop writes to RDS, load
+    RDS's app tables into Supabase (pg_dump --data-only | psql), then \`db cutover --undo\`.
+  Checked before anything is created: REPLICATE_REVERSE_NEEDS_SUPERUSER, exit 4.
+The key-less tables RDS publishes need the REPLICA IDENTITY they had on Supabase (db schema carries it).`;
+
 export function registerReplicate(db: Command): void {
   const replicate = db
     .command('replicate')
@@ -200,6 +210,7 @@ export function registerReplicate(db: Command): void {
       'superuser connection to Supabase for CREATE SUBSCRIPTION (PostgreSQL 15); or SUPA2AWS_SOURCE_ADMIN_URL',
     )
     .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
+    .addHelpText('after', REVERSE_HELP)
     .action(
       action(async (ctx, opts: { subscriberAdminUrl?: string; reportDir: string }) => {
         const { config, supabaseUrl, rdsUrl, supabaseAdminUrl } = await sides(ctx, opts.subscriberAdminUrl);
@@ -209,6 +220,7 @@ export function registerReplicate(db: Command): void {
             targetUrl: supabaseUrl,
             schemas: config.db.schemas,
             withAuthUsers: false,
+            direction: 'reverse',
             sourceSetting: 'target.db.url',
             ...(supabaseAdminUrl ? { subscriberAdminUrl: supabaseAdminUrl } : {}),
             concurrency: config.db.concurrency,

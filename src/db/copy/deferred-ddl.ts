@@ -45,7 +45,13 @@ interface CatalogItem {
   table: string;
   name: string;
   def: string;
+  /** The table's REPLICA IDENTITY is this index: re-created with the index, or the table's would be lost. */
+  replident?: boolean;
 }
+
+/** `REPLICA IDENTITY USING INDEX` falls back to nothing when its index is dropped: said again after it. */
+const identityAgain = (table: string, item: CatalogItem) =>
+  item.replident ? `; ALTER TABLE ${table} REPLICA IDENTITY USING INDEX ${quoteIdent(item.name)}` : '';
 
 async function save(client: PgClient, item: DeferredItem): Promise<void> {
   await client.query(
@@ -120,7 +126,8 @@ export async function deferForLoad(
       else result.kept.push(`${fk.schema}.${fk.table}.${fk.name}`);
     }
     const constraints = await client.query<CatalogItem>(
-      `SELECT n.nspname AS schema, c.relname AS "table", con.conname AS name, pg_catalog.pg_get_constraintdef(con.oid) AS def
+      `SELECT n.nspname AS schema, c.relname AS "table", con.conname AS name, pg_catalog.pg_get_constraintdef(con.oid) AS def,
+              coalesce((SELECT i.indisreplident FROM pg_catalog.pg_index i WHERE i.indexrelid = con.conindid), false) AS replident
          FROM pg_catalog.pg_constraint con
          JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -135,14 +142,15 @@ export async function deferForLoad(
         table: con.table,
         kind: 'constraint',
         name: con.name,
-        definition: `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(con.name)} ${con.def}`,
+        definition: `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(con.name)} ${con.def}${identityAgain(table, con)}`,
       };
       if (await deferOne(client, item, `ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(con.name)}`))
         result.deferred.push(item);
       else result.kept.push(`${con.schema}.${con.table}.${con.name}`);
     }
     const indexes = await client.query<CatalogItem>(
-      `SELECT n.nspname AS schema, c.relname AS "table", ic.relname AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def
+      `SELECT n.nspname AS schema, c.relname AS "table", ic.relname AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def,
+              i.indisreplident AS replident
          FROM pg_catalog.pg_index i
          JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -158,7 +166,7 @@ export async function deferForLoad(
         table: index.table,
         kind: 'index',
         name: index.name,
-        definition: index.def,
+        definition: `${index.def}${identityAgain(qualified(index.schema, index.table), index)}`,
       };
       if (await deferOne(client, item, `DROP INDEX ${qualified(index.schema, index.name)}`))
         result.deferred.push(item);

@@ -15,7 +15,7 @@ import { logger, silentReporter, step, type Reporter } from '../../core/reporter
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { copyData } from '../copy/copy-data.ts';
 import { defaultConnect, qualified, type ConnectFn, type PgClient } from '../pg.ts';
-import { verifyDb } from '../verify/verify-db.ts';
+import { verifyDb, type VerifyReport } from '../verify/verify-db.ts';
 import { publishedTableKeys, schemaDrift } from './drift.ts';
 import { freezeWrites, recordedFreeze, unfreezeWrites, writableConnect, writerRoles } from './freeze.ts';
 import { replicationNames, urlDatabase } from './names.ts';
@@ -46,6 +46,8 @@ export interface CutoverOptions {
   unfreezeTarget?: boolean;
   /** Connection that owns the subscription when the target's user could not create it. @default targetUrl */
   subscriberAdminUrl?: string;
+  /** Receives the whole `db verify` report made inside the freeze (the result keeps its summary). */
+  onVerified?: (report: VerifyReport) => void;
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
@@ -119,7 +121,7 @@ async function waitForLagZero(
         },
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -333,6 +335,7 @@ export async function cutover(options: CutoverOptions): Promise<CutoverResult> {
           detail: `${verified.totals.matched} of ${verified.totals.tables} table(s) equal, ${verified.schema.differences.length} schema difference(s)`,
         };
       });
+      options.onVerified?.(report);
       result.verify = {
         ok: report.ok,
         tables: report.totals.tables,

@@ -6,6 +6,7 @@
  */
 import { DbError } from '../../core/errors.ts';
 import type { PgClient } from '../pg.ts';
+import type { Direction } from './published-tables.ts';
 
 export interface PublisherFacts {
   version: number;
@@ -175,7 +176,38 @@ export async function subscriberFacts(client: PgClient, subscription: string): P
   };
 }
 
-export function assertSubscriberReady(facts: SubscriberFacts, side: string): void {
+/**
+ * The way back subscribes on Supabase. On PostgreSQL 15 only a superuser may CREATE SUBSCRIPTION (16 added
+ * pg_create_subscription) and Supabase gives projects none: `postgres` is not a superuser, and supautils lets
+ * it create publications, not subscriptions. On Supabase's PostgreSQL 17 images `postgres` holds
+ * pg_create_subscription. So on 15 the way back needs a superuser connection from elsewhere, or another route.
+ */
+function reverseNeedsSuperuser(facts: SubscriberFacts, viaAdminUrl: boolean): DbError {
+  return new DbError(
+    'REPLICATE_REVERSE_NEEDS_SUPERUSER',
+    viaAdminUrl
+      ? `the --subscriber-admin-url connection (${facts.user}) is not a superuser, and Supabase's PostgreSQL ${facts.version} lets only superusers CREATE SUBSCRIPTION: the way back cannot subscribe`
+      : `Supabase runs PostgreSQL ${facts.version}, where only a superuser may CREATE SUBSCRIPTION, and ${facts.user} is not one: the way back (RDS → Supabase) cannot subscribe`,
+    {
+      exit: 'permission',
+      hint: [
+        'Pick one, before `supa2aws db cutover` if you can:',
+        "(1) pass a superuser connection to the Supabase database with --subscriber-admin-url <url> (or SUPA2AWS_SOURCE_ADMIN_URL); a project has none of its own, only Supabase does: ask Supabase support (the dashboard's support form) for one for the migration window;",
+        '(2) upgrade the project to PostgreSQL 17 (Dashboard → Project Settings → Infrastructure → Upgrade), where postgres holds pg_create_subscription, then run `supa2aws db replicate reverse` again;',
+        "(3) go back by snapshot: stop the app's writes to RDS, empty the app tables on Supabase and load RDS's rows into them (pg_dump --data-only of the app schemas from RDS | psql on Supabase's direct host), then `supa2aws db cutover --undo` lifts the freeze on Supabase.",
+      ].join(' '),
+      details: { version: facts.version, user: facts.user },
+    },
+  );
+}
+
+export function assertSubscriberReady(
+  facts: SubscriberFacts,
+  side: string,
+  options: { direction?: Direction; viaAdminUrl?: boolean } = {},
+): void {
+  if (!facts.mayCreateSubscription && options.direction === 'reverse' && facts.version < 16)
+    throw reverseNeedsSuperuser(facts, options.viaAdminUrl === true);
   if (!facts.mayCreateSubscription)
     throw new DbError(
       'REPLICATE_TARGET_PRIVILEGES',

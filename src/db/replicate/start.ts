@@ -32,7 +32,13 @@ import {
 } from './objects.ts';
 import { writableConnect } from './freeze.ts';
 import { assertPublisherReady, assertSubscriberReady, publisherFacts, subscriberFacts } from './preflight.ts';
-import { missingOnSubscriber, publicationSql, replicatedTables } from './published-tables.ts';
+import {
+  assertSameIdentity,
+  missingOnSubscriber,
+  publicationSql,
+  replicatedTables,
+  type Direction,
+} from './published-tables.ts';
 
 export interface StartReplicationOptions {
   /** The publisher, through its direct host (Supabase's poolers cannot carry replication). */
@@ -43,6 +49,8 @@ export interface StartReplicationOptions {
   schemas?: string[];
   /** Replicate auth.users too (forward direction). @default true */
   withAuthUsers?: boolean;
+  /** Supabase → RDS (`db replicate start`) or back (`db replicate reverse`): the words of hints. @default 'forward' */
+  direction?: Direction;
   /** Which config setting holds the publisher's URL, for hints. @default 'source.db.url' */
   sourceSetting?: string;
   /** A superuser connection to the subscriber used only for CREATE SUBSCRIPTION. @default targetUrl */
@@ -76,7 +84,7 @@ async function waitForApply(target: PgClient, name: string, timeoutMs: number): 
       [name],
     );
     if (rows.length > 0) return true;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return false;
 }
@@ -104,8 +112,12 @@ export async function startReplication(options: StartReplicationOptions): Promis
     const { schemas } = await selectSchemas(source, options.schemas);
     const tables = await step(reporter, 'check what replication needs on both sides', async () => {
       assertPublisherReady(await publisherFacts(source, names.slot), 'source');
-      assertSubscriberReady(await subscriberFacts(admin, names.subscription), 'target');
-      const carried = await replicatedTables(source, schemas, { withAuthUsers });
+      const direction = options.direction ?? 'forward';
+      assertSubscriberReady(await subscriberFacts(admin, names.subscription), 'target', {
+        direction,
+        viaAdminUrl: admin !== target,
+      });
+      const carried = await replicatedTables(source, schemas, { withAuthUsers, direction });
       if (carried.published.length === 0)
         throw new DbError(
           'REPLICATE_NOTHING_TO_PUBLISH',
@@ -123,6 +135,7 @@ export async function startReplication(options: StartReplicationOptions): Promis
           `${missing.length} table(s) to replicate are missing on the target: ${missing.join(', ')}`,
           { exit: 'usage', hint: 'Create the schema on the target first: supa2aws db schema' },
         );
+      await assertSameIdentity(source, target, carried.published, direction);
       return { ...carried, onTarget };
     });
     const result: StartReplicationResult = {

@@ -13,6 +13,9 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     ...(report.schema.compared
       ? []
       : ['**The schema was not compared (--no-schema): this pass covers rows only.**']),
+    ...(report.schema.notCompared.length > 0
+      ? ['', '**Not compared in the schema**:', '', ...report.schema.notCompared.map((n) => `- ${n}`)]
+      : []),
     ...(report.coverage.excluded.length > 0
       ? [
           '',

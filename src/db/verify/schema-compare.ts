@@ -1,6 +1,6 @@
 /**
  * Schema comparison: what exists in the app schemas on each side, read from the catalog with every name
- * qualified — tables (RLS enabled/forced, owner), columns (type, nullability, default, generation),
+ * qualified — tables (RLS enabled/forced, REPLICA IDENTITY, owner), columns (type, nullability, default, generation),
  * constraints, indexes, triggers, policies (command, roles, expressions), views (definition), sequences,
  * functions (result, language, volatility, security, settings, body), schemas (owner) and the privileges
  * on all of them (table, column, sequence, function and schema grants, per grantee) — then source minus
@@ -163,7 +163,11 @@ export async function readSchemaObjects(
   add(
     'table',
     await q(`SELECT n.nspname AS parent, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-           c.relkind::text || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END AS def
+           c.relkind::text || CASE WHEN c.relrowsecurity THEN ' rls' ELSE '' END || CASE WHEN c.relforcerowsecurity THEN ' force' ELSE '' END
+           || CASE c.relreplident WHEN 'f' THEN ' replica identity full' WHEN 'n' THEN ' replica identity nothing'
+                WHEN 'i' THEN ' replica identity using index ' || coalesce((SELECT ic.relname FROM pg_catalog.pg_index i
+                                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident), '(dropped)')
+                ELSE '' END AS def
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE ${rel} AND c.relkind IN ('r', 'p', 'f') AND ${notExtension('pg_catalog.pg_class', 'c.oid')}`),
   );
@@ -292,11 +296,41 @@ function expectedMissing(o: SchemaObject, dropped: DroppedObject[], rls: 'keep' 
   });
 }
 
+/** Table privileges newer than some servers: a server older than that cannot hold them. */
+const PRIVILEGE_SINCE: Record<string, number> = { MAINTAIN: 17 };
+
+/**
+ * Privileges one side's server has and the other's cannot (MAINTAIN exists from PostgreSQL 17: a Supabase 17
+ * project and RDS 16, either way), left out of the grant comparison.
+ */
+export function privilegesNotOnBoth(sourceMajor: number, targetMajor: number): string[] {
+  return Object.entries(PRIVILEGE_SINCE)
+    .filter(
+      ([, since]) =>
+        Math.max(sourceMajor, targetMajor) >= since && Math.min(sourceMajor, targetMajor) < since,
+    )
+    .map(([privilege]) => privilege);
+}
+
+/** A grant's definition without the privileges named. */
+function withoutPrivileges(o: SchemaObject, privileges: string[]): SchemaObject {
+  if (o.kind !== 'grant' || privileges.length === 0) return o;
+  const kept = o.definition.split(',').filter((p) => !privileges.includes(p.replace(/\*$/, '')));
+  return { ...o, definition: kept.join(',') };
+}
+
 export function compareSchemas(
-  source: SchemaObject[],
-  target: SchemaObject[],
-  options: { dropped: DroppedObject[]; rls: 'keep' | 'drop' },
+  sourceObjects: SchemaObject[],
+  targetObjects: SchemaObject[],
+  options: {
+    dropped: DroppedObject[];
+    rls: 'keep' | 'drop';
+    /** Privileges one of the two servers does not have (privilegesNotOnBoth). @default [] */
+    notOnBoth?: string[];
+  },
 ): SchemaDifference[] {
+  const source = sourceObjects.map((o) => withoutPrivileges(o, options.notOnBoth ?? []));
+  const target = targetObjects.map((o) => withoutPrivileges(o, options.notOnBoth ?? []));
   const targetByKey = new Map(target.map((o) => [key(o), o]));
   const sourceKeys = new Set(source.map(key));
   const out: SchemaDifference[] = [];
