@@ -18,3 +18,4 @@ export { DB_MAX_CONCURRENCY, dbConfigSchema, type DbConfig } from './config.ts';
 export type { ConnectFn } from './pg.ts';
 export * from './phase-reports.ts';
 export * from './replicate/index.ts';
+export * from './app-role/index.ts';

@@ -22,6 +22,7 @@ import {
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
+import { registerAppRole } from './app-role.ts';
 import { registerReplicate } from './replicate.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
@@ -405,5 +406,6 @@ export function registerDb(program: Command): void {
       ),
     );
 
+  registerAppRole(db);
   registerReplicate(db);
 }

@@ -13,6 +13,12 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     ...(report.schema.compared
       ? []
       : ['**The schema was not compared (--no-schema): this pass covers rows only.**']),
+    ...(report.schema.appRoles.excluded > 0
+      ? [
+          '',
+          `**Not compared**: ${report.schema.appRoles.excluded} grant(s) and policies of the app's login role ${report.schema.appRoles.roles.join(', ')} (target only, made by \`supa2aws db app-role\`, which checks them: \`supa2aws db app-role --dry-run\`).`,
+        ]
+      : []),
     ...(report.coverage.excluded.length > 0
       ? [
           '',

@@ -28,7 +28,13 @@ import {
   type Boundary,
   type Digest,
 } from './digest.ts';
-import { compareSchemas, readSchemaObjects, type SchemaDifference } from './schema-compare.ts';
+import { APP_ROLE_POLICY } from '../app-role/inspect-app-role.ts';
+import {
+  compareSchemas,
+  readSchemaObjects,
+  type SchemaDifference,
+  type SchemaObject,
+} from './schema-compare.ts';
 
 export interface VerifyDbOptions {
   sourceUrl: string;
@@ -90,7 +96,18 @@ export interface VerifyReport {
   settings: Record<string, string>;
   coverage: VerifyCoverage;
   tables: TableVerify[];
-  schema: { compared: boolean; ok: boolean; differences: SchemaDifference[]; pendingCopy: number };
+  schema: {
+    compared: boolean;
+    ok: boolean;
+    differences: SchemaDifference[];
+    pendingCopy: number;
+    /**
+     * The app's login roles `db app-role` recorded on the target, and how many of their grants and
+     * `supa2aws_app_role` policies were left out of the comparison (the source has no such role;
+     * `supa2aws db app-role --dry-run` checks them).
+     */
+    appRoles: { roles: string[]; excluded: number };
+  };
   totals: { tables: number; matched: number; differ: number; sourceRows: number; targetRows: number };
   elapsedMs: number;
 }
@@ -158,11 +175,16 @@ async function verifyTable(
   };
 }
 
-async function recorded(
-  client: PgClient,
-): Promise<{ dropped: DroppedObject[]; rls: 'keep' | 'drop'; pendingCopy: number; ownerRole: string }> {
-  const { rows } = await client.query<{ s: string | null; d: string | null }>(
-    `SELECT to_regclass('${SUPA2AWS_SCHEMA}.schema_migrations')::text AS s, to_regclass('${SUPA2AWS_SCHEMA}.deferred_ddl')::text AS d`,
+async function recorded(client: PgClient): Promise<{
+  dropped: DroppedObject[];
+  rls: 'keep' | 'drop';
+  pendingCopy: number;
+  ownerRole: string;
+  appRoles: string[];
+}> {
+  const { rows } = await client.query<{ s: string | null; d: string | null; a: string | null }>(
+    `SELECT to_regclass('${SUPA2AWS_SCHEMA}.schema_migrations')::text AS s, to_regclass('${SUPA2AWS_SCHEMA}.deferred_ddl')::text AS d,
+            to_regclass('${SUPA2AWS_SCHEMA}.app_roles')::text AS a`,
   );
   let dropped: DroppedObject[] = [];
   let rls: 'keep' | 'drop' = 'keep';
@@ -181,7 +203,24 @@ async function recorded(
     const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SUPA2AWS_SCHEMA}.deferred_ddl`);
     pendingCopy = Number(r.rows[0]?.n ?? 0);
   }
-  return { dropped, rls, pendingCopy, ownerRole };
+  const appRoles = rows[0]?.a
+    ? (
+        await client.query<{ name: string }>(`SELECT name FROM ${SUPA2AWS_SCHEMA}.app_roles ORDER BY 1`)
+      ).rows.map((r) => r.name)
+    : [];
+  return { dropped, rls, pendingCopy, ownerRole, appRoles };
+}
+
+/** Target objects that exist only for the app's login role: its grants and its RLS policies. */
+function withoutAppRoleObjects(
+  objects: SchemaObject[],
+  appRoles: string[],
+): { kept: SchemaObject[]; excluded: number } {
+  const roles = new Set(appRoles);
+  const isAppRole = (o: SchemaObject) =>
+    (o.kind === 'grant' && roles.has(o.name)) || (o.kind === 'policy' && o.name === APP_ROLE_POLICY);
+  const kept = objects.filter((o) => !isAppRole(o));
+  return { kept, excluded: objects.length - kept.length };
 }
 
 export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> {
@@ -290,6 +329,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       ok: true,
       differences: [],
       pendingCopy: rec.pendingCopy,
+      appRoles: { roles: rec.appRoles, excluded: 0 },
     };
     if (options.schema !== false) {
       await step(reporter, 'compare schemas', async () => {
@@ -297,7 +337,9 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
           readSchemaObjects(snap.client, schemas),
           readSchemaObjects(target, schemas, { ownerRole: rec.ownerRole }),
         ]);
-        schema.differences = compareSchemas(a, b, { dropped: rec.dropped, rls: rec.rls });
+        const { kept, excluded } = withoutAppRoleObjects(b, rec.appRoles);
+        schema.appRoles = { roles: rec.appRoles, excluded };
+        schema.differences = compareSchemas(a, kept, { dropped: rec.dropped, rls: rec.rls });
         schema.compared = true;
       });
     }
