@@ -103,9 +103,24 @@ interface PolicyStatement {
   [key: string]: unknown;
 }
 
+/**
+ * A public-read bucket served straight from S3 (no publicBaseUrl, or one on the bucket's own S3 host, as the
+ * Storage stack's bucket-policy mode gives): readable through its bucket policy. One served from another
+ * base URL (a CloudFront distribution) stays private.
+ */
+export function publicByPolicy(mapping: BucketMapping): boolean {
+  if (mapping.access !== 'public-read') return false;
+  if (!mapping.publicBaseUrl) return true;
+  try {
+    return /(^|\.)s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/i.test(new URL(mapping.publicBaseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** Block Public Access: everything blocked, except bucket policies for public-read buckets served from S3. */
 export function publicAccessBlockFor(mapping: BucketMapping): PublicAccessBlockConfiguration {
-  const publicPolicy = mapping.access === 'public-read' && !mapping.publicBaseUrl;
+  const publicPolicy = publicByPolicy(mapping);
   return {
     BlockPublicAcls: true,
     IgnorePublicAcls: true,
@@ -127,7 +142,7 @@ export function policyStatementsFor(mapping: BucketMapping): PolicyStatement[] {
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     },
   ];
-  if (mapping.access === 'public-read' && !mapping.publicBaseUrl) {
+  if (publicByPolicy(mapping)) {
     statements.push({
       Sid: SID_PUBLIC,
       Effect: 'Allow',
@@ -395,10 +410,9 @@ class BucketSetter {
         if (s3ErrorName(error) !== 'NoSuchBucketPolicy') throw error;
       }
       const wanted = mergePolicy(existing, policyStatementsFor(this.mapping));
-      const detail =
-        this.mapping.access === 'public-read' && !this.mapping.publicBaseUrl
-          ? 'public-read (s3:GetObject for everyone), TLS only'
-          : 'TLS only, no public read';
+      const detail = publicByPolicy(this.mapping)
+        ? 'public-read (s3:GetObject for everyone), TLS only'
+        : 'TLS only, no public read';
       const effect = policyEffect(existing);
       const wantedEffect = policyEffect(JSON.stringify(wanted));
       await this.apply(
@@ -419,7 +433,7 @@ class BucketSetter {
       );
       if (
         this.mapping.access === 'public-read' &&
-        this.mapping.publicBaseUrl &&
+        !publicByPolicy(this.mapping) &&
         this.input.owner !== 'stack'
       ) {
         this.record(

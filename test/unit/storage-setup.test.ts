@@ -257,7 +257,14 @@ describe('storage setup when the Storage stack owns the buckets (AWS S3)', () =>
     const aws = new FakeAws();
     aws.buckets.set('app-videos', stackBucket('app-videos', false));
     aws.buckets.set('app-images', stackBucket('app-images', true));
-    const result = await setupStorage(input(aws));
+    // As config from-stack writes it: the public base URL is the bucket's own S3 host (bucket-policy mode).
+    const result = await setupStorage({
+      ...input(aws),
+      buckets: {
+        videos: buckets.videos,
+        images: { ...buckets.images, publicBaseUrl: 'https://app-images.s3.eu-west-1.amazonaws.com' },
+      },
+    });
     assert.equal(result.owner, 'stack');
     assert.equal(result.differs, 0, JSON.stringify(result.buckets));
     assert.deepEqual(
