@@ -388,6 +388,7 @@ export function registerDb(program: Command): void {
               sourceUrl,
               targetUrl,
               schemas: config.db.schemas,
+              targetOnlySchemas: [config.auth.legacySchema],
               chunkRows: opts.chunkRows ?? config.db.verifyChunkRows,
               concurrency: opts.concurrency ?? config.db.concurrency,
               schema: opts.schema !== false,

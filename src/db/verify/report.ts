@@ -13,6 +13,12 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     ...(report.schema.compared
       ? []
       : ['**The schema was not compared (--no-schema): this pass covers rows only.**']),
+    ...(report.coverage.targetOnly.length > 0
+      ? [
+          '',
+          `**Not compared**: ${report.coverage.targetOnly.map((x) => `\`${cell(x)}\``).join(', ')} — target only, supa2aws's own (the legacy password store \`auth export\` writes; \`auth verify\` checks it).`,
+        ]
+      : []),
     ...(report.schema.appRoles.excluded > 0
       ? [
           '',

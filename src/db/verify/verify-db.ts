@@ -49,6 +49,11 @@ export interface VerifyDbOptions {
   tables?: string[];
   /** Compare the schemas too. @default true */
   schema?: boolean;
+  /**
+   * Schemas supa2aws makes on the target alone, outside the app (the legacy password store, auth.legacySchema):
+   * not compared, and listed in the coverage as left out. @default []
+   */
+  targetOnlySchemas?: string[];
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
@@ -86,6 +91,8 @@ export interface VerifyCoverage {
   from: 'discovered' | 'config';
   /** Source tables not compared, each with the reason (db.schemas or --tables narrowed the run). */
   excluded: Array<{ table: string; rowEstimate: number; reason: string }>;
+  /** Target-only schemas of supa2aws's own found on the target and left out (the legacy password store). */
+  targetOnly: string[];
 }
 
 export interface VerifyReport {
@@ -239,10 +246,14 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     const snap = snapshot;
     const selection = await selectSchemas(snap.client, options.schemas);
     // Unless narrowed, the target's own app schemas count too: a table only the target has is a difference.
+    const targetOnlySchemas = new Set(options.targetOnlySchemas ?? []);
+    const targetSchemas = selection.from === 'config' ? [] : await discoverAppSchemas(target);
     const schemas =
       selection.from === 'config'
         ? selection.schemas
-        : [...new Set([...selection.schemas, ...(await discoverAppSchemas(target))])].sort();
+        : [
+            ...new Set([...selection.schemas, ...targetSchemas.filter((s) => !targetOnlySchemas.has(s))]),
+          ].sort();
     const [sourceTables, targetTables, excludedTables] = await Promise.all([
       listTables(snap.client, schemas, { withAuthUsers: true }),
       listTables(target, schemas, { withAuthUsers: true }),
@@ -252,6 +263,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     const coverage: VerifyCoverage = {
       schemas,
       from: selection.from,
+      targetOnly: targetSchemas.filter((s) => targetOnlySchemas.has(s) && !selection.schemas.includes(s)),
       excluded: [
         ...excludedTables.map((t) => ({
           table: tableKey(t),
