@@ -153,7 +153,9 @@ export class BackendStack extends Stack {
       SECRETS_ID: this.appSecret.secretArn,
       // The SPA calls the API on its own origin (CloudFront routes apiPath here): CORS only for extra origins.
       ...(settings.corsOrigins.length ? { CORS_ORIGINS: settings.corsOrigins.join(',') } : {}),
-      // supa2aws/runtime/db poolOptionsFromEnv reads PG*; the credentials are the app role's secret below.
+      // supa2aws/runtime/db poolOptionsFromEnv reads PG*; the login is the app role's (PGUSER below) and its
+      // password is read from this secret on new connections, so running tasks survive a rotation.
+      DATABASE_SECRET_ID: database.appSecret.secretArn,
       PGHOST: database.instance.dbInstanceEndpointAddress,
       PGPORT: database.instance.dbInstanceEndpointPort,
       PGDATABASE: database.databaseName,
@@ -162,7 +164,6 @@ export class BackendStack extends Stack {
     };
     const secrets: Record<string, ecs.Secret> = {
       PGUSER: ecs.Secret.fromSecretsManager(database.appSecret, 'username'),
-      PGPASSWORD: ecs.Secret.fromSecretsManager(database.appSecret, 'password'),
       ...Object.fromEntries(
         settings.appSecretKeys.map((k) => [k, ecs.Secret.fromSecretsManager(this.appSecret, k)]),
       ),
@@ -197,6 +198,7 @@ export class BackendStack extends Stack {
         bucket.grantReadWrite(def.taskRole);
       }
       this.appSecret.grantRead(def.taskRole);
+      database.appSecret.grantRead(def.taskRole);
       return def;
     };
 

@@ -137,7 +137,7 @@ export class DatabaseStack extends Stack {
         {
           id: 'AwsSolutions-SMG4',
           reason:
-            'ECS injects the password at task start, so rotation needs a redeploy after it (guide 05, "Rotating the database password"); a rotation Lambda would break running tasks.',
+            'The app and migrate-user roles exist only after `supa2aws db app-role` / `auth export` run against the deployed instance: a schedule added here would rotate at once a role the database does not have. The API and worker re-read the app secret on each new connection (DATABASE_SECRET_ID) and survive a rotation; guide 03 turns it on once the role exists.',
         },
       ]);
     }

@@ -178,13 +178,8 @@ describe('backend stack', () => {
         const secrets = Object.fromEntries(
           container.Secrets.map((x) => [x.Name, JSON.stringify(x.ValueFrom)]),
         );
-        assert.deepEqual(Object.keys(secrets).sort(), [
-          'GOOGLE_APPLICATION_CREDENTIALS_JSON',
-          'PGPASSWORD',
-          'PGUSER',
-        ]);
+        assert.deepEqual(Object.keys(secrets).sort(), ['GOOGLE_APPLICATION_CREDENTIALS_JSON', 'PGUSER']);
         // The app role's login, never the master user's.
-        assert.match(secrets.PGPASSWORD!, /AppUserSecret.*:password::/);
         assert.match(secrets.PGUSER!, /AppUserSecret.*:username::/);
         assert.doesNotMatch(JSON.stringify(container.Secrets), /MasterSecret/);
         assert.match(
@@ -230,6 +225,31 @@ describe('backend stack', () => {
         api.container.Environment.find((e) => e.Name === 'CORS_ORIGINS'),
         undefined,
       );
+    });
+
+    test('WHEN synthesised THEN the tasks log in as the app role: PGUSER and DATABASE_SECRET_ID name the app secret, which their roles may read, and the master secret appears nowhere', () => {
+      for (const { props, container } of [api, worker]) {
+        const env = Object.fromEntries(container.Environment.map((e) => [e.Name, JSON.stringify(e.Value)]));
+        assert.match(env.DATABASE_SECRET_ID!, /AppUserSecret/);
+        assert.doesNotMatch(env.DATABASE_SECRET_ID!, /MasterSecret|MigrateUserSecret/);
+        assert.ok(
+          !container.Secrets.some((x) => x.Name === 'PGPASSWORD'),
+          'no password frozen at task start',
+        );
+        const role = (props.TaskRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+          JSON.stringify(p.Properties.Roles).includes(role),
+        );
+        const reads = policies.flatMap(
+          (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
+        );
+        const secretReads = JSON.stringify(
+          reads.filter((st) => JSON.stringify(st.Action).includes('GetSecretValue')),
+        );
+        assert.match(secretReads, /AppUserSecret/);
+        assert.doesNotMatch(secretReads, /MasterSecret|MigrateUserSecret/);
+      }
+      assert.doesNotMatch(JSON.stringify(t.toJSON()), /MasterSecret/);
     });
 
     test('WHEN synthesised THEN the task role may read and write the three app buckets', () => {

@@ -21,6 +21,32 @@ export const dbConfigSchema = z
     verifyChunkRows: z.number().int().min(1).default(50_000),
     /** COPY format: binary when every column allows it (auto), or always text/binary. @default 'auto' */
     copyFormat: z.enum(['auto', 'binary', 'text']).default('auto'),
+    /**
+     * The app's own login role (API and worker), made by `supa2aws db app-role`: it owns nothing and holds
+     * only the grants the app needs. The database stack generates its credentials (DbAppSecretArn).
+     */
+    appRole: z
+      .object({
+        /** Its name: the database stack's `database.appUsername`. @default 'aiuteur_app' */
+        name: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier (letters, digits, _; at most 63)')
+          .default('aiuteur_app'),
+        /**
+         * Its password: a ${ENV} reference (`${SUPA2AWS_APP_DB_PASSWORD}`), read from the stack's app secret.
+         * Without it an existing role keeps its password and a new one cannot log in.
+         */
+        password: z.string().min(12).optional(),
+        /**
+         * The NOLOGIN roles the RLS policies name, which the app switches to per transaction (withUser's
+         * SET LOCAL ROLE): the role is made a member of each that exists. @default ['anon', 'authenticated', 'service_role']
+         */
+        memberOf: z
+          .array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/))
+          .default(['anon', 'authenticated', 'service_role']),
+      })
+      .strict()
+      .default({}),
     /** Live migration by logical replication (`db replicate`, `db cutover`, `db rollback`). */
     replication: z
       .object({
@@ -51,8 +77,3 @@ export const dbConfigSchema = z
   .strict();
 
 export type DbConfig = z.infer<typeof dbConfigSchema>;
-
-/** The schemas supa2aws itself writes on the target (the auth phase's legacy credential store): never the app's. */
-export function ownSchemas(config: { auth: { legacySchema: string } }): string[] {
-  return [config.auth.legacySchema];
-}

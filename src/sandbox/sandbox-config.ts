@@ -78,6 +78,7 @@ export function sandboxConfigFile(state: SandboxState): Record<string, unknown> 
     ...(state.migrateUserPassword
       ? { auth: { migrateRolePassword: '${SUPA2AWS_MIGRATE_USER_PASSWORD}' } }
       : {}),
+    ...(state.appDbPassword ? { db: { appRole: { password: '${SUPA2AWS_APP_DB_PASSWORD}' } } } : {}),
   };
 }
 
@@ -90,6 +91,7 @@ export function sandboxEnv(state: SandboxState): Record<string, string> {
     SUPA2AWS_SOURCE_S3_SECRET: S3RVER_KEY,
     SUPA2AWS_TARGET_S3_SECRET: S3RVER_KEY,
     ...(state.migrateUserPassword ? { SUPA2AWS_MIGRATE_USER_PASSWORD: state.migrateUserPassword } : {}),
+    ...(state.appDbPassword ? { SUPA2AWS_APP_DB_PASSWORD: state.appDbPassword } : {}),
   };
 }
 

@@ -290,6 +290,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     createdAt: new Date().toISOString(),
     projectUrl: SANDBOX_PROJECT_URL,
     migrateUserPassword: secret(),
+    appDbPassword: secret(),
   };
   writeState(state);
   try {

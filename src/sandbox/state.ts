@@ -55,6 +55,8 @@ export interface SandboxState {
   urlColumns?: unknown[];
   /** Password of the migrate-user Lambda's database role (`auth export` creates the role with it). */
   migrateUserPassword?: string;
+  /** Password of the app's login role (`db app-role` creates the role with it). */
+  appDbPassword?: string;
 }
 
 export const STATE_FILE = 'sandbox-state.json';

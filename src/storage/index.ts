@@ -55,11 +55,14 @@ export {
   type Side,
 } from './s3-errors.ts';
 export {
+  bucketOwnerFor,
   corsRulesFor,
   mergePolicy,
+  policyEffect,
   policyStatementsFor,
   publicAccessBlockFor,
   setupStorage,
+  type BucketOwner,
   type BucketSetup,
   type SetupAction,
   type SetupStatus,

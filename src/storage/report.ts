@@ -253,7 +253,11 @@ export function setupMarkdown(result: StorageSetupResult): string {
   const rows = result.buckets.flatMap((b) =>
     b.actions.map((a) => [b.target, b.access, a.setting, a.status, a.detail ?? '']),
   );
-  return `# storage setup${result.dryRun ? ' (dry run)' : ''}\n\n${mdTable(['bucket', 'access', 'setting', 'status', 'detail'], rows)}\n`;
+  const owner =
+    result.owner === 'stack'
+      ? 'The Storage stack owns these buckets: checked only, nothing created or written.\n\n'
+      : '';
+  return `# storage setup${result.dryRun ? ' (dry run)' : ''}\n\n${owner}${mdTable(['bucket', 'access', 'setting', 'status', 'detail'], rows)}\n`;
 }
 
 export function setupPhaseReport(result: StorageSetupResult, timing: Timing): PhaseReport {
@@ -264,14 +268,19 @@ export function setupPhaseReport(result: StorageSetupResult, timing: Timing): Ph
     ...timing,
     // A setting the endpoint does not implement (s3rver) is neither a pass nor a failure: it is a caveat,
     // shown as such, that only a real bucket can clear. Settings left for a person to make are failures.
-    ok: result.manual === 0,
-    metrics: { buckets: result.buckets.length, notSupported: result.notSupported, manual: result.manual },
+    ok: result.manual === 0 && result.differs === 0,
+    metrics: {
+      buckets: result.buckets.length,
+      notSupported: result.notSupported,
+      manual: result.manual,
+      differs: result.differs,
+    },
     checks: result.buckets.flatMap((b) =>
       b.actions
         .filter((a) => a.status !== 'not-supported')
         .map((a) => ({
           name: `${b.target}: ${a.setting}`,
-          ok: a.status !== 'manual',
+          ok: a.status !== 'manual' && a.status !== 'differs',
           detail: `${a.status}${a.detail ? ` — ${a.detail}` : ''}`,
         })),
     ),

@@ -11,7 +11,7 @@ import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { applyStorageCopy, type StorageCopyResult } from './apply.ts';
 import { connectPg, withPg, type ConnectFn } from './pg.ts';
 import { planStorageCopy, type StoragePlan } from './plan.ts';
-import { setupStorage, type StorageSetupResult } from './setup.ts';
+import { bucketOwnerFor, setupStorage, type StorageSetupResult } from './setup.ts';
 import { discoverUrlColumns, type DiscoverResult } from './urls/discover.ts';
 import {
   restoreUrls,
@@ -140,6 +140,7 @@ export function setupStorageFromConfig(
       region: requireRegion(config.target.s3.region, 'storage setup (target.s3)'),
       cors: config.storage.cors,
       versioning: config.storage.versioning,
+      owner: bucketOwnerFor(config.target.s3.endpoint),
       dryRun: options.dryRun === true,
       ...(deps.reporter ? { reporter: deps.reporter } : {}),
     }),

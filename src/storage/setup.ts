@@ -2,6 +2,12 @@
  * `storage setup`: the target buckets with the access the config gives them. Idempotent: each setting is
  * read first and written only when it differs. Settings the endpoint does not implement (s3rver: bucket
  * policies, public access blocks, versioning) are reported as such, never as done.
+ *
+ * The buckets have one owner. On AWS S3 it is the Storage stack (infra/, `cdk deploy <prefix>-Storage`):
+ * setup only checks the stack's buckets (`owner: 'stack'`) — it refuses to create one, which would block the
+ * stack's deploy by name, and writes no setting, which the next deploy would revert — and reports each
+ * setting that differs from the config. Against another endpoint (the sandbox's s3rver, MinIO) nothing else
+ * makes buckets, so setup creates and configures them (`owner: 'setup'`).
  */
 import {
   CreateBucketCommand,
@@ -25,7 +31,30 @@ import type { BucketMapping, StorageConfig } from './config.ts';
 import { fatalS3Error, httpStatus, isNotImplemented, s3ErrorName } from './s3-errors.ts';
 
 export type SetupStatus =
-  'created' | 'exists' | 'applied' | 'unchanged' | 'would-apply' | 'not-supported' | 'manual';
+  | 'created'
+  | 'exists'
+  | 'applied'
+  | 'unchanged'
+  | 'would-apply'
+  | 'not-supported'
+  | 'manual'
+  /** owner 'stack': the bucket's setting differs from the config; the stack's settings decide it. */
+  | 'differs'
+  /** owner 'stack': the bucket is not there (the Storage stack is not deployed, or names differ). */
+  | 'missing';
+
+/** Who makes and configures the target buckets: the Storage stack (AWS S3) or `storage setup` (any other endpoint). */
+export type BucketOwner = 'stack' | 'setup';
+
+/** AWS S3 itself (no endpoint, or an amazonaws.com one) is the Storage stack's; anything else is setup's. */
+export function bucketOwnerFor(endpoint: string | undefined): BucketOwner {
+  if (!endpoint) return 'stack';
+  try {
+    return /(^|\.)amazonaws\.com(\.cn)?$/i.test(new URL(endpoint).hostname) ? 'stack' : 'setup';
+  } catch {
+    return 'setup';
+  }
+}
 
 export interface SetupAction {
   setting: 'bucket' | 'public-access-block' | 'bucket-policy' | 'cors' | 'versioning';
@@ -43,11 +72,14 @@ export interface BucketSetup {
 export interface StorageSetupResult {
   version: 1;
   dryRun: boolean;
+  owner: BucketOwner;
   buckets: BucketSetup[];
   /** Settings the endpoint could not take: the target is not what the config describes. */
   notSupported: number;
   /** Steps left to the user (e.g. granting a CloudFront distribution read access). */
   manual: number;
+  /** owner 'stack': settings of the stack's buckets that differ from the config. */
+  differs: number;
 }
 
 export interface SetupStorageInput {
@@ -56,6 +88,8 @@ export interface SetupStorageInput {
   region: string;
   cors: StorageConfig['cors'];
   versioning: boolean;
+  /** 'stack': check only, never create or write (AWS S3, where the Storage stack owns the buckets). @default 'setup' */
+  owner?: BucketOwner;
   dryRun?: boolean;
   reporter?: Reporter;
 }
@@ -69,9 +103,24 @@ interface PolicyStatement {
   [key: string]: unknown;
 }
 
+/**
+ * A public-read bucket served straight from S3 (no publicBaseUrl, or one on the bucket's own S3 host, as the
+ * Storage stack's bucket-policy mode gives): readable through its bucket policy. One served from another
+ * base URL (a CloudFront distribution) stays private.
+ */
+export function publicByPolicy(mapping: BucketMapping): boolean {
+  if (mapping.access !== 'public-read') return false;
+  if (!mapping.publicBaseUrl) return true;
+  try {
+    return /(^|\.)s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/i.test(new URL(mapping.publicBaseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** Block Public Access: everything blocked, except bucket policies for public-read buckets served from S3. */
 export function publicAccessBlockFor(mapping: BucketMapping): PublicAccessBlockConfiguration {
-  const publicPolicy = mapping.access === 'public-read' && !mapping.publicBaseUrl;
+  const publicPolicy = publicByPolicy(mapping);
   return {
     BlockPublicAcls: true,
     IgnorePublicAcls: true,
@@ -93,7 +142,7 @@ export function policyStatementsFor(mapping: BucketMapping): PolicyStatement[] {
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     },
   ];
-  if (mapping.access === 'public-read' && !mapping.publicBaseUrl) {
+  if (publicByPolicy(mapping)) {
     statements.push({
       Sid: SID_PUBLIC,
       Effect: 'Allow',
@@ -117,6 +166,33 @@ export function mergePolicy(
     .concat(parsed.Statement ?? [])
     .filter((s) => s.Sid !== SID_PUBLIC && s.Sid !== SID_TLS);
   return { Version: '2012-10-17', Statement: [...theirs, ...ours] };
+}
+
+/**
+ * What a policy grants, whoever wrote it (the stack's statements have other Sids than ours): a Deny of
+ * requests without TLS, and whether anyone may GetObject.
+ */
+export function policyEffect(policy: string | undefined): { tlsOnly: boolean; publicRead: boolean } {
+  const statements = policy
+    ? ([] as PolicyStatement[]).concat(
+        (JSON.parse(policy) as { Statement?: PolicyStatement[] | PolicyStatement }).Statement ?? [],
+      )
+    : [];
+  const list = (v: unknown) => ([] as unknown[]).concat(v ?? []).map(String);
+  const anyone = (p: unknown) => p === '*' || list((p as { AWS?: unknown } | undefined)?.AWS).includes('*');
+  return {
+    tlsOnly: statements.some(
+      (st) =>
+        st.Effect === 'Deny' && JSON.stringify(st.Condition ?? {}).includes('"aws:SecureTransport":"false"'),
+    ),
+    publicRead: statements.some(
+      (st) =>
+        st.Effect === 'Allow' &&
+        anyone(st.Principal) &&
+        list(st.Action).some((a) => a === 's3:GetObject' || a === 's3:*' || a === '*') &&
+        st.Condition === undefined,
+    ),
+  };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -208,6 +284,10 @@ class BucketSetter {
       this.record('bucket', 'exists');
       return true;
     }
+    if (this.input.owner === 'stack') {
+      this.record('bucket', 'missing', 'the Storage stack makes it: cdk deploy <prefix>-Storage');
+      return false;
+    }
     if (this.input.dryRun) {
       this.record('bucket', 'would-apply', 'create');
       return false;
@@ -261,6 +341,10 @@ class BucketSetter {
   ): Promise<void> {
     if (same) {
       this.record(setting, 'unchanged', detail);
+      return;
+    }
+    if (this.input.owner === 'stack') {
+      this.record(setting, 'differs', `${detail ?? setting} wanted; the Storage stack's settings decide it`);
       return;
     }
     if (this.input.dryRun) {
@@ -326,13 +410,16 @@ class BucketSetter {
         if (s3ErrorName(error) !== 'NoSuchBucketPolicy') throw error;
       }
       const wanted = mergePolicy(existing, policyStatementsFor(this.mapping));
-      const detail =
-        this.mapping.access === 'public-read' && !this.mapping.publicBaseUrl
-          ? 'public-read (s3:GetObject for everyone), TLS only'
-          : 'TLS only, no public read';
+      const detail = publicByPolicy(this.mapping)
+        ? 'public-read (s3:GetObject for everyone), TLS only'
+        : 'TLS only, no public read';
+      const effect = policyEffect(existing);
+      const wantedEffect = policyEffect(JSON.stringify(wanted));
       await this.apply(
         'bucket-policy',
-        existing !== undefined && sameJson(JSON.parse(existing), wanted),
+        this.input.owner === 'stack'
+          ? effect.tlsOnly && effect.publicRead === wantedEffect.publicRead
+          : existing !== undefined && sameJson(JSON.parse(existing), wanted),
         () =>
           this.input.target.send(
             new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(wanted) }),
@@ -344,7 +431,11 @@ class BucketSetter {
           return policy !== undefined && sameJson(JSON.parse(policy), wanted);
         },
       );
-      if (this.mapping.access === 'public-read' && this.mapping.publicBaseUrl) {
+      if (
+        this.mapping.access === 'public-read' &&
+        !publicByPolicy(this.mapping) &&
+        this.input.owner !== 'stack'
+      ) {
         this.record(
           'bucket-policy',
           'manual',
@@ -414,7 +505,10 @@ class BucketSetter {
   }
 }
 
-/** Creates missing target buckets and applies access, CORS and versioning from config. */
+/**
+ * owner 'setup': creates missing target buckets and applies access, CORS and versioning from config.
+ * owner 'stack': checks the stack's buckets against the config without writing; a missing one is an error.
+ */
 export async function setupStorage(input: SetupStorageInput): Promise<StorageSetupResult> {
   const log = logger(input.reporter ?? silentReporter);
   const buckets: BucketSetup[] = [];
@@ -431,13 +525,27 @@ export async function setupStorage(input: SetupStorageInput): Promise<StorageSet
     }
     buckets.push({ source, target: mapping.target, access: mapping.access, actions: setter.actions });
   }
+  const missing = buckets.filter((b) => b.actions.some((a) => a.status === 'missing'));
+  if (missing.length > 0) {
+    throw new StorageError(
+      'STORAGE_BUCKET_NOT_DEPLOYED',
+      `${missing.map((b) => b.target).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist on AWS S3; storage setup does not create buckets there: the Storage stack owns them`,
+      {
+        exit: 'environment',
+        hint: 'Deploy it (cd infra && npx cdk deploy <prefix>-Storage --outputs-file outputs.json), then point the config at its buckets: supa2aws config from-stack outputs.json',
+        details: { missing: missing.map((b) => b.target) },
+      },
+    );
+  }
   const count = (status: SetupStatus) =>
     buckets.reduce((n, b) => n + b.actions.filter((a) => a.status === status).length, 0);
   return {
     version: 1,
     dryRun: input.dryRun === true,
+    owner: input.owner ?? 'setup',
     buckets,
     notSupported: count('not-supported'),
     manual: count('manual'),
+    differs: count('differs'),
   };
 }

@@ -7,7 +7,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  bucketOwnerFor,
   mergePolicy,
+  policyEffect,
   policyStatementsFor,
   publicAccessBlockFor,
   setupStorage,
@@ -174,6 +176,124 @@ describe('storage setup on AWS-like S3', () => {
       true,
       'CloudFront-served buckets stay fully blocked',
     );
+  });
+});
+
+/** A bucket as the Storage stack deploys it (CDK's statements: enforceSSL without a Sid, PublicRead). */
+function stackBucket(name: string, publicRead: boolean): Record<string, unknown> {
+  const arn = `arn:aws:s3:::${name}`;
+  return {
+    pab: {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: !publicRead,
+      RestrictPublicBuckets: !publicRead,
+    },
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Resource: [arn, `${arn}/*`],
+        },
+        ...(publicRead
+          ? [
+              {
+                Sid: 'PublicRead',
+                Action: 's3:GetObject',
+                Effect: 'Allow',
+                Principal: { AWS: '*' },
+                Resource: `${arn}/*`,
+              },
+            ]
+          : []),
+      ],
+    }),
+    cors: [
+      {
+        AllowedHeaders: ['*'],
+        AllowedMethods: ['PUT', 'GET'],
+        AllowedOrigins: ['https://app.example.com'],
+        ExposeHeaders: ['ETag'],
+        MaxAgeSeconds: 600,
+      },
+    ],
+    versioning: 'Enabled',
+  };
+}
+
+describe('storage setup when the Storage stack owns the buckets (AWS S3)', () => {
+  const input = (aws: FakeAws) => ({
+    target: aws as unknown as S3Client,
+    buckets: { videos: buckets.videos, images: buckets.images },
+    region: 'eu-west-1',
+    cors,
+    versioning: true,
+    owner: 'stack' as const,
+  });
+
+  it('GIVEN AWS S3 or an amazonaws.com endpoint WHEN the owner is chosen THEN it is the stack; GIVEN the sandbox s3rver THEN setup', () => {
+    assert.equal(bucketOwnerFor(undefined), 'stack');
+    assert.equal(bucketOwnerFor('https://s3.eu-west-1.amazonaws.com'), 'stack');
+    assert.equal(bucketOwnerFor('http://127.0.0.1:4569'), 'setup');
+  });
+
+  it('GIVEN the stack is not deployed WHEN setup runs THEN it refuses with the deploy command and creates nothing', async () => {
+    const aws = new FakeAws();
+    await assert.rejects(setupStorage(input(aws)), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, 'STORAGE_BUCKET_NOT_DEPLOYED');
+      assert.match(e.message, /app-videos, app-images/);
+      assert.match(e.hint ?? '', /cdk deploy <prefix>-Storage/);
+      return true;
+    });
+    assert.ok(!aws.calls.includes('CreateBucket'));
+    assert.equal(aws.buckets.size, 0);
+  });
+
+  it('GIVEN the buckets the stack deployed WHEN setup runs THEN every setting matches and nothing is written', async () => {
+    const aws = new FakeAws();
+    aws.buckets.set('app-videos', stackBucket('app-videos', false));
+    aws.buckets.set('app-images', stackBucket('app-images', true));
+    // As config from-stack writes it: the public base URL is the bucket's own S3 host (bucket-policy mode).
+    const result = await setupStorage({
+      ...input(aws),
+      buckets: {
+        videos: buckets.videos,
+        images: { ...buckets.images, publicBaseUrl: 'https://app-images.s3.eu-west-1.amazonaws.com' },
+      },
+    });
+    assert.equal(result.owner, 'stack');
+    assert.equal(result.differs, 0, JSON.stringify(result.buckets));
+    assert.deepEqual(
+      aws.calls.filter((c) => /^(Put|Create)/.test(c)),
+      [],
+    );
+  });
+
+  it('GIVEN a stack bucket whose settings differ from the config WHEN setup runs THEN it names them and still writes nothing', async () => {
+    const aws = new FakeAws();
+    aws.buckets.set('app-videos', { ...stackBucket('app-videos', false), versioning: undefined });
+    aws.buckets.set('app-images', stackBucket('app-images', false));
+    const result = await setupStorage(input(aws));
+    const differs = result.buckets.flatMap((b) =>
+      b.actions.filter((a) => a.status === 'differs').map((a) => `${b.target} ${a.setting}`),
+    );
+    assert.deepEqual(differs.sort(), [
+      'app-images bucket-policy',
+      'app-images public-access-block',
+      'app-videos versioning',
+    ]);
+    assert.deepEqual(
+      aws.calls.filter((c) => /^(Put|Create)/.test(c)),
+      [],
+    );
+    assert.deepEqual(policyEffect(stackBucket('x', true).policy as string), {
+      tlsOnly: true,
+      publicRead: true,
+    });
   });
 });
 

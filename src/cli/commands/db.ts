@@ -9,7 +9,6 @@ import {
   copyData,
   copyPhaseReport,
   loadSchemaFile,
-  ownSchemas,
   planDb,
   schemaPhaseReport,
   setupPrivileged,
@@ -23,6 +22,7 @@ import {
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
+import { registerAppRole } from './app-role.ts';
 import { registerReplicate } from './replicate.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
@@ -388,7 +388,7 @@ export function registerDb(program: Command): void {
               sourceUrl,
               targetUrl,
               schemas: config.db.schemas,
-              ownSchemas: ownSchemas(config),
+              targetOnlySchemas: [config.auth.legacySchema],
               chunkRows: opts.chunkRows ?? config.db.verifyChunkRows,
               concurrency: opts.concurrency ?? config.db.concurrency,
               schema: opts.schema !== false,
@@ -407,5 +407,6 @@ export function registerDb(program: Command): void {
       ),
     );
 
+  registerAppRole(db);
   registerReplicate(db);
 }

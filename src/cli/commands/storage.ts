@@ -218,7 +218,7 @@ export function registerStorage(program: Command): void {
   storage
     .command('setup')
     .description(
-      'create missing target buckets; access (Block Public Access, public-read policy), CORS, versioning',
+      "on AWS S3: check the Storage stack's buckets against the config (it never creates or changes them); on another endpoint (the sandbox): create missing buckets and set access, CORS, versioning",
     )
     .option('--dry-run', 'show what would change; change nothing')
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
@@ -245,9 +245,14 @@ export function registerStorage(program: Command): void {
             result.notSupported
               ? `\n${result.notSupported} setting(s) not supported by this endpoint (a local stand-in): they are NOT applied.`
               : '',
+            result.owner === 'stack'
+              ? result.differs
+                ? `\n${result.differs} setting(s) of the Storage stack's buckets differ from the config: change the stack's storage settings (infra/) and redeploy it, or the config.`
+                : "\nThe Storage stack's buckets match the config (checked only: the stack owns them)."
+              : '',
           ].join('\n'),
         );
-        return 0;
+        return result.differs === 0 ? 0 : 1;
       }),
     );
 

@@ -10,28 +10,20 @@ import { isManagedSchema, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 
 const SYSTEM_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;
 
-/**
- * An app schema: not PostgreSQL's, not Supabase's, not ours (`supa2aws`, and `own`: the schemas supa2aws
- * writes on the target itself, such as the auth phase's legacy credential store).
- */
-export function isAppSchema(schema: string, own: readonly string[] = []): boolean {
-  return (
-    !SYSTEM_SCHEMA.test(schema) &&
-    !isManagedSchema(schema) &&
-    schema !== SUPA2AWS_SCHEMA &&
-    !own.includes(schema)
-  );
+/** An app schema: not PostgreSQL's, not Supabase's, not ours. */
+export function isAppSchema(schema: string): boolean {
+  return !SYSTEM_SCHEMA.test(schema) && !isManagedSchema(schema) && schema !== SUPA2AWS_SCHEMA;
 }
 
 /** The app schemas that hold at least one table (ordinary or partitioned), sorted. */
-export async function discoverAppSchemas(client: PgClient, own: readonly string[] = []): Promise<string[]> {
+export async function discoverAppSchemas(client: PgClient): Promise<string[]> {
   const { rows } = await client.query<{ schema: string }>(
     `SELECT DISTINCT n.nspname AS schema
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p')
       ORDER BY 1`,
   );
-  return rows.map((r) => r.schema).filter((schema) => isAppSchema(schema, own));
+  return rows.map((r) => r.schema).filter(isAppSchema);
 }
 
 export interface SchemaSelection {
@@ -50,9 +42,8 @@ export interface SchemaSelection {
 export async function selectSchemas(
   source: PgClient,
   configured: readonly string[] | undefined,
-  own: readonly string[] = [],
 ): Promise<SchemaSelection> {
-  const discovered = await discoverAppSchemas(source, own);
+  const discovered = await discoverAppSchemas(source);
   if (!configured) return { schemas: discovered, from: 'discovered', excluded: [] };
   const { rows } = await source.query<{ nspname: string }>(
     `SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[])`,

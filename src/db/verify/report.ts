@@ -16,6 +16,18 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     ...(report.schema.notCompared.length > 0
       ? ['', '**Not compared in the schema**:', '', ...report.schema.notCompared.map((n) => `- ${n}`)]
       : []),
+    ...(report.coverage.targetOnly.length > 0
+      ? [
+          '',
+          `**Not compared**: ${report.coverage.targetOnly.map((x) => `\`${cell(x)}\``).join(', ')} — target only, supa2aws's own (the legacy password store \`auth export\` writes; \`auth verify\` checks it).`,
+        ]
+      : []),
+    ...(report.schema.appRoles.excluded > 0
+      ? [
+          '',
+          `**Not compared**: ${report.schema.appRoles.excluded} grant(s) and policies of the app's login role ${report.schema.appRoles.roles.join(', ')} (target only, made by \`supa2aws db app-role\`, which checks them: \`supa2aws db app-role --dry-run\`).`,
+        ]
+      : []),
     ...(report.coverage.excluded.length > 0
       ? [
           '',

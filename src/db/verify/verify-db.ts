@@ -29,11 +29,13 @@ import {
   type Boundary,
   type Digest,
 } from './digest.ts';
+import { APP_ROLE_POLICY } from '../app-role/inspect-app-role.ts';
 import {
   compareSchemas,
   privilegesNotOnBoth,
   readSchemaObjects,
   type SchemaDifference,
+  type SchemaObject,
 } from './schema-compare.ts';
 
 export interface VerifyDbOptions {
@@ -47,13 +49,13 @@ export interface VerifyDbOptions {
   concurrency?: number;
   /** Only these tables (`schema.name`). @default every table */
   tables?: string[];
-  /**
-   * Schemas supa2aws itself writes on the target (the auth phase's legacy credential store): never counted as
-   * the app's. @default none besides `supa2aws`
-   */
-  ownSchemas?: readonly string[];
   /** Compare the schemas too. @default true */
   schema?: boolean;
+  /**
+   * Schemas supa2aws makes on the target alone, outside the app (the legacy password store, auth.legacySchema):
+   * not compared, and listed in the coverage as left out. @default []
+   */
+  targetOnlySchemas?: string[];
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
@@ -91,6 +93,8 @@ export interface VerifyCoverage {
   from: 'discovered' | 'config';
   /** Source tables not compared, each with the reason (db.schemas or --tables narrowed the run). */
   excluded: Array<{ table: string; rowEstimate: number; reason: string }>;
+  /** Target-only schemas of supa2aws's own found on the target and left out (the legacy password store). */
+  targetOnly: string[];
 }
 
 export interface VerifyReport {
@@ -108,6 +112,12 @@ export interface VerifyReport {
     pendingCopy: number;
     /** What the schema comparison left out on purpose, each with why. */
     notCompared: string[];
+    /**
+     * The app's login roles `db app-role` recorded on the target, and how many of their grants and
+     * `supa2aws_app_role` policies were left out of the comparison (the source has no such role;
+     * `supa2aws db app-role --dry-run` checks them).
+     */
+    appRoles: { roles: string[]; excluded: number };
   };
   totals: { tables: number; matched: number; differ: number; sourceRows: number; targetRows: number };
   elapsedMs: number;
@@ -176,11 +186,16 @@ async function verifyTable(
   };
 }
 
-async function recorded(
-  client: PgClient,
-): Promise<{ dropped: DroppedObject[]; rls: 'keep' | 'drop'; pendingCopy: number; ownerRole: string }> {
-  const { rows } = await client.query<{ s: string | null; d: string | null }>(
-    `SELECT to_regclass('${SUPA2AWS_SCHEMA}.schema_migrations')::text AS s, to_regclass('${SUPA2AWS_SCHEMA}.deferred_ddl')::text AS d`,
+async function recorded(client: PgClient): Promise<{
+  dropped: DroppedObject[];
+  rls: 'keep' | 'drop';
+  pendingCopy: number;
+  ownerRole: string;
+  appRoles: string[];
+}> {
+  const { rows } = await client.query<{ s: string | null; d: string | null; a: string | null }>(
+    `SELECT to_regclass('${SUPA2AWS_SCHEMA}.schema_migrations')::text AS s, to_regclass('${SUPA2AWS_SCHEMA}.deferred_ddl')::text AS d,
+            to_regclass('${SUPA2AWS_SCHEMA}.app_roles')::text AS a`,
   );
   let dropped: DroppedObject[] = [];
   let rls: 'keep' | 'drop' = 'keep';
@@ -199,7 +214,24 @@ async function recorded(
     const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SUPA2AWS_SCHEMA}.deferred_ddl`);
     pendingCopy = Number(r.rows[0]?.n ?? 0);
   }
-  return { dropped, rls, pendingCopy, ownerRole };
+  const appRoles = rows[0]?.a
+    ? (
+        await client.query<{ name: string }>(`SELECT name FROM ${SUPA2AWS_SCHEMA}.app_roles ORDER BY 1`)
+      ).rows.map((r) => r.name)
+    : [];
+  return { dropped, rls, pendingCopy, ownerRole, appRoles };
+}
+
+/** Target objects that exist only for the app's login role: its grants and its RLS policies. */
+function withoutAppRoleObjects(
+  objects: SchemaObject[],
+  appRoles: string[],
+): { kept: SchemaObject[]; excluded: number } {
+  const roles = new Set(appRoles);
+  const isAppRole = (o: SchemaObject) =>
+    (o.kind === 'grant' && roles.has(o.name)) || (o.kind === 'policy' && o.name === APP_ROLE_POLICY);
+  const kept = objects.filter((o) => !isAppRole(o));
+  return { kept, excluded: objects.length - kept.length };
 }
 
 export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> {
@@ -216,13 +248,15 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     await applyDigestSettings(target);
     snapshot = await openSnapshot(connect, options.sourceUrl);
     const snap = snapshot;
-    const selection = await selectSchemas(snap.client, options.schemas, options.ownSchemas);
+    const selection = await selectSchemas(snap.client, options.schemas);
     // Unless narrowed, the target's own app schemas count too: a table only the target has is a difference.
+    const targetOnlySchemas = new Set(options.targetOnlySchemas ?? []);
+    const targetSchemas = selection.from === 'config' ? [] : await discoverAppSchemas(target);
     const schemas =
       selection.from === 'config'
         ? selection.schemas
         : [
-            ...new Set([...selection.schemas, ...(await discoverAppSchemas(target, options.ownSchemas))]),
+            ...new Set([...selection.schemas, ...targetSchemas.filter((s) => !targetOnlySchemas.has(s))]),
           ].sort();
     const [sourceTables, targetTables, excludedTables] = await Promise.all([
       listTables(snap.client, schemas, { withAuthUsers: true }),
@@ -233,6 +267,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     const coverage: VerifyCoverage = {
       schemas,
       from: selection.from,
+      targetOnly: targetSchemas.filter((s) => targetOnlySchemas.has(s) && !selection.schemas.includes(s)),
       excluded: [
         ...excludedTables.map((t) => ({
           table: tableKey(t),
@@ -311,6 +346,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       differences: [],
       pendingCopy: rec.pendingCopy,
       notCompared: [],
+      appRoles: { roles: rec.appRoles, excluded: 0 },
     };
     if (options.schema !== false) {
       await step(reporter, 'compare schemas', async () => {
@@ -326,7 +362,9 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
             `the ${p} privilege: the source runs PostgreSQL ${sourceMajor}, the target ${targetMajor}, and only one of them has it`,
         );
         for (const n of schema.notCompared) logger(reporter).warn(`not compared: ${n}`);
-        schema.differences = compareSchemas(a, b, { dropped: rec.dropped, rls: rec.rls, notOnBoth });
+        const { kept, excluded } = withoutAppRoleObjects(b, rec.appRoles);
+        schema.appRoles = { roles: rec.appRoles, excluded };
+        schema.differences = compareSchemas(a, kept, { dropped: rec.dropped, rls: rec.rls, notOnBoth });
         schema.compared = true;
       });
     }

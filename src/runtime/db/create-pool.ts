@@ -7,6 +7,7 @@ import {
   type DbPoolOptions,
   type DbPoolSummary,
 } from './pool-options.ts';
+import { isSecretPassword, type SecretPassword } from './secret-password.ts';
 
 const summaries = new WeakMap<pg.Pool, DbPoolSummary>();
 const closings = new WeakMap<pg.Pool, Promise<void>>();
@@ -22,7 +23,40 @@ export function createPool(options: DbPoolOptions = poolOptionsFromEnv()): pg.Po
   const onError = options.onError;
   pool.on('error', (error) => onError?.(error));
   summaries.set(pool, summary);
+  if (isSecretPassword(options.password)) retryAuthFailureOnce(pool, options.password);
   return pool;
+}
+
+type ConnectCallback = (
+  error: Error | undefined,
+  client?: pg.PoolClient,
+  done?: (release?: unknown) => void,
+) => void;
+
+/**
+ * A connection refused for its password (28P01) after a rotation: forget the cached secret and try once
+ * more with a fresh read. Covers pool.connect() and pool.query() (which connects through it).
+ */
+function retryAuthFailureOnce(pool: pg.Pool, password: SecretPassword): void {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  const attempt = async (): Promise<pg.PoolClient> => {
+    try {
+      return await connect();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '28P01') throw error;
+      password.invalidate();
+      return connect();
+    }
+  };
+  pool.connect = ((callback?: ConnectCallback) => {
+    const connecting = attempt();
+    if (!callback) return connecting;
+    connecting.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | undefined)),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }) as typeof pool.connect;
 }
 
 /** What the pool connects to, safe to log (no password). Undefined for a pool not made by createPool. */

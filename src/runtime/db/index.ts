@@ -21,6 +21,12 @@ export {
   type WithUserOptions,
   type WithUserSubject,
 } from './with-user.ts';
+export {
+  secretPassword,
+  isSecretPassword,
+  type SecretPassword,
+  type SecretPasswordOptions,
+} from './secret-password.ts';
 export { DbErrorCode, explainConnectError, RDS_CA_BUNDLE_URL, type DbErrorCodeValue } from './errors.ts';
 export {
   sqlResult,

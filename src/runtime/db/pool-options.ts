@@ -9,6 +9,7 @@ import {
   tlsFor,
   toInt,
 } from './libpq.ts';
+import { secretPassword } from './secret-password.ts';
 
 /**
  * TLS modes. Only modes that verify the server are offered: `verify-full` checks the chain and the host
@@ -140,6 +141,8 @@ export function resolvePoolConfig(options: DbPoolOptions): { config: PoolConfig;
 /**
  * Pool options from the environment: DATABASE_URL, else PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD;
  * PGSSLMODE, DATABASE_CA_FILE (or PGSSLROOTCERT), DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_POOL_MAX.
+ * DATABASE_SECRET_ID (the database stack's app secret) takes the password from that secret instead, re-read
+ * after a rotation (secretPassword; AWS_REGION, and SECRETS_ENDPOINT for a local stand-in).
  */
 export function poolOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DbPoolOptions {
   const options: DbPoolOptions = {};
@@ -158,6 +161,13 @@ export function poolOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DbPool
     set('caFile', env.PGSSLROOTCERT);
   }
   set('caFile', env.DATABASE_CA_FILE);
+  if (env.DATABASE_SECRET_ID) {
+    options.password = secretPassword({
+      secretId: env.DATABASE_SECRET_ID,
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      ...(env.SECRETS_ENDPOINT ? { endpoint: env.SECRETS_ENDPOINT } : {}),
+    });
+  }
   set('statementTimeoutMs', toInt('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 0));
   set('max', toInt('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 1));
   return options;

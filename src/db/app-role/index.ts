@@ -1,0 +1,16 @@
+export {
+  APP_ROLE_POLICY,
+  inspectAppRole,
+  type AppRoleCheck,
+  type AppRoleCheckId,
+  type AppRoleInspection,
+  type AppRoleSettings,
+} from './inspect-app-role.ts';
+export {
+  planAppRole,
+  runAppRole,
+  type AppRoleOptions,
+  type AppRolePlan,
+  type AppRoleResult,
+} from './apply-app-role.ts';
+export { runAppRoleFromConfig } from './from-config.ts';
