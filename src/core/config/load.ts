@@ -6,6 +6,7 @@ import type { ZodIssue } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { redactText } from '../redact.ts';
 import { resolveAwsContext, type AwsContext } from '../aws/aws-context.ts';
+import { stripComments } from './comments.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export interface ConfigProblem {
@@ -182,11 +183,12 @@ function describeExpected(issue: ZodIssue): string {
   }
 }
 
-/** Validates an already-read object: every problem is reported in one pass. */
+/** Validates an already-read object (its `"//"` comments dropped): every problem is reported in one pass. */
 export function parseConfig(
-  raw: unknown,
+  file: unknown,
   env: Record<string, string | undefined> = process.env,
 ): { config?: Config; errors: ConfigProblem[]; warnings: ConfigProblem[] } {
+  const raw = stripComments(file);
   const errors: ConfigProblem[] = [];
   const warnings = literalSecretWarnings(raw);
   const interpolated = interpolateEnv(raw, env, errors);
@@ -319,7 +321,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<Co
     first = error;
     issues.push(issueOf(error, error.code === 'AWS_PROFILE_NOT_FOUND' ? 'AWS profile' : 'target.region'));
   }
-  const partial = interpolateEnv(raw, env, []);
+  const partial = interpolateEnv(stripComments(raw), env, []);
   const { config, errors, warnings } = parseConfig(raw, env);
   for (const problem of errors) {
     issues.push({
