@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { initConfig, type InitConfigOptions } from '../../core/config/init-config.ts';
 import { askInitOptions, type Ask } from '../../core/config/init-prompts.ts';
+import { ConfigError, InterruptedError } from '../../core/errors.ts';
 import { action, type GlobalFlags } from '../context.ts';
 
 interface InitFlags {
@@ -26,10 +27,29 @@ const collect = (value: string, previous: string[] = []) => [
   ...value.split(',').filter(Boolean),
 ];
 
+/**
+ * Asks on the terminal. Lines are read through one iterator, so answers typed (or pasted) ahead are kept for
+ * the next questions; the end of input or Ctrl-C stops init before anything is written.
+ */
 async function withTerminal<T>(fn: (ask: Ask) => Promise<T>): Promise<T> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const lines = rl[Symbol.asyncIterator]();
+  const interrupted = new Promise<never>((_, reject) =>
+    rl.once('SIGINT', () => reject(new InterruptedError('init'))),
+  );
+  interrupted.catch(() => undefined);
   try {
-    return await fn((q) => rl.question(`${q.question}${q.default ? ` [${q.default}]` : ''}: `));
+    return await fn(async (q) => {
+      process.stderr.write(`${q.question}${q.default ? ` [${q.default}]` : ''}: `);
+      const line = await Promise.race([lines.next(), interrupted]);
+      if (line.done) {
+        throw new ConfigError('INIT_INPUT_ENDED', `the input ended before "${q.question}" was answered`, {
+          exit: 'usage',
+          hint: 'Nothing was written. Answer every question, or pass the answers as flags (supa2aws init --help).',
+        });
+      }
+      return line.value;
+    });
   } finally {
     rl.close();
   }
