@@ -284,6 +284,9 @@ export function buildInitConfig(options: InitConfigOptions): InitConfigResult {
     ...(ref ? { projectRef: ref } : {}),
     targetHostFromEnv,
     ...(summary[OUTPUT_KEYS.dbSecretArn] ? { dbSecretArn: summary[OUTPUT_KEYS.dbSecretArn] } : {}),
+    ...(summary[OUTPUT_KEYS.dbMigrateUserSecretArn]
+      ? { migrateUserSecretArn: summary[OUTPUT_KEYS.dbMigrateUserSecretArn] }
+      : {}),
     region,
   });
 
@@ -329,6 +332,7 @@ export function buildInitConfig(options: InitConfigOptions): InitConfigResult {
       ...(cognito ? { cognito } : {}),
     },
     storage: { buckets: bucketMap },
+    ...(stack.auth ? { auth: stack.auth } : {}),
   };
 
   // Check the shape only: ${ENV} references are listed in `env`, they need not be set yet.

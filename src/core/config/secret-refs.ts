@@ -3,14 +3,14 @@
  * each: where in the Supabase dashboard, or the Secrets Manager command that prints it. The values never
  * reach the file; they go into the environment or a `.env` beside the config (mode 0600).
  */
-import { TARGET_DB_PASSWORD_ENV } from '../stack-outputs/config-from-outputs.ts';
+import { MIGRATE_USER_PASSWORD_ENV, TARGET_DB_PASSWORD_ENV } from '../stack-outputs/config-from-outputs.ts';
 
 export const SOURCE_DB_PASSWORD_ENV = 'SUPABASE_DB_PASSWORD';
 export const SOURCE_S3_ACCESS_KEY_ENV = 'SUPABASE_S3_ACCESS_KEY_ID';
 export const SOURCE_S3_SECRET_ENV = 'SUPABASE_S3_SECRET_ACCESS_KEY';
 /** The RDS endpoint, until `config from-stack` writes the real host into target.db.url. */
 export const TARGET_DB_HOST_ENV = 'SUPA2AWS_TARGET_DB_HOST';
-export { TARGET_DB_PASSWORD_ENV };
+export { MIGRATE_USER_PASSWORD_ENV, TARGET_DB_PASSWORD_ENV };
 
 export interface EnvReference {
   /** The variable, as `${NAME}` in the file. */
@@ -34,18 +34,19 @@ export function regionOfArn(arn: string): string | undefined {
 }
 
 /**
- * The command that prints the RDS master secret (JSON: username, password, host…) and the one that puts
- * its password into the environment.
+ * The command that prints an RDS secret (JSON: username, password, host…) and the one that puts its
+ * password into the environment variable `name`.
  */
 export function dbSecretCommands(
   secretArn: string,
   region: string | undefined,
+  name: string = TARGET_DB_PASSWORD_ENV,
 ): { show: string; exportPassword: string } {
   const at = region ?? regionOfArn(secretArn);
   const show = `aws secretsmanager get-secret-value --secret-id ${secretArn}${at ? ` --region ${at}` : ''} --query SecretString --output text`;
   return {
     show,
-    exportPassword: `export ${TARGET_DB_PASSWORD_ENV}="$(${show} | jq -r .password)"`,
+    exportPassword: `export ${name}="$(${show} | jq -r .password)"`,
   };
 }
 
@@ -56,6 +57,8 @@ export function envReferences(options: {
   targetHostFromEnv: boolean;
   /** The DbSecretArn output, once the stacks are deployed. */
   dbSecretArn?: string;
+  /** The DbMigrateUserSecretArn output: auth.migrateRolePassword reads that secret's password. */
+  migrateUserSecretArn?: string;
   region?: string;
 }): EnvReference[] {
   const dashboard = `https://supabase.com/dashboard/project/${options.projectRef ?? '<ref>'}`;
@@ -99,5 +102,18 @@ export function envReferences(options: {
       command: `export ${TARGET_DB_PASSWORD_ENV}="$(aws secretsmanager get-secret-value --secret-id <DbSecretArn> --query SecretString --output text | jq -r .password)"`,
     });
   }
+  if (options.migrateUserSecretArn)
+    refs.push(migrateUserReference(options.migrateUserSecretArn, options.region));
   return refs;
+}
+
+/** auth.migrateRolePassword: the password of the migrate-user role's secret, which the stacks made. */
+export function migrateUserReference(secretArn: string, region: string | undefined): EnvReference {
+  const commands = dbSecretCommands(secretArn, region, MIGRATE_USER_PASSWORD_ENV);
+  return {
+    name: MIGRATE_USER_PASSWORD_ENV,
+    field: 'auth.migrateRolePassword',
+    how: `the "password" of the migrate-user role's secret (the migrate-user Lambda logs in with it): ${commands.show}`,
+    command: commands.exportPassword,
+  };
 }

@@ -12,6 +12,7 @@ import { expandMissing } from '../config/required-fields.ts';
 import {
   accountOfArn,
   dbSecretCommands,
+  migrateUserReference,
   TARGET_DB_PASSWORD_ENV,
   type EnvReference,
 } from '../config/secret-refs.ts';
@@ -114,6 +115,14 @@ export function configFromStack(options: {
           },
         ]
       : [];
+  const migrateArn = summary[OUTPUT_KEYS.dbMigrateUserSecretArn];
+  const auth = (config as { auth?: { migrateRolePassword?: unknown } }).auth;
+  if (
+    migrateArn &&
+    typeof auth?.migrateRolePassword === 'string' &&
+    auth.migrateRolePassword.startsWith('${')
+  )
+    refs.push(migrateUserReference(migrateArn, region));
   return {
     file,
     written: !options.dryRun,
