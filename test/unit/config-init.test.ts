@@ -68,6 +68,7 @@ function stackOutputs(region: string) {
       [OUTPUT_KEYS.dbName]: 'postgres',
       [OUTPUT_KEYS.dbUsername]: 'postgres',
       [OUTPUT_KEYS.dbSecretArn]: `arn:aws:secretsmanager:${region}:123456789012:secret:AcmeDbMaster-AbCdEf`,
+      [OUTPUT_KEYS.dbMigrateUserSecretArn]: `arn:aws:secretsmanager:${region}:123456789012:secret:AcmeMigrate-AbCdEf`,
     },
     'Acme-Storage': {
       [OUTPUT_KEYS.region]: region,
@@ -226,6 +227,10 @@ describe('supa2aws init', () => {
       'export SUPA2AWS_TARGET_DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-central-1:123456789012:secret:AcmeDbMaster-AbCdEf --region eu-central-1 --query SecretString --output text | jq -r .password)"',
     );
     assert.ok(!result.env.some((r) => r.name === 'SUPA2AWS_TARGET_DB_HOST'));
+    assert.match(
+      result.env.find((r) => r.name === 'SUPA2AWS_MIGRATE_USER_PASSWORD')?.command ?? '',
+      /--secret-id arn:aws:secretsmanager:eu-central-1:123456789012:secret:AcmeMigrate-AbCdEf /,
+    );
   });
 
   it('GIVEN a terminal WHEN init asks THEN the answers make a valid config (scripted answers)', async () => {

@@ -17,7 +17,7 @@ import {
 } from '../stack-outputs/config-from-outputs.ts';
 import { OUTPUT_KEYS } from '../stack-outputs/output-keys.ts';
 import { COMMENT_KEY, CONFIG_SCHEMA_FILE } from './comments.ts';
-import { parseConfig, type ConfigProblem } from './load.ts';
+import { everyVariableSet, parseConfig, type ConfigProblem } from './load.ts';
 import {
   envReferences,
   SOURCE_DB_PASSWORD_ENV,
@@ -336,8 +336,7 @@ export function buildInitConfig(options: InitConfigOptions): InitConfigResult {
   };
 
   // Check the shape only: ${ENV} references are listed in `env`, they need not be set yet.
-  const set = new Proxy({}, { get: () => 'set' }) as Record<string, string>;
-  const { errors } = parseConfig(config, set);
+  const { errors } = parseConfig(config, everyVariableSet());
   return {
     file,
     written: false,

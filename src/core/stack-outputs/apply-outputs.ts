@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { schemaReference } from '../config/init-config.ts';
-import { parseConfig, type ConfigProblem } from '../config/load.ts';
+import { everyVariableSet, parseConfig, type ConfigProblem } from '../config/load.ts';
 import { expandMissing } from '../config/required-fields.ts';
 import {
   accountOfArn,
@@ -97,8 +97,7 @@ export function configFromStack(options: {
   const existing: Json = created ? { $schema: schemaReference(file), version: 1 } : readExisting(file);
   const config = deepMerge(existing, partial);
   // Check the shape only: ${ENV} references need not be set to write the file.
-  const env = new Proxy({}, { get: () => 'set' }) as Record<string, string>;
-  const { errors } = parseConfig(config, env);
+  const { errors } = parseConfig(config, everyVariableSet());
   if (!options.dryRun) writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
   const region = (partial as { target?: { region?: string } }).target?.region;
   const secretArn = summary[OUTPUT_KEYS.dbSecretArn];
