@@ -22,6 +22,7 @@ import type { Config } from '../core/config/schema.ts';
 import { AuthError, InterruptedError, isSupa2awsError } from '../core/errors.ts';
 import { OutageWatch } from '../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
+import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
 import { CsvImportFile, csvLayout, type CsvLayout } from './import-csv.ts';
@@ -387,7 +388,13 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
     csv?.close();
   } catch (error) {
     csv?.abort();
-    throw withSummary(error, result);
+    const credentials = credentialProblem(error);
+    throw withSummary(
+      credentials
+        ? awsCredentialError(credentials, `the target Cognito user pool ${pool.userPoolId}`, { cause: error })
+        : error,
+      result,
+    );
   } finally {
     if (!options.pool) pool.client.destroy();
   }

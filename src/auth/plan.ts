@@ -10,6 +10,7 @@ import type { Config } from '../core/config/schema.ts';
 import { AuthError } from '../core/errors.ts';
 import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, KIND_OUTCOMES, type Outcome, type UserKind } from './classify.ts';
+import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
 import { bcryptCostOutOfRange } from './hash-kind.ts';
@@ -45,7 +46,7 @@ export interface AuthPlan {
     emulator: boolean;
     checks: PoolCheck[];
     /** Set when the pool could not be described at all: the plan is incomplete. */
-    problem?: 'unreachable' | 'not-found';
+    problem?: 'unreachable' | 'not-found' | 'no-credentials' | 'credentials-refused';
   };
 }
 
@@ -155,7 +156,15 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
       });
     });
   } catch (error) {
-    plan.pool.problem = awsErrorName(error) === 'ResourceNotFoundException' ? 'not-found' : 'unreachable';
+    const credentials = credentialProblem(error);
+    plan.pool.problem =
+      credentials === 'missing'
+        ? 'no-credentials'
+        : credentials === 'refused'
+          ? 'credentials-refused'
+          : awsErrorName(error) === 'ResourceNotFoundException'
+            ? 'not-found'
+            : 'unreachable';
     plan.pool.checks = [
       {
         name: 'target pool',
@@ -176,6 +185,12 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
 export function planPoolError(plan: AuthPlan): AuthError | undefined {
   if (!plan.pool.problem) return undefined;
   const detail = plan.pool.checks[0]?.detail ?? '';
+  if (plan.pool.problem === 'no-credentials' || plan.pool.problem === 'credentials-refused') {
+    return awsCredentialError(
+      plan.pool.problem === 'no-credentials' ? 'missing' : 'refused',
+      `the target Cognito user pool ${plan.pool.userPoolId}`,
+    );
+  }
   return plan.pool.problem === 'not-found'
     ? new AuthError(
         'AUTH_POOL_NOT_FOUND',

@@ -9,8 +9,11 @@ const SECRET_KEY =
   /(pass(word)?|secret|token|hash|encrypted_password|api[_-]?key|private[_-]?key|credential|authorization|session[_-]?token)$/i;
 
 const TEXT_RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
-  // user:password@ in any URL or connection string
-  [/([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*):([^@/\s]*)@/gi, (_m, userPart: string) => `${userPart}:${MASK}@`],
+  // user:password@ in any URL or connection string (a ${VAR} reference is no secret: it stays readable)
+  [
+    /([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*):(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}@)([^@/\s]*)@/gi,
+    (_m, userPart: string) => `${userPart}:${MASK}@`,
+  ],
   // password=... in libpq key/value strings and query strings
   [/\b(password|passwd|pwd)=([^\s&;'"]+)/gi, (_m, key: string) => `${key}=${MASK}`],
   // bcrypt, argon2, firebase scrypt hashes
@@ -24,6 +27,11 @@ const TEXT_RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) 
   // Signed URL tokens and AWS signatures in query strings
   [/([?&](token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|signature)=)[^&\s'"]+/gi, `$1${MASK}`],
 ];
+
+/** A config value that is only a `${VAR}` reference: it names where the secret is, it is not one. */
+function isEnvReference(value: unknown): boolean {
+  return typeof value === 'string' && /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
+}
 
 /** Masks passwords in URLs, hashes, JWTs, AWS keys and signed-URL tokens inside free text. */
 export function redactText(text: string): string {
@@ -69,7 +77,7 @@ export function redactValue<T>(value: T, seen = new WeakSet<object>()): T {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
     out[key] =
-      isSecretKey(key) && inner !== null && inner !== undefined && inner !== ''
+      isSecretKey(key) && inner !== null && inner !== undefined && inner !== '' && !isEnvReference(inner)
         ? MASK
         : redactValue(inner, seen);
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configFromStack } from '../../core/stack-outputs/apply-outputs.ts';
 import { showConfig } from '../../core/config/provenance.ts';
-import { action } from '../context.ts';
+import { action, type GlobalFlags } from '../context.ts';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('the supa2aws config file');
@@ -51,24 +51,37 @@ export function registerConfig(program: Command): void {
     .description(
       'fill bucket names, pool and client IDs, the database endpoint from `cdk deploy --outputs-file` output',
     )
-    .option('--file <config>', 'the config file to update (created if missing)', 'supa2aws.config.json')
+    .option(
+      '--file <config>',
+      'the config file to update, created if missing (default: --config, SUPA2AWS_CONFIG, else supa2aws.config.json)',
+    )
     .option('--stack-prefix <prefix>', 'only stacks named <prefix>-* (several apps in one outputs file)')
     .option('--dry-run', 'print the merged config; write nothing')
     .action(
       action(
-        async (ctx, outputsFile: string, opts: { file: string; stackPrefix?: string; dryRun?: boolean }) => {
+        async (ctx, outputsFile: string, opts: { file?: string; stackPrefix?: string; dryRun?: boolean }) => {
           const result = configFromStack({
             outputsFile,
-            configFile: opts.file,
+            configFile:
+              opts.file ??
+              program.opts<GlobalFlags>().config ??
+              (process.env.SUPA2AWS_CONFIG || 'supa2aws.config.json'),
             dryRun: opts.dryRun === true,
             outputs: opts.stackPrefix ? { stackPrefix: opts.stackPrefix } : {},
           });
+          const sourceMissing = result.problems.some((p) => p.field.startsWith('source.'));
           ctx.print(result, () =>
             [
               opts.dryRun
                 ? JSON.stringify(result.config, null, 2)
                 : `${result.created ? 'created' : 'updated'} ${result.file}`,
+              `AWS account ${result.account ?? '(not in the outputs)'}, region ${result.region ?? '(not in the outputs)'}`,
               ...Object.entries(result.summary).map(([k, v]) => `  ${k}: ${v}`),
+              ...result.env.flatMap((r) => [
+                '',
+                `${r.field} reads ${r.name}: ${r.how}`,
+                ...(r.command ? [`  ${r.command}`] : []),
+              ]),
               ...(result.problems.length
                 ? [
                     '',
@@ -77,6 +90,11 @@ export function registerConfig(program: Command): void {
                       (p) =>
                         `  - ${p.field}: ${p.seen === undefined ? 'missing' : `got ${p.seen}`}; expected ${p.expected}`,
                     ),
+                    ...(sourceMissing
+                      ? [
+                          `  (the Supabase side: supa2aws init --project-ref <ref> --from-stack ${outputsFile} --file ${result.file} --force writes it)`,
+                        ]
+                      : []),
                   ]
                 : []),
             ].join('\n'),

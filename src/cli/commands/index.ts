@@ -15,6 +15,7 @@ const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
   { commands: ['auth'], load: async () => (await import('./auth.ts')).registerAuth },
   { commands: ['db'], load: async () => (await import('./db.ts')).registerDb },
   { commands: ['verify'], load: async () => (await import('./verify.ts')).registerVerify },
+  { commands: ['init'], load: async () => (await import('./init.ts')).registerInit },
   { commands: ['config'], load: async () => (await import('./config.ts')).registerConfig },
   { commands: ['cost'], load: async () => (await import('./cost.ts')).registerCost },
   { commands: ['scan'], load: async () => (await import('./scan.ts')).registerScan },

@@ -6,6 +6,7 @@ import type { ZodIssue } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { redactText } from '../redact.ts';
 import { resolveAwsContext, type AwsContext } from '../aws/aws-context.ts';
+import { stripComments } from './comments.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export interface ConfigProblem {
@@ -182,11 +183,12 @@ function describeExpected(issue: ZodIssue): string {
   }
 }
 
-/** Validates an already-read object: every problem is reported in one pass. */
+/** Validates an already-read object (its `"//"` comments dropped): every problem is reported in one pass. */
 export function parseConfig(
-  raw: unknown,
+  file: unknown,
   env: Record<string, string | undefined> = process.env,
 ): { config?: Config; errors: ConfigProblem[]; warnings: ConfigProblem[] } {
+  const raw = stripComments(file);
   const errors: ConfigProblem[] = [];
   const warnings = literalSecretWarnings(raw);
   const interpolated = interpolateEnv(raw, env, errors);
@@ -202,6 +204,14 @@ export function parseConfig(
   return errors.length === 0 && result.success
     ? { config: inheritRegion(result.data), errors, warnings }
     : { errors, warnings };
+}
+
+/**
+ * An environment in which every `${VAR}` is set, to check a file's shape before its variables are: each
+ * stands for a value that passes as a password (12 characters or more), a host or a key.
+ */
+export function everyVariableSet(): Record<string, string> {
+  return new Proxy({}, { get: () => 'value-from-the-environment' }) as Record<string, string>;
 }
 
 /** `target.region` is the region of every AWS client that does not name its own. */
@@ -319,7 +329,7 @@ export async function inspectConfig(options: LoadConfigOptions = {}): Promise<Co
     first = error;
     issues.push(issueOf(error, error.code === 'AWS_PROFILE_NOT_FOUND' ? 'AWS profile' : 'target.region'));
   }
-  const partial = interpolateEnv(raw, env, []);
+  const partial = interpolateEnv(stripComments(raw), env, []);
   const { config, errors, warnings } = parseConfig(raw, env);
   for (const problem of errors) {
     issues.push({

@@ -4,8 +4,19 @@
  * determine change, everything else is kept.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { parseConfig, type ConfigProblem } from '../config/load.ts';
+import { schemaReference } from '../config/init-config.ts';
+import { everyVariableSet, parseConfig, type ConfigProblem } from '../config/load.ts';
+import { expandMissing } from '../config/required-fields.ts';
+import {
+  accountOfArn,
+  dbSecretCommands,
+  migrateUserReference,
+  TARGET_DB_PASSWORD_ENV,
+  type EnvReference,
+} from '../config/secret-refs.ts';
+import { OUTPUT_KEYS } from './output-keys.ts';
 import {
   configFromStackOutputs,
   stackOutputsSummary,
@@ -30,6 +41,7 @@ export function deepMerge(base: Json, over: Json): Json {
 }
 
 export interface FromStackResult {
+  /** The config file, absolute. */
   file: string;
   written: boolean;
   /** Whether the file is new ("created") or was there and was merged into ("updated"). */
@@ -38,8 +50,13 @@ export interface FromStackResult {
   config: Json;
   /** Outputs that are not config fields but worth knowing (secret ARNs, URLs). */
   summary: Record<string, string>;
-  /** What still keeps the merged config from validating (usually the source side on a new file). */
+  /** Every required field still missing or invalid, one by one (usually the source side on a new file). */
   problems: ConfigProblem[];
+  /** The AWS account and region the stacks are in (the account from the outputs' ARNs). */
+  account: string | undefined;
+  region: string | undefined;
+  /** How to supply the RDS master password, when the config reads it from the environment. */
+  env: EnvReference[];
 }
 
 export function configFromStack(options: {
@@ -75,14 +92,73 @@ export function configFromStack(options: {
     }
     throw error;
   }
-  const created = !existsSync(options.configFile);
-  const existing: Json = !created
-    ? (JSON.parse(readFileSync(options.configFile, 'utf8')) as Json)
-    : { version: 1 };
+  const file = path.resolve(options.configFile);
+  const created = !existsSync(file);
+  const existing: Json = created ? { $schema: schemaReference(file), version: 1 } : readExisting(file);
   const config = deepMerge(existing, partial);
   // Check the shape only: ${ENV} references need not be set to write the file.
-  const env = new Proxy({}, { get: () => 'set' }) as Record<string, string>;
-  const { errors } = parseConfig(config, env);
-  if (!options.dryRun) writeFileSync(options.configFile, `${JSON.stringify(config, null, 2)}\n`);
-  return { file: options.configFile, written: !options.dryRun, created, config, summary, problems: errors };
+  const { errors } = parseConfig(config, everyVariableSet());
+  if (!options.dryRun) writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  const region = (partial as { target?: { region?: string } }).target?.region;
+  const secretArn = summary[OUTPUT_KEYS.dbSecretArn];
+  const dbUrl = (config as { target?: { db?: { url?: unknown } } }).target?.db?.url;
+  const readsPassword = typeof dbUrl === 'string' && dbUrl.includes(`\${${TARGET_DB_PASSWORD_ENV}}`);
+  const refs: EnvReference[] =
+    secretArn && readsPassword
+      ? [
+          {
+            name: TARGET_DB_PASSWORD_ENV,
+            field: 'target.db.url',
+            how: `the "password" of the RDS master secret: ${dbSecretCommands(secretArn, region).show}`,
+            command: dbSecretCommands(secretArn, region).exportPassword,
+          },
+        ]
+      : [];
+  const migrateArn = summary[OUTPUT_KEYS.dbMigrateUserSecretArn];
+  const auth = (config as { auth?: { migrateRolePassword?: unknown } }).auth;
+  if (
+    migrateArn &&
+    typeof auth?.migrateRolePassword === 'string' &&
+    auth.migrateRolePassword.startsWith('${')
+  )
+    refs.push(migrateUserReference(migrateArn, region));
+  return {
+    file,
+    written: !options.dryRun,
+    created,
+    config,
+    summary,
+    problems: expandMissing(errors),
+    account: accountOf(summary),
+    region,
+    env: refs,
+  };
+}
+
+function readExisting(file: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('CONFIG_NOT_JSON', `${file} is not valid JSON: ${(error as Error).message}`, {
+      exit: 'usage',
+      hint: "Fix the JSON syntax, or pass --file <new.json> to write the stacks' values to a new file.",
+    });
+  }
+  if (!isObject(parsed)) {
+    throw new ConfigError('CONFIG_NOT_OBJECT', `${file} does not hold a JSON object`, {
+      exit: 'usage',
+      hint: 'A supa2aws config is one object ({ "version": 1, ... }); pass --file <new.json> to start a new one.',
+    });
+  }
+  return parsed;
+}
+
+/** The account the stacks are in: from any ARN among the outputs, or the ECR repository's host. */
+function accountOf(summary: Record<string, string>): string | undefined {
+  for (const value of Object.values(summary)) {
+    const account = accountOfArn(value) ?? /^(\d{12})\.dkr\.ecr\./.exec(value)?.[1];
+    if (account) return account;
+  }
+  return undefined;
 }

@@ -12,6 +12,9 @@ export type StackOutputs = Record<string, Record<string, string>>;
 /** The environment variable the generated `target.db.url` reads the master password from. */
 export const TARGET_DB_PASSWORD_ENV = 'SUPA2AWS_TARGET_DB_PASSWORD';
 
+/** The environment variable `auth.migrateRolePassword` reads the migrate-user role's password from. */
+export const MIGRATE_USER_PASSWORD_ENV = 'SUPA2AWS_MIGRATE_USER_PASSWORD';
+
 export interface ConfigFromOutputsOptions {
   /** Only read stacks whose name starts with `<prefix>-` (several apps in one file). @default every stack */
   stackPrefix?: string;
@@ -32,6 +35,7 @@ export interface ConfigFromOutputs {
   storage?: {
     buckets: Record<string, { target: string; access: 'private' | 'public-read'; publicBaseUrl?: string }>;
   };
+  auth?: { migrateRolePassword: string };
 }
 
 /** The same output key holds different values in two stacks: which one to use cannot be guessed. */
@@ -127,6 +131,11 @@ export function configFromStackOutputs(
     target.cognito = { region: region ?? userPoolId.split('_')[0]!, userPoolId, clientId };
   }
 
+  // The stacks made the migrate-user role's secret (DbMigrateUserSecretArn): `auth export` sets that password.
+  if (get(OUTPUT_KEYS.dbMigrateUserSecretArn)) {
+    config.auth = { migrateRolePassword: `\${${MIGRATE_USER_PASSWORD_ENV}}` };
+  }
+
   if (Object.keys(target).length > 0) config.target = target;
   if (!config.target && !config.storage) {
     throw new StackOutputsError(
@@ -149,6 +158,7 @@ export function stackOutputsSummary(
   const o = collect(outputs, options);
   const keys = [
     OUTPUT_KEYS.dbSecretArn,
+    OUTPUT_KEYS.dbMigrateUserSecretArn,
     OUTPUT_KEYS.albUrl,
     OUTPUT_KEYS.cloudFrontUrl,
     OUTPUT_KEYS.spaBucketName,
