@@ -197,6 +197,9 @@ export class BackendStack extends Stack {
         bucket.grantReadWrite(def.taskRole);
       }
       this.appSecret.grantRead(def.taskRole);
+      // The API places a Cognito access token's user (custom:supabase_id) and checks the user is still
+      // enabled with AdminGetUser (supa2aws/runtime/auth); the worker verifies no tokens.
+      if (name === 'Api') auth.userPool.grant(def.taskRole, 'cognito-idp:AdminGetUser');
       return def;
     };
 
