@@ -238,12 +238,17 @@ describe('backend stack', () => {
       const statements = (role: string) =>
         Object.values(t.findResources('AWS::IAM::Policy'))
           .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
-          .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>);
+          .flatMap(
+            (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
+          );
       const adminGetUser = (role: string) =>
         statements(role).filter((x) => JSON.stringify(x.Action).includes('cognito-idp:AdminGetUser'));
       const api = adminGetUser(roleOf('apiService'));
       assert.equal(api.length, 1);
-      assert.match(JSON.stringify(api[0]!.Resource), /Aiuteur-Auth:ExportsOutputFnGetAttUserPool[0-9A-F]+Arn/);
+      assert.match(
+        JSON.stringify(api[0]!.Resource),
+        /Aiuteur-Auth:ExportsOutputFnGetAttUserPool[0-9A-F]+Arn/,
+      );
       assert.deepEqual(adminGetUser(roleOf('workerService')), []);
     });
 

@@ -75,11 +75,19 @@ describe('storage URLs', () => {
       'https://aiuteur-images.s3.eu-west-1.amazonaws.com/u/1/my%20cover.png',
     );
     assert.equal(
-      publicUrl({ ...settings, publicBaseUrls: { images: 'https://d1.cloudfront.net' } }, 'aiuteur-images', 'k/x.png'),
+      publicUrl(
+        { ...settings, publicBaseUrls: { images: 'https://d1.cloudfront.net' } },
+        'aiuteur-images',
+        'k/x.png',
+      ),
       'https://d1.cloudfront.net/k/x.png',
     );
     assert.equal(
-      publicUrl({ ...settings, publicBaseUrls: { images: 'https://d1.cloudfront.net' } }, 'aiuteur-asset-images', 'k'),
+      publicUrl(
+        { ...settings, publicBaseUrls: { images: 'https://d1.cloudfront.net' } },
+        'aiuteur-asset-images',
+        'k',
+      ),
       'https://aiuteur-asset-images.s3.eu-west-1.amazonaws.com/k',
     );
     assert.equal(

@@ -97,7 +97,9 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     const value = str(name);
     if (value === undefined) return undefined;
     if (!/^https?:\/\/[^/]/.test(value)) {
-      problems.push(`${name} is ${JSON.stringify(value)}; expected a URL like https://d111111abcdef8.cloudfront.net`);
+      problems.push(
+        `${name} is ${JSON.stringify(value)}; expected a URL like https://d111111abcdef8.cloudfront.net`,
+      );
       return undefined;
     }
     return value.replace(/\/+$/, '');
