@@ -2,7 +2,7 @@ import { Aspects, type App, type Environment, Tags } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuthStack } from './auth-stack.ts';
-import { BackendStack } from './backend-stack.ts';
+import { BackendStack, originTlsOf } from './backend-stack.ts';
 import { defaultBudgetUsd } from './budget-default.ts';
 import { BudgetStack } from './budget-stack.ts';
 import { DatabaseStack } from './database-stack.ts';
@@ -46,12 +46,14 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
   const name = (phase: string) => `${settings.stackPrefix}-${phase}`;
   const describe = (phase: string) => `supa2aws target architecture: ${phase}`;
 
+  // With a domain in a hosted zone, CloudFront reaches the ALB over HTTPS at origin.<domain>; else HTTP.
+  const originTls = originTlsOf(settings.frontend);
   const network = new NetworkStack(app, name('Network'), {
     ...base,
     description: describe('network (VPC, security groups, endpoints)'),
     settings: settings.network,
     containerPort: settings.backend.containerPort,
-    albPort: 80,
+    albPort: originTls ? 443 : 80,
     lambdaSecretsEndpoint: settings.auth.migrateUserTrigger,
   });
   const storage = new StorageStack(app, name('Storage'), {
@@ -83,6 +85,7 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     database,
     auth,
     originSecretName,
+    ...(originTls ? { originTls } : {}),
   });
   const frontend = new FrontendStack(app, name('Frontend'), {
     ...base,
@@ -90,7 +93,8 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     settings: settings.frontend,
     logsBucket: storage.logsBucket,
     api: {
-      originDomainName: backend.loadBalancer.loadBalancerDnsName,
+      originDomainName: originTls ? originTls.domainName : backend.loadBalancer.loadBalancerDnsName,
+      https: originTls !== undefined,
       path: settings.backend.apiPath,
       originSecretName,
     },

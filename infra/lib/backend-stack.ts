@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { REPO_ROOT, type AuthStack } from './auth-stack.ts';
@@ -27,6 +30,35 @@ export interface BackendStackProps extends StackProps {
    * (`<stackPrefix>/origin-verify`): the frontend stack reads it by name, so neither stack exports it.
    */
   originSecretName: string;
+  /**
+   * With a custom domain in a Route 53 zone, CloudFront reaches the load balancer over HTTPS at this name
+   * (an alias record to the ALB and a certificate validated in the zone, both in this stack's region).
+   * @default none: HTTP on port 80 (an ALB has no certificate for its own *.elb.amazonaws.com name)
+   */
+  originTls?: OriginTls;
+}
+
+/** The load balancer's own name for CloudFront to reach it over HTTPS. */
+export interface OriginTls {
+  /** e.g. `origin.app.example.com` */
+  domainName: string;
+  hostedZoneId: string;
+  /** The zone's name, e.g. `example.com`. */
+  zoneName: string;
+}
+
+/** The origin name used for CloudFront → ALB over HTTPS: `origin.<domain>` in the domain's hosted zone. */
+export function originTlsOf(frontend: {
+  domainName?: string;
+  hostedZoneId?: string;
+  hostedZoneName?: string;
+}): OriginTls | undefined {
+  if (!frontend.domainName || !frontend.hostedZoneId || !frontend.hostedZoneName) return undefined;
+  return {
+    domainName: `origin.${frontend.domainName}`,
+    hostedZoneId: frontend.hostedZoneId,
+    zoneName: frontend.hostedZoneName,
+  };
 }
 
 /** The header CloudFront adds to every request it forwards to the load balancer. */
@@ -199,6 +231,9 @@ export class BackendStack extends Stack {
       }
       this.appSecret.grantRead(def.taskRole);
       database.appSecret.grantRead(def.taskRole);
+      // The API places a Cognito access token's user (custom:supabase_id) and checks the user is still
+      // enabled with AdminGetUser (supa2aws/runtime/auth); the worker verifies no tokens.
+      if (name === 'Api') auth.userPool.grant(def.taskRole, 'cognito-idp:AdminGetUser');
       return def;
     };
 
@@ -257,10 +292,18 @@ export class BackendStack extends Stack {
       },
     });
 
-    // CloudFront reaches the ALB over HTTP: an ALB has no certificate for its *.elb.amazonaws.com name.
-    const listener = this.loadBalancer.addListener('Http', {
-      port: 80,
-      protocol: elbv2.ApplicationProtocol.HTTP,
+    // Without a domain of our own CloudFront reaches the ALB over HTTP: an ALB has no certificate for its
+    // *.elb.amazonaws.com name. With one in a hosted zone, over HTTPS at `origin.<domain>`.
+    const tls = props.originTls;
+    const listener = this.loadBalancer.addListener(tls ? 'Https' : 'Http', {
+      ...(tls
+        ? {
+            port: 443,
+            protocol: elbv2.ApplicationProtocol.HTTPS,
+            sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+            certificates: [this.originCertificate(tls)],
+          }
+        : { port: 80, protocol: elbv2.ApplicationProtocol.HTTP }),
       open: false,
       defaultAction: elbv2.ListenerAction.fixedResponse(403, {
         contentType: 'text/plain',
@@ -319,7 +362,7 @@ export class BackendStack extends Stack {
     ]);
 
     new CfnOutput(this, OUTPUT_KEYS.albUrl, {
-      value: `http://${this.loadBalancer.loadBalancerDnsName}`,
+      value: tls ? `https://${tls.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`,
       description:
         "CloudFront's API origin; it answers 403 to anything but CloudFront (call the API at ApiUrl)",
     });
@@ -332,5 +375,19 @@ export class BackendStack extends Stack {
     new CfnOutput(this, OUTPUT_KEYS.workerServiceName, { value: this.workerService.serviceName });
     new CfnOutput(this, OUTPUT_KEYS.appSecretArn, { value: this.appSecret.secretArn });
     new CfnOutput(this, OUTPUT_KEYS.region, { value: this.region });
+  }
+
+  /** A certificate for the origin name, validated in the zone, and the name's alias records to the ALB. */
+  private originCertificate(tls: OriginTls): acm.ICertificate {
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'OriginZone', {
+      hostedZoneId: tls.hostedZoneId,
+      zoneName: tls.zoneName,
+    });
+    const target = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer));
+    new route53.ARecord(this, 'OriginA', { zone, recordName: tls.domainName, target });
+    return new acm.Certificate(this, 'OriginCertificate', {
+      domainName: tls.domainName,
+      validation: acm.CertificateValidation.fromDns(zone),
+    });
   }
 }

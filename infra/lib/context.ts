@@ -1,5 +1,5 @@
 /**
- * Settings from CDK context: `cdk synth -c region=eu-west-1 -c privateTasks=true -c imageTag=v1 ...`
+ * Settings from CDK context: `cdk synth -c region=eu-west-1 -c privateTasks=true ...`
  * (`-c` values arrive as strings; cdk.json may hold real types). The keys are listed in infra/README.md.
  */
 import {
@@ -47,7 +47,7 @@ function list(read: ContextReader, key: string): string[] | undefined {
 }
 
 /**
- * The settings from CDK context, e.g. `cdk synth -c region=eu-west-1 -c privateTasks=true -c imageTag=v1
+ * The settings from CDK context, e.g. `cdk synth -c region=eu-west-1 -c privateTasks=true
  * -c domainName=api.example.com -c budgetEmail=ops@example.com`. Keys are listed in infra/README.md.
  */
 export function settingsFromContext(read: ContextReader): InfraSettings {

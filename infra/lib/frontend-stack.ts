@@ -38,8 +38,10 @@ export interface FrontendStackProps extends StackProps {
   settings: FrontendSettings;
   /** The API: the load balancer CloudFront forwards `<path>/*` to, with the secret origin header. */
   api: {
-    /** The load balancer's DNS name. */
+    /** The load balancer's DNS name, or its own name in the app's zone when `https`. */
     originDomainName: string;
+    /** Reach the origin over HTTPS (443) rather than HTTP (80): only with a name the ALB has a certificate for. */
+    https: boolean;
     /** The path prefix routed to it, e.g. `/api` (stripped before forwarding). */
     path: string;
     /** The secret (by name) whose value CloudFront sends as ORIGIN_VERIFY_HEADER. */
@@ -166,8 +168,11 @@ export class FrontendStack extends Stack {
       additionalBehaviors: {
         [`${api.path}/*`]: {
           origin: new origins.HttpOrigin(api.originDomainName, {
-            // An ALB has no certificate for its own *.elb.amazonaws.com name.
-            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            // An ALB has no certificate for its own *.elb.amazonaws.com name: HTTPS needs a name of ours.
+            protocolPolicy: api.https
+              ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY
+              : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            ...(api.https ? { originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2] } : {}),
             customHeaders: {
               [ORIGIN_VERIFY_HEADER]: SecretValue.secretsManager(api.originSecretName).unsafeUnwrap(),
             },
@@ -201,13 +206,15 @@ export class FrontendStack extends Stack {
         ? cloudFrontDefaultDomainSuppressions.filter((x) => x.id !== 'AwsSolutions-CFR4')
         : cloudFrontDefaultDomainSuppressions,
     );
-    suppress(this.distribution, [
-      {
-        id: 'AwsSolutions-CFR5',
-        reason:
-          "The API origin is the ALB over HTTP (no certificate exists for *.elb.amazonaws.com); only CloudFront's prefix list and its secret header get through.",
-      },
-    ]);
+    if (!api.https) {
+      suppress(this.distribution, [
+        {
+          id: 'AwsSolutions-CFR5',
+          reason:
+            "The API origin is the ALB over HTTP (no certificate exists for *.elb.amazonaws.com, and no hosted zone was given for one of ours); only CloudFront's prefix list and its secret header get through.",
+        },
+      ]);
+    }
 
     if (settings.domainName && zone) {
       const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.distribution));

@@ -252,6 +252,26 @@ describe('backend stack', () => {
       assert.doesNotMatch(JSON.stringify(t.toJSON()), /MasterSecret/);
     });
 
+    test('WHEN synthesised THEN only the API task role may call cognito-idp:AdminGetUser, on the user pool only', () => {
+      const roleOf = (which: 'apiService' | 'workerService') =>
+        logicalId(s.stacks.backend[which].taskDefinition.taskRole);
+      const statements = (role: string) =>
+        Object.values(t.findResources('AWS::IAM::Policy'))
+          .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+          .flatMap(
+            (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
+          );
+      const adminGetUser = (role: string) =>
+        statements(role).filter((x) => JSON.stringify(x.Action).includes('cognito-idp:AdminGetUser'));
+      const api = adminGetUser(roleOf('apiService'));
+      assert.equal(api.length, 1);
+      assert.match(
+        JSON.stringify(api[0]!.Resource),
+        /Aiuteur-Auth:ExportsOutputFnGetAttUserPool[0-9A-F]+Arn/,
+      );
+      assert.deepEqual(adminGetUser(roleOf('workerService')), []);
+    });
+
     test('WHEN synthesised THEN the task role may read and write the three app buckets', () => {
       const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
       for (const bucket of ['Videos', 'Images', 'AssetImages']) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { estimateCost } from '../../src/cost/estimate.ts';
-import { usageOfSettings } from '../lib/budget-default.ts';
+import { usageOfDeployment } from '../../src/cost/deployment.ts';
 import { synth } from './helpers.ts';
 
 describe('budget stack', () => {
@@ -11,7 +11,7 @@ describe('budget stack', () => {
 
     test('WHEN synthesised THEN the monthly cost budget is `supa2aws cost` for the same settings plus 20%, rounded up to $10', () => {
       const s = synth({ budget: { email: 'ops@example.com' } });
-      const estimate = estimateCost({ preset: 'small', usage: usageOfSettings(s.settings) }).aws.monthly;
+      const estimate = estimateCost({ preset: 'small', usage: usageOfDeployment(s.settings) }).aws.monthly;
       const expected = Math.ceil((estimate * 1.2) / 10) * 10;
       assert.ok(expected > estimate, `${expected} is above the stacks' own cost ${estimate}`);
       t.hasResourceProperties('AWS::Budgets::Budget', {

@@ -1,12 +1,31 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { settingsFromContext } from '../lib/context.ts';
 import { DEFAULT_SETTINGS, InfraSettingsError, resolveSettings } from '../lib/settings.ts';
+import { REPO_ROOT } from '../lib/auth-stack.ts';
 
 const invalid = (field: string) => (e: unknown) =>
   e instanceof InfraSettingsError && e.code === 'INFRA_SETTING_INVALID' && e.field === field;
 
 describe('settings', () => {
+  test('GIVEN infra/README.md WHEN its settings table is read THEN it lists exactly the `-c` keys the app reads', () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'infra', 'README.md'), 'utf8');
+    const section = readme.split('## Settings (`-c key=value`)')[1]!.split('\n## ')[0]!;
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]!))
+      .sort();
+    const read = new Set<string>();
+    settingsFromContext((key) => {
+      read.add(key);
+      return undefined;
+    });
+    assert.deepEqual(documented, [...read].sort());
+  });
+
   test('GIVEN no input WHEN resolved THEN the defaults are the guide’s', () => {
     const s = resolveSettings();
     assert.deepEqual(s, DEFAULT_SETTINGS);

@@ -5,14 +5,18 @@
  */
 import { lineItem, num, tieredCost, total } from './line-items.ts';
 import { price, tiersOf, valueOf } from './prices.ts';
+import { INTERFACE_ENDPOINTS } from './deployment.ts';
 import type { AwsPriceTable, LineItem, SideEstimate, Usage } from './types.ts';
 
 /** RDS gp3 storage has a 20 GB minimum. */
 export const RDS_MIN_STORAGE_GB = 20;
-/** Interface endpoints a private Fargate service needs: ecr.api, ecr.dkr, logs, secretsmanager (S3 uses a free gateway endpoint). */
-export const INTERFACE_ENDPOINTS = ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager'];
 /** An internet-facing ALB holds one public IPv4 address per AZ, and needs at least two AZs. */
-export const ALB_PUBLIC_IPS = 2;
+export const ALB_MIN_AZS = 2;
+
+/** Public IPv4 addresses of the ALB (one per AZ it spans). */
+export function albPublicIps(usage: Usage): number {
+  return Math.max(ALB_MIN_AZS, usage.azs);
+}
 
 export function rdsAllocatedGb(usage: Usage): number {
   return Math.max(RDS_MIN_STORAGE_GB, Math.ceil(usage.dbGb));
@@ -60,27 +64,31 @@ function rds(usage: Usage, t: AwsPriceTable): LineItem[] {
 }
 
 function fargate(usage: Usage, t: AwsPriceTable): LineItem[] {
-  const cpu = price(t, 'fargate.vcpu');
-  const mem = price(t, 'fargate.memory');
+  const arm = usage.architecture === 'arm64';
+  const cpuKey = arm ? 'fargate.arm.vcpu' : 'fargate.vcpu';
+  const memKey = arm ? 'fargate.arm.memory' : 'fargate.memory';
+  const cpu = price(t, cpuKey);
+  const mem = price(t, memKey);
+  const label = arm ? ' (ARM64)' : ' (x86_64)';
   const taskHours = usage.tasks * usage.hours;
   return [
     lineItem({
       service: 'ECS Fargate',
-      item: 'vCPU',
+      item: `vCPU${label}`,
       quantity: taskHours * usage.taskVcpu,
       unit: 'vCPU-hours',
       unitPrice: valueOf(cpu),
       formula: `${usage.tasks} task(s) x ${num(usage.taskVcpu)} vCPU x ${num(usage.hours)} h x ${num(valueOf(cpu))}`,
-      prices: [['fargate.vcpu', cpu]],
+      prices: [[cpuKey, cpu]],
     }),
     lineItem({
       service: 'ECS Fargate',
-      item: 'memory',
+      item: `memory${label}`,
       quantity: taskHours * usage.taskGb,
       unit: 'GB-hours',
       unitPrice: valueOf(mem),
       formula: `${usage.tasks} task(s) x ${num(usage.taskGb)} GB x ${num(usage.hours)} h x ${num(valueOf(mem))}`,
-      prices: [['fargate.memory', mem]],
+      prices: [[memKey, mem]],
     }),
   ];
 }
@@ -119,10 +127,11 @@ function alb(usage: Usage, t: AwsPriceTable): LineItem[] {
 
 function network(usage: Usage, t: AwsPriceTable): LineItem[] {
   const ip = price(t, 'ipv4.hour');
+  const albIps = albPublicIps(usage);
   const taskIps = usage.network === 'public' ? usage.tasks : 0;
-  const natIps = usage.network === 'nat' ? usage.azs : 0;
-  const ips = ALB_PUBLIC_IPS + taskIps + natIps;
-  const parts = [`${ALB_PUBLIC_IPS} ALB`];
+  const natIps = usage.natGateways;
+  const ips = albIps + taskIps + natIps;
+  const parts = [`${albIps} ALB`];
   if (taskIps) parts.push(`${taskIps} task`);
   if (natIps) parts.push(`${natIps} NAT`);
   const items: LineItem[] = [
@@ -137,17 +146,17 @@ function network(usage: Usage, t: AwsPriceTable): LineItem[] {
       hidden: true,
     }),
   ];
-  if (usage.network === 'nat') {
+  if (usage.natGateways > 0) {
     const hour = price(t, 'nat.hour');
     const gb = price(t, 'nat.gb');
     items.push(
       lineItem({
         service: 'VPC',
-        item: `NAT gateway x ${usage.azs}`,
-        quantity: usage.azs * usage.hours,
+        item: `NAT gateway x ${usage.natGateways}`,
+        quantity: usage.natGateways * usage.hours,
         unit: 'gateway-hours',
         unitPrice: valueOf(hour),
-        formula: `${usage.azs} AZ x ${num(usage.hours)} h x ${num(valueOf(hour))}`,
+        formula: `${usage.natGateways} gateway(s) x ${num(usage.hours)} h x ${num(valueOf(hour))}`,
         prices: [['nat.hour', hour]],
         hidden: true,
       }),
@@ -163,33 +172,44 @@ function network(usage: Usage, t: AwsPriceTable): LineItem[] {
       }),
     );
   }
-  if (usage.network === 'endpoints') {
+  if (usage.interfaceEndpointAzs > 0) {
     const hour = price(t, 'endpoint.hour');
     const gb = price(t, 'endpoint.gb');
-    const n = INTERFACE_ENDPOINTS.length;
+    const privateTasks = usage.network !== 'public';
     items.push(
       lineItem({
         service: 'VPC',
-        item: `interface endpoints (${INTERFACE_ENDPOINTS.join(', ')})`,
-        quantity: n * usage.azs * usage.hours,
+        item: privateTasks
+          ? `interface endpoints (${INTERFACE_ENDPOINTS.join(', ')})`
+          : 'interface endpoint (secretsmanager, for the migrate-user Lambda)',
+        quantity: usage.interfaceEndpointAzs * usage.hours,
         unit: 'endpoint-AZ-hours',
         unitPrice: valueOf(hour),
-        formula: `${n} endpoints x ${usage.azs} AZ x ${num(usage.hours)} h x ${num(valueOf(hour))}`,
+        formula: `${usage.interfaceEndpointAzs} endpoint-AZ(s) x ${num(usage.hours)} h x ${num(valueOf(hour))}`,
         prices: [['endpoint.hour', hour]],
         hidden: true,
-        note: 'Endpoints reach AWS APIs only: calls to outside APIs (LLM, video generation) still need a NAT gateway.',
-      }),
-      lineItem({
-        service: 'VPC',
-        item: 'endpoint data processed',
-        quantity: usage.outboundGb,
-        unit: 'GB',
-        unitPrice: valueOf(gb),
-        formula: `${num(usage.outboundGb)} GB x ${num(valueOf(gb))}`,
-        prices: [['endpoint.gb', gb]],
-        hidden: true,
+        ...(privateTasks && usage.natGateways === 0
+          ? {
+              note: 'Endpoints reach AWS APIs only: calls to outside APIs (LLM, video generation) still need a NAT gateway.',
+            }
+          : {}),
       }),
     );
+    // The tasks' AWS traffic goes through the endpoints only when they are private.
+    if (privateTasks) {
+      items.push(
+        lineItem({
+          service: 'VPC',
+          item: 'endpoint data processed',
+          quantity: usage.outboundGb,
+          unit: 'GB',
+          unitPrice: valueOf(gb),
+          formula: `${num(usage.outboundGb)} GB x ${num(valueOf(gb))}`,
+          prices: [['endpoint.gb', gb]],
+          hidden: true,
+        }),
+      );
+    }
   }
   return items;
 }

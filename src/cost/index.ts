@@ -1,10 +1,10 @@
+export { estimateAws, rdsAllocatedGb, apiEgressGb, albPublicIps, ALB_MIN_AZS } from './aws-estimate.ts';
 export {
-  estimateAws,
-  rdsAllocatedGb,
-  apiEgressGb,
   INTERFACE_ENDPOINTS,
-  ALB_PUBLIC_IPS,
-} from './aws-estimate.ts';
+  networkResources,
+  usageOfDeployment,
+  type DeploymentSettings,
+} from './deployment.ts';
 export { estimateCost, type CostOptions } from './estimate.ts';
 export { tieredCost, usd } from './line-items.ts';
 export { renderCostMarkdown, type MarkdownOptions } from './markdown.ts';

@@ -1,8 +1,11 @@
 /**
  * Usage presets and the checks on custom usage. `small` is the guide plan's "small scale" (one 0.5 vCPU task,
- * ~50 GB of files, ~5 GB of logs), on db.t4g.micro, which is cheaper than the plan's db.t3.micro.
+ * ~50 GB of files, ~5 GB of logs), deployed as the infra stacks' defaults deploy it: db.t4g.micro (cheaper
+ * than the plan's db.t3.micro), Graviton tasks with public IPs in 2 AZs, no NAT gateway, the migrate-user
+ * Lambda's one Secrets Manager endpoint.
  */
 import { ConfigError } from '../core/errors.ts';
+import { networkResources } from './deployment.ts';
 import { awsPrices, rdsClasses, supabasePrices } from './prices.ts';
 import type { PresetName, Usage } from './types.ts';
 
@@ -14,8 +17,10 @@ const BASE: Omit<Usage, 'mau' | 'dbGb' | 'storageGb' | 'egressGb'> = {
   hours: 730,
   instance: 'db.t4g.micro',
   multiAz: false,
+  architecture: 'arm64',
   network: 'public',
-  azs: 1,
+  azs: 2,
+  ...networkResources('public', 2),
   albLcu: 0.5,
   outboundGb: 20,
   s3Puts: 20_000,
@@ -44,7 +49,6 @@ export const PRESETS: Record<PresetName, Usage> = {
     taskVcpu: 1,
     taskGb: 2,
     instance: 'db.t4g.small',
-    azs: 2,
     albLcu: 2,
     outboundGb: 200,
     s3Puts: 200_000,
@@ -68,7 +72,7 @@ export const PRESETS: Record<PresetName, Usage> = {
     taskGb: 2,
     instance: 'db.m7g.large',
     network: 'nat',
-    azs: 2,
+    ...networkResources('nat', 2),
     albLcu: 8,
     outboundGb: 1_000,
     s3Puts: 2_000_000,
@@ -107,7 +111,15 @@ export function resolveUsage(
   const defined = Object.fromEntries(
     Object.entries(options.overrides ?? {}).filter(([, v]) => v !== undefined),
   ) as Partial<Usage>;
-  const usage: Usage = { ...PRESETS[presetName as PresetName], ...defined };
+  const preset = PRESETS[presetName as PresetName];
+  // A network mode or AZ count given without resource counts gets the ones the stacks create for it.
+  const derived =
+    (defined.network !== undefined || defined.azs !== undefined) &&
+    defined.natGateways === undefined &&
+    defined.interfaceEndpointAzs === undefined
+      ? networkResources(defined.network ?? preset.network, defined.azs ?? preset.azs)
+      : {};
+  const usage: Usage = { ...preset, ...derived, ...defined };
   validateUsage(usage, options.region ?? 'us-east-1');
   return usage;
 }
@@ -139,6 +151,13 @@ export function validateUsage(usage: Usage, region: string): void {
     throw usageError('tasks', usage.tasks, 'a whole number >= 0');
   if (!Number.isInteger(usage.azs) || usage.azs < 1)
     throw usageError('azs', usage.azs, 'a whole number >= 1');
+  for (const key of ['natGateways', 'interfaceEndpointAzs'] as const) {
+    if (!Number.isInteger(usage[key]) || usage[key] < 0)
+      throw usageError(key, usage[key], 'a whole number >= 0');
+  }
+  if (!['arm64', 'x86_64'].includes(usage.architecture)) {
+    throw usageError('architecture', usage.architecture, 'arm64 | x86_64');
+  }
   if (!(usage.taskVcpu > 0))
     throw usageError('taskVcpu', usage.taskVcpu, 'a number > 0 (0.25, 0.5, 1, 2, 4...)');
   if (!(usage.taskGb > 0)) throw usageError('taskGb', usage.taskGb, 'a number > 0');

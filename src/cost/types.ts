@@ -1,6 +1,7 @@
 /** Types shared by the price tables, the estimator and the renderers of `supa2aws cost`. */
 
 export type NetworkMode = 'nat' | 'endpoints' | 'public';
+export type CpuArchitecture = 'arm64' | 'x86_64';
 export type CognitoPlan = 'lite' | 'essentials' | 'plus';
 export type SupabasePlan = 'free' | 'pro' | 'team';
 export type PresetName = 'small' | 'medium' | 'large';
@@ -29,10 +30,20 @@ export interface Usage {
   instance: string;
   /** Multi-AZ RDS (doubles instance and storage). @default false */
   multiAz: boolean;
-  /** How Fargate tasks reach the internet and AWS APIs. */
+  /** Fargate CPU architecture: Graviton (`arm64`, what the stacks deploy by default) or `x86_64`. */
+  architecture: CpuArchitecture;
+  /** How Fargate tasks reach the internet and AWS APIs (`public`: a public IPv4 address per task). */
   network: NetworkMode;
-  /** Availability zones used by NAT gateways or interface endpoints. */
+  /** Availability zones the VPC spans: the load balancer holds a public IPv4 address in each (at least 2). */
   azs: number;
+  /** NAT gateways (each with a public IPv4 address). @default azs with network `nat`, else 0 */
+  natGateways: number;
+  /**
+   * Interface VPC endpoints, counted per AZ (each endpoint is billed per AZ it has a network interface in).
+   * @default the stacks' choice for the network mode: 4 x azs when tasks are private (ECR api and dkr, Logs,
+   * Secrets Manager), else 1 (the migrate-user Lambda's Secrets Manager endpoint in one subnet)
+   */
+  interfaceEndpointAzs: number;
   /** Average ALB load balancer capacity units in use (the floor; processed bytes may raise it). */
   albLcu: number;
   /** Traffic from the tasks to AWS APIs and the internet (image pulls, logs, S3, LLM/video APIs), GB/month. */

@@ -37,7 +37,11 @@ describe('loadConfig', () => {
 
   it('GIVEN several problems THEN all are reported at once, naming each variable', () => {
     try {
-      loadConfig({ VIDEO_POLL_INTERVAL_MS: 'often', VIDEO_PROVIDER: 'sora' });
+      loadConfig({
+        VIDEO_POLL_INTERVAL_MS: 'often',
+        VIDEO_PROVIDER: 'sora',
+        S3_IMAGES_PUBLIC_BASE_URL: 'cdn.example.com',
+      });
       assert.fail('expected ConfigProblems');
     } catch (error) {
       assert.ok(error instanceof ConfigProblems);
@@ -50,6 +54,7 @@ describe('loadConfig', () => {
         'DATABASE_URL',
         'VIDEO_POLL_INTERVAL_MS',
         'VIDEO_PROVIDER',
+        'S3_IMAGES_PUBLIC_BASE_URL',
       ]) {
         assert.ok(text.includes(name), name);
       }
@@ -64,14 +69,26 @@ const settings: S3Settings = {
 };
 
 describe('storage URLs', () => {
-  it('GIVEN AWS THEN virtual-hosted public URLs with each key segment encoded; a base URL or endpoint overrides', () => {
+  it('GIVEN AWS THEN virtual-hosted public URLs with each key segment encoded; a bucket base URL (as the stack sets it) or an endpoint overrides', () => {
     assert.equal(
       publicUrl(settings, 'aiuteur-images', 'u/1/my cover.png'),
       'https://aiuteur-images.s3.eu-west-1.amazonaws.com/u/1/my%20cover.png',
     );
     assert.equal(
-      publicUrl({ ...settings, publicBaseUrl: 'https://cdn.example.com' }, 'b', 'k/x.png'),
-      'https://cdn.example.com/b/k/x.png',
+      publicUrl(
+        { ...settings, publicBaseUrls: { images: 'https://d1.cloudfront.net' } },
+        'aiuteur-images',
+        'k/x.png',
+      ),
+      'https://d1.cloudfront.net/k/x.png',
+    );
+    assert.equal(
+      publicUrl(
+        { ...settings, publicBaseUrls: { images: 'https://d1.cloudfront.net' } },
+        'aiuteur-asset-images',
+        'k',
+      ),
+      'https://aiuteur-asset-images.s3.eu-west-1.amazonaws.com/k',
     );
     assert.equal(
       publicUrl({ ...settings, endpoint: 'http://127.0.0.1:9000/' }, 'b', 'k'),

@@ -9,6 +9,7 @@ import {
   estimateAws,
   estimateCost,
   estimateSupabase,
+  networkResources,
   PRESETS,
   supabasePlanSummaries,
   supabasePrices,
@@ -41,9 +42,9 @@ describe('AWS estimate, small preset, us-east-1', () => {
     close(find(aws.items, 'RDS PostgreSQL', 'gp3 storage').monthly, 2.3, 'gp3');
     // backups: 2 GB retained is under the 20 GB free allowance = 0
     close(find(aws.items, 'RDS PostgreSQL', 'backup').monthly, 0, 'backup');
-    // Fargate: 1 task x 0.5 vCPU x 730 h x 0.04048 = 14.7752; 1 GB x 730 h x 0.004445 = 3.24485
-    close(find(aws.items, 'ECS Fargate', 'vCPU').monthly, 14.7752, 'fargate vcpu', 1e-9);
-    close(find(aws.items, 'ECS Fargate', 'memory').monthly, 3.24485, 'fargate memory', 1e-9);
+    // Fargate ARM64: 1 task x 0.5 vCPU x 730 h x 0.03238 = 11.8187; 1 GB x 730 h x 0.00356 = 2.5988
+    close(find(aws.items, 'ECS Fargate', 'vCPU (ARM64)').monthly, 11.8187, 'fargate vcpu', 1e-9);
+    close(find(aws.items, 'ECS Fargate', 'memory (ARM64)').monthly, 2.5988, 'fargate memory', 1e-9);
     // ALB: 730 h x 0.0225 = 16.425; LCU: max(0.5, 15 GB / 730 h) = 0.5 x 730 x 0.008 = 2.92
     close(find(aws.items, 'Application Load Balancer', 'load balancer').monthly, 16.425, 'alb hours', 1e-9);
     close(find(aws.items, 'Application Load Balancer', 'capacity').monthly, 2.92, 'alb lcu', 1e-9);
@@ -64,12 +65,14 @@ describe('AWS estimate, small preset, us-east-1', () => {
     close(find(aws.items, 'ECR', 'image').monthly, 0.1, 'ecr', 1e-9);
     // Public IPv4: (2 ALB + 1 task) x 730 h x 0.005 = 10.95
     close(find(aws.items, 'VPC', 'public IPv4').monthly, 10.95, 'ipv4', 1e-9);
+    // The migrate-user Lambda's Secrets Manager endpoint, one AZ: 730 h x 0.01 = 7.30
+    close(find(aws.items, 'VPC', 'interface endpoint (secretsmanager').monthly, 7.3, 'endpoint', 1e-9);
   });
 
-  it('totals 66.30 USD and flags the hidden costs', () => {
-    // 11.68 + 2.30 + 14.7752 + 3.24485 + 16.425 + 2.92 + 1.15 + 0.10 + 0.08 + 0.15 + 2.40 + 0.025 + 0.10 + 10.95
-    // = 66.30005
-    close(aws.monthly, 66.30005, 'total', 1e-6);
+  it('totals 70.00 USD and flags the hidden costs', () => {
+    // 11.68 + 2.30 + 11.8187 + 2.5988 + 16.425 + 2.92 + 1.15 + 0.10 + 0.08 + 0.15 + 2.40 + 0.025 + 0.10 + 10.95
+    // + 7.30 = 69.9975
+    close(aws.monthly, 69.9975, 'total', 1e-6);
     const hidden = aws.items.filter((i) => i.hidden).map((i) => `${i.service}/${i.item}`);
     for (const name of [
       'VPC/public IPv4 addresses',
@@ -80,28 +83,52 @@ describe('AWS estimate, small preset, us-east-1', () => {
     }
   });
 
-  it('has no NAT gateway or endpoints in public mode', () => {
+  it('has no NAT gateway, and no endpoint for the tasks or endpoint data, in public mode', () => {
     assert.equal(
-      aws.items.some((i) => i.item.startsWith('NAT') || i.item.startsWith('interface endpoints')),
+      aws.items.some(
+        (i) =>
+          i.item.startsWith('NAT') ||
+          i.item.startsWith('interface endpoints') ||
+          i.item === 'endpoint data processed',
+      ),
       false,
     );
+  });
+
+  it('prices x86_64 tasks at the x86 rates', () => {
+    const x86 = estimateAws({ ...usage, architecture: 'x86_64' }, us);
+    // 0.5 vCPU x 730 h x 0.04048 = 14.7752; 1 GB x 730 h x 0.004445 = 3.24485
+    close(find(x86.items, 'ECS Fargate', 'vCPU (x86_64)').monthly, 14.7752, 'x86 vcpu', 1e-9);
+    close(find(x86.items, 'ECS Fargate', 'memory (x86_64)').monthly, 3.24485, 'x86 memory', 1e-9);
   });
 });
 
 describe('AWS network modes', () => {
   const base: Usage = { ...PRESETS.small, tasks: 2, azs: 2, outboundGb: 100 };
 
-  it('nat: two gateways, data processing and one public IPv4 each', () => {
-    const aws = estimateAws({ ...base, network: 'nat' }, us);
-    // 2 AZ x 730 h x 0.045 = 65.70; 100 GB x 0.045 = 4.50
+  it('nat: two gateways, data processing and one public IPv4 each, beside the endpoints the stacks create', () => {
+    const aws = estimateAws({ ...base, network: 'nat', ...networkResources('nat', 2) }, us);
+    // 2 gateways x 730 h x 0.045 = 65.70; 100 GB x 0.045 = 4.50
     close(find(aws.items, 'VPC', 'NAT gateway').monthly, 65.7, 'nat hours', 1e-9);
     close(find(aws.items, 'VPC', 'NAT data').monthly, 4.5, 'nat gb', 1e-9);
     // tasks are private: (2 ALB + 2 NAT) IPs x 730 h x 0.005 = 14.60
     close(find(aws.items, 'VPC', 'public IPv4').monthly, 14.6, 'ipv4', 1e-9);
+    // 4 endpoints x 2 AZ x 730 h x 0.01 = 58.40
+    close(find(aws.items, 'VPC', 'interface endpoints').monthly, 58.4, 'endpoint hours', 1e-9);
+  });
+
+  it('nat: one gateway when the settings say one, in a VPC of 2 AZs', () => {
+    const aws = estimateAws(
+      { ...base, network: 'nat', ...networkResources('nat', 2, { natGateways: 1 }) },
+      us,
+    );
+    close(find(aws.items, 'VPC', 'NAT gateway x 1').monthly, 32.85, 'nat hours', 1e-9);
+    // (2 ALB + 1 NAT) x 730 x 0.005 = 10.95
+    close(find(aws.items, 'VPC', 'public IPv4').monthly, 10.95, 'ipv4', 1e-9);
   });
 
   it('endpoints: four interface endpoints per AZ and no public IPv4 on tasks', () => {
-    const aws = estimateAws({ ...base, network: 'endpoints' }, us);
+    const aws = estimateAws({ ...base, network: 'endpoints', ...networkResources('endpoints', 2) }, us);
     // 4 endpoints x 2 AZ x 730 h x 0.01 = 58.40; 100 GB x 0.01 = 1.00
     close(find(aws.items, 'VPC', 'interface endpoints').monthly, 58.4, 'endpoint hours', 1e-9);
     close(find(aws.items, 'VPC', 'endpoint data').monthly, 1, 'endpoint gb', 1e-9);
@@ -205,8 +232,8 @@ describe('estimateCost', () => {
   it('says honestly that AWS costs more than Supabase Pro at small scale', () => {
     const e = estimateCost({ preset: 'small' });
     assert.ok(e.difference > 0);
-    close(e.difference, 66.30005 - 25, 'difference', 1e-6);
-    assert.match(e.verdict[0] ?? '', /AWS costs \$41\.30 more/);
+    close(e.difference, 69.9975 - 25, 'difference', 1e-6);
+    assert.match(e.verdict[0] ?? '', /AWS costs \$45\.00 more/);
     assert.ok(
       e.verdict.some((v) => v.includes('10,000 free MAU')),
       'says the 50K MAU claim is outdated',

@@ -70,6 +70,8 @@ describe('SVG chart', () => {
       ecrGb: 0,
       albLcu: 10,
       otherHostingUsd: 102.77505,
+      architecture: 'x86_64',
+      interfaceEndpointAzs: 0,
     },
   });
 

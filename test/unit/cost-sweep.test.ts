@@ -17,9 +17,9 @@ const tables = { aws: awsPrices('us-east-1'), supabase: supabasePrices() };
 /**
  * Only uncached egress grows (100 GB at x1, all through the ALB), everything else is zero or fixed:
  *
- *   AWS fixed   = RDS 0.016 x 730 (11.68) + gp3 20 GB x 0.115 (2.30) + Fargate 0.5 x 730 x 0.04048 (14.7752)
+ *   AWS fixed   = RDS 0.016 x 730 (11.68) + gp3 20 GB x 0.115 (2.30) + Fargate x86 0.5 x 730 x 0.04048 (14.7752)
  *               + 1 x 730 x 0.004445 (3.24485) + ALB 730 x 0.0225 (16.425) + LCU floor 10 x 730 x 0.008 (58.40)
- *               + IPv4 3 x 730 x 0.005 (10.95) = 117.77505
+ *               + IPv4 3 x 730 x 0.005 (10.95) = 117.77505   (no VPC endpoint)
  *   AWS(s)      = 117.77505 + max(0, 100 s - 100) x 0.09           (100 GB out free)
  *   Supabase(s) = 25 + other hosting 102.77505 + max(0, 100 s - 250) x 0.09   (250 GB in Pro)
  *
@@ -44,6 +44,8 @@ const egressOnly: Usage = {
   ecrGb: 0,
   albLcu: 10,
   otherHostingUsd: 102.77505,
+  architecture: 'x86_64',
+  interfaceEndpointAzs: 0,
 };
 
 describe('sweep and crossover', () => {

@@ -15,6 +15,7 @@ import {
   setupStorage,
 } from '../../src/storage/setup.ts';
 import { bucketsFromEnv, storageOptionsFromEnv } from '../../src/runtime/storage/from-env.ts';
+import { createStorage } from '../../src/runtime/storage/create-storage.ts';
 import { isStorageError, toStorageError } from '../../src/runtime/storage/errors.ts';
 
 class FakeAws {
@@ -310,6 +311,24 @@ describe('runtime storage configuration and errors', () => {
     });
     assert.deepEqual(o.s3, { region: 'eu-west-1', endpoint: 'http://localhost:9000' });
     assert.equal(o.publicBaseUrl, 'https://cdn');
+  });
+
+  it('GIVEN the per-bucket base URLs the infra stacks set THEN each public bucket is served at its own base', () => {
+    const o = storageOptionsFromEnv({
+      S3_IMAGES_BUCKET: 'aiuteur-images',
+      S3_IMAGES_PUBLIC_BASE_URL: 'https://d1.cloudfront.net',
+      S3_ASSET_IMAGES_PUBLIC_BASE_URL: 'https://d2.cloudfront.net',
+      S3_PUBLIC_BASE_URL: 'https://cdn',
+    });
+    assert.deepEqual(o.publicBaseUrl, {
+      images: 'https://d1.cloudfront.net',
+      'asset-images': 'https://d2.cloudfront.net',
+    });
+    const storage = createStorage(o);
+    assert.equal(
+      storage.from('images').getPublicUrl('a/b.png').data.publicUrl,
+      'https://d1.cloudfront.net/a/b.png',
+    );
   });
 
   it('maps S3 errors to supabase-js shaped errors', () => {

@@ -22,10 +22,12 @@ export interface S3Settings {
   forcePathStyle?: boolean;
   buckets: BucketNames;
   /**
-   * Base URL of public objects: `${base}/${bucket}/${key}` (a CloudFront domain routing by bucket path).
+   * Per public bucket, the base URL serving its keys at the root: `${base}/${key}` (its CloudFront
+   * distribution, or the bucket's own S3 URL), as the storage stack outputs them
+   * (S3_IMAGES_PUBLIC_BASE_URL, S3_ASSET_IMAGES_PUBLIC_BASE_URL).
    * @default `https://<bucket>.s3.<region>.amazonaws.com/<key>`, or `<endpoint>/<bucket>/<key>` with an endpoint
    */
-  publicBaseUrl?: string;
+  publicBaseUrls?: Partial<Pick<BucketNames, 'images' | 'assetImages'>>;
   /** Lifetime of presigned URLs, in seconds. @default 900 */
   presignExpiresSeconds: number;
 }
@@ -91,6 +93,19 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     problems.push(`VIDEO_PROVIDER is ${JSON.stringify(provider)}; expected local or veo3`);
   }
   const endpoint = str('S3_ENDPOINT');
+  const baseUrl = (name: string): string | undefined => {
+    const value = str(name);
+    if (value === undefined) return undefined;
+    if (!/^https?:\/\/[^/]/.test(value)) {
+      problems.push(
+        `${name} is ${JSON.stringify(value)}; expected a URL like https://d111111abcdef8.cloudfront.net`,
+      );
+      return undefined;
+    }
+    return value.replace(/\/+$/, '');
+  };
+  const imagesBase = baseUrl('S3_IMAGES_PUBLIC_BASE_URL');
+  const assetImagesBase = baseUrl('S3_ASSET_IMAGES_PUBLIC_BASE_URL');
   const forcePathStyle = str('S3_FORCE_PATH_STYLE');
   const config: BackendConfig = {
     port: int('PORT', 3001, 1),
@@ -108,7 +123,14 @@ export function loadConfig(env: Env = process.env): BackendConfig {
         images: required('S3_IMAGES_BUCKET', 'aiuteur-images'),
         assetImages: required('S3_ASSET_IMAGES_BUCKET', 'aiuteur-asset-images'),
       },
-      ...(str('S3_PUBLIC_BASE_URL') ? { publicBaseUrl: str('S3_PUBLIC_BASE_URL')!.replace(/\/+$/, '') } : {}),
+      ...(imagesBase || assetImagesBase
+        ? {
+            publicBaseUrls: {
+              ...(imagesBase ? { images: imagesBase } : {}),
+              ...(assetImagesBase ? { assetImages: assetImagesBase } : {}),
+            },
+          }
+        : {}),
       presignExpiresSeconds: int('PRESIGN_EXPIRES_SECONDS', 900, 1),
     },
     worker: {
@@ -122,7 +144,9 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     },
   };
   if (!env.DATABASE_URL && !env.PGHOST)
-    problems.push('DATABASE_URL is not set; expected postgres://user:password@host:5432/db');
+    problems.push(
+      'neither DATABASE_URL nor PGHOST is set; expected DATABASE_URL=postgres://user:password@host:5432/db, or PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD (as the ECS task definition sets them)',
+    );
   if (problems.length) throw new ConfigProblems(problems);
   return config;
 }

@@ -37,7 +37,9 @@ function encodeKey(key: string): string {
 
 /** The URL anyone can GET a public-bucket object at (images, asset-images). */
 export function publicUrl(settings: S3Settings, bucket: string, key: string): string {
-  if (settings.publicBaseUrl) return `${settings.publicBaseUrl}/${bucket}/${encodeKey(key)}`;
+  const id = (['images', 'assetImages'] as const).find((b) => settings.buckets[b] === bucket);
+  const base = id ? settings.publicBaseUrls?.[id] : undefined;
+  if (base) return `${base}/${encodeKey(key)}`;
   if (settings.endpoint) return `${settings.endpoint.replace(/\/+$/, '')}/${bucket}/${encodeKey(key)}`;
   return `https://${bucket}.s3.${settings.region}.amazonaws.com/${encodeKey(key)}`;
 }

@@ -26,12 +26,15 @@ const NUMBER_FLAGS: Array<[string, keyof Usage]> = [
   ['taskGb', 'taskGb'],
   ['hours', 'hours'],
   ['azs', 'azs'],
+  ['natGateways', 'natGateways'],
+  ['interfaceEndpointAzs', 'interfaceEndpointAzs'],
   ['logsGb', 'logsGb'],
   ['otherHosting', 'otherHostingUsd'],
 ];
 const STRING_FLAGS: Array<[string, keyof Usage]> = [
   ['instance', 'instance'],
   ['network', 'network'],
+  ['architecture', 'architecture'],
   ['cognitoPlan', 'cognitoPlan'],
   ['supabasePlan', 'supabasePlan'],
   ['supabaseCompute', 'supabaseCompute'],
@@ -114,7 +117,10 @@ export function registerCost(program: Command): void {
     .option('--instance <class>', 'RDS instance class, e.g. db.t4g.micro')
     .option('--multi-az', 'Multi-AZ RDS')
     .option('--network <mode>', 'how tasks reach out: nat | endpoints | public')
-    .option('--azs <n>', 'AZs for NAT gateways or interface endpoints')
+    .option('--azs <n>', 'AZs the VPC spans (the ALB holds an address in each; NAT and endpoints follow)')
+    .option('--nat-gateways <n>', 'NAT gateways (default: as the stacks create them for --network)')
+    .option('--interface-endpoint-azs <n>', 'interface endpoints x AZs (default: as the stacks create them)')
+    .option('--architecture <arch>', 'Fargate CPU: arm64 (Graviton, the default) | x86_64')
     .option('--logs-gb <n>', 'CloudWatch Logs ingested per month, GB')
     .option('--cognito-plan <plan>', 'lite | essentials | plus')
     .option('--supabase-plan <plan>', 'free | pro | team')

@@ -1,0 +1,393 @@
+/**
+ * The contract between the Backend stack and the reference backend: each container's environment and
+ * secret names read from the synthesized task definitions (plus the image's own ENV), every value that
+ * CloudFormation or ECS fills at deploy time played by the sandbox, and the container's command run from
+ * source with exactly that environment. A name the sandbox does not know how to fill fails the test, so a
+ * new name in the stack must be given a stand-in value here on purpose.
+ */
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { synth, type Synthesized } from '../../infra/test/helpers.ts';
+import type { InfraSettingsInput } from '../../infra/lib/settings.ts';
+import { installBackendSchema, insertUsers } from '../../examples/backend/test/target-schema.ts';
+import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
+import { SANDBOX_REGION } from '../../src/sandbox/sandbox-config.ts';
+import { S3RVER_KEY } from '../../src/sandbox/index.ts';
+import type { TestDatabase, TestSandbox } from './sandbox.ts';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './secrets-manager-stand-in.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BACKEND_DIR = path.join(REPO_ROOT, 'examples', 'backend');
+
+export interface ContainerContract {
+  name: string;
+  /** The repository source file the container's command runs (the image's CMD when the task sets none). */
+  entry: string;
+  ports: number[];
+  /** The task definition's plain environment: the literal, or null for a value resolved at deploy time. */
+  environment: Record<string, string | null>;
+  /** Names ECS fills from Secrets Manager: which secret (`database`: the app role's; `app`: the app secret) and key. */
+  secrets: Record<string, { secret: 'database' | 'app'; key: string }>;
+}
+
+export interface ImageContract {
+  /** ENV of the image's last stage. */
+  environment: Record<string, string>;
+  cmd: string[];
+}
+
+export interface BackendContract {
+  synthesized: Synthesized;
+  image: ImageContract;
+  api: ContainerContract;
+  worker: ContainerContract;
+}
+
+/** ENV and CMD of the Dockerfile's last stage (the image ECS runs). */
+export function readImage(dockerfile = path.join(BACKEND_DIR, 'Dockerfile')): ImageContract {
+  const text = readFileSync(dockerfile, 'utf8').replace(/\\\n/g, ' ');
+  const stages = text.split(/^FROM /m);
+  const last = stages[stages.length - 1] ?? '';
+  const environment: Record<string, string> = {};
+  let cmd: string[] = [];
+  for (const line of last.split('\n')) {
+    const env = /^ENV\s+(.*)$/.exec(line.trim());
+    if (env?.[1]) {
+      for (const pair of env[1].trim().split(/\s+/)) {
+        const [name, ...value] = pair.split('=');
+        if (name) environment[name] = value.join('=');
+      }
+    }
+    const run = /^CMD\s+(\[.*\])\s*$/.exec(line.trim());
+    if (run?.[1]) cmd = JSON.parse(run[1]) as string[];
+  }
+  return { environment, cmd };
+}
+
+/** `node dist/examples/backend/src/worker.js` (run from /app/examples/backend) → examples/backend/src/worker.ts. */
+export function sourceOfCommand(command: string[]): string {
+  const script = command[1] ?? '';
+  const m = /^dist\/(.+)\.js$/.exec(script);
+  if (command[0] !== 'node' || !m?.[1])
+    throw new Error(`not a node dist/ command: ${JSON.stringify(command)}`);
+  const source = path.join(REPO_ROOT, `${m[1]}.ts`);
+  if (!existsSync(source)) throw new Error(`${script} is built from ${source}, which does not exist`);
+  return source;
+}
+
+type Json = Record<string, unknown>;
+
+function secretRef(valueFrom: unknown, prefix: string): { secret: 'database' | 'app'; key: string } {
+  const text = JSON.stringify(valueFrom);
+  const key = /:([A-Za-z0-9_]+)::"/.exec(text)?.[1];
+  if (!key) throw new Error(`a secret without a JSON key: ${text}`);
+  if (text.includes(`"${prefix}-Database:`)) return { secret: 'database', key };
+  if (/"Ref":"AppSecret/.test(text)) return { secret: 'app', key };
+  throw new Error(`a secret from neither the database stack nor the app secret: ${text}`);
+}
+
+/** Synthesizes the stacks (cdk-nag off: it is the infra rung's job) and reads both containers. */
+export function backendContract(input: InfraSettingsInput = {}): BackendContract {
+  const synthesized = synth({ ...input, nag: false });
+  const image = readImage();
+  const resources = synthesized.template('backend').toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Json }
+  >;
+  const containers: ContainerContract[] = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::ECS::TaskDefinition')
+    .map((r) => {
+      const defs = r.Properties.ContainerDefinitions as Json[];
+      if (defs.length !== 1) throw new Error(`expected one container per task, got ${defs.length}`);
+      const c = defs[0]!;
+      const environment = Object.fromEntries(
+        ((c.Environment as Array<{ Name: string; Value: unknown }>) ?? []).map((e) => [
+          e.Name,
+          typeof e.Value === 'string' ? e.Value : null,
+        ]),
+      );
+      const secrets = Object.fromEntries(
+        ((c.Secrets as Array<{ Name: string; ValueFrom: unknown }>) ?? []).map((s) => [
+          s.Name,
+          secretRef(s.ValueFrom, synthesized.settings.stackPrefix),
+        ]),
+      );
+      return {
+        name: String(c.Name),
+        entry: sourceOfCommand((c.Command as string[] | undefined) ?? image.cmd),
+        ports: ((c.PortMappings as Array<{ ContainerPort: number }>) ?? []).map((p) => p.ContainerPort),
+        environment,
+        secrets,
+      };
+    });
+  const find = (name: string) => {
+    const found = containers.find((c) => c.name === name);
+    if (!found) throw new Error(`no ${name} container in the Backend stack`);
+    return found;
+  };
+  return { synthesized, image, api: find('api'), worker: find('worker') };
+}
+
+/** The sandbox playing what the stacks create: a database, buckets, a Cognito pool, the app secret. */
+export interface StandIns {
+  region: string;
+  db: TestDatabase;
+  dbPort: number;
+  caFile: string;
+  /** The database secret ({username, password}) ECS reads PGUSER and PGPASSWORD from. */
+  dbSecret: { username: string; password: string };
+  s3Endpoint: string;
+  buckets: { videos: string; images: string; assetImages: string };
+  /**
+   * Like the stack's base URLs (the bucket's own URL, or its distribution), each serving the bucket's keys
+   * at its root; on `localhost`, so a URL built from them differs from one built from S3_ENDPOINT.
+   */
+  publicBaseUrls: { images: string; assetImages: string };
+  cognito: { endpoint: string; userPoolId: string; clientId: string };
+  secrets: SecretsManagerStandIn;
+  appSecretId: string;
+  appSecret: Record<string, string>;
+  /** A user in auth.users and in the pool (custom:supabase_id = id), with a permanent password. */
+  user: { id: string; email: string; password: string };
+  /** The user's Cognito access token (USER_PASSWORD_AUTH). */
+  accessToken(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startStandIns(sb: TestSandbox, appSecretKeys: string[]): Promise<StandIns> {
+  const targetDb = sb.state.targetDb!;
+  if (!targetDb.caFile) throw new Error('the sandbox target database has no TLS CA');
+  const db = await sb.freshTargetDb();
+  await installBackendSchema(db.url);
+  const user = {
+    id: randomUUID(),
+    email: `${sb.uniqueName('contract')}@example.com`,
+    password: 'Contract-Pass-9',
+  };
+  await insertUsers(db.url, [{ id: user.id, email: user.email }]);
+
+  const s3Endpoint = `http://127.0.0.1:${sb.state.targetS3!.port}`;
+  const prefix = sb.uniqueName('ct');
+  const buckets = {
+    videos: `${prefix}-videos`,
+    images: `${prefix}-images`,
+    assetImages: `${prefix}-asset-images`,
+  };
+  for (const bucket of Object.values(buckets))
+    await sb.targetS3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  const endpoint = `http://127.0.0.1:${sb.state.cognito!.port}`;
+  const cognito = cognitoClient(endpoint, SANDBOX_REGION);
+  const pool = await createSandboxPool(cognito, prefix);
+  await cognito.send(
+    new AdminCreateUserCommand({
+      UserPoolId: pool.userPoolId,
+      Username: user.email,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: user.email },
+        { Name: 'custom:supabase_id', Value: user.id },
+      ],
+    }),
+  );
+  await cognito.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: pool.userPoolId,
+      Username: user.email,
+      Password: user.password,
+      Permanent: true,
+    }),
+  );
+
+  const appSecretId = `arn:aws:secretsmanager:${SANDBOX_REGION}:000000000000:secret:${prefix}-app`;
+  const appSecret = Object.fromEntries(appSecretKeys.map((k) => [k, `stand-in value of ${k}`]));
+  const secrets = await startSecretsManagerStandIn({ [appSecretId]: appSecret });
+  const url = new URL(db.url);
+  return {
+    region: SANDBOX_REGION,
+    db,
+    dbPort: targetDb.port,
+    caFile: targetDb.caFile,
+    dbSecret: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) },
+    s3Endpoint,
+    buckets,
+    publicBaseUrls: {
+      images: `http://localhost:${sb.state.targetS3!.port}/${buckets.images}`,
+      assetImages: `http://localhost:${sb.state.targetS3!.port}/${buckets.assetImages}`,
+    },
+    cognito: { endpoint, ...pool },
+    secrets,
+    appSecretId,
+    appSecret,
+    user,
+    async accessToken() {
+      const out = await cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: pool.clientId,
+          AuthParameters: { USERNAME: user.email, PASSWORD: user.password },
+        }),
+      );
+      const token = out.AuthenticationResult?.AccessToken;
+      if (!token) throw new Error('cognito-local returned no access token');
+      return token;
+    },
+    async close() {
+      cognito.destroy();
+      await secrets.close();
+    },
+  };
+}
+
+/** Literal values of the template or image that the sandbox must replace, and why. */
+const SANDBOX_LITERALS = {
+  PORT: 'tests run side by side: a free port (the target group and port mapping are checked separately)',
+  PGDATABASE: "each test has a database of its own; the stack's name is `database.databaseName`",
+  DATABASE_CA_FILE: "the image's path holds RDS's CA bundle; the sandbox's server has its own CA",
+} as const;
+
+/** Names only a stand-in needs. On AWS the task role, AWS's endpoints and Cognito's own issuer do this. */
+export const STAND_IN_ONLY = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'COGNITO_ENDPOINT',
+  'COGNITO_ISSUER',
+  'SECRETS_ENDPOINT',
+] as const;
+
+/** Each deploy-time value (a CloudFormation reference) as the sandbox plays it, by variable name. */
+function deployTimeValues(s: StandIns): Record<string, string> {
+  return {
+    AWS_REGION: s.region,
+    COGNITO_REGION: s.region,
+    S3_VIDEOS_BUCKET: s.buckets.videos,
+    S3_IMAGES_BUCKET: s.buckets.images,
+    S3_ASSET_IMAGES_BUCKET: s.buckets.assetImages,
+    S3_IMAGES_PUBLIC_BASE_URL: s.publicBaseUrls.images,
+    S3_ASSET_IMAGES_PUBLIC_BASE_URL: s.publicBaseUrls.assetImages,
+    COGNITO_USER_POOL_ID: s.cognito.userPoolId,
+    COGNITO_CLIENT_ID: s.cognito.clientId,
+    SECRETS_ID: s.appSecretId,
+    PGHOST: '127.0.0.1',
+    PGPORT: String(s.dbPort),
+  };
+}
+
+/**
+ * The environment ECS would give the container: the image's ENV, the task definition's environment over
+ * it, its secrets, then the stand-in-only names. Throws naming every variable the sandbox cannot fill.
+ */
+export function containerEnv(
+  container: ContainerContract,
+  image: ImageContract,
+  s: StandIns,
+  options: { port: number },
+): Record<string, string> {
+  const fills: Record<string, string> = {
+    PORT: String(options.port),
+    PGDATABASE: s.db.name,
+    DATABASE_CA_FILE: s.caFile,
+  };
+  const deployTime = deployTimeValues(s);
+  const unknown: string[] = [];
+  const env: Record<string, string> = {};
+  const literal = (name: string, value: string) => {
+    env[name] = name in SANDBOX_LITERALS ? fills[name]! : value;
+  };
+  for (const [name, value] of Object.entries(image.environment)) literal(name, value);
+  for (const [name, value] of Object.entries(container.environment)) {
+    if (value !== null) literal(name, value);
+    else if (name in deployTime) env[name] = deployTime[name]!;
+    else unknown.push(name);
+  }
+  for (const [name, ref] of Object.entries(container.secrets)) {
+    const source: Record<string, string> = ref.secret === 'database' ? s.dbSecret : s.appSecret;
+    const value = source[ref.key];
+    if (value === undefined) unknown.push(`${name} (${ref.secret} secret key ${ref.key})`);
+    else env[name] = value;
+  }
+  if (unknown.length) {
+    throw new Error(
+      `the ${container.name} task definition sets ${unknown.join(', ')}, which the sandbox does not fill: give each a stand-in value in test/helpers/backend-contract.ts`,
+    );
+  }
+  const standIn: Record<(typeof STAND_IN_ONLY)[number], string> = {
+    AWS_ACCESS_KEY_ID: S3RVER_KEY,
+    AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
+    S3_ENDPOINT: s.s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    COGNITO_ENDPOINT: s.cognito.endpoint,
+    COGNITO_ISSUER: `${s.cognito.endpoint}/${s.cognito.userPoolId}`,
+    SECRETS_ENDPOINT: s.secrets.endpoint,
+  };
+  for (const name of STAND_IN_ONLY) {
+    if (name in env) throw new Error(`${name} is stand-in only, yet the ${container.name} container sets it`);
+  }
+  return { ...env, ...standIn };
+}
+
+export interface RunningContainer {
+  child: ChildProcess;
+  logs: Array<Record<string, unknown>>;
+  waitFor(message: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stop(): Promise<number | null>;
+}
+
+/** Runs the container's entry from source (tsx) in examples/backend with exactly `env` (and PATH). */
+export function runContainer(container: ContainerContract, env: Record<string, string>): RunningContainer {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), container.entry], {
+    cwd: BACKEND_DIR,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        continue;
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    logs,
+    async waitFor(message, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find((l) => l.message === message);
+        if (found) return found;
+        const failed = logs.find((l) => l.message === 'failed to start');
+        if (failed || child.exitCode !== null) {
+          throw new Error(`${container.name} failed to start: ${JSON.stringify(failed ?? logs)}`);
+        }
+        if (Date.now() > deadline) {
+          throw new Error(
+            `${container.name}: no "${message}" log within ${timeoutMs} ms; got ${JSON.stringify(logs)}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
