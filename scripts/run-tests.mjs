@@ -17,6 +17,9 @@ const RUNGS = {
   infra: ['infra/test'],
 };
 const NEEDS_SANDBOX = new Set(['integration', 'e2e', 'browser']);
+// Files that share nothing run two at a time (most of an infra or unit file's time is loading its modules);
+// the sandbox rungs run one file at a time, since some of their tests time outages and signals.
+const PARALLEL = new Set(['unit', 'infra']);
 
 function findTests(dir) {
   const abs = path.join(root, dir);
@@ -57,7 +60,15 @@ async function runRung(rung, env) {
     return { code: 0, counts: { pass: 0, fail: 0, skipped: 0 } };
   }
   console.log(`\n== ${rung}: ${files.length} file(s)`);
-  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...files];
+  const concurrency = PARALLEL.has(rung) ? Math.max(2, os.availableParallelism()) : 1;
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files,
+  ];
   return runNode(args, env);
 }
 
