@@ -71,6 +71,7 @@ async function runPhase(
         sourceUrl: config.source.db.url,
         targetUrl: config.target.db.url,
         schemas: config.db.schemas,
+        ownSchemas: [config.auth.legacySchema],
         chunkRows: config.db.verifyChunkRows,
         concurrency: config.db.concurrency,
         ...deps,

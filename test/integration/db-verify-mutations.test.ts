@@ -122,6 +122,29 @@ describe('db verify: every app schema, privileges and policies; each planted dif
     );
   });
 
+  it("GIVEN auth export's legacy credential store on the target WHEN verify runs THEN the CLI leaves it out and says so; unnamed it is a difference", async () => {
+    const store =
+      'create schema supa2aws_legacy_auth; create table supa2aws_legacy_auth.users (id uuid primary key, password_hash text)';
+    const { status, report } = await planted(store, 'drop schema supa2aws_legacy_auth cascade');
+    assert.equal(status, 0, JSON.stringify({ tables: report.tables, schema: report.schema.differences }));
+    assert.deepEqual(report.coverage.schemas, ['billing', 'public']);
+    assert.deepEqual(
+      report.coverage.excluded.map((e) => [e.table, /supa2aws's own/.test(e.reason)]),
+      [['supa2aws_legacy_auth.users', true]],
+    );
+    await exec(target.url, store);
+    try {
+      const unnamed = await verifyDb({ sourceUrl: source.url, targetUrl: target.url });
+      assert.equal(unnamed.ok, false);
+      assert.deepEqual(
+        unnamed.tables.filter((t) => t.status !== 'match').map((t) => [t.table, t.status]),
+        [['supa2aws_legacy_auth.users', 'missing on source']],
+      );
+    } finally {
+      await exec(target.url, 'drop schema supa2aws_legacy_auth cascade');
+    }
+  });
+
   it('(a) a table emptied in a non-public schema: exit 1 naming that table; copy repairs it', async () => {
     await exec(target.url, 'delete from billing.invoices');
     const { status, report } = cliVerify();

@@ -387,6 +387,7 @@ export function registerDb(program: Command): void {
               sourceUrl,
               targetUrl,
               schemas: config.db.schemas,
+              ownSchemas: [config.auth.legacySchema],
               chunkRows: opts.chunkRows ?? config.db.verifyChunkRows,
               concurrency: opts.concurrency ?? config.db.concurrency,
               schema: opts.schema !== false,

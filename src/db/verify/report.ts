@@ -16,7 +16,7 @@ export function verifyReportMarkdown(report: VerifyReport): string {
     ...(report.coverage.excluded.length > 0
       ? [
           '',
-          `**Not compared** (${report.coverage.excluded.length} source table(s), left out on purpose):`,
+          `**Not compared** (${report.coverage.excluded.length} table(s), left out on purpose):`,
           '',
           ...report.coverage.excluded.map((e) => `- ${cell(e.table)} (~${e.rowEstimate} rows): ${e.reason}`),
         ]

@@ -35,6 +35,12 @@ export interface VerifyDbOptions {
   targetUrl: string;
   /** App schemas to compare. @default every app schema of the source (and of the target) with tables */
   schemas?: string[];
+  /**
+   * Schemas supa2aws itself writes on the target and the source never has (the legacy credential store
+   * `auth export` fills, `auth.legacySchema`): left out of the comparison, their tables reported as not
+   * compared. @default []
+   */
+  ownSchemas?: string[];
   /** Rows per key range. @default 50000 */
   chunkRows?: number;
   /** Tables digested at once. @default 2 */
@@ -78,7 +84,10 @@ export interface VerifyCoverage {
   schemas: string[];
   /** `discovered`: every app schema with tables on either side; `config`: narrowed by db.schemas. */
   from: 'discovered' | 'config';
-  /** Source tables not compared, each with the reason (db.schemas or --tables narrowed the run). */
+  /**
+   * Tables not compared, each with the reason: source tables left out by db.schemas or --tables, and the
+   * target's tables in supa2aws's own schemas (ownSchemas).
+   */
   excluded: Array<{ table: string; rowEstimate: number; reason: string }>;
 }
 
@@ -199,15 +208,23 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
     snapshot = await openSnapshot(connect, options.sourceUrl);
     const snap = snapshot;
     const selection = await selectSchemas(snap.client, options.schemas);
-    // Unless narrowed, the target's own app schemas count too: a table only the target has is a difference.
+    // Unless narrowed, the target's own app schemas count too: a table only the target has is a difference,
+    // unless it is in a schema supa2aws wrote there itself (said in the coverage, never silent).
+    const own = new Set((options.ownSchemas ?? []).filter((s) => !selection.schemas.includes(s)));
     const schemas =
       selection.from === 'config'
         ? selection.schemas
-        : [...new Set([...selection.schemas, ...(await discoverAppSchemas(target))])].sort();
-    const [sourceTables, targetTables, excludedTables] = await Promise.all([
+        : [
+            ...new Set([
+              ...selection.schemas,
+              ...(await discoverAppSchemas(target)).filter((s) => !own.has(s)),
+            ]),
+          ].sort();
+    const [sourceTables, targetTables, excludedTables, ownTables] = await Promise.all([
       listTables(snap.client, schemas, { withAuthUsers: true }),
       listTables(target, schemas, { withAuthUsers: true }),
       listTables(snap.client, selection.excluded),
+      listTables(target, [...own]),
     ]);
     const wanted = (k: string) => !options.tables || options.tables.includes(k);
     const coverage: VerifyCoverage = {
@@ -222,6 +239,11 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
         ...sourceTables
           .filter((t) => !wanted(tableKey(t)))
           .map((t) => ({ table: tableKey(t), rowEstimate: t.rowEstimate, reason: 'not in --tables' })),
+        ...ownTables.map((t) => ({
+          table: tableKey(t),
+          rowEstimate: t.rowEstimate,
+          reason: `on the target only: schema ${t.schema} is supa2aws's own (the legacy credential store of auth export)`,
+        })),
       ],
     };
     for (const e of coverage.excluded)
@@ -327,7 +349,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
         ? 'schema equal'
         : `schema: ${schema.differences.length} difference(s)`;
     const excludedWord =
-      coverage.excluded.length > 0 ? `; ${coverage.excluded.length} source table(s) not compared` : '';
+      coverage.excluded.length > 0 ? `; ${coverage.excluded.length} table(s) not compared` : '';
     logger(reporter)[report.ok ? 'info' : 'warn'](
       `verify: ${matched}/${results.length} tables equal in ${schemas.join(', ')}; ${schemaWord}${excludedWord}`,
     );
