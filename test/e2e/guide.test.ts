@@ -5,47 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { guideBlocks, guideFiles, REPO_ROOT as root } from '../helpers/guide-blocks.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const guideDir = path.join(root, '._docs', 'aws-migration');
-
-interface Block {
-  file: string;
-  line: number;
-  kind: string;
-  attrs: Record<string, string>;
-  code: string;
-}
-
-export function extractBlocks(file: string, text: string): Block[] {
-  const blocks: Block[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^\s*```(\w+)\s*(.*)$/.exec(lines[i] ?? '');
-    if (!open) continue;
-    const [, lang, info] = open;
-    const start = i;
-    const body: string[] = [];
-    const indent = (lines[i] ?? '').indexOf('```');
-    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] ?? ''); i++)
-      body.push((lines[i] ?? '').slice(indent));
-    if (lang !== 'bash') continue;
-    const words = (info ?? '').trim().split(/\s+/).filter(Boolean);
-    const attrs = Object.fromEntries(words.slice(1).map((w) => w.split('=') as [string, string]));
-    blocks.push({ file, line: start + 1, kind: words[0] ?? '', attrs, code: body.join('\n') });
-  }
-  return blocks;
-}
-
-const files = readdirSync(guideDir)
-  .filter((f) => /^\d\d-.*\.md$/.test(f))
-  .sort();
-const blocks = files.flatMap((f) => extractBlocks(f, readFileSync(path.join(guideDir, f), 'utf8')));
+const files = guideFiles();
+const blocks = guideBlocks().filter((b) => b.lang === 'bash');
 
 describe('the migration guide', () => {
   it('has the eight documents the plan lists', () => {
