@@ -43,7 +43,7 @@ describe('the SPA and the API on one origin, routed as the Frontend template rou
 
   before(async () => {
     contract = backendContract();
-    s = await startStandIns(await getTestSandbox(), contract.synthesized.settings.backend.appSecretKeys);
+    s = await startStandIns(await getTestSandbox(), contract);
     const client = new pg.Client({ connectionString: s.db.url });
     await client.connect();
     await client.query(

@@ -16,9 +16,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { synth, type Synthesized } from '../../infra/test/helpers.ts';
+import { logicalId, synth, type Synthesized } from '../../infra/test/helpers.ts';
 import type { InfraSettingsInput } from '../../infra/lib/settings.ts';
 import { installBackendSchema, insertUsers } from '../../examples/backend/test/target-schema.ts';
+import { runAppRoleFromConfig } from '../../src/db/app-role/index.ts';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { SANDBOX_REGION } from '../../src/sandbox/sandbox-config.ts';
 import { S3RVER_KEY } from '../../src/sandbox/index.ts';
@@ -35,8 +36,23 @@ export interface ContainerContract {
   ports: number[];
   /** The task definition's plain environment: the literal, or null for a value resolved at deploy time. */
   environment: Record<string, string | null>;
-  /** Names ECS fills from Secrets Manager: which secret (`database`: the app role's; `app`: the app secret) and key. */
-  secrets: Record<string, { secret: 'database' | 'app'; key: string }>;
+  /** Environment names whose value is a secret's ARN, which the app reads at run time. */
+  secretIds: Record<string, SecretName>;
+  /** Names ECS fills from Secrets Manager: which secret and key. */
+  secrets: Record<string, { secret: SecretName; key: string }>;
+}
+
+/** `database`: the database stack's secret of the app role (AppUserSecret); `app`: the backend's app secret. */
+export type SecretName = 'database' | 'app';
+
+/** The JSON the database stack's app-role secret holds once deployed: what the stand-in must serve. */
+export interface DatabaseSecretShape {
+  /** SecretStringTemplate: the username and database name. */
+  template: Record<string, string>;
+  /** The key of the generated password (GenerateStringKey). */
+  passwordKey: string;
+  /** Attached to the instance: RDS adds engine, host, port and dbInstanceIdentifier. */
+  attached: boolean;
 }
 
 export interface ImageContract {
@@ -50,6 +66,7 @@ export interface BackendContract {
   image: ImageContract;
   api: ContainerContract;
   worker: ContainerContract;
+  databaseSecret: DatabaseSecretShape;
 }
 
 /** ENV and CMD of the Dockerfile's last stage (the image ECS runs). */
@@ -86,39 +103,81 @@ export function sourceOfCommand(command: string[]): string {
 
 type Json = Record<string, unknown>;
 
-function secretRef(valueFrom: unknown, prefix: string): { secret: 'database' | 'app'; key: string } {
+type Resources = Record<string, { Type: string; Properties: Json }>;
+
+/**
+ * Which of the two secrets a template value names: a Ref to the backend's app secret, or an import of the
+ * database stack's export whose value is a Ref to its app-role secret. Any other secret (the master user's,
+ * the migrate-user Lambda's) is neither.
+ */
+function secretNamed(value: unknown, synthesized: Synthesized): SecretName | undefined {
+  const text = JSON.stringify(value);
+  if (text.includes(`{"Ref":"${logicalId(synthesized.stacks.backend.appSecret)}"}`)) return 'app';
+  const imported = /"Fn::ImportValue":"([^"]+)"/.exec(text)?.[1];
+  if (!imported) return undefined;
+  const outputs = (synthesized.template('database').toJSON().Outputs ?? {}) as Record<
+    string,
+    { Value: unknown; Export?: { Name?: unknown } }
+  >;
+  const exported = Object.values(outputs).find((o) => o.Export?.Name === imported);
+  const ref = JSON.stringify(exported?.Value);
+  return ref === JSON.stringify({ Ref: logicalId(synthesized.stacks.database.appSecret) })
+    ? 'database'
+    : undefined;
+}
+
+function secretRef(valueFrom: unknown, synthesized: Synthesized): { secret: SecretName; key: string } {
   const text = JSON.stringify(valueFrom);
   const key = /:([A-Za-z0-9_]+)::"/.exec(text)?.[1];
   if (!key) throw new Error(`a secret without a JSON key: ${text}`);
-  if (text.includes(`"${prefix}-Database:`)) return { secret: 'database', key };
-  if (/"Ref":"AppSecret/.test(text)) return { secret: 'app', key };
-  throw new Error(`a secret from neither the database stack nor the app secret: ${text}`);
+  const secret = secretNamed(valueFrom, synthesized);
+  if (!secret) throw new Error(`a secret neither the app role's nor the app secret: ${text}`);
+  return { secret, key };
+}
+
+/** The app-role secret's generated JSON, from its resource and whether an attachment targets it. */
+function databaseSecretShape(synthesized: Synthesized): DatabaseSecretShape {
+  const resources = synthesized.template('database').toJSON().Resources as Resources;
+  const id = logicalId(synthesized.stacks.database.appSecret);
+  const generate = resources[id]?.Properties.GenerateSecretString as
+    { SecretStringTemplate: string; GenerateStringKey: string } | undefined;
+  if (!generate) throw new Error(`the database stack's app secret ${id} generates no secret string`);
+  return {
+    template: JSON.parse(generate.SecretStringTemplate) as Record<string, string>,
+    passwordKey: generate.GenerateStringKey,
+    attached: Object.values(resources).some(
+      (r) =>
+        r.Type === 'AWS::SecretsManager::SecretTargetAttachment' &&
+        JSON.stringify(r.Properties.SecretId) === JSON.stringify({ Ref: id }) &&
+        r.Properties.TargetType === 'AWS::RDS::DBInstance',
+    ),
+  };
 }
 
 /** Synthesizes the stacks (cdk-nag off: it is the infra rung's job) and reads both containers. */
 export function backendContract(input: InfraSettingsInput = {}): BackendContract {
   const synthesized = synth({ ...input, nag: false });
   const image = readImage();
-  const resources = synthesized.template('backend').toJSON().Resources as Record<
-    string,
-    { Type: string; Properties: Json }
-  >;
+  const resources = synthesized.template('backend').toJSON().Resources as Resources;
   const containers: ContainerContract[] = Object.values(resources)
     .filter((r) => r.Type === 'AWS::ECS::TaskDefinition')
     .map((r) => {
       const defs = r.Properties.ContainerDefinitions as Json[];
       if (defs.length !== 1) throw new Error(`expected one container per task, got ${defs.length}`);
       const c = defs[0]!;
+      const variables = (c.Environment as Array<{ Name: string; Value: unknown }>) ?? [];
       const environment = Object.fromEntries(
-        ((c.Environment as Array<{ Name: string; Value: unknown }>) ?? []).map((e) => [
-          e.Name,
-          typeof e.Value === 'string' ? e.Value : null,
-        ]),
+        variables.map((e) => [e.Name, typeof e.Value === 'string' ? e.Value : null]),
       );
+      const secretIds: Record<string, SecretName> = {};
+      for (const e of variables) {
+        const secret = typeof e.Value === 'string' ? undefined : secretNamed(e.Value, synthesized);
+        if (secret) secretIds[e.Name] = secret;
+      }
       const secrets = Object.fromEntries(
         ((c.Secrets as Array<{ Name: string; ValueFrom: unknown }>) ?? []).map((s) => [
           s.Name,
-          secretRef(s.ValueFrom, synthesized.settings.stackPrefix),
+          secretRef(s.ValueFrom, synthesized),
         ]),
       );
       return {
@@ -126,6 +185,7 @@ export function backendContract(input: InfraSettingsInput = {}): BackendContract
         entry: sourceOfCommand((c.Command as string[] | undefined) ?? image.cmd),
         ports: ((c.PortMappings as Array<{ ContainerPort: number }>) ?? []).map((p) => p.ContainerPort),
         environment,
+        secretIds,
         secrets,
       };
     });
@@ -134,7 +194,13 @@ export function backendContract(input: InfraSettingsInput = {}): BackendContract
     if (!found) throw new Error(`no ${name} container in the Backend stack`);
     return found;
   };
-  return { synthesized, image, api: find('api'), worker: find('worker') };
+  return {
+    synthesized,
+    image,
+    api: find('api'),
+    worker: find('worker'),
+    databaseSecret: databaseSecretShape(synthesized),
+  };
 }
 
 /** The sandbox playing what the stacks create: a database, buckets, a Cognito pool, the app secret. */
@@ -143,8 +209,14 @@ export interface StandIns {
   db: TestDatabase;
   dbPort: number;
   caFile: string;
-  /** The database secret ({username, password}) ECS reads PGUSER and PGPASSWORD from. */
-  dbSecret: { username: string; password: string };
+  /**
+   * The app role's secret as the database stack generates it (and RDS completes it when attached): ECS
+   * reads PGUSER from it, the app reads the password (DATABASE_SECRET_ID). Its role is made by `db app-role`.
+   */
+  dbSecret: Record<string, string | number>;
+  dbSecretId: string;
+  /** The app's login role, as `db app-role` made it. */
+  appRole: { name: string; password: string };
   s3Endpoint: string;
   buckets: { videos: string; images: string; assetImages: string };
   /**
@@ -163,7 +235,46 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-export async function startStandIns(sb: TestSandbox, appSecretKeys: string[]): Promise<StandIns> {
+/**
+ * The app's login role made by the real `db app-role` step (the sandbox config's db.appRole, its password
+ * the sandbox's app DB password) on the migrated schema, and the secret the stack would hold for it.
+ */
+async function appRoleSecret(
+  sb: TestSandbox,
+  db: TestDatabase,
+  shape: DatabaseSecretShape,
+  instanceIdentifier: string,
+): Promise<Pick<StandIns, 'appRole' | 'dbSecret'>> {
+  const config = sb.config({ targetDb: db });
+  const { name, password } = config.db.appRole;
+  if (shape.template.username !== name) {
+    throw new Error(
+      `the stack's app secret names ${shape.template.username}, but db app-role makes ${name} (db.appRole.name)`,
+    );
+  }
+  if (!password) throw new Error('the sandbox config sets no db.appRole.password');
+  const result = await runAppRoleFromConfig(config, {});
+  const failed = result.verify.checks.filter((c) => !c.ok).map((c) => c.id);
+  if (failed.length) throw new Error(`db app-role left checks failing: ${failed.join(', ')}`);
+  const targetDb = sb.state.targetDb!;
+  return {
+    appRole: { name, password },
+    dbSecret: {
+      ...shape.template,
+      [shape.passwordKey]: password,
+      ...(shape.attached
+        ? {
+            engine: 'postgres',
+            host: '127.0.0.1',
+            port: targetDb.port,
+            dbInstanceIdentifier: instanceIdentifier,
+          }
+        : {}),
+    },
+  };
+}
+
+export async function startStandIns(sb: TestSandbox, contract: BackendContract): Promise<StandIns> {
   const targetDb = sb.state.targetDb!;
   if (!targetDb.caFile) throw new Error('the sandbox target database has no TLS CA');
   const db = await sb.freshTargetDb();
@@ -174,6 +285,13 @@ export async function startStandIns(sb: TestSandbox, appSecretKeys: string[]): P
     password: 'Contract-Pass-9',
   };
   await insertUsers(db.url, [{ id: user.id, email: user.email }]);
+  const { settings } = contract.synthesized;
+  const { appRole, dbSecret } = await appRoleSecret(
+    sb,
+    db,
+    contract.databaseSecret,
+    settings.database.instanceIdentifier,
+  );
 
   const s3Endpoint = `http://127.0.0.1:${sb.state.targetS3!.port}`;
   const prefix = sb.uniqueName('ct');
@@ -208,16 +326,21 @@ export async function startStandIns(sb: TestSandbox, appSecretKeys: string[]): P
     }),
   );
 
-  const appSecretId = `arn:aws:secretsmanager:${SANDBOX_REGION}:000000000000:secret:${prefix}-app`;
-  const appSecret = Object.fromEntries(appSecretKeys.map((k) => [k, `stand-in value of ${k}`]));
-  const secrets = await startSecretsManagerStandIn({ [appSecretId]: appSecret });
-  const url = new URL(db.url);
+  const arn = (name: string) => `arn:aws:secretsmanager:${SANDBOX_REGION}:000000000000:secret:${name}`;
+  const appSecretId = arn(`${prefix}-app`);
+  const dbSecretId = arn(`${prefix}-database-app-user`);
+  const appSecret = Object.fromEntries(
+    settings.backend.appSecretKeys.map((k) => [k, `stand-in value of ${k}`]),
+  );
+  const secrets = await startSecretsManagerStandIn({ [appSecretId]: appSecret, [dbSecretId]: dbSecret });
   return {
     region: SANDBOX_REGION,
     db,
     dbPort: targetDb.port,
     caFile: targetDb.caFile,
-    dbSecret: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) },
+    dbSecret,
+    dbSecretId,
+    appRole,
     s3Endpoint,
     buckets,
     publicBaseUrls: {
@@ -278,7 +401,6 @@ function deployTimeValues(s: StandIns): Record<string, string> {
     S3_ASSET_IMAGES_PUBLIC_BASE_URL: s.publicBaseUrls.assetImages,
     COGNITO_USER_POOL_ID: s.cognito.userPoolId,
     COGNITO_CLIENT_ID: s.cognito.clientId,
-    SECRETS_ID: s.appSecretId,
     PGHOST: '127.0.0.1',
     PGPORT: String(s.dbPort),
   };
@@ -300,6 +422,7 @@ export function containerEnv(
     DATABASE_CA_FILE: s.caFile,
   };
   const deployTime = deployTimeValues(s);
+  const secretIds: Record<SecretName, string> = { database: s.dbSecretId, app: s.appSecretId };
   const unknown: string[] = [];
   const env: Record<string, string> = {};
   const literal = (name: string, value: string) => {
@@ -308,14 +431,15 @@ export function containerEnv(
   for (const [name, value] of Object.entries(image.environment)) literal(name, value);
   for (const [name, value] of Object.entries(container.environment)) {
     if (value !== null) literal(name, value);
+    else if (container.secretIds[name]) env[name] = secretIds[container.secretIds[name]];
     else if (name in deployTime) env[name] = deployTime[name]!;
     else unknown.push(name);
   }
   for (const [name, ref] of Object.entries(container.secrets)) {
-    const source: Record<string, string> = ref.secret === 'database' ? s.dbSecret : s.appSecret;
+    const source: Record<string, string | number> = ref.secret === 'database' ? s.dbSecret : s.appSecret;
     const value = source[ref.key];
     if (value === undefined) unknown.push(`${name} (${ref.secret} secret key ${ref.key})`);
-    else env[name] = value;
+    else env[name] = String(value);
   }
   if (unknown.length) {
     throw new Error(

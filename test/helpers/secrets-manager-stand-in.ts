@@ -1,7 +1,8 @@
 /**
  * A stand-in for Secrets Manager's GetSecretValue on loopback, speaking its documented wire protocol
  * (AWS JSON 1.1: POST / with X-Amz-Target: secretsmanager.GetSecretValue), for processes that load a JSON
- * secret at boot (`SECRETS_ID` + `SECRETS_ENDPOINT`). The sandbox has no Secrets Manager of its own.
+ * secret at boot (`SECRETS_ID`) or read the database password from one (`DATABASE_SECRET_ID`), with
+ * `SECRETS_ENDPOINT` pointing here. The sandbox has no Secrets Manager of its own.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ export interface SecretsManagerStandIn {
 }
 
 export async function startSecretsManagerStandIn(
-  secrets: Record<string, Record<string, string>>,
+  secrets: Record<string, Record<string, string | number>>,
 ): Promise<SecretsManagerStandIn> {
   const requested: string[] = [];
   const server = http.createServer((req, res) => {

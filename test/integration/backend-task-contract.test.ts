@@ -3,8 +3,10 @@
  * reference backend. Each container gets exactly the names its task definition and image set — values that
  * CloudFormation and ECS fill at deploy time played by the sandbox (RDS stand-in over verify-full TLS, S3
  * stand-in, cognito-local, a Secrets Manager stand-in) — plus only the stand-in endpoints real AWS does not
- * need (test/helpers/backend-contract.ts). A name the stack sets that the backend does not read, or reads
- * under another name, shows up here as a failure to start or to reach a service.
+ * need (test/helpers/backend-contract.ts). The database login is the app role `db app-role` makes, its
+ * password served from the app-role secret under the ARN the task definition names (DATABASE_SECRET_ID). A
+ * name the stack sets that the backend does not read, or reads under another name, shows up here as a
+ * failure to start or to reach a service.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -28,13 +30,28 @@ const running: RunningContainer[] = [];
 
 before(async () => {
   contract = backendContract();
-  s = await startStandIns(await getTestSandbox(), contract.synthesized.settings.backend.appSecretKeys);
+  s = await startStandIns(await getTestSandbox(), contract);
 });
 
 after(async () => {
   for (const c of running) await c.stop();
   await s?.close();
 });
+
+/** Who the containers' pools are logged in as (their application_name), seen from the server. */
+async function sessionUsers(): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: s.db.adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ usename: string }>(
+      `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1 AND application_name = 'supa2aws-app'`,
+      [s.db.name],
+    );
+    return rows.map((r) => r.usename);
+  } finally {
+    await admin.end();
+  }
+}
 
 describe('the Backend task definitions boot the reference backend', () => {
   it('GIVEN the default stacks THEN both containers are set the same names, and only stand-in endpoints are added', async () => {
@@ -51,15 +68,26 @@ describe('the Backend task definitions boot the reference backend', () => {
       api.filter((name) => !fromStack.has(name)),
       [...STAND_IN_ONLY].sort(),
     );
-    for (const name of ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'PGPASSWORD']) {
+    for (const name of ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER']) {
       assert.ok(fromStack.has(name), `${name}: the database is reached through libpq's variables`);
     }
     assert.ok(!fromStack.has('DATABASE_URL'), 'no connection string with a password in the task definition');
+    assert.ok(!fromStack.has('PGPASSWORD'), 'the password is read from the secret on each new connection');
+    for (const container of [contract.api, contract.worker]) {
+      assert.deepEqual(container.secretIds, { SECRETS_ID: 'app', DATABASE_SECRET_ID: 'database' });
+      assert.deepEqual(container.secrets.PGUSER, { secret: 'database', key: 'username' });
+    }
+    assert.equal(
+      contract.databaseSecret.passwordKey,
+      'password',
+      "the key secretPassword reads (DATABASE_SECRET_ID's default)",
+    );
+    assert.equal(contract.databaseSecret.template.username, s.appRole.name);
     assert.equal(contract.image.environment.DATABASE_CA_FILE, '/etc/ssl/certs/rds-global-bundle.pem');
     assert.equal(contract.api.environment.PGSSLMODE, 'verify-full');
   });
 
-  it('GIVEN the API container WHEN it starts THEN it reaches the database over verify-full TLS, the buckets, Cognito and the app secret', async () => {
+  it('GIVEN the API container WHEN it starts THEN it logs in as the app role with the password from its secret over verify-full TLS, and reaches the buckets, Cognito and the app secret', async () => {
     const port = await freePort();
     const api = runContainer(contract.api, containerEnv(contract.api, contract.image, s, { port }));
     running.push(api);
@@ -78,7 +106,16 @@ describe('the Backend task definitions boot the reference backend', () => {
 
     const loaded = api.logs.find((l) => l.message === 'secrets loaded');
     assert.ok(loaded, 'SECRETS_ID was loaded at boot');
-    assert.deepEqual(s.secrets.requested, [s.appSecretId]);
+    assert.deepEqual(
+      s.secrets.requested,
+      [s.appSecretId, s.dbSecretId],
+      'the app secret at boot, the app role secret once for the pool',
+    );
+    assert.deepEqual(
+      await sessionUsers(),
+      [s.appRole.name],
+      'the API logs in as the app role, not the owner',
+    );
     assert.ok(!api.logs.some((l) => l.message === 'JWKS warm-up failed; will fetch on first request'));
 
     const headers = { Authorization: `Bearer ${await s.accessToken()}`, 'Content-Type': 'application/json' };
@@ -131,7 +168,7 @@ describe('the Backend task definitions boot the reference backend', () => {
 
     assert.equal(await api.stop(), 0);
     const logs = JSON.stringify(api.logs);
-    assert.ok(!logs.includes(s.dbSecret.password), 'no database password in the logs');
+    assert.ok(!logs.includes(s.appRole.password), 'no database password in the logs');
   });
 
   it('GIVEN the worker container (its own command) WHEN a job is queued THEN it renders the video into the videos bucket', async () => {
@@ -153,7 +190,8 @@ describe('the Backend task definitions boot the reference backend', () => {
       running.push(worker);
       await worker.waitFor('video job executor started');
       const done = await worker.waitFor('video job completed');
-      assert.equal(done.jobId, job.rows[0]!.id);
+      assert.equal(done.jobId, job.rows[0]!.id, "the app role's own policy lets it claim any user's job");
+      assert.deepEqual(await sessionUsers(), [s.appRole.name], 'the worker logs in as the app role');
       const row = await client.query<{ status: string }>(
         'SELECT status FROM public.video_jobs WHERE id = $1',
         [job.rows[0]!.id],

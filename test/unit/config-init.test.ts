@@ -69,6 +69,7 @@ function stackOutputs(region: string) {
       [OUTPUT_KEYS.dbUsername]: 'postgres',
       [OUTPUT_KEYS.dbSecretArn]: `arn:aws:secretsmanager:${region}:123456789012:secret:AcmeDbMaster-AbCdEf`,
       [OUTPUT_KEYS.dbMigrateUserSecretArn]: `arn:aws:secretsmanager:${region}:123456789012:secret:AcmeMigrate-AbCdEf`,
+      [OUTPUT_KEYS.dbAppSecretArn]: `arn:aws:secretsmanager:${region}:123456789012:secret:AcmeAppUser-AbCdEf`,
     },
     'Acme-Storage': {
       [OUTPUT_KEYS.region]: region,
@@ -230,6 +231,13 @@ describe('supa2aws init', () => {
     assert.match(
       result.env.find((r) => r.name === 'SUPA2AWS_MIGRATE_USER_PASSWORD')?.command ?? '',
       /--secret-id arn:aws:secretsmanager:eu-central-1:123456789012:secret:AcmeMigrate-AbCdEf /,
+    );
+    assert.deepEqual((JSON.parse(result.text) as { db: unknown }).db, {
+      appRole: { password: '${SUPA2AWS_APP_DB_PASSWORD}' },
+    });
+    assert.match(
+      result.env.find((r) => r.name === 'SUPA2AWS_APP_DB_PASSWORD')?.command ?? '',
+      /--secret-id arn:aws:secretsmanager:eu-central-1:123456789012:secret:AcmeAppUser-AbCdEf /,
     );
   });
 
@@ -398,6 +406,35 @@ describe('config from-stack', () => {
     assert.equal(second.created, false);
     assert.equal(second.account, '123456789012');
     assert.equal(second.config['//'], 'my note');
+  });
+
+  it("GIVEN the app role's secret among the outputs WHEN from-stack writes the config THEN db.appRole.password reads ${SUPA2AWS_APP_DB_PASSWORD} and it prints the command that fills it from DbAppSecretArn", () => {
+    const dir = tempDir('from-stack-app-role-');
+    writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(stackOutputs('eu-south-2')));
+    const run = cli(['config', 'from-stack', 'outputs.json'], dir);
+    assert.equal(run.status, 0, run.stderr);
+    const command =
+      'export SUPA2AWS_APP_DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-south-2:123456789012:secret:AcmeAppUser-AbCdEf --region eu-south-2 --query SecretString --output text | jq -r .password)"';
+    assert.ok(run.stdout.includes(`db.appRole.password reads SUPA2AWS_APP_DB_PASSWORD: `), run.stdout);
+    assert.ok(run.stdout.includes(command), run.stdout);
+    const file = path.join(dir, 'supa2aws.config.json');
+    const written = JSON.parse(readFileSync(file, 'utf8')) as { db?: { appRole?: unknown } };
+    assert.deepEqual(written.db?.appRole, { password: '${SUPA2AWS_APP_DB_PASSWORD}' });
+
+    writeFileSync(file, JSON.stringify({ ...written, db: { appRole: { name: 'acme_app' } } }));
+    const merged = configFromStack({ outputsFile: path.join(dir, 'outputs.json'), configFile: file });
+    assert.deepEqual(
+      (merged.config as { db: { appRole: unknown } }).db.appRole,
+      { name: 'acme_app', password: '${SUPA2AWS_APP_DB_PASSWORD}' },
+      'a role name of its own is kept',
+    );
+    const ref = merged.env.find((r) => r.name === 'SUPA2AWS_APP_DB_PASSWORD');
+    assert.equal(ref?.field, 'db.appRole.password');
+    assert.equal(ref?.command, command);
+    assert.equal(
+      merged.summary.DbAppSecretArn,
+      'arn:aws:secretsmanager:eu-south-2:123456789012:secret:AcmeAppUser-AbCdEf',
+    );
   });
 
   it('GIVEN a config file that is not JSON WHEN from-stack merges into it THEN CONFIG_NOT_JSON (exit 2), file untouched', () => {

@@ -145,7 +145,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
   };
   if (!env.DATABASE_URL && !env.PGHOST)
     problems.push(
-      'neither DATABASE_URL nor PGHOST is set; expected DATABASE_URL=postgres://user:password@host:5432/db, or PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD (as the ECS task definition sets them)',
+      'neither DATABASE_URL nor PGHOST is set; expected DATABASE_URL=postgres://user:password@host:5432/db, or PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD, or DATABASE_SECRET_ID (the app role secret) instead of PGPASSWORD, as the ECS task definition sets them',
     );
   if (problems.length) throw new ConfigProblems(problems);
   return config;

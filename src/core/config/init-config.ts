@@ -287,6 +287,7 @@ export function buildInitConfig(options: InitConfigOptions): InitConfigResult {
     ...(summary[OUTPUT_KEYS.dbMigrateUserSecretArn]
       ? { migrateUserSecretArn: summary[OUTPUT_KEYS.dbMigrateUserSecretArn] }
       : {}),
+    ...(summary[OUTPUT_KEYS.dbAppSecretArn] ? { appSecretArn: summary[OUTPUT_KEYS.dbAppSecretArn] } : {}),
     region,
   });
 
@@ -333,6 +334,7 @@ export function buildInitConfig(options: InitConfigOptions): InitConfigResult {
     },
     storage: { buckets: bucketMap },
     ...(stack.auth ? { auth: stack.auth } : {}),
+    ...(stack.db ? { db: stack.db } : {}),
   };
 
   // Check the shape only: ${ENV} references are listed in `env`, they need not be set yet.

@@ -3,14 +3,18 @@
  * each: where in the Supabase dashboard, or the Secrets Manager command that prints it. The values never
  * reach the file; they go into the environment or a `.env` beside the config (mode 0600).
  */
-import { MIGRATE_USER_PASSWORD_ENV, TARGET_DB_PASSWORD_ENV } from '../stack-outputs/config-from-outputs.ts';
+import {
+  APP_DB_PASSWORD_ENV,
+  MIGRATE_USER_PASSWORD_ENV,
+  TARGET_DB_PASSWORD_ENV,
+} from '../stack-outputs/config-from-outputs.ts';
 
 export const SOURCE_DB_PASSWORD_ENV = 'SUPABASE_DB_PASSWORD';
 export const SOURCE_S3_ACCESS_KEY_ENV = 'SUPABASE_S3_ACCESS_KEY_ID';
 export const SOURCE_S3_SECRET_ENV = 'SUPABASE_S3_SECRET_ACCESS_KEY';
 /** The RDS endpoint, until `config from-stack` writes the real host into target.db.url. */
 export const TARGET_DB_HOST_ENV = 'SUPA2AWS_TARGET_DB_HOST';
-export { MIGRATE_USER_PASSWORD_ENV, TARGET_DB_PASSWORD_ENV };
+export { APP_DB_PASSWORD_ENV, MIGRATE_USER_PASSWORD_ENV, TARGET_DB_PASSWORD_ENV };
 
 export interface EnvReference {
   /** The variable, as `${NAME}` in the file. */
@@ -59,6 +63,8 @@ export function envReferences(options: {
   dbSecretArn?: string;
   /** The DbMigrateUserSecretArn output: auth.migrateRolePassword reads that secret's password. */
   migrateUserSecretArn?: string;
+  /** The DbAppSecretArn output: db.appRole.password reads that secret's password. */
+  appSecretArn?: string;
   region?: string;
 }): EnvReference[] {
   const dashboard = `https://supabase.com/dashboard/project/${options.projectRef ?? '<ref>'}`;
@@ -104,6 +110,7 @@ export function envReferences(options: {
   }
   if (options.migrateUserSecretArn)
     refs.push(migrateUserReference(options.migrateUserSecretArn, options.region));
+  if (options.appSecretArn) refs.push(appRoleReference(options.appSecretArn, options.region));
   return refs;
 }
 
@@ -114,6 +121,17 @@ export function migrateUserReference(secretArn: string, region: string | undefin
     name: MIGRATE_USER_PASSWORD_ENV,
     field: 'auth.migrateRolePassword',
     how: `the "password" of the migrate-user role's secret (the migrate-user Lambda logs in with it): ${commands.show}`,
+    command: commands.exportPassword,
+  };
+}
+
+/** db.appRole.password: the password of the app role's secret, which the API and worker log in with. */
+export function appRoleReference(secretArn: string, region: string | undefined): EnvReference {
+  const commands = dbSecretCommands(secretArn, region, APP_DB_PASSWORD_ENV);
+  return {
+    name: APP_DB_PASSWORD_ENV,
+    field: 'db.appRole.password',
+    how: `the "password" of the app role's secret (the API and worker log in with it; \`supa2aws db app-role\` sets it on the role): ${commands.show}`,
     command: commands.exportPassword,
   };
 }

@@ -11,6 +11,7 @@ import { everyVariableSet, parseConfig, type ConfigProblem } from '../config/loa
 import { expandMissing } from '../config/required-fields.ts';
 import {
   accountOfArn,
+  appRoleReference,
   dbSecretCommands,
   migrateUserReference,
   TARGET_DB_PASSWORD_ENV,
@@ -122,6 +123,10 @@ export function configFromStack(options: {
     auth.migrateRolePassword.startsWith('${')
   )
     refs.push(migrateUserReference(migrateArn, region));
+  const appArn = summary[OUTPUT_KEYS.dbAppSecretArn];
+  const appRole = (config as { db?: { appRole?: { password?: unknown } } }).db?.appRole;
+  if (appArn && typeof appRole?.password === 'string' && appRole.password.startsWith('${'))
+    refs.push(appRoleReference(appArn, region));
   return {
     file,
     written: !options.dryRun,

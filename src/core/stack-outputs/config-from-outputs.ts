@@ -15,6 +15,9 @@ export const TARGET_DB_PASSWORD_ENV = 'SUPA2AWS_TARGET_DB_PASSWORD';
 /** The environment variable `auth.migrateRolePassword` reads the migrate-user role's password from. */
 export const MIGRATE_USER_PASSWORD_ENV = 'SUPA2AWS_MIGRATE_USER_PASSWORD';
 
+/** The environment variable `db.appRole.password` reads the app role's password from. */
+export const APP_DB_PASSWORD_ENV = 'SUPA2AWS_APP_DB_PASSWORD';
+
 export interface ConfigFromOutputsOptions {
   /** Only read stacks whose name starts with `<prefix>-` (several apps in one file). @default every stack */
   stackPrefix?: string;
@@ -36,6 +39,7 @@ export interface ConfigFromOutputs {
     buckets: Record<string, { target: string; access: 'private' | 'public-read'; publicBaseUrl?: string }>;
   };
   auth?: { migrateRolePassword: string };
+  db?: { appRole: { password: string } };
 }
 
 /** The same output key holds different values in two stacks: which one to use cannot be guessed. */
@@ -136,6 +140,11 @@ export function configFromStackOutputs(
     config.auth = { migrateRolePassword: `\${${MIGRATE_USER_PASSWORD_ENV}}` };
   }
 
+  // The stacks made the app role's secret (DbAppSecretArn), which the tasks log in with: `db app-role` sets that password.
+  if (get(OUTPUT_KEYS.dbAppSecretArn)) {
+    config.db = { appRole: { password: `\${${APP_DB_PASSWORD_ENV}}` } };
+  }
+
   if (Object.keys(target).length > 0) config.target = target;
   if (!config.target && !config.storage) {
     throw new StackOutputsError(
@@ -158,6 +167,7 @@ export function stackOutputsSummary(
   const o = collect(outputs, options);
   const keys = [
     OUTPUT_KEYS.dbSecretArn,
+    OUTPUT_KEYS.dbAppSecretArn,
     OUTPUT_KEYS.dbMigrateUserSecretArn,
     OUTPUT_KEYS.albUrl,
     OUTPUT_KEYS.cloudFrontUrl,
