@@ -46,6 +46,8 @@ export interface InitConfigOptions {
   supabaseRegion?: string;
   /** `--region`; then AWS_REGION, AWS_DEFAULT_REGION, the profile's region. @default FALLBACK_REGION */
   region?: string;
+  /** Where `region` came from when not the `--region` flag (an answer at the prompt). @default '--region' */
+  regionFrom?: string;
   /** `--profile`. */
   profile?: string;
   /** Source bucket ids, each `id` or `id=target-bucket`; public ones with `:public` (`images=my-images:public`). */
@@ -223,7 +225,8 @@ export function buildInitConfig(options: InitConfigOptions): InitConfigResult {
     env,
   });
   let region = aws.region ?? FALLBACK_REGION;
-  let regionFrom = aws.regionFrom ?? `supa2aws's default (${FALLBACK_REGION})`;
+  let regionFrom =
+    (options.region && options.regionFrom) || aws.regionFrom || `supa2aws's default (${FALLBACK_REGION})`;
 
   let stack: ReturnType<typeof configFromStackOutputs> = {};
   let summary: Record<string, string> = {};

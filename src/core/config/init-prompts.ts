@@ -37,6 +37,7 @@ export async function askInitOptions(options: InitConfigOptions, ask: Ask): Prom
       question: 'AWS region to migrate to',
       default: resolved ?? FALLBACK_REGION,
     });
+    out.regionFrom = 'your answer';
   }
   if (!out.supabaseRegion) {
     const supabaseRegion = await answer({
