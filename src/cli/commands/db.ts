@@ -137,7 +137,7 @@ export function registerDb(program: Command): void {
         });
         ctx.print(plan, () => planText(plan));
         // Blockers and an unreachable target are things the migration needs, not a verification difference.
-        const targetDown = plan.target !== undefined && !plan.target.reachable;
+        const targetDown = plan.target ? !plan.target.reachable : false;
         return plan.blockers.length === 0 && !targetDown ? 0 : ExitCode.environment;
       }),
     );
