@@ -54,6 +54,7 @@ export function registerSandbox(program: Command): void {
           fixture: opts.fixture !== false,
           seed,
           reporter: ctx.reporter,
+          signal: ctx.signal,
         });
         const status = await sandboxStatus(String(opts.stateDir));
         ctx.print(status, () => statusText(status));
