@@ -2,15 +2,20 @@
 import { readFileSync } from 'node:fs';
 import { sleep } from '../core/retry.ts';
 
-/** Whether `pid` runs: a process that exited and is not reaped yet (a zombie) does not. */
+/** Whether `pid` exists (a zombie, exited but not reaped yet, included: stopping waits for the reaping). */
 export function isAlive(pid: number | null | undefined): boolean {
   if (!pid || pid <= 0) return false;
   try {
     process.kill(pid, 0);
+    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return !isZombie(pid);
+}
+
+/** Whether `pid` runs: a process that exited and is not reaped yet (a zombie) does not. */
+export function isRunning(pid: number | null | undefined): boolean {
+  return isAlive(pid) && !isZombie(pid!);
 }
 
 function isZombie(pid: number): boolean {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Config } from '../core/config/schema.ts';
 import { SandboxError, type Supa2awsError } from '../core/errors.ts';
-import { isAlive } from './processes.ts';
+import { isRunning } from './processes.ts';
 import { readState, registeredStateDirs, type SandboxState } from './state.ts';
 
 export interface StandIn {
@@ -33,7 +33,7 @@ export function standInsOf(state: SandboxState): StandIn[] {
 
 /** A recorded stand-in whose process is gone. */
 export function isDead(standIn: StandIn): boolean {
-  return standIn.pid !== undefined && !isAlive(standIn.pid);
+  return standIn.pid !== undefined && !isRunning(standIn.pid);
 }
 
 function loopbackPort(url: string | undefined): number | undefined {
