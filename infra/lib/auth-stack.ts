@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +19,16 @@ import type { AuthSettings } from './settings.ts';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The handler bundled into the Lambda (written by the auth phase; exports `handler`). */
 export const MIGRATE_USER_ENTRY = path.join(REPO_ROOT, 'src', 'auth', 'migrate-user', 'handler.ts');
+/** Where the migrate-user Lambda's log metrics go. */
+export const MIGRATE_USER_METRIC_NAMESPACE = 'supa2aws/MigrateUser';
+/**
+ * The handler's refusal line (src/auth/migrate-user/handler.ts): `result: refused` with the sign-in name's
+ * non-reversible reference (`userRef`). Never the name, the password or the hash.
+ */
+export const MIGRATE_USER_REFUSAL_PATTERN = logs.FilterPattern.all(
+  logs.FilterPattern.stringValue('$.result', '=', 'refused'),
+  logs.FilterPattern.exists('$.userRef'),
+);
 /** The Supabase UUID's home in Cognito (src/auth/user-id.ts). */
 export const SUPABASE_ID_ATTRIBUTE = 'supabase_id';
 /**
@@ -47,6 +58,8 @@ export class AuthStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
   readonly migrateUser?: nodejs.NodejsFunction;
+  /** Refused sign-ins and resets counted from the migrate-user log lines (for the monitoring stack's alarm). */
+  readonly migrateUserRefusals?: cloudwatch.Metric;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
@@ -143,7 +156,11 @@ export class AuthStack extends Stack {
       domainUrl = domain.baseUrl();
     }
 
-    if (settings.migrateUserTrigger) this.migrateUser = this.migrateUserFunction(props);
+    if (settings.migrateUserTrigger) {
+      const { fn, refusals } = this.migrateUserFunction(props);
+      this.migrateUser = fn;
+      this.migrateUserRefusals = refusals;
+    }
 
     suppress(this.userPool, [
       {
@@ -173,7 +190,10 @@ export class AuthStack extends Stack {
     new CfnOutput(this, OUTPUT_KEYS.region, { value: this.region });
   }
 
-  private migrateUserFunction(props: AuthStackProps): nodejs.NodejsFunction {
+  private migrateUserFunction(props: AuthStackProps): {
+    fn: nodejs.NodejsFunction;
+    refusals: cloudwatch.Metric;
+  } {
     const { settings, network, database } = props;
     // Its own login (supa2aws_migrate_user, which may read only the legacy store), never the master user.
     const storeSecret = settings.legacyStoreSecretArn
@@ -187,6 +207,10 @@ export class AuthStack extends Stack {
       { mutable: false, allowAllOutbound: false },
     );
     const code = props.migrateUserCode;
+    const logGroup = new logs.LogGroup(this, 'MigrateUserLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const fn = new nodejs.NodejsFunction(this, 'MigrateUser', {
       description:
         'Cognito UserMigration trigger: checks a Supabase password against the legacy credential store',
@@ -195,6 +219,9 @@ export class AuthStack extends Stack {
       // Cognito waits 5 s for a trigger; bcrypt at cost 10 wants a whole vCPU's worth of memory.
       memorySize: 1024,
       timeout: Duration.seconds(5),
+      // A global bound on password checks (each instance runs at most 2 at once, work-limit.ts): a guessing
+      // burst is throttled (alarmed on) instead of scaling out against the legacy store.
+      reservedConcurrentExecutions: settings.migrateUserConcurrency,
       vpc: network.vpc,
       vpcSubnets: network.isolatedSubnets,
       securityGroups: [securityGroup],
@@ -206,10 +233,7 @@ export class AuthStack extends Stack {
         LEGACY_SCHEMA: settings.legacySchema,
         USER_ID_ATTRIBUTE: `custom:${SUPABASE_ID_ATTRIBUTE}`,
       },
-      logGroup: new logs.LogGroup(this, 'MigrateUserLogs', {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup,
       ...(code
         ? { code, handler: 'index.handler' }
         : {
@@ -229,6 +253,14 @@ export class AuthStack extends Stack {
     });
     storeSecret.grantRead(fn);
     this.userPool.addTrigger(cognito.UserPoolOperation.USER_MIGRATION, fn);
+    const refusals = new logs.MetricFilter(this, 'MigrateUserRefusalsFilter', {
+      logGroup,
+      filterPattern: MIGRATE_USER_REFUSAL_PATTERN,
+      metricNamespace: MIGRATE_USER_METRIC_NAMESPACE,
+      metricName: 'SignInRefused',
+      metricValue: '1',
+      defaultValue: 0,
+    }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
 
     suppress(fn, [
       {
@@ -238,6 +270,6 @@ export class AuthStack extends Stack {
         appliesTo: LAMBDA_MANAGED_POLICIES,
       },
     ]);
-    return fn;
+    return { fn, refusals };
   }
 }

@@ -24,7 +24,8 @@ export interface MonitoringStackProps extends StackProps {
 /**
  * Alarms on what breaks the app, to one SNS topic emailed to settings.email: the API answering 5xx or
  * losing healthy targets, the database's CPU, free storage and connections, the migrate-user Lambda's
- * errors and throttles (a failing trigger is a user who cannot sign in), and the worker not running.
+ * errors and throttles (a failing trigger is a user who cannot sign in) and its refused sign-ins (password
+ * guessing), and the worker not running.
  * Each alarm also notifies when it clears.
  */
 export class MonitoringStack extends Stack {
@@ -126,6 +127,19 @@ export class MonitoringStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    }
+    if (auth.migrateUserRefusals) {
+      alarm(
+        'MigrateUserRefusals',
+        `More than ${settings.maxMigrateUserRefusals} sign-ins refused by the migrate-user Lambda in 5 minutes (password guessing?): its log lines carry each name's userRef`,
+        {
+          metric: auth.migrateUserRefusals,
+          threshold: settings.maxMigrateUserRefusals,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
     }
     alarm('WorkerNotRunning', 'No VideoJobExecutor task has been running for 10 minutes', {
       // AWS/ECS emits a service's CPUUtilization only while a task runs: no data points is no worker.

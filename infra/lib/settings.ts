@@ -105,6 +105,13 @@ export interface AuthSettings {
   signInWithPhone: boolean;
   /** Attach the migrate-user Lambda (needs a Secrets Manager endpoint in the VPC). @default true */
   migrateUserTrigger: boolean;
+  /**
+   * The migrate-user Lambda's reserved concurrency: at most this many password checks run at once across
+   * every instance, whatever the sign-in rate (a burst is throttled, and alarmed on). Lambda keeps 100 of
+   * the account's concurrency unreserved, so the account's quota must be at least 100 more than this
+   * (new accounts start lower: raise it in Service Quotas first). @default 10
+   */
+  migrateUserConcurrency: number;
   /** Schema of the legacy credential store. @default 'supa2aws_legacy_auth' */
   legacySchema: string;
   /**
@@ -217,6 +224,11 @@ export interface MonitoringSettings {
   email?: string;
   /** Database connections above which the connections alarm fires. @default 80 (t4g.micro allows about 80 to 100) */
   maxDbConnections: number;
+  /**
+   * Refused sign-ins through the migrate-user Lambda in 5 minutes above which the alarm fires (password
+   * guessing: each refusal is a log line with the name's non-reversible reference). @default 50
+   */
+  maxMigrateUserRefusals: number;
 }
 
 export interface BudgetSettings {
@@ -299,6 +311,7 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     passwordMinLength: 6,
     signInWithPhone: false,
     migrateUserTrigger: true,
+    migrateUserConcurrency: 10,
     legacySchema: 'supa2aws_legacy_auth',
     deletionProtection: true,
     userPasswordAuth: true,
@@ -326,7 +339,7 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     containerInsights: false,
   },
   frontend: {},
-  monitoring: { maxDbConnections: 80 },
+  monitoring: { maxDbConnections: 80, maxMigrateUserRefusals: 50 },
   budget: { name: 'aiuteur-monthly' },
 };
 
@@ -447,6 +460,18 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     'auth.passwordMinLength',
     s.auth.passwordMinLength,
     '6 to 99 (Cognito)',
+  );
+  check(
+    Number.isInteger(s.auth.migrateUserConcurrency) && s.auth.migrateUserConcurrency >= 1,
+    'auth.migrateUserConcurrency',
+    s.auth.migrateUserConcurrency,
+    'an integer >= 1 (0 would throttle every sign-in of a not-yet-migrated user)',
+  );
+  check(
+    Number.isInteger(s.monitoring.maxMigrateUserRefusals) && s.monitoring.maxMigrateUserRefusals >= 1,
+    'monitoring.maxMigrateUserRefusals',
+    s.monitoring.maxMigrateUserRefusals,
+    'an integer >= 1',
   );
   check(
     IDENTIFIER.test(s.auth.legacySchema),

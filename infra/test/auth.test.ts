@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { createMigrateUserHandler, type MigrateUserLogEntry } from '../../src/auth/migrate-user/handler.ts';
 import { checkPool } from '../../src/auth/pool-checks.ts';
-import { LAMBDA_AMAZON_CA_FILE } from '../lib/auth-stack.ts';
+import { LAMBDA_AMAZON_CA_FILE, MIGRATE_USER_REFUSAL_PATTERN } from '../lib/auth-stack.ts';
 import { logicalId, synth } from './helpers.ts';
 
 describe('auth stack', () => {
@@ -110,6 +111,58 @@ describe('auth stack', () => {
       });
     });
 
+    test('WHEN synthesised THEN the migrate-user Lambda has a reserved concurrency of 10 (a global bound on password checks)', () => {
+      const fn = t.findResources('AWS::Lambda::Function')[logicalId(s.stacks.auth.migrateUser!)]!.Properties;
+      assert.equal(fn.ReservedConcurrentExecutions, 10);
+    });
+
+    test('WHEN synthesised THEN a metric filter on its log group counts refusal lines that carry a userRef', () => {
+      const filters = Object.values(t.findResources('AWS::Logs::MetricFilter')).map((r) => r.Properties);
+      assert.equal(filters.length, 1);
+      const [filter] = filters;
+      assert.equal(filter.FilterPattern, '{ ($.result = "refused") && ($.userRef = "*") }');
+      assert.equal(filter.FilterPattern, MIGRATE_USER_REFUSAL_PATTERN.logPatternString);
+      assert.deepEqual(filter.LogGroupName, {
+        Ref: Object.keys(t.findResources('AWS::Logs::LogGroup'))[0],
+      });
+      assert.deepEqual(filter.MetricTransformations, [
+        {
+          MetricNamespace: 'supa2aws/MigrateUser',
+          MetricName: 'SignInRefused',
+          MetricValue: '1',
+          DefaultValue: 0,
+        },
+      ]);
+    });
+
+    test('WHEN the real handler refuses a sign-in THEN its log line has the fields the filter matches, and no name', async () => {
+      const lines: MigrateUserLogEntry[] = [];
+      const handler = createMigrateUserHandler({
+        db: { query: async () => ({ rows: [] }) },
+        log: (entry) => lines.push(entry),
+        guard: {
+          ref: async () => 'ref-0123456789abcdef',
+          lockedUntil: async () => undefined,
+          recordFailure: async () => ({ failures: 1 }),
+          clear: async () => undefined,
+        },
+        passwords: { verify: async () => false, dummy: async () => false as const },
+      });
+      await assert.rejects(
+        handler({
+          triggerSource: 'UserMigration_Authentication',
+          userPoolId: 'eu-west-1_x',
+          userName: 'mallory@example.com',
+          request: { password: 'guess' },
+          response: {},
+        }),
+      );
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.result, 'refused');
+      assert.equal(typeof lines[0]!.userRef, 'string');
+      assert.doesNotMatch(JSON.stringify(lines), /mallory/);
+    });
+
     test('WHEN the pool and client are checked by `auth plan` (src/auth/pool-checks.ts) THEN nothing fails', () => {
       const checks = checkPool({
         pool: {
@@ -181,6 +234,16 @@ describe('auth stack', () => {
           },
         }),
       });
+    });
+  });
+
+  describe('GIVEN migrateUserConcurrency: 3', () => {
+    test('WHEN synthesised THEN the Lambda reserves exactly 3', () => {
+      const s = synth({ auth: { migrateUserConcurrency: 3 } });
+      const fn = s.template('auth').findResources('AWS::Lambda::Function')[
+        logicalId(s.stacks.auth.migrateUser!)
+      ]!.Properties;
+      assert.equal(fn.ReservedConcurrentExecutions, 3);
     });
   });
 

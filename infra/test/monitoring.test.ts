@@ -43,6 +43,7 @@ describe('monitoring stack', () => {
         'DbCpu',
         'DbFreeStorage',
         'MigrateUserErrors',
+        'MigrateUserRefusals',
         'MigrateUserThrottles',
         'UnhealthyHosts',
         'WorkerNotRunning',
@@ -97,6 +98,15 @@ describe('monitoring stack', () => {
       }
     });
 
+    test('WHEN more than 50 sign-ins are refused in 5 minutes (the refusal log lines) THEN the alarm fires', () => {
+      const r = alarms.MigrateUserRefusals! as AlarmProps & { Statistic: string; Period: number };
+      assert.deepEqual(
+        [r.Namespace, r.MetricName, r.Statistic, r.Period, r.Threshold, r.ComparisonOperator],
+        ['supa2aws/MigrateUser', 'SignInRefused', 'Sum', 300, 50, 'GreaterThanThreshold'],
+      );
+      assert.equal(r.TreatMissingData, 'notBreaching');
+    });
+
     test('WHEN no worker task runs (no CPU data points) THEN the worker alarm fires', () => {
       const w = alarms.WorkerNotRunning!;
       assert.deepEqual([w.Namespace, w.MetricName], ['AWS/ECS', 'CPUUtilization']);
@@ -106,12 +116,20 @@ describe('monitoring stack', () => {
     });
   });
 
+  describe('GIVEN maxMigrateUserRefusals: 20', () => {
+    test('WHEN synthesised THEN the refusal alarm fires above 20', () => {
+      const t = synth({ monitoring: { maxMigrateUserRefusals: 20 } }).template('monitoring');
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SignInRefused', Threshold: 20 });
+    });
+  });
+
   describe('GIVEN no trigger and no email', () => {
     test('WHEN synthesised THEN there is no Lambda alarm, no subscription, and synth warns', () => {
       const s = synth({ auth: { migrateUserTrigger: false } });
       const t = s.template('monitoring');
       t.resourceCountIs('AWS::SNS::Subscription', 0);
       t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda' }, 0);
+      t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'supa2aws/MigrateUser' }, 0);
       Annotations.fromStack(s.stacks.monitoring).hasWarning('*', Match.stringLikeRegexp('alertEmail'));
     });
   });

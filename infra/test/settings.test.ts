@@ -105,6 +105,14 @@ describe('settings', () => {
       invalid('auth.passwordMinLength'),
     );
     assert.throws(
+      () => resolveSettings({ auth: { migrateUserConcurrency: 0 } }),
+      invalid('auth.migrateUserConcurrency'),
+    );
+    assert.throws(
+      () => resolveSettings({ monitoring: { maxMigrateUserRefusals: 0.5 } }),
+      invalid('monitoring.maxMigrateUserRefusals'),
+    );
+    assert.throws(
       () => resolveSettings({ frontend: { certificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' } }),
       invalid('frontend.certificateArn'),
     );

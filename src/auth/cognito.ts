@@ -3,6 +3,7 @@ import { requireRegion } from '../core/aws/aws-context.ts';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Config } from '../core/config/schema.ts';
 import { AuthError } from '../core/errors.ts';
+import { outageDeadlineMs } from '../core/outage.ts';
 
 export interface TargetPool {
   client: CognitoIdentityProviderClient;
@@ -32,8 +33,13 @@ export function targetPool(config: Config, client?: CognitoIdentityProviderClien
       new CognitoIdentityProviderClient({
         region: requireRegion(cognito.region, 'Cognito (target.cognito)'),
         ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
-        // A Cognito that stops answering is cut off, so the outage deadline (core/outage.ts) can tell.
-        requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+        // A Cognito that stops answering (or accepts and never answers) is cut off, an error and not only
+        // the SDK's warning, within a third of the outage deadline (core/outage.ts), so it ends in exit 3.
+        requestHandler: {
+          connectionTimeout: Math.min(5_000, Math.ceil(outageDeadlineMs() / 3)),
+          requestTimeout: Math.min(30_000, Math.ceil(outageDeadlineMs() / 3)),
+          throwOnRequestTimeout: true,
+        },
         // cognito-local accepts any credentials; AWS uses the default credential chain.
         ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       }),

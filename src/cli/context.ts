@@ -13,6 +13,7 @@ import {
 import { createInterface } from 'node:readline/promises';
 import { describeTouches, summarizeTouches } from '../core/config/touches.ts';
 import { ExitCode, InterruptedError, isSupa2awsError, Supa2awsError } from '../core/errors.ts';
+import { deadStandInsFor, standInDownError } from '../sandbox/stand-ins.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { CliReporter, printError, printResult, type OutputOptions } from './render.ts';
 
@@ -31,6 +32,8 @@ export interface CommandContext {
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
   signal: AbortSignal;
   config(): Promise<LoadedConfig>;
+  /** The config if the command loaded one (undefined when it did not get that far). */
+  loadedConfig(): Promise<LoadedConfig> | undefined;
   /** The config whatever its state, for commands that report on it (doctor, config validate). */
   inspectConfig(): Promise<ConfigInspection>;
   print(result: unknown, human: () => string): void;
@@ -104,6 +107,7 @@ export function contextFrom(command: Command): CommandContext {
       });
       return loaded;
     },
+    loadedConfig: () => loaded,
     inspectConfig: () => inspectConfig(loadOptions),
     confirm: async (step, options = {}) => {
       if (options.dryRun) return;
@@ -138,6 +142,14 @@ export function contextFrom(command: Command): CommandContext {
   };
 }
 
+/** An environment error on the sandbox whose stand-in process is gone: says which one, and how to restart it. */
+async function onDeadStandIn(ctx: CommandContext, error: unknown): Promise<unknown> {
+  if (!isSupa2awsError(error) || error.exitCode !== ExitCode.environment) return error;
+  const config = await ctx.loadedConfig()?.catch(() => undefined);
+  const dead = config ? deadStandInsFor(config.config) : [];
+  return dead.length > 0 ? standInDownError(error, dead) : error;
+}
+
 /**
  * Wraps a command action: builds the context, runs it, and sets the exit code from the returned
  * number (0 when nothing is returned) or from the error thrown.
@@ -159,7 +171,7 @@ export function action<Args extends unknown[]>(
         ctx.signal.aborted && !(isSupa2awsError(error) && error.exitCode === ExitCode.interrupted)
           ? new InterruptedError(command.name())
           : error;
-      process.exitCode = printError(ctx.output, interrupted);
+      process.exitCode = printError(ctx.output, await onDeadStandIn(ctx, interrupted));
     }
     if (process.exitCode === ExitCode.interrupted) {
       process.stderr.write('interrupted: run the same command again\n');

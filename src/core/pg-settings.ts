@@ -25,6 +25,9 @@ import {
   type RootCert,
 } from '../runtime/db/libpq.ts';
 
+/** Seconds to wait for a server to accept and answer a connection when connect_timeout is not given. */
+export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
+
 /** Which database a connection is for: it picks the hint when connecting fails. */
 export type DbRole = 'source' | 'target' | 'admin' | 'database';
 
@@ -116,7 +119,12 @@ export function resolvePgConnection(
     user,
     application_name: parts.applicationName ?? options.applicationName ?? `supa2aws-${role}`,
   };
-  if (parts.connectTimeoutSec) base.connectionTimeoutMillis = parts.connectTimeoutSec * 1000;
+  // libpq's connect_timeout (0: wait forever, as written); unset, a server that accepts the connection and
+  // never answers (hung, stopped) is given up on after DEFAULT_CONNECT_TIMEOUT_SEC instead of forever.
+  const connectTimeoutSec = parts.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC;
+  if (connectTimeoutSec > 0) base.connectionTimeoutMillis = connectTimeoutSec * 1000;
+  // TCP keepalives, as libpq's keepalives=1: a peer gone without a word is noticed by the kernel.
+  base.keepAlive = true;
   if (parts.replication) (base as ClientConfig & { replication?: string }).replication = parts.replication;
   const password = parts.password;
   const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => {

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
 import { requireRegion } from './aws/aws-context.ts';
+import { outageDeadlineMs } from './outage.ts';
 import type { S3EndpointConfig } from './config/schema.ts';
 
 const noop = () => undefined;
@@ -27,10 +28,12 @@ export function s3ClientFromConfig(
     ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
     checksumsWhenRequired: endpoint.s3rver,
     logger: QUIET,
-    // A stalled transfer is cut and retried rather than waited on forever. S3 keeps a long
-    // CompleteMultipartUpload response alive with whitespace, so two idle minutes are a real stall.
-    idleTimeoutMs: 120_000,
-    connectionTimeoutMs: 10_000,
+    // A stalled transfer or a server that accepts and never answers is cut and retried rather than waited
+    // on forever: 60 s without a byte (the AWS CLI's --cli-read-timeout; S3 keeps a long
+    // CompleteMultipartUpload alive with whitespace), and a third of the outage deadline at most, so a
+    // hung endpoint ends in exit 3 within about the deadline.
+    idleTimeoutMs: Math.min(60_000, Math.ceil(outageDeadlineMs() / 3)),
+    connectionTimeoutMs: Math.min(10_000, Math.ceil(outageDeadlineMs() / 3)),
     ...extra,
   });
 }

@@ -120,6 +120,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         fixture: true,
         seed: options.seed ?? {},
         reporter,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       const fixture = sb.state.fixture as
         { users?: { total?: number }; objects?: { total?: number } } | undefined;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { sleep } from '../core/retry.ts';
 
+/** Whether `pid` exists (a zombie, exited but not reaped yet, included: stopping waits for the reaping). */
 export function isAlive(pid: number | null | undefined): boolean {
   if (!pid || pid <= 0) return false;
   try {
@@ -9,6 +10,21 @@ export function isAlive(pid: number | null | undefined): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `pid` runs: a process that exited and is not reaped yet (a zombie) does not. */
+export function isRunning(pid: number | null | undefined): boolean {
+  return isAlive(pid) && !isZombie(pid!);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -51,6 +51,8 @@ export interface StartSandboxOptions {
   fixture?: boolean;
   seed?: SeedSize;
   reporter?: Reporter;
+  /** Ctrl-C / SIGTERM: stops between steps and removes what was started. */
+  signal?: AbortSignal;
 }
 
 function secret(): string {
@@ -320,7 +322,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       nodeService('targetS3', 's3rver-main', 'AWS S3 stand-in (s3rver)'),
       nodeService('cognito', 'cognito-main', 'Cognito stand-in (cognito-local)'),
     ]);
+    options.signal?.throwIfAborted();
     await step(reporter, 'RDS master user and database', () => prepareTarget(target));
+    options.signal?.throwIfAborted();
     await step(reporter, 'Cognito user pool and app client', async () => {
       const client = cognitoClient(`http://127.0.0.1:${state.cognito?.port}`);
       try {
@@ -330,11 +334,13 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       }
       writeState(state);
     });
+    options.signal?.throwIfAborted();
     await step(
       reporter,
       options.fixture === false ? 'Supabase roles' : 'Supabase platform, 31 migrations and seed',
       () => prepareSource(state, source, options, reporter),
     );
+    options.signal?.throwIfAborted();
     if (options.fixture !== false) {
       await step(reporter, 'URL columns (storage rewrite-urls --discover)', async () => {
         state.urlColumns = await discoverFixtureUrlColumns(state);

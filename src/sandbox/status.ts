@@ -1,12 +1,15 @@
 /** Health of each sandbox service, checked by talking to it (not just by its PID). */
-import { ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { connectPostgres } from '../core/pg.ts';
 import { createS3Client } from '../runtime/storage/s3-client.ts';
-import { cognitoClient } from './cognito-pool.ts';
 import { appUrl } from './sandbox.ts';
 import { S3RVER_KEY } from './sandbox-config.ts';
+import { isDead, standInsOf } from './stand-ins.ts';
 import { readState, type SandboxState } from './state.ts';
 
 export interface ServiceHealth {
@@ -15,6 +18,8 @@ export interface ServiceHealth {
   url: string;
   pid?: number;
   healthy: boolean;
+  /** `up`, `dead` (its process is gone) or `not answering` (alive but silent or refusing). */
+  state: 'up' | 'dead' | 'not answering';
   detail: string;
 }
 
@@ -26,16 +31,32 @@ export interface SandboxStatus {
   services: ServiceHealth[];
 }
 
-async function check(fn: () => Promise<string>): Promise<{ healthy: boolean; detail: string }> {
+type Health = Pick<ServiceHealth, 'healthy' | 'state' | 'detail'>;
+
+async function check(dead: boolean, pid: number | undefined, fn: () => Promise<string>): Promise<Health> {
+  if (dead)
+    return {
+      healthy: false,
+      state: 'dead',
+      detail: `dead: process ${pid} is gone (restart: supa2aws sandbox down && supa2aws sandbox up)`,
+    };
   try {
-    return { healthy: true, detail: await fn() };
+    return { healthy: true, state: 'up', detail: await fn() };
   } catch (error) {
-    return { healthy: false, detail: (error as Error).message };
+    return { healthy: false, state: 'not answering', detail: (error as Error).message };
   }
 }
 
+/** A stand-in that accepts and never answers (stopped, wedged) is reported after this long. */
+const HEALTH_TIMEOUT_MS = 3000;
+const healthHandler = {
+  connectionTimeout: HEALTH_TIMEOUT_MS,
+  requestTimeout: HEALTH_TIMEOUT_MS,
+  throwOnRequestTimeout: true,
+};
+
 async function pgHealth(url: string): Promise<string> {
-  const client = await connectPostgres(url, 'database', { connectTimeoutMs: 3000 });
+  const client = await connectPostgres(url, 'database', { connectTimeoutMs: HEALTH_TIMEOUT_MS });
   try {
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     return `PostgreSQL ${rows[0]?.v}`;
@@ -51,6 +72,8 @@ async function s3Health(port: number): Promise<string> {
     secretAccessKey: S3RVER_KEY,
     checksumsWhenRequired: true,
     maxAttempts: 1,
+    idleTimeoutMs: HEALTH_TIMEOUT_MS,
+    connectionTimeoutMs: HEALTH_TIMEOUT_MS,
   });
   try {
     const out = await s3.send(new ListBucketsCommand({}));
@@ -61,7 +84,13 @@ async function s3Health(port: number): Promise<string> {
 }
 
 async function cognitoHealth(port: number): Promise<string> {
-  const client = cognitoClient(`http://127.0.0.1:${port}`);
+  const client = new CognitoIdentityProviderClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    requestHandler: healthHandler,
+  });
   try {
     const out = await client.send(new ListUserPoolsCommand({ MaxResults: 10 }));
     return `${out.UserPools?.length ?? 0} user pool(s)`;
@@ -75,8 +104,15 @@ export async function sandboxStatus(stateDir = '.sandbox'): Promise<SandboxStatu
   const state = readState(dir);
   if (!state) return { running: false, stateDir: dir, services: [] };
   const services: Array<Promise<ServiceHealth>> = [];
+  const dead = new Set(
+    standInsOf(state)
+      .filter(isDead)
+      .map((s) => s.name as string),
+  );
   const add = (name: string, role: string, url: string, pid: number | undefined, fn: () => Promise<string>) =>
-    services.push(check(fn).then((h) => ({ name, role, url, ...(pid ? { pid } : {}), ...h })));
+    services.push(
+      check(dead.has(name), pid, fn).then((h) => ({ name, role, url, ...(pid ? { pid } : {}), ...h })),
+    );
   const { sourceDb, targetDb, sourceS3, targetS3, cognito } = state;
   if (sourceDb)
     add(

@@ -27,7 +27,12 @@ type RawConfig = {
   storage: { buckets: unknown; urlBatchSize?: number };
 };
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/**
+ * One signal per stage, SIGINT and SIGTERM taking turns across the stages (the CLI handles both the same
+ * way): each stage is covered once, and each command sees both signals where it has two stages.
+ */
+let turn = 0;
+const nextSignal = (): NodeJS.Signals => (turn++ % 2 === 0 ? 'SIGINT' : 'SIGTERM');
 
 let sb: TestSandbox;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-interrupt-'));
@@ -114,34 +119,32 @@ describe('Ctrl-C / SIGTERM at each stage exits 130; a re-run converges', () => {
     ];
 
     for (const command of [['plan'], ['verify'], ['copy']]) {
-      for (const signal of SIGNALS) {
-        const run = await interrupt(
-          cmd(inspecting, ...command),
-          signal,
-          progressOf((t) => t === `inspect ${copied}`),
-          () => plug.hold(),
-        );
-        plug.release();
-        assertInterrupted(run, `storage ${command[0]} inspecting, ${signal}`);
-      }
+      const signal = nextSignal();
+      const run = await interrupt(
+        cmd(inspecting, ...command),
+        signal,
+        progressOf((t) => t === `inspect ${copied}`),
+        () => plug.hold(),
+      );
+      plug.release();
+      assertInterrupted(run, `storage ${command[0]} inspecting, ${signal}`);
     }
     assert.equal((await runCli(cmd(inspecting, 'verify'), { env: sandboxEnv(sb.state) })).status, 0);
 
     const copying = config(fresh);
-    for (const signal of SIGNALS) {
-      const run = await interrupt(
-        cmd(copying, 'copy', '--concurrency', '2'),
-        signal,
-        progressOf((t) => t === 'storage copy'),
-      );
-      assertInterrupted(run, `storage copy copying, ${signal}`);
-    }
+    const signal = nextSignal();
+    const run = await interrupt(
+      cmd(copying, 'copy', '--concurrency', '2'),
+      signal,
+      progressOf((t) => t === 'storage copy'),
+    );
+    assertInterrupted(run, `storage copy copying, ${signal}`);
     assert.equal((await runCli(cmd(copying, 'copy'), { env: sandboxEnv(sb.state) })).status, 0);
     const verify = await runCli(cmd(copying, 'verify'), { env: sandboxEnv(sb.state) });
     assert.equal(verify.status, 0, verify.stdout.slice(-1500));
   });
 
-  it('db copy while loading; rewrite-urls and restore-urls between batches, reporting what they committed', async () => {
+  it('db copy while planning and while loading; rewrite-urls and restore-urls between batches, reporting what they committed', async () => {
     const source: TestDatabase = await sb.freshSourceDb();
     const target = await sb.freshTargetDb();
     const build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url } });
@@ -153,22 +156,27 @@ describe('Ctrl-C / SIGTERM at each stage exits 130; a re-run converges', () => {
     });
     const args = (...a: string[]) => [...a, '--json', '--config', file, '--report-dir', dir];
 
-    for (const signal of SIGNALS) {
-      const run = await interrupt(
-        args('db', 'copy', '--concurrency', '1'),
-        signal,
-        progressOf((t) => t.startsWith('copy ')),
-      );
-      assertInterrupted(run, `db copy loading, ${signal}`);
-      assert.match(run.stdout, /table\(s\) loaded and committed before it stopped/);
-    }
-    for (const signal of SIGNALS) {
-      const run = await interrupt(
-        args('db', 'copy', '--concurrency', '1'),
-        signal,
+    const stages: [string, (e: CliEvent) => boolean][] = [
+      [
+        'planning',
+        (e) => e.type === 'step' && e.status === 'start' && e.step === 'compare source and target tables',
+      ],
+      ['loading', progressOf((t) => t.startsWith('copy '))],
+      [
+        're-creating keys',
         (e) => e.type === 'step' && e.status === 'start' && (e.step ?? '').startsWith('re-create '),
-      );
-      assertInterrupted(run, `db copy re-creating keys, ${signal}`);
+      ],
+      // Planning again once the target holds rows: the digests of every table run when the signal lands.
+      [
+        'planning over loaded tables',
+        (e) => e.type === 'step' && e.status === 'start' && e.step === 'compare source and target tables',
+      ],
+    ];
+    for (const [stage, at] of stages) {
+      const signal = nextSignal();
+      const run = await interrupt(args('db', 'copy', '--concurrency', '1'), signal, at);
+      assertInterrupted(run, `db copy ${stage}, ${signal}`);
+      if (stage === 'loading') assert.match(run.stdout, /table\(s\) loaded and committed before it stopped/);
     }
     assert.equal((await runCli(args('db', 'copy'), { env: sandboxEnv(sb.state) })).status, 0);
     const again = await runCli(args('db', 'copy'), { env: sandboxEnv(sb.state) });
@@ -196,35 +204,34 @@ describe('Ctrl-C / SIGTERM at each stage exits 130; a re-run converges', () => {
         0,
       );
 
-    let rewritten = 0;
-    for (const signal of SIGNALS) {
-      const run = await interrupt(
-        args('storage', 'rewrite-urls'),
-        signal,
-        progressOf((t) => t.startsWith('rewrite-urls ')),
-      );
-      assertInterrupted(run, `rewrite-urls, ${signal}`);
-      assert.equal((JSON.parse(run.stdout) as { interrupted: boolean }).interrupted, true);
-      assert.doesNotMatch(run.stderr, /the app is writing Supabase URLs/, 'no blame on the app');
-      rewritten += changed(run);
-      assert.equal((await ledgerRows()).rewritten, rewritten, 'the counts are what was committed');
-    }
+    const rewriteSignal = nextSignal();
+    const interruptedRewrite = await interrupt(
+      args('storage', 'rewrite-urls'),
+      rewriteSignal,
+      progressOf((t) => t.startsWith('rewrite-urls ')),
+    );
+    assertInterrupted(interruptedRewrite, `rewrite-urls, ${rewriteSignal}`);
+    assert.equal((JSON.parse(interruptedRewrite.stdout) as { interrupted: boolean }).interrupted, true);
+    assert.doesNotMatch(interruptedRewrite.stderr, /the app is writing Supabase URLs/, 'no blame on the app');
+    const rewritten = changed(interruptedRewrite);
+    assert.equal((await ledgerRows()).rewritten, rewritten, 'the counts are what was committed');
     const rewrite = await runCli(args('storage', 'rewrite-urls'), { env: sandboxEnv(sb.state) });
     assert.equal(rewrite.status, 0, rewrite.stderr.slice(-1500));
     const total = (await ledgerRows()).rewritten;
     assert.equal(rewritten + changed(rewrite), total);
 
-    let restored = 0;
-    for (const signal of SIGNALS) {
-      const run = await interrupt(
-        args('storage', 'restore-urls'),
-        signal,
-        progressOf((t) => t.startsWith('restore-urls ')),
-      );
-      assertInterrupted(run, `restore-urls, ${signal}`);
-      restored += changed(run);
-      assert.equal((await ledgerRows()).restored, restored, 'the counts are what was committed');
-    }
+    const restoreSignal = nextSignal();
+    const interruptedRestore = await interrupt(
+      args('storage', 'restore-urls'),
+      restoreSignal,
+      progressOf((t) => t.startsWith('restore-urls ')),
+    );
+    assertInterrupted(interruptedRestore, `restore-urls, ${restoreSignal}`);
+    assert.equal(
+      (await ledgerRows()).restored,
+      changed(interruptedRestore),
+      'the counts are what was committed',
+    );
     const restore = await runCli(args('storage', 'restore-urls'), { env: sandboxEnv(sb.state) });
     assert.equal(restore.status, 0, restore.stderr.slice(-1500));
     assert.equal((await ledgerRows()).restored, total);
@@ -254,25 +261,28 @@ describe('Ctrl-C / SIGTERM at each stage exits 130; a re-run converges', () => {
       Object.assign(raw, { auth: { migrateRole: role, migrateRolePassword: '${MIGRATE_PW}' } });
     });
     const env = { ...sandboxEnv(sb.state), MIGRATE_PW: rolePassword };
-    const args = ['auth', 'import', '--remaining', '--no-csv', '--rate', '4', '--json', '--config', file];
-    for (const signal of SIGNALS) {
-      let sent = false;
-      const run = await runCli([...args, '--report-dir', dir], {
-        env,
-        onEvent: (e, { child, mark }) => {
-          if (sent || e.type !== 'step' || e.step !== 'create the remaining users' || e.status !== 'start')
-            return;
-          sent = true;
-          setTimeout(() => {
-            mark();
-            child.kill(signal);
-          }, 1000);
-        },
-      });
-      assertInterrupted(run, `auth import creating users, ${signal}`);
-      assert.match(run.stdout, /before it stopped: created \d+/);
-    }
-    const again = await runCli([...args, '--report-dir', dir], { env });
+    const args = (rate: number) => [
+      ...['auth', 'import', '--remaining', '--no-csv', '--rate', String(rate), '--json'],
+      ...['--config', file, '--report-dir', dir],
+    ];
+    const signal = nextSignal();
+    let sent = false;
+    const run = await runCli(args(4), {
+      env,
+      onEvent: (e, { child, mark }) => {
+        if (sent || e.type !== 'step' || e.step !== 'create the remaining users' || e.status !== 'start')
+          return;
+        sent = true;
+        setTimeout(() => {
+          mark();
+          child.kill(signal);
+        }, 1000);
+      },
+    });
+    assertInterrupted(run, `auth import creating users, ${signal}`);
+    assert.match(run.stdout, /before it stopped: created \d+/);
+    // The re-run need not be slow to prove it converges.
+    const again = await runCli(args(50), { env });
     const result = JSON.parse(again.stdout) as { failed: { code: string }[] };
     // cognito-local refuses phone-only users (real Cognito takes them): exit 1 for those only.
     assert.ok(

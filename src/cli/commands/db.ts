@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError, ExitCode } from '../../core/errors.ts';
 import {
   DB_MAX_CONCURRENCY,
   applySchema,
@@ -137,7 +137,9 @@ export function registerDb(program: Command): void {
           reporter: ctx.reporter,
         });
         ctx.print(plan, () => planText(plan));
-        return plan.blockers.length === 0 ? 0 : 1;
+        // Blockers and an unreachable target are things the migration needs, not a verification difference.
+        const targetDown = plan.target ? !plan.target.reachable : false;
+        return plan.blockers.length === 0 && !targetDown ? 0 : ExitCode.environment;
       }),
     );
 
@@ -351,12 +353,16 @@ export function registerDb(program: Command): void {
                 ? 'dry run: nothing copied'
                 : `${result.rows} rows, ${formatBytes(result.bytes)} in ${formatDuration(result.elapsedMs)} from snapshot ${result.snapshot}; ${result.deferred.restored} keys/indexes/FKs re-created; ${result.sequences.length} sequence(s) set`,
               ...(result.missingOnTarget.length > 0
-                ? [`not on the target (not copied): ${result.missingOnTarget.join(', ')}`]
+                ? [
+                    `not on the target (not copied): ${result.missingOnTarget.join(', ')}`,
+                    'apply the schema first: supa2aws db schema',
+                  ]
                 : []),
               result.dryRun ? '' : 'Next: supa2aws db verify',
             ].join('\n'),
           );
-          return result.missingOnTarget.length === 0 ? 0 : 1;
+          // Tables missing on the target mean the schema is not applied: an environment problem, not a difference.
+          return result.missingOnTarget.length === 0 ? 0 : ExitCode.environment;
         },
       ),
     );

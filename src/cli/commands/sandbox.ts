@@ -7,7 +7,13 @@ import { table } from '../render.ts';
 function statusText(status: SandboxStatus): string {
   if (status.services.length === 0)
     return `No sandbox in ${status.stateDir}. Start one with \`supa2aws sandbox up\`.`;
-  const rows = status.services.map((s) => [s.name, s.role, s.url, s.healthy ? 'healthy' : 'DOWN', s.detail]);
+  const rows = status.services.map((s) => [
+    s.name,
+    s.role,
+    s.url,
+    s.healthy ? 'healthy' : s.state.toUpperCase(),
+    s.detail,
+  ]);
   const lines = [table(['service', 'stands in for', 'url', 'health', 'detail'], rows)];
   if (status.configFile) lines.push('', `config: ${status.configFile}`);
   return lines.join('\n');
@@ -48,6 +54,7 @@ export function registerSandbox(program: Command): void {
           fixture: opts.fixture !== false,
           seed,
           reporter: ctx.reporter,
+          signal: ctx.signal,
         });
         const status = await sandboxStatus(String(opts.stateDir));
         ctx.print(status, () => statusText(status));
