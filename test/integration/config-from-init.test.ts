@@ -136,6 +136,7 @@ describe('the phases from a config written by init + config from-stack', () => {
     assert.equal(merged.account, ACCOUNT);
     assert.equal(merged.region, SANDBOX_REGION);
     assert.deepEqual(merged.env.map((r) => r.name).sort(), [
+      'SUPA2AWS_APP_DB_PASSWORD',
       'SUPA2AWS_MIGRATE_USER_PASSWORD',
       'SUPA2AWS_TARGET_DB_PASSWORD',
     ]);
