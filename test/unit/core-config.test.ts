@@ -32,6 +32,32 @@ describe('config', () => {
     assert.equal(config.db.rls, 'keep');
   });
 
+  it('leaves out a one-step password whose variable is unset, so every other command still runs; set, it is used', () => {
+    const withRoles = {
+      ...valid,
+      db: { appRole: { password: '${SUPA2AWS_APP_DB_PASSWORD}' } },
+      auth: { migrateRolePassword: '${SUPA2AWS_MIGRATE_USER_PASSWORD}' },
+    };
+    const unset = parseConfig(withRoles, { SRC_PW: 's3cret', TGT_PW: 'other' });
+    assert.deepEqual(unset.errors, []);
+    assert.equal(unset.config?.db.appRole.password, undefined);
+    assert.equal(unset.config?.auth.migrateRolePassword, undefined);
+    const set = parseConfig(withRoles, {
+      SRC_PW: 's3cret',
+      TGT_PW: 'other',
+      SUPA2AWS_APP_DB_PASSWORD: 'app-password-123',
+      SUPA2AWS_MIGRATE_USER_PASSWORD: 'migrate-password-123',
+    });
+    assert.equal(set.config?.db.appRole.password, 'app-password-123');
+    assert.equal(set.config?.auth.migrateRolePassword, 'migrate-password-123');
+    // Any other field naming an unset variable is still a problem.
+    const url = parseConfig(withRoles, { SRC_PW: 's3cret' });
+    assert.deepEqual(
+      url.errors.map((e) => e.field),
+      ['target.db.url'],
+    );
+  });
+
   it('reports every problem in one pass, each with the field, the value seen and what is allowed', () => {
     const broken = {
       version: 2,

@@ -71,8 +71,14 @@ export function parseDotenv(text: string): Record<string, string> {
 }
 
 /**
- * Replaces `${VAR}` in every string of `raw`; a missing variable is a problem at that field.
- * `$${X}` escapes to a literal `${X}`.
+ * Passwords only one step uses (`db app-role`, `auth export`): when the variable a field names is not set, the
+ * field is left out instead of failing every other command; that step then says what to set.
+ */
+const ONE_STEP_SECRETS = new Set(['db.appRole.password', 'auth.migrateRolePassword']);
+
+/**
+ * Replaces `${VAR}` in every string of `raw`; a missing variable is a problem at that field (or, for a
+ * one-step secret that is nothing but the reference, leaves the field out). `$${X}` escapes to a literal `${X}`.
  */
 export function interpolateEnv(
   raw: unknown,
@@ -81,6 +87,8 @@ export function interpolateEnv(
   at: string[] = [],
 ): unknown {
   if (typeof raw === 'string') {
+    const only = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(raw);
+    if (only && env[only[1] as string] === undefined && ONE_STEP_SECRETS.has(at.join('.'))) return undefined;
     return raw.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
       if (match.startsWith('$$')) return match.slice(1);
       const value = env[name];
@@ -99,7 +107,9 @@ export function interpolateEnv(
     return raw.map((item, i) => interpolateEnv(item, env, problems, [...at, String(i)]));
   if (raw && typeof raw === 'object') {
     return Object.fromEntries(
-      Object.entries(raw).map(([key, value]) => [key, interpolateEnv(value, env, problems, [...at, key])]),
+      Object.entries(raw)
+        .map(([key, value]) => [key, interpolateEnv(value, env, problems, [...at, key])])
+        .filter(([, value]) => value !== undefined),
     );
   }
   return raw;

@@ -127,7 +127,7 @@ export async function runAppRole(client: PgClient, options: AppRoleOptions): Pro
       `role ${options.name} does not exist and no password is configured: it could never log in`,
       {
         exit: 'usage',
-        hint: 'Set db.appRole.password to "${SUPA2AWS_APP_DB_PASSWORD}" and export it from the stack\'s app secret (DbAppSecretArn), then run supa2aws db app-role again.',
+        hint: 'db.appRole.password must be "${SUPA2AWS_APP_DB_PASSWORD}" and that variable set: export it from the stack\'s app secret (DbAppSecretArn; `supa2aws config from-stack` prints the command), then run supa2aws db app-role again.',
       },
     );
   }
