@@ -51,24 +51,13 @@ const { projects } = JSON.parse(readFileSync(path.join(CORPUS, 'expected.json'),
   projects: Project[];
 };
 
-// The defects of issue 15 (and one gap of the sandbox) that keep a route from its expected outcome today.
-const API_GRANTS = 'issue 15: the migrations route grants nothing to the API roles';
-const LONG_TOKENS = 'issue 15: exit 70 on a token longer than ~1.3 KB (scanSync returns truncated JSON)';
-const BODY_REFERENCES =
-  'issue 15 (dependents): a function body reading auth.mfa_factors, which the compat auth schema lacks, is kept with the restrictive policies calling it';
-const SANDBOX_EXTENSION_HINT =
-  'issue 15 (hints): vector, which RDS has and the sandbox build lacks, fails the privileged step with a raw PostgreSQL error instead of a named blocker';
+// The gap of the sandbox that keeps a route from its expected outcome today.
 const SANDBOX_PGRST =
-  'sandbox: its postgres may not `alter role authenticator set pgrst.*`, which the migration does';
+  'sandbox: its postgres may not `alter role authenticator set pgrst.*` (permission denied to set parameter), which the migration does as Supabase postgres may';
 
-/** Where today's code does not reach the expected outcome: the route, and the defect that stops it. */
+/** Where today's code does not reach the expected outcome: the route, and what stops it. */
 const TODO: Record<string, Partial<Record<Route | `rls ${Route}`, string>>> = {
-  'subscription-payments': { 'rls migrations': API_GRANTS },
-  pgflow: { migrations: LONG_TOKENS },
-  dbdev: { migrations: LONG_TOKENS },
-  'cache-helpers': { 'rls migrations': API_GRANTS, live: SANDBOX_PGRST },
-  'nextjs-template': { migrations: BODY_REFERENCES, live: BODY_REFERENCES },
-  'doc-search': { migrations: SANDBOX_EXTENSION_HINT },
+  'cache-helpers': { live: SANDBOX_PGRST },
 };
 
 type Actual =
