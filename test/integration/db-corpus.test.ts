@@ -51,14 +51,11 @@ const { projects } = JSON.parse(readFileSync(path.join(CORPUS, 'expected.json'),
   projects: Project[];
 };
 
-// The gap of the sandbox that keeps a route from its expected outcome today.
-const SANDBOX_PGRST =
-  'sandbox: its postgres may not `alter role authenticator set pgrst.*` (permission denied to set parameter), which the migration does as Supabase postgres may';
-
-/** Where today's code does not reach the expected outcome: the route, and what stops it. */
-const TODO: Record<string, Partial<Record<Route | `rls ${Route}`, string>>> = {
-  'cache-helpers': { live: SANDBOX_PGRST },
-};
+/**
+ * Where today's code does not reach the expected outcome: the route, and the defect that stops it. Empty:
+ * every project reaches its expected outcome on every route the sandbox can run.
+ */
+const TODO: Record<string, Partial<Record<Route | `rls ${Route}`, string>>> = {};
 
 type Actual =
   | { outcome: 'applied'; target: TestDatabase; report?: VerifyReport }
