@@ -6,10 +6,17 @@ import { connectPostgres, qualified, quoteIdent, type PgClient } from '../core/p
 
 export type { PgClient };
 
-/** Opens a connection; `role` says which side, for error messages. */
-export type ConnectFn = (url: string, role: 'source' | 'target' | 'admin') => Promise<PgClient>;
+/**
+ * Opens a connection; `role` says which side, for error messages. `connectTimeoutMs` bounds the attempt
+ * (a probe's), else connect_timeout applies.
+ */
+export type ConnectFn = (
+  url: string,
+  role: 'source' | 'target' | 'admin',
+  options?: { connectTimeoutMs?: number },
+) => Promise<PgClient>;
 
-export const defaultConnect: ConnectFn = (url, role) => connectPostgres(url, role);
+export const defaultConnect: ConnectFn = (url, role, options) => connectPostgres(url, role, options);
 
 export async function withClient<T>(
   connect: ConnectFn,

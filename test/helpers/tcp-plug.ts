@@ -1,7 +1,8 @@
 /**
  * A TCP forwarder in front of a stand-in, to stage an outage: `pull()` closes the port and cuts every open
  * connection (the next connect is refused, as from a stopped server); `plugIn()` opens the same port again.
- * `hold()` stops forwarding the stand-in's answers (a server that hangs) until `release()`.
+ * `hold()` stops forwarding in both directions, sockets left open and unread (a server that hangs mid-query:
+ * a stopped process, a wedged proxy) until `release()`; `holdAfter(n)` does so once n more bytes have passed.
  * Works for any protocol over TCP: PostgreSQL, S3, Cognito.
  */
 import net from 'node:net';
@@ -11,6 +12,10 @@ export interface TcpPlug {
   pull(): Promise<void>;
   plugIn(): Promise<void>;
   hold(): void;
+  /** Holds once `bytes` more bytes (either direction) have been forwarded. */
+  holdAfter(bytes: number): void;
+  /** When the plug last started holding (Date.now()). */
+  heldAt(): number | undefined;
   release(): void;
   close(): Promise<void>;
 }
@@ -18,7 +23,27 @@ export interface TcpPlug {
 export async function tcpPlug(upstreamPort: number): Promise<TcpPlug> {
   const sockets = new Set<net.Socket>();
   let held = false;
+  let heldSince: number | undefined;
+  let untilHold: number | undefined;
   const waiting: Array<() => void> = [];
+  const hold = () => {
+    held = true;
+    heldSince = Date.now();
+    untilHold = undefined;
+  };
+  const forward = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (held) {
+        from.pause();
+        waiting.push(() => {
+          to.write(chunk);
+          from.resume();
+        });
+        return;
+      }
+      to.write(chunk);
+      if (untilHold !== undefined && (untilHold -= chunk.length) <= 0) hold();
+    });
   const server = net.createServer((client) => {
     const upstream = net.connect(upstreamPort, '127.0.0.1');
     sockets.add(client);
@@ -31,11 +56,8 @@ export async function tcpPlug(upstreamPort: number): Promise<TcpPlug> {
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      if (held) waiting.push(() => client.write(chunk));
-      else client.write(chunk);
-    });
+    forward(client, upstream);
+    forward(upstream, client);
   });
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
@@ -59,9 +81,12 @@ export async function tcpPlug(upstreamPort: number): Promise<TcpPlug> {
     plugIn: async () => {
       await listen(port);
     },
-    hold: () => {
-      held = true;
+    hold,
+    holdAfter: (bytes) => {
+      if (bytes <= 0) hold();
+      else untilHold = bytes;
     },
+    heldAt: () => heldSince,
     release: () => {
       held = false;
       for (const send of waiting.splice(0)) send();

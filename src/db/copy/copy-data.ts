@@ -36,6 +36,7 @@ import {
 } from './copy-table.ts';
 import { COPY_BOOKKEEPING_SQL, deferForLoad, pendingDeferred, restoreOne } from './deferred-ddl.ts';
 import { openSnapshot, type SourceSnapshot } from './snapshot.ts';
+import { probeDatabase, StallWatch, type DeadSide } from '../stall-watch.ts';
 
 export interface CopyDataOptions {
   sourceUrl: string;
@@ -217,12 +218,19 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
   const log = logger(reporter);
-  const connect = options.connect ?? defaultConnect;
+  const direct = options.connect ?? defaultConnect;
+  const watch = new StallWatch({
+    probe: (side, timeoutMs) =>
+      probeDatabase(direct, side === 'source' ? options.sourceUrl : options.targetUrl, side, timeoutMs),
+    onWait: (m) => log.warn(m),
+  });
+  const connect = watch.connectFn(direct);
   const concurrency = options.concurrency ?? 2;
   const checkAbort = () => {
     if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('db copy');
   };
   const control = await connect(options.targetUrl, 'target');
+  watch.start();
   let snapshot: SourceSnapshot | undefined;
   const extraClients: PgClient[] = [];
   /** Tables loaded and committed by this run, for the error that stops it. */
@@ -330,6 +338,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
           job,
           snap.id,
           (n) => {
+            watch.touch();
             tableBytes += n;
             result.bytes += n;
             const now = Date.now();
@@ -404,8 +413,9 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
     );
     return result;
   } catch (error) {
-    throw await stopped(error, options, connect, { committed, toLoad: toLoadCount });
+    throw await stopped(error, options, direct, { committed, toLoad: toLoadCount }, watch.dead);
   } finally {
+    watch.stop();
     await snapshot?.close();
     await Promise.all([control, ...extraClients].map((c) => c.end().catch(() => undefined)));
   }
@@ -414,13 +424,15 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
 /**
  * The error a stopped copy ends with: Ctrl-C / SIGTERM (whatever the abort made a query or stream throw) is
  * INTERRUPTED (exit 130); a lost connection is the side that no longer answers, DB_TARGET_UNREACHABLE or
- * DB_SOURCE_UNREACHABLE (exit 3). Both say which tables were committed before; anything else is as thrown.
+ * DB_SOURCE_UNREACHABLE (exit 3), as is a side the stall watch found down mid-query (`dead`). Both say
+ * which tables were committed before; anything else is as thrown.
  */
 async function stopped(
   error: unknown,
   options: CopyDataOptions,
   connect: ConnectFn,
   done: { committed: string[]; toLoad: number },
+  dead: DeadSide | undefined,
 ): Promise<unknown> {
   const before = `${done.committed.length} of ${done.toLoad} table(s) loaded and committed before it stopped${
     done.committed.length > 0
@@ -437,39 +449,39 @@ async function stopped(
       hint: `interrupted: ${resume}.`,
     });
   }
+  const lost = { cause: error, committed: done.committed, before, resume };
+  if (dead) return unreachableError({ ...lost, side: dead.side, reason: dead.reason });
   if (!isUnreachable(error)) return error;
-  const answers = async (url: string, role: 'source' | 'target') => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 5000)));
-    const probe = connect(url, role).then(
-      async (client) => {
-        await client.end().catch(() => undefined);
-        return true;
-      },
-      () => false,
-    );
-    try {
-      return await Promise.race([probe, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const answers = async (url: string, role: 'source' | 'target') =>
+    (await probeDatabase(connect, url, role, 5000)).ok;
   const [targetUp, sourceUp] = await Promise.all([
     answers(options.targetUrl, 'target'),
     answers(options.sourceUrl, 'source'),
   ]);
   const side = !targetUp ? 'target' : !sourceUp ? 'source' : undefined;
+  return unreachableError({ ...lost, side, reason: unreachableReason(error) });
+}
+
+function unreachableError(lost: {
+  side: 'source' | 'target' | undefined;
+  reason: string;
+  cause: unknown;
+  committed: string[];
+  before: string;
+  resume: string;
+}): DbError {
+  const { side, reason, committed, before, resume } = lost;
   return new DbError(
     side === 'target'
       ? 'DB_TARGET_UNREACHABLE'
       : side === 'source'
         ? 'DB_SOURCE_UNREACHABLE'
         : 'DB_CONNECTION_LOST',
-    `${side ? `the ${side} database stopped answering` : 'a database connection was lost'} during db copy (${unreachableReason(error)}): ${before}`,
+    `${side ? `the ${side} database stopped answering` : 'a database connection was lost'} during db copy (${reason}): ${before}`,
     {
       exit: 'environment',
-      cause: error,
-      details: { committed: done.committed },
+      cause: lost.cause,
+      details: { committed },
       hint: `Check that the ${side ?? 'source and target'} database is up and reachable (\`supa2aws doctor\`), then ${resume}.`,
     },
   );

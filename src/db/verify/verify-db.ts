@@ -5,6 +5,8 @@
  * so a difference is narrowed to a key range; then the schema comparison (objects, owners, privileges,
  * policies). The source is read from one snapshot. Nothing is changed on either side.
  */
+import { DbError } from '../../core/errors.ts';
+import { isUnreachable, unreachableReason } from '../../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { discoverAppSchemas, selectSchemas } from '../catalog/schemas.ts';
 import { commonColumns, listTables, tableKey, type TableInfo } from '../catalog/tables.ts';
@@ -37,6 +39,7 @@ import {
   type SchemaDifference,
   type SchemaObject,
 } from './schema-compare.ts';
+import { probeDatabase, StallWatch, type DeadSide } from '../stall-watch.ts';
 
 export interface VerifyDbOptions {
   sourceUrl: string;
@@ -237,13 +240,21 @@ function withoutAppRoleObjects(
 export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> {
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
-  const connect = options.connect ?? defaultConnect;
+  const direct = options.connect ?? defaultConnect;
+  const watch = new StallWatch({
+    probe: (side, timeoutMs) =>
+      probeDatabase(direct, side === 'source' ? options.sourceUrl : options.targetUrl, side, timeoutMs),
+    onWait: (m) => logger(reporter).warn(m),
+  });
+  const connect = watch.connectFn(direct);
   const chunkRows = options.chunkRows ?? 50_000;
   const concurrency = Math.max(1, options.concurrency ?? 2);
   let snapshot: SourceSnapshot | undefined;
   const clients: PgClient[] = [];
   const target = await connect(options.targetUrl, 'target');
   clients.push(target);
+  watch.start();
+  let digested = 0;
   try {
     await applyDigestSettings(target);
     snapshot = await openSnapshot(connect, options.sourceUrl);
@@ -311,7 +322,6 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       .sort((x, y) => y.s.totalBytes - x.s.totalBytes);
     const workers: Array<{ source: PgClient; target: PgClient }> = [];
     let next = 0;
-    let done = 0;
     await step(reporter, `digest ${pairs.length} table(s) on both sides`, async () => {
       const run = async (w: number) => {
         while (next < pairs.length) {
@@ -328,7 +338,7 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
           reporter.emit({
             type: 'progress',
             task: 'db verify',
-            done: ++done,
+            done: ++digested,
             total: pairs.length,
             unit: 'tables',
           });
@@ -399,8 +409,34 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       `verify: ${matched}/${results.length} tables equal in ${schemas.join(', ')}; ${schemaWord}${excludedWord}`,
     );
     return report;
+  } catch (error) {
+    throw lostDuringVerify(error, watch.dead, digested);
   } finally {
+    watch.stop();
     await snapshot?.close();
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
+}
+
+/**
+ * A side the stall watch found down mid-query, or a connection lost, is an environment error (exit 3)
+ * saying how far verify got; it changed nothing, so running it again is safe. Anything else is as thrown.
+ */
+function lostDuringVerify(error: unknown, dead: DeadSide | undefined, digested: number): unknown {
+  if (!dead && !isUnreachable(error)) return error;
+  const side = dead?.side;
+  return new DbError(
+    side === 'target'
+      ? 'DB_TARGET_UNREACHABLE'
+      : side === 'source'
+        ? 'DB_SOURCE_UNREACHABLE'
+        : 'DB_CONNECTION_LOST',
+    `${side ? `the ${side} database stopped answering` : 'a database connection was lost'} during db verify (${dead?.reason ?? unreachableReason(error)}): ${digested} table(s) digested on both sides before it stopped, nothing changed on either side`,
+    {
+      exit: 'environment',
+      cause: error,
+      details: { digested },
+      hint: `Check that the ${side ?? 'source and target'} database is up and reachable (\`supa2aws doctor\`), then run the same command again (\`supa2aws db verify\`).`,
+    },
+  );
 }
