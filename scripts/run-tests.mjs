@@ -72,10 +72,10 @@ async function runRung(rung, env) {
   return runNode(args, env);
 }
 
-function sandbox(command, stateDir) {
+function sandbox(command, stateDir, extra = []) {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'sandbox', command, '--state-dir', stateDir, '--json'],
+    ['--import', 'tsx', 'src/cli/main.ts', 'sandbox', command, '--state-dir', stateDir, '--json', ...extra],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
   );
   if (result.status !== 0) throw new Error(`sandbox ${command} failed (exit ${result.status})`);
@@ -98,7 +98,8 @@ try {
     if (NEEDS_SANDBOX.has(rung) && !env.SUPA2AWS_SANDBOX_DIR && findTests(RUNGS[rung][0]).length > 0) {
       stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-test-sandbox-'));
       console.log(`\n== starting the shared test sandbox in ${stateDir}`);
-      sandbox('up', stateDir);
+      // Tests clone the fixture database `postgres` as a template: pg_cron's launcher must not sit in it.
+      sandbox('up', stateDir, ['--cron-database', 'cron']);
       env.SUPA2AWS_SANDBOX_DIR = stateDir;
     }
     const { code, counts } = await runRung(rung, env);

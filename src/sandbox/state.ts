@@ -8,6 +8,13 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { privateDir } from './private-dir.ts';
 
+/** An extension the Supabase side loads from a machine package, or why it could not. */
+export interface PackagedExtensionState {
+  name: string;
+  loaded: boolean;
+  reason?: string;
+}
+
 export interface PostgresState {
   major: 15 | 16;
   port: number;
@@ -21,6 +28,8 @@ export interface PostgresState {
   database: string;
   /** The CA that signed this server's TLS certificate (each side has its own): clients' `sslrootcert`. */
   caFile?: string;
+  /** The Supabase side's extensions from the machine's packages (pg_cron): loaded, or why not. */
+  packagedExtensions?: PackagedExtensionState[];
 }
 
 export interface NodeServiceState {

@@ -10,7 +10,7 @@ import { createS3Client } from '../runtime/storage/s3-client.ts';
 import { appUrl } from './sandbox.ts';
 import { S3RVER_KEY } from './sandbox-config.ts';
 import { isDead, standInsOf } from './stand-ins.ts';
-import { readState, type SandboxState } from './state.ts';
+import { readState, type PackagedExtensionState, type SandboxState } from './state.ts';
 
 export interface ServiceHealth {
   name: string;
@@ -29,6 +29,8 @@ export interface SandboxStatus {
   status?: SandboxState['status'];
   configFile?: string;
   services: ServiceHealth[];
+  /** The Supabase side's extensions from the machine's packages (pg_cron): loaded, or why not. */
+  packagedExtensions?: PackagedExtensionState[];
 }
 
 type Health = Pick<ServiceHealth, 'healthy' | 'state' | 'detail'>;
@@ -151,5 +153,6 @@ export async function sandboxStatus(stateDir = '.sandbox'): Promise<SandboxStatu
     status: state.status,
     ...(state.configFile ? { configFile: state.configFile } : {}),
     services: checked,
+    ...(sourceDb?.packagedExtensions ? { packagedExtensions: sourceDb.packagedExtensions } : {}),
   };
 }

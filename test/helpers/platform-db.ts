@@ -57,10 +57,16 @@ export async function pushMigrations(url: string, dir: string): Promise<void> {
   });
 }
 
-/** The extensions the Supabase-side cluster can create (pg_available_extensions). */
+/**
+ * The extensions the Supabase-side cluster can create in this database (pg_available_extensions); pg_cron
+ * only in the database its launcher serves (cron.database_name), as CREATE EXTENSION refuses it elsewhere.
+ */
 export async function availableExtensions(url: string): Promise<Set<string>> {
   return withClient(url, async (client) => {
-    const { rows } = await client.query<{ name: string }>('SELECT name FROM pg_available_extensions');
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT name FROM pg_available_extensions
+        WHERE name <> 'pg_cron' OR current_setting('cron.database_name', true) = current_database()`,
+    );
     return new Set(rows.map((r) => r.name));
   });
 }

@@ -75,7 +75,8 @@ async function open(): Promise<TestSandbox> {
       throw new Error(`SUPA2AWS_SANDBOX_DIR=${dir} holds no running sandbox`);
   } else {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-test-'));
-    const started = await startSandbox({ stateDir });
+    // Tests clone the fixture database `postgres` as a template: pg_cron's launcher must not sit in it.
+    const started = await startSandbox({ stateDir, cronDatabase: 'cron' });
     state = started.state;
     let stopping = false;
     process.on('beforeExit', () => {

@@ -15,6 +15,13 @@ function statusText(status: SandboxStatus): string {
     s.detail,
   ]);
   const lines = [table(['service', 'stands in for', 'url', 'health', 'detail'], rows)];
+  if (status.packagedExtensions?.length) lines.push('');
+  for (const e of status.packagedExtensions ?? [])
+    lines.push(
+      e.loaded
+        ? `${e.name}: loaded on the Supabase side`
+        : `${e.name}: unavailable on the Supabase side (${e.reason}); what needs it is not proven here`,
+    );
   if (status.configFile) lines.push('', `config: ${status.configFile}`);
   return lines.join('\n');
 }
@@ -39,6 +46,10 @@ export function registerSandbox(program: Command): void {
     .option('--objects <n>', 'seed: storage objects', wholeNumber)
     .option('--object-size <size>', 'seed: small | large (large adds 100+ MiB objects)')
     .option('--seed <string>', 'seed: the string that makes the data deterministic')
+    .option(
+      '--cron-database <name>',
+      'the database pg_cron keeps its jobs in when postgresql-15-cron is installed (default: postgres, as on Supabase; it cannot then be a CREATE DATABASE template)',
+    )
     .option('--foreground', 'stay in the foreground; Ctrl-C or SIGTERM stops everything')
     .action(
       action(async (ctx, opts: Record<string, unknown>) => {
@@ -53,6 +64,7 @@ export function registerSandbox(program: Command): void {
           detached: !foreground,
           fixture: opts.fixture !== false,
           seed,
+          ...(typeof opts.cronDatabase === 'string' ? { cronDatabase: opts.cronDatabase } : {}),
           reporter: ctx.reporter,
           signal: ctx.signal,
         });
