@@ -8,20 +8,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import pg from 'pg';
 import { applySchema, buildSchema, copyData, verifyDb } from '../../src/db/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
+import { query } from '../helpers/pg-query.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const IDENTITIES = `
 alter table public.audit_events replica identity full;

@@ -9,36 +9,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { applySchema, buildSchema } from '../../src/db/index.ts';
 import { cutover, startReplication } from '../../src/db/replicate/index.ts';
 import { initCluster, startCluster, stopCluster } from '../../src/sandbox/postgres-server.ts';
 import { freePort } from '../../src/sandbox/ports.ts';
 import { getTestSandbox, type TestDatabase } from '../helpers/sandbox.ts';
+import { query, until } from '../helpers/pg-query.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const APP = `create table public.items (id bigserial primary key, note text not null);
 create table public.item_events (item_id bigint not null, kind text not null);

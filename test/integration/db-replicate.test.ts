@@ -27,25 +27,11 @@ import { initCluster, startCluster, stopCluster } from '../../src/sandbox/postgr
 import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/index.ts';
 import { freePort } from '../../src/sandbox/ports.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
+import { query, until } from '../helpers/pg-query.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const cli = path.join(root, 'bin', 'supa2aws.js');
-
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -110,14 +96,6 @@ function writeConfig(sb: TestSandbox, source: TestDatabase, target: TestDatabase
   const file = path.join(dir, 'supa2aws.config.json');
   writeFileSync(file, JSON.stringify(raw));
   return { file, dir, env: { ...process.env, ...sandboxEnv(sb.state), SUPA2AWS_SANDBOX_DIR: '' } };
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('db replicate: live migration with a write freeze of seconds', () => {
