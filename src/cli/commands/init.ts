@@ -5,22 +5,19 @@ import { askInitOptions, type Ask } from '../../core/config/init-prompts.ts';
 import { ConfigError, InterruptedError } from '../../core/errors.ts';
 import { action, type GlobalFlags } from '../context.ts';
 
-interface InitFlags {
-  file: string;
-  projectRef?: string;
-  projectUrl?: string;
-  sourceDbUrl?: string;
-  supabaseRegion?: string;
-  bucket?: string[];
-  fromStack?: string;
-  stackPrefix?: string;
-  targetDbHost?: string;
-  userPoolId?: string;
-  clientId?: string;
-  force?: boolean;
-  dryRun?: boolean;
-  interactive?: boolean;
-}
+/** The flags: the library's options of the same names, and the few only the command has. */
+type InitFlags = Pick<
+  InitConfigOptions,
+  | 'projectRef'
+  | 'projectUrl'
+  | 'sourceDbUrl'
+  | 'supabaseRegion'
+  | 'fromStack'
+  | 'stackPrefix'
+  | 'targetDbHost'
+  | 'userPoolId'
+  | 'clientId'
+> & { file: string; bucket?: string[]; force?: boolean; dryRun?: boolean; interactive?: boolean };
 
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
