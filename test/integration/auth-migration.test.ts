@@ -41,17 +41,8 @@ import { timedReport, writePhaseReport } from '../../src/report/phase-report.ts'
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { lambdaDir, lambdaInvocations, registerLambdaRoute } from '../../src/sandbox/cognito-triggers.ts';
 import { pgUrl, sandboxConfigFile, sandboxEnv } from '../../src/sandbox/sandbox-config.ts';
+import { withPg } from '../helpers/pg-query.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
-
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The target's app tables and auth.users (but cognito_sub, which the auth phase fills), as digests. */
 async function targetDigest(target: TestDatabase): Promise<string> {

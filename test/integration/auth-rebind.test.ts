@@ -29,17 +29,8 @@ import { MemoryReporter } from '../../src/core/reporter.ts';
 import { applySchema, buildSchema, copyData } from '../../src/db/index.ts';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { sandboxConfigFile, sandboxEnv } from '../../src/sandbox/sandbox-config.ts';
+import { withPg } from '../helpers/pg-query.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
-
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('auth verify names what locks a user out; import and relink repair it', () => {
   let sb: TestSandbox;

@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { ensureLegacyStore } from '../../src/auth/legacy-store.ts';
 import {
   applySchema,
@@ -24,17 +23,8 @@ import {
 import { closePool, createPool, withTransaction, withUser } from '../../src/runtime/db/index.ts';
 import { pgUrl, sandboxConfigFile, sandboxEnv } from '../../src/sandbox/sandbox-config.ts';
 import { runCli } from '../helpers/cli-run.ts';
+import { withPg } from '../helpers/pg-query.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
-
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
   try {
