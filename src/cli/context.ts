@@ -27,6 +27,8 @@ export interface GlobalFlags {
 }
 
 export interface CommandContext {
+  /** The global flags as given (wherever they stood on the command line). */
+  globals: GlobalFlags;
   output: OutputOptions;
   reporter: Reporter;
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
@@ -86,6 +88,7 @@ export function contextFrom(command: Command): CommandContext {
     ...(flags.profile ? { profile: flags.profile } : {}),
   };
   return {
+    globals: flags,
     output,
     reporter,
     signal: controller.signal,

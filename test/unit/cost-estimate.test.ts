@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   awsPrices,
+  costReport,
   estimateAws,
   estimateCost,
   estimateSupabase,
@@ -277,5 +278,27 @@ describe('estimateCost', () => {
   it('is plain JSON', () => {
     const e = estimateCost({ preset: 'medium' });
     assert.deepEqual(JSON.parse(JSON.stringify(e)).aws.monthly, e.aws.monthly);
+  });
+});
+
+describe('the priced region', () => {
+  const empty = { HOME: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent/config' };
+
+  it('GIVEN AWS_REGION and no flag WHEN cost runs THEN it prices that region, as every other command deploys there', async () => {
+    const report = await costReport({ env: { ...empty, AWS_REGION: 'eu-west-1' } });
+    assert.equal(report.estimate.region, 'eu-west-1');
+    assert.equal(report.regionFrom, 'AWS_REGION');
+  });
+
+  it('GIVEN --region and AWS_REGION WHEN cost runs THEN the flag wins', async () => {
+    const report = await costReport({ region: 'us-east-1', env: { ...empty, AWS_REGION: 'eu-west-1' } });
+    assert.equal(report.estimate.region, 'us-east-1');
+    assert.equal(report.regionFrom, '--region');
+  });
+
+  it('GIVEN nothing names a region WHEN cost runs THEN it prices us-east-1 and says it is the default', async () => {
+    const report = await costReport({ env: empty });
+    assert.equal(report.estimate.region, 'us-east-1');
+    assert.equal(report.regionFrom, 'default');
   });
 });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import {
-  AWS_REGIONS,
   costReport,
   PRESET_NAMES,
   usd,
@@ -72,7 +71,7 @@ function rows(items: LineItem[]): string[][] {
   ]);
 }
 
-function humanText(estimate: CostEstimate, written: string[]): string {
+function humanText(estimate: CostEstimate, regionFrom: string, written: string[]): string {
   const out = [
     `${estimate.aws.label}: ${usd(estimate.aws.monthly)}/month`,
     table(['service', 'item', 'monthly', 'formula'], rows(estimate.aws.items)),
@@ -91,7 +90,7 @@ function humanText(estimate: CostEstimate, written: string[]): string {
     '',
     ...estimate.verdict.map((v) => `- ${v}`),
     '',
-    `Prices as of ${estimate.pricesAsOf.aws} (AWS ${estimate.region}) and ${estimate.pricesAsOf.supabase} (Supabase); * = not confirmed.`,
+    `Prices as of ${estimate.pricesAsOf.aws} (AWS ${estimate.region}, from ${regionFrom}) and ${estimate.pricesAsOf.supabase} (Supabase); * = not confirmed.`,
   ];
   for (const file of written) out.push(`wrote ${file}`);
   return out.join('\n');
@@ -104,7 +103,6 @@ export function registerCost(program: Command): void {
       'monthly cost on AWS vs Supabase at the same usage, with the hidden costs and where they cross',
     )
     .option('--preset <name>', `usage preset: ${PRESET_NAMES.join(' | ')}`, 'small')
-    .option('--region <region>', `AWS region with a price table: ${AWS_REGIONS.join(' | ')}`, 'us-east-1')
     .option('--mau <n>', 'monthly active users')
     .option('--db-gb <n>', 'database size, GB')
     .option('--storage-gb <n>', 'file storage, GB')
@@ -132,13 +130,14 @@ export function registerCost(program: Command): void {
       action(async (ctx, flags: Flags) => {
         const report = await costReport({
           preset: String(flags.preset),
-          region: String(flags.region),
+          ...(ctx.globals.region ? { region: ctx.globals.region } : {}),
+          ...(ctx.globals.profile ? { profile: ctx.globals.profile } : {}),
           usage: usageFrom(flags),
           ...(typeof flags.markdown === 'string' ? { markdownFile: flags.markdown } : {}),
           ...(typeof flags.svg === 'string' ? { svgFile: flags.svg } : {}),
         });
-        ctx.print({ ...report.estimate, written: report.written }, () =>
-          humanText(report.estimate, report.written),
+        ctx.print({ ...report.estimate, regionFrom: report.regionFrom, written: report.written }, () =>
+          humanText(report.estimate, report.regionFrom, report.written),
         );
         return 0;
       }),
