@@ -38,7 +38,7 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 
 interface PlanJson {
   blockers: { code: string }[];
-  warnings: { code: string; message: string }[];
+  warnings: { code: string; message: string; objects?: string[] }[];
   extensions: { name: string; schema: string; rds16: string }[];
 }
 
@@ -72,7 +72,9 @@ describe(
       const jobId = await withClient(appUrl(db), async (client) => {
         await client.query(`create table public.sessions (id bigint primary key, expires_at timestamptz not null);
         create function public.purge_sessions() returns void language sql
-          as $$ delete from public.sessions where expires_at < now() $$;`);
+          as $$ delete from public.sessions where expires_at < now() $$;
+        create function public.reschedule_purge(spec text) returns void language plpgsql
+          as $$ begin perform cron.schedule('purge-sessions', spec, 'select public.purge_sessions()'); end $$;`);
         const { rows } = await client.query<{ id: string }>(
           `select cron.schedule('purge-sessions', '0 3 * * *', 'select public.purge_sessions()') as id`,
         );
@@ -97,9 +99,14 @@ describe(
       assert.ok(codes.includes('DB_EXTENSION_NEEDS_PARAMETER_GROUP'), codes.join(', '));
       const jobs = plan.warnings.find((w) => w.code === 'DB_CRON_JOBS');
       assert.equal(jobs?.message, '1 pg_cron job(s) are not migrated.');
+      // A function calling pg_cron is kept by `db schema` (RDS has pg_cron once loaded), so it blocks nothing.
+      const callers = plan.warnings.find((w) => w.code === 'DB_USES_PG_CRON');
+      assert.deepEqual(callers?.objects, [
+        'function public.reschedule_purge(spec text) → cron.schedule(): kept',
+      ]);
     });
 
-    it('GIVEN a source with a cron job WHEN db schema applies THEN pg_cron is left out for the parameter group and the job’s function is on RDS', async () => {
+    it('GIVEN a source with a cron job WHEN db schema applies THEN pg_cron is left out for the parameter group and the job’s function and its caller are on RDS', async () => {
       const out = path.join(dir, 'schema.sql');
       const run = await runCli(
         ['db', 'schema', '--json', '--config', sandbox.state.configFile!, '--out', out, '--report-dir', dir],
@@ -111,12 +118,17 @@ describe(
       assert.match(schema, /pg_cron/);
       const target = sandbox.state.targetDb!;
       const found = await withClient(appUrl(target), async (client) => {
-        const { rows } = await client.query<{ fn: string | null; cron: string | null }>(
-          `select to_regprocedure('public.purge_sessions()')::text as fn, to_regnamespace('cron')::text as cron`,
+        const { rows } = await client.query<{
+          fn: string | null;
+          caller: string | null;
+          cron: string | null;
+        }>(
+          `select to_regprocedure('public.purge_sessions()')::text as fn,
+            to_regprocedure('public.reschedule_purge(text)')::text as caller, to_regnamespace('cron')::text as cron`,
         );
         return rows[0];
       });
-      assert.deepEqual(found, { fn: 'purge_sessions()', cron: null });
+      assert.deepEqual(found, { fn: 'purge_sessions()', caller: 'reschedule_purge(text)', cron: null });
     });
   },
 );

@@ -159,6 +159,9 @@ export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
   const usedBy = new Map<string, string[]>();
   const callingUnsupported: DbPlan['supabase']['objectsCallingUnsupported'] = [];
   const supabaseOnly: DbPlan['supabase']['objectsUsingSupabaseOnly'] = [];
+  // pg_cron exists on RDS once the parameter group loads it: `db schema` keeps a function calling it and
+  // leaves out other statements using it, so none of them blocks.
+  const usingCron: string[] = [];
   const policiesCallingAuth: string[] = [];
   const storagePolicies: string[] = [];
   for (const o of inv.objects) {
@@ -183,8 +186,11 @@ export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
         calls: [...new Set(problems.unsupported.map((u) => u.ref))],
         extensions: [...new Set(problems.unsupported.map((u) => u.extension))],
       });
-    if (problems.managed.length > 0 || problems.cron.length > 0)
-      supabaseOnly.push({ object: o.object, uses: [...problems.managed, ...problems.cron] });
+    if (problems.managed.length > 0) supabaseOnly.push({ object: o.object, uses: problems.managed });
+    if (problems.cron.length > 0)
+      usingCron.push(
+        `${o.object} → ${problems.cron.join(', ')}: ${o.object.startsWith('function ') ? 'kept' : 'left out until pg_cron is enabled'}`,
+      );
   }
   const extensions = inv.extensions.map((e) => {
     const verdict = extensionVerdict(e.name);
@@ -331,6 +337,14 @@ export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
       code: 'DB_PUBLICATIONS',
       message: 'Publications other than supabase_realtime are kept; FOR ALL TABLES needs rds_superuser.',
       objects: otherPubs.map((p) => p.name),
+    });
+  if (usingCron.length > 0)
+    warnings.push({
+      severity: 'warning',
+      code: 'DB_USES_PG_CRON',
+      message: `${usingCron.length} object(s) use pg_cron, which RDS has once its parameter group loads it: functions are kept, other objects are left out.`,
+      advice: EXTENSIONS.pg_cron?.advice,
+      objects: usingCron,
     });
   if ((inv.cronJobs ?? 0) > 0)
     warnings.push({
