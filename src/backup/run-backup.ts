@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../core/config/index.ts';
 import type { Reporter } from '../core/reporter.ts';
+import { connectPostgres } from '../core/pg.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
+import { logger } from '../core/reporter.ts';
+import { serverMajor } from '../db/pg.ts';
+import { choosePgDump, type FindPgDumpOptions, type PgDumpBinary } from '../db/schema/pg-dump.ts';
 import { takeBackup, type BackupManifest } from './backup.ts';
 import { parseBucketLocation, uploadBackup } from './bucket.ts';
 
@@ -14,10 +18,14 @@ import { parseBucketLocation, uploadBackup } from './bucket.ts';
 export async function runBackup(options: {
   config: Config;
   out: string;
-  pgDump: string;
+  /** `--pg-dump`, config db.pgDump, PG_DUMP…: chosen for the source's major as `db schema` chooses. */
+  pgDump: FindPgDumpOptions;
   reporter?: Reporter;
 }): Promise<{ manifest: BackupManifest; location: string }> {
   const { config } = options;
+  const pgDump = await pgDumpForSource(config.source.db.url, options.pgDump);
+  if (options.reporter)
+    logger(options.reporter).info(`pg_dump ${pgDump.major} (${pgDump.path}, from ${pgDump.from})`);
   const bucket = parseBucketLocation(options.out);
   const source = s3ClientFromConfig(config.source.storage);
   const outDir = bucket ? mkdtempSync(path.join(os.tmpdir(), 'supa2aws-backup-')) : options.out;
@@ -26,7 +34,7 @@ export async function runBackup(options: {
       sourceDbUrl: config.source.db.url,
       storage: source,
       outDir,
-      pgDump: options.pgDump,
+      pgDump: pgDump.path,
       ...(options.reporter ? { reporter: options.reporter } : {}),
     });
     if (bucket) {
@@ -41,5 +49,15 @@ export async function runBackup(options: {
   } finally {
     source.destroy();
     if (bucket) rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The pg_dump `db schema` would run for this source: at least the server's major version. */
+async function pgDumpForSource(url: string, options: FindPgDumpOptions): Promise<PgDumpBinary> {
+  const client = await connectPostgres(url, 'source', { applicationName: 'supa2aws-backup' });
+  try {
+    return await choosePgDump(await serverMajor(client), options);
+  } finally {
+    await client.end();
   }
 }

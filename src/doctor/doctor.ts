@@ -16,8 +16,10 @@ import type { DoctorCheck, DoctorReport, Exec } from './types.ts';
 export interface DoctorDeps {
   exec?: Exec;
   env?: NodeJS.ProcessEnv;
-  /** pg_dump to check: --pg-dump, else config db.pgDump, else PG_DUMP, else `pg_dump` on PATH. */
+  /** `--pg-dump`: checked before config db.pgDump, PG_DUMP, PATH and Debian's clients, as `db schema` does. */
   pgDump?: string;
+  /** Where Debian keeps versioned clients. @default '/usr/lib/postgresql' */
+  debianRoot?: string;
 }
 
 /** What doctor knows of the config: valid, partly valid, or missing (see `inspectConfig`). */
@@ -78,12 +80,17 @@ export async function runDoctor(input: DoctorConfig, deps: DoctorDeps = {}): Pro
     input.aws?.region ?? (typeof partial.target?.region === 'string' ? partial.target.region : undefined);
   checks.push(cli, credentials, checkRegion(region, env), docker, jq);
   const configured = typeof partial.db?.pgDump === 'string' ? partial.db.pgDump : undefined;
-  const pgDump = deps.pgDump ?? configured ?? env.PG_DUMP ?? 'pg_dump';
 
   const sourceUrl = usableUrl(partial.source?.db?.url);
   const source = sourceUrl ? await checkSourceDb(sourceUrl) : undefined;
   if (source) checks.push(...source.checks);
-  checks.push(await checkPgDump(exec, pgDump, source?.facts.major));
+  const pgDump = {
+    ...(deps.pgDump ? { flag: deps.pgDump } : {}),
+    ...(configured ? { config: configured } : {}),
+    ...(deps.debianRoot ? { debianRoot: deps.debianRoot } : {}),
+    env,
+  };
+  checks.push(await checkPgDump(pgDump, source?.facts.major));
   const targetUrl = usableUrl(partial.target?.db?.url);
   const sourceStorage = usableEndpoint(partial.source?.storage, 'us-east-1');
   const targetS3 = usableEndpoint(partial.target?.s3, partial.target?.region);

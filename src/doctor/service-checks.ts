@@ -4,12 +4,13 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import dns from 'node:dns/promises';
 import type pg from 'pg';
 import { connectPostgres, type DbRole } from '../core/pg.ts';
+import { choosePgDump, type FindPgDumpOptions } from '../db/schema/pg-dump.ts';
 import type { Config, S3EndpointConfig } from '../core/config/schema.ts';
 import { isSupa2awsError } from '../core/errors.ts';
 import { redactText } from '../core/redact.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { cognitoClient } from '../sandbox/cognito-pool.ts';
-import type { DoctorCheck, Exec } from './types.ts';
+import type { DoctorCheck } from './types.ts';
 
 export interface SourceFacts {
   version?: string;
@@ -133,36 +134,26 @@ export async function checkSourceDb(url: string): Promise<{ checks: DoctorCheck[
   return { checks, facts };
 }
 
+/**
+ * The pg_dump `db schema` will run, chosen the same way (flag, db.pgDump, PG_DUMP, PATH, Debian's versioned
+ * clients): doctor passes only a binary that `db schema` would use for this source.
+ */
 export async function checkPgDump(
-  exec: Exec,
-  pgDump: string,
+  options: FindPgDumpOptions,
   sourceMajor: number | undefined,
 ): Promise<DoctorCheck> {
   const base = { id: 'pg-dump', title: 'pg_dump' };
-  const out = await exec(pgDump, ['--version']);
-  const match = /(\d+)(?:\.(\d+))?/.exec(out.stdout);
-  if (out.code !== 0 || !match) {
+  try {
+    const pick = await choosePgDump(sourceMajor ?? 0, options);
     return {
       ...base,
-      status: 'fail',
-      detail: `${pgDump} not found`,
-      fix: 'Install the PostgreSQL client (`apt-get install postgresql-client`) or pass --pg-dump / set PG_DUMP.',
+      status: 'pass',
+      detail: `pg_dump ${pick.major} (${pick.path}, from ${pick.from})${sourceMajor ? ` for a PostgreSQL ${sourceMajor} source` : ''}`,
     };
+  } catch (error) {
+    if (!isSupa2awsError(error)) throw error;
+    return { ...base, status: 'fail', detail: error.message, ...(error.hint ? { fix: error.hint } : {}) };
   }
-  const major = Number(match[1]);
-  if (sourceMajor !== undefined && major < sourceMajor) {
-    return {
-      ...base,
-      status: 'fail',
-      detail: `${pgDump} is ${major}, the source server is ${sourceMajor}`,
-      fix: `Install pg_dump ${sourceMajor} (the PostgreSQL apt repository has postgresql-client-${sourceMajor}) and set PG_DUMP to it.`,
-    };
-  }
-  return {
-    ...base,
-    status: 'pass',
-    detail: `${out.stdout.trim()}${sourceMajor ? ` (source is ${sourceMajor})` : ''}`,
-  };
 }
 
 export async function checkS3(id: string, title: string, endpoint: S3EndpointConfig): Promise<DoctorCheck> {

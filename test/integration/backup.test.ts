@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -54,7 +54,7 @@ describe('final backup in a bucket', () => {
     const { manifest } = await runBackup({
       config,
       out: `s3://${bucket}/supabase/final`,
-      pgDump: process.env.PG_DUMP ?? 'pg_dump',
+      pgDump: {},
     });
     const where = parseBucketLocation(`s3://${bucket}/supabase/final`)!;
     assert.deepEqual(where, { bucket, prefix: 'supabase/final/' });
@@ -68,5 +68,18 @@ describe('final backup in a bucket', () => {
     const tampered = await checkBucketBackup(sandbox.targetS3, where);
     assert.equal(tampered.ok, false);
     assert.match(tampered.problems.join(), /data\.dump/);
+  });
+});
+
+describe('the pg_dump a backup runs', () => {
+  it('GIVEN a pg_dump older than the source WHEN backup runs THEN it stops before writing anything, as db schema would', async () => {
+    const sandbox = await getTestSandbox();
+    const config = sandbox.config({ sourceDb: await sandbox.freshSourceDb() });
+    const dir = tempDir('backup-old-');
+    const old = path.join(dir, 'pg_dump');
+    writeFileSync(old, '#!/bin/sh\necho "pg_dump (PostgreSQL) 14.9"\n', { mode: 0o755 });
+    const out = path.join(dir, 'out');
+    await assert.rejects(runBackup({ config, out, pgDump: { flag: old } }), { code: 'DB_PG_DUMP_TOO_OLD' });
+    assert.equal(existsSync(out), false);
   });
 });

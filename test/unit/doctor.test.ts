@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { classifyHost, credentialSource, type Exec } from '../../src/doctor/index.ts';
@@ -79,21 +80,36 @@ describe('doctor', () => {
     assert.match(offline.detail, /could not be checked/);
   });
 
-  it('refuses a pg_dump older than the source server, with the fix', async () => {
-    const old = await checkPgDump(
-      programs({ 'pg_dump --version': { code: 0, stdout: 'pg_dump (PostgreSQL) 15.18' } }),
-      'pg_dump',
-      17,
-    );
+  /** A stand-in pg_dump: a script that prints the version line the real one prints. */
+  function fakePgDump(dir: string, major: number): string {
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'pg_dump');
+    writeFileSync(file, `#!/bin/sh\necho "pg_dump (PostgreSQL) ${major}.2"\n`, { mode: 0o755 });
+    return file;
+  }
+
+  it('GIVEN a pg_dump older than the source WHEN doctor checks it THEN it fails with the install fix', async () => {
+    const dir = tempDir('doctor-pg-dump-');
+    const old = await checkPgDump({ flag: fakePgDump(path.join(dir, 'a'), 15), env: {} }, 17);
     assert.equal(old.status, 'fail');
     assert.match(old.fix ?? '', /postgresql-client-17/);
-    const good = await checkPgDump(
-      programs({ 'pg_dump --version': { code: 0, stdout: 'pg_dump (PostgreSQL) 17.2' } }),
-      'pg_dump',
-      15,
-    );
+    const good = await checkPgDump({ flag: fakePgDump(path.join(dir, 'b'), 17), env: {} }, 15);
     assert.equal(good.status, 'pass');
-    assert.equal((await checkPgDump(programs({}), 'pg_dump', 15)).status, 'fail');
+    const none = await checkPgDump({ env: {}, debianRoot: path.join(dir, 'none') }, 15);
+    assert.equal(none.status, 'fail');
+    assert.match(none.detail, /no pg_dump found/);
+  });
+
+  it('GIVEN pg_dump 15 on PATH and Debian’s 17 client WHEN doctor checks for a 17 source THEN it passes the one db schema will run', async () => {
+    const dir = tempDir('doctor-pg-dump-');
+    fakePgDump(path.join(dir, 'path'), 15);
+    const debian = fakePgDump(path.join(dir, 'debian', '17', 'bin'), 17);
+    const check = await checkPgDump(
+      { env: { PATH: path.join(dir, 'path') }, debianRoot: path.join(dir, 'debian') },
+      17,
+    );
+    assert.equal(check.status, 'pass', check.detail);
+    assert.match(check.detail, new RegExp(`pg_dump 17 \\(${debian}, from debian\\)`));
   });
 
   it('warns when the config region and AWS_REGION disagree', () => {

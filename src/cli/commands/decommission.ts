@@ -11,14 +11,20 @@ export function registerDecommission(program: Command): void {
     .command('backup')
     .description('final backup of the Supabase project: schema, data and a storage manifest, with checksums')
     .option('--out <dir>', 'a directory, or s3://bucket/prefix on the target S3', 'supa2aws-backup')
-    .option('--pg-dump <path>', 'pg_dump to use (default: config db.pgDump, PG_DUMP, then PATH)')
+    .option(
+      '--pg-dump <path>',
+      'pg_dump to use (default: config db.pgDump, PG_DUMP, PATH, then /usr/lib/postgresql/<major>)',
+    )
     .action(
       action(async (ctx, opts: { out: string; pgDump?: string }) => {
         const { config } = await ctx.config();
         const { manifest, location } = await runBackup({
           config,
           out: opts.out,
-          pgDump: opts.pgDump ?? config.db.pgDump ?? process.env.PG_DUMP ?? 'pg_dump',
+          pgDump: {
+            ...(opts.pgDump ? { flag: opts.pgDump } : {}),
+            ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
+          },
           reporter: ctx.reporter,
         });
         ctx.print(manifest, () =>
