@@ -342,7 +342,7 @@ export async function planDb(options: PlanDbOptions): Promise<DbPlan> {
     warnings.push({
       severity: 'warning',
       code: 'DB_USES_PG_CRON',
-      message: `${usingCron.length} object(s) use pg_cron, which RDS has once its parameter group loads it: functions are kept, other objects are left out.`,
+      message: `${usingCron.length} object(s) use pg_cron, which RDS has once its parameter group loads it; each is listed with what db schema does with it.`,
       advice: EXTENSIONS.pg_cron?.advice,
       objects: usingCron,
     });
