@@ -42,13 +42,13 @@ async function sql(url: string, text: string): Promise<void> {
 }
 
 describe('db plan and db copy: exit 1 is kept for verification differences', () => {
-  it('GIVEN a source function that calls pg_cron WHEN db plan runs THEN it lists the blocker and exits 3, not 1', async () => {
+  it('GIVEN a source function that reads storage.objects WHEN db plan runs THEN it lists the blocker and exits 3, not 1', async () => {
     const source = await sb.freshSourceDb();
     const target = await sb.freshTargetDb();
     await sql(
       source.adminUrl,
-      `CREATE FUNCTION public.nightly_cleanup() RETURNS void LANGUAGE plpgsql AS $$
-       BEGIN PERFORM cron.schedule('cleanup', '0 3 * * *', 'DELETE FROM public.projects WHERE false'); END $$`,
+      `CREATE FUNCTION public.my_files(bucket text) RETURNS SETOF text LANGUAGE sql STABLE AS $$
+       SELECT name FROM storage.objects WHERE bucket_id = bucket $$`,
     );
     const run = await runCli(['db', 'plan', '--json', '--config', configFor('plan', source, target)], {
       env: sandboxEnv(sb.state),
