@@ -4,7 +4,8 @@
  * captured. Spares a test the start of a process (tsx compiling the CLI again, about 2 s) for each case.
  *
  * A run changes process-wide state, so runs take turns, and each puts back what it changed: the working
- * directory, the environment, process.exitCode, and the signal and warning listeners a command adds.
+ * directory, the environment, process.exitCode, and the signal and warning listeners a command adds. Like
+ * a child with pipes for stdio, a run sees no terminal (it asks nothing, draws no progress line).
  * Writes to stdout and stderr are captured only from the run's own async context; the test runner's
  * writes in the meantime go through. For a case that needs a real process (a signal, a TTY, a kill), use
  * test/helpers/cli-run.ts.
@@ -50,6 +51,16 @@ function tap(stream: NodeJS.WriteStream, name: keyof Captured): () => void {
   };
 }
 
+/** Makes the stream say it is no terminal. Returns the undo. */
+function noTerminal(stream: NodeJS.ReadStream | NodeJS.WriteStream): () => void {
+  const own = Object.getOwnPropertyDescriptor(stream, 'isTTY');
+  Object.defineProperty(stream, 'isTTY', { value: false, configurable: true, writable: true });
+  return () => {
+    if (own) Object.defineProperty(stream, 'isTTY', own);
+    else delete (stream as { isTTY?: boolean }).isTTY;
+  };
+}
+
 function replaceEnv(env: NodeJS.ProcessEnv): void {
   for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
   for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
@@ -59,7 +70,11 @@ async function runAlone(args: readonly string[], options: InProcessOptions): Pro
   const cwd = process.cwd();
   const env = { ...process.env };
   const listeners = LISTENED.map((event) => [event, process.rawListeners(event)] as const);
-  const untap = [tap(process.stdout, 'stdout'), tap(process.stderr, 'stderr')];
+  const undo = [
+    tap(process.stdout, 'stdout'),
+    tap(process.stderr, 'stderr'),
+    ...[process.stdin, process.stdout, process.stderr].map(noTerminal),
+  ];
   const captured: Captured = { stdout: '', stderr: '' };
   try {
     if (options.cwd) process.chdir(options.cwd);
@@ -67,7 +82,7 @@ async function runAlone(args: readonly string[], options: InProcessOptions): Pro
     const status = await capture.run(captured, () => runCli(args));
     return { status, ...captured };
   } finally {
-    for (const undo of untap) undo();
+    for (const put of undo) put();
     for (const [event, before] of listeners) {
       process.removeAllListeners(event);
       for (const listener of before) process.on(event, listener as (...a: unknown[]) => void);
