@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { buildProgram } from './program.ts';
+import { runCli } from './program.ts';
 
 // The AWS SDK warns on every run that its 2027 releases need Node 22; supa2aws supports Node 20+.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-await (await buildProgram(process.argv.slice(2))).parseAsync(process.argv);
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,6 +1,9 @@
-/** The supa2aws program: global flags, coded usage errors, and the command groups `args` needs. */
+/**
+ * The supa2aws program: global flags, coded usage errors, and the command groups `args` needs; `runCli`
+ * runs it and returns the exit code (main.ts exits with it; tests run it in-process).
+ */
 import { readFileSync } from 'node:fs';
-import { Command, type CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { printError } from './render.ts';
@@ -37,12 +40,28 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .option('-y, --yes', 'do steps that change a live (non-sandbox) system without asking')
     // commander's own message is replaced by a coded one (printed in exitOverride).
     .configureOutput({ outputError: () => undefined })
-    // A bad flag or command is a usage error (exit 2, as documented), not a failed verification (1).
-    .exitOverride((error) => {
-      if (error.exitCode === 0) process.exit(0);
-      const json = args.includes('--json');
-      process.exit(printError({ json, verbose: false }, usageError(error, args)));
-    });
+    // commander throws instead of exiting: runCli turns a bad flag or command into a usage error.
+    .exitOverride();
   await registerCommands(program, args);
   return program;
+}
+
+/**
+ * Runs supa2aws on `args` (the words after `supa2aws`) and returns its exit code: 0 after help or the
+ * version, 2 for a bad flag or command (a usage error, as documented, not a failed verification's 1), else
+ * the code the command's action set. Leaves `process.exitCode` as it found it.
+ */
+export async function runCli(args: readonly string[]): Promise<number> {
+  const outer = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await (await buildProgram(args)).parseAsync(args, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return 0;
+    return printError({ json: args.includes('--json'), verbose: false }, usageError(error, args));
+  } finally {
+    process.exitCode = outer;
+  }
 }

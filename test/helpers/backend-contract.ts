@@ -11,7 +11,6 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { runAppRoleFromConfig } from '../../src/db/app-role/index.ts';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { SANDBOX_REGION } from '../../src/sandbox/sandbox-config.ts';
 import { S3RVER_KEY } from '../../src/sandbox/index.ts';
+import { startBackendProcess, type BackendProcess } from './backend-process.ts';
 import type { TestDatabase, TestSandbox } from './sandbox.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './secrets-manager-stand-in.ts';
 
@@ -461,57 +461,13 @@ export function containerEnv(
   return { ...env, ...standIn };
 }
 
-export interface RunningContainer {
-  child: ChildProcess;
-  logs: Array<Record<string, unknown>>;
-  waitFor(message: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-  stop(): Promise<number | null>;
-}
+export type RunningContainer = BackendProcess;
 
 /** Runs the container's entry from source (tsx) in examples/backend with exactly `env` (and PATH). */
 export function runContainer(container: ContainerContract, env: Record<string, string>): RunningContainer {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), container.entry], {
+  return startBackendProcess(['--import', import.meta.resolve('tsx'), container.entry], {
+    name: container.name,
     cwd: BACKEND_DIR,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
-  const logs: Array<Record<string, unknown>> = [];
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        continue;
-      }
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    logs,
-    async waitFor(message, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = logs.find((l) => l.message === message);
-        if (found) return found;
-        const failed = logs.find((l) => l.message === 'failed to start');
-        if (failed || child.exitCode !== null) {
-          throw new Error(`${container.name} failed to start: ${JSON.stringify(failed ?? logs)}`);
-        }
-        if (Date.now() > deadline) {
-          throw new Error(
-            `${container.name}: no "${message}" log within ${timeoutMs} ms; got ${JSON.stringify(logs)}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    },
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
 }

@@ -6,13 +6,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBackendProcess, type BackendProcess } from '../helpers/backend-process.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { s3Endpoint, setUpBackend, SUPABASE_URL, type Backend } from '../../examples/backend/test/harness.ts';
 import { closePool } from '../../src/runtime/db/index.ts';
@@ -36,56 +37,10 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Running {
-  child: ChildProcess;
-  logs: Array<Record<string, unknown>>;
-  waitFor(message: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function start(name: 'server' | 'worker', env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [entry(name)], {
-    cwd: backendDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const logs: Array<Record<string, unknown>> = [];
-  const waiters: Array<() => void> = [];
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        logs.push(JSON.parse(line));
-      } catch {
-        continue;
-      }
-      for (const w of waiters.splice(0)) w();
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    logs,
-    exited,
-    async waitFor(message, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = logs.find((l) => l.message === message);
-        if (found) return found;
-        const failed = logs.find((l) => l.message === 'failed to start');
-        if (failed) throw new Error(`${name} failed to start: ${JSON.stringify(failed)}`);
-        if (Date.now() > deadline)
-          throw new Error(`${name}: no "${message}" log within ${timeoutMs} ms; got ${JSON.stringify(logs)}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 100);
-        });
-      }
-    },
-  };
+function start(name: 'server' | 'worker', env: Record<string, string>): BackendProcess {
+  const started = startBackendProcess([entry(name)], { name, cwd: backendDir, env });
+  children.push(started.child);
+  return started;
 }
 
 function baseEnv(): Record<string, string> {

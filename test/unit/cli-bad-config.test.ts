@@ -1,15 +1,14 @@
 /**
- * Bad input, run through the CLI: each case is a coded error with a hint and exit 2 (usage), 3
+ * Bad input, run through the CLI (in-process, as main.ts runs it): each case is a coded error with a hint and exit 2 (usage), 3
  * (environment) or 4 (permission) as documented; never 70 (a bug) and never 0.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { runCliInProcess, type InProcessRun } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const dir = tempDir('bad-input-');
 const notPem = path.join(dir, 'not-a-cert.pem');
 writeFileSync(notPem, 'hello\n');
@@ -150,33 +149,23 @@ const cases: Case[] = [
   { name: 'nothing listening', config: (r) => r, code: 'DB_UNREACHABLE', exit: 3 },
 ];
 
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'supa2aws.js'), ...args], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        HOME: dir,
-        AWS_CONFIG_FILE: path.join(dir, 'aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
-        AWS_REGION: '',
-        AWS_DEFAULT_REGION: '',
-        AWS_PROFILE: '',
-        SUPA2AWS_CONFIG: '',
-        SUPA2AWS_SANDBOX_DIR: '',
-        SRC_PW: 'pw',
-        TGT_PW: 'pw',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+function runCli(args: string[], env: Record<string, string>): Promise<InProcessRun> {
+  return runCliInProcess(args, {
+    cwd: dir,
+    env: {
+      ...process.env,
+      HOME: dir,
+      AWS_CONFIG_FILE: path.join(dir, 'aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+      AWS_PROFILE: '',
+      SUPA2AWS_CONFIG: '',
+      SUPA2AWS_SANDBOX_DIR: '',
+      SRC_PW: 'pw',
+      TGT_PW: 'pw',
+      ...env,
+    },
   });
 }
 

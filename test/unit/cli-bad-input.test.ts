@@ -1,17 +1,14 @@
-// GIVEN the built CLI and a config whose services are all unreachable
+// GIVEN the CLI (run in-process, as main.ts runs it) and a config whose services are all unreachable
 // WHEN a command is given bad input (a bad flag, an out-of-range number, a missing file, a directory or a
 //   failing module as --config, a database password with unencoded URL characters)
 // THEN it exits with a documented class (2 usage, 3 environment), prints a code and a hint, no stack
 //   trace and no secret, and writes nothing.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'supa2aws.js');
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 
 const dead = (dbUrl = 'postgresql://postgres:${PGPW}@127.0.0.1:1/postgres') => ({
   version: 1,
@@ -81,16 +78,14 @@ describe('CLI: bad input gives a code, a hint and a documented exit', () => {
       it(
         `${c.args.join(' ')}${json ? ' --json' : ''} → ${c.code}, exit ${c.exit}`,
         { timeout: 60_000 },
-        () => {
-          const run = spawnSync(process.execPath, [bin, ...(json ? ['--json'] : []), ...c.args], {
+        async () => {
+          const run = await runCliInProcess([...(json ? ['--json'] : []), ...c.args], {
             cwd: dir,
-            encoding: 'utf8',
             env: { ...process.env, PGPW: 'pw' },
-            timeout: 55_000,
           });
           const out = `${run.stdout}${run.stderr}`;
           assert.equal(run.status, c.exit, out);
-          assert.ok([2, 3, 4, 130].includes(run.status!));
+          assert.ok([2, 3, 4, 130].includes(run.status));
           if (json) {
             const body = JSON.parse(run.stdout) as { ok: boolean; error: { code: string; hint?: string } };
             assert.equal(body.error.code, c.code);

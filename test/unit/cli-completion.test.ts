@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli/program.ts';
 import { completionScript } from '../../src/cli/completion.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -46,16 +47,15 @@ describe('supa2aws completion and --version', () => {
     assert.match(completionScript(program, 'fish'), /__fish_seen_subcommand_from replicate/);
   });
 
-  it('GIVEN the CLI WHEN run with --version, an unknown shell, or a subcommand help THEN each answers as documented', () => {
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['bin/supa2aws.js', ...args], { encoding: 'utf8', cwd: root });
-    const version = cli('--version');
+  it('GIVEN the CLI WHEN run with --version, an unknown shell, or a subcommand help THEN each answers as documented', async () => {
+    const cli = (...args: string[]) => runCliInProcess(args, { cwd: root });
+    const version = await cli('--version');
     assert.equal(version.status, 0);
     assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+/);
-    const unknown = cli('completion', 'tcsh');
+    const unknown = await cli('completion', 'tcsh');
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /CLI_UNKNOWN_SHELL/);
-    const help = cli('db', 'copy', '--help');
+    const help = await cli('db', 'copy', '--help');
     assert.match(help.stdout, /Global Options:[\s\S]*--config/);
   });
 });

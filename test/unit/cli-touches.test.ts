@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 function liveConfig(dir: string): string {
   const file = path.join(dir, 'supa2aws.config.json');
@@ -33,10 +31,8 @@ function liveConfig(dir: string): string {
 }
 
 function run(dir: string, args: string[]) {
-  return spawnSync(process.execPath, [path.join(root, 'bin', 'supa2aws.js'), ...args], {
+  return runCliInProcess(args, {
     cwd: dir,
-    encoding: 'utf8',
-    timeout: 60_000,
     env: {
       ...process.env,
       HOME: dir,
@@ -50,10 +46,10 @@ function run(dir: string, args: string[]) {
 }
 
 describe('what a command will touch, and asking before a live change', () => {
-  it('GIVEN a live target and no terminal WHEN storage setup runs without --yes THEN it says what it would touch and refuses with exit 2', () => {
+  it('GIVEN a live target and no terminal WHEN storage setup runs without --yes THEN it says what it would touch and refuses with exit 2', async () => {
     const dir = tempDir('touches-');
     const file = liveConfig(dir);
-    const result = run(dir, ['storage', 'setup', '--json', '-c', file]);
+    const result = await run(dir, ['storage', 'setup', '--json', '-c', file]);
     assert.equal(result.status, 2, result.stderr);
     const events = result.stderr
       .split('\n')
@@ -79,10 +75,10 @@ describe('what a command will touch, and asking before a live change', () => {
     assert.match(JSON.stringify(error), /--yes/);
   });
 
-  it('GIVEN --region WHEN the config is loaded THEN the header says where the region came from', () => {
+  it('GIVEN --region WHEN the config is loaded THEN the header says where the region came from', async () => {
     const dir = tempDir('touches-region-');
     const file = liveConfig(dir);
-    const result = run(dir, ['storage', 'setup', '--region', 'eu-north-1', '-c', file]);
+    const result = await run(dir, ['storage', 'setup', '--region', 'eu-north-1', '-c', file]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /AWS eu-north-1 \(from --region\)/);
   });

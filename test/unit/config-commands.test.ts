@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { configFromStack } from '../../src/core/stack-outputs/apply-outputs.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 describe('config commands', () => {
   it('GIVEN no config file WHEN from-stack writes one THEN it says created, then updated, and names the missing fields', () => {
@@ -27,29 +25,23 @@ describe('config commands', () => {
     assert.equal(second.created, false);
   });
 
-  it('GIVEN a config with problems WHEN config validate runs THEN it lists each with a fix and exits 2', () => {
+  it('GIVEN a config with problems WHEN config validate runs THEN it lists each with a fix and exits 2', async () => {
     const dir = tempDir('validate-');
     writeFileSync(
       path.join(dir, 'supa2aws.config.json'),
       JSON.stringify({ version: 1, source: { projectUrl: 'nope' }, target: { region: 'eu-west-1' } }),
     );
-    const result = spawnSync(
-      process.execPath,
-      [path.join(root, 'bin', 'supa2aws.js'), 'config', 'validate', '--json'],
-      {
-        cwd: dir,
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: {
-          ...process.env,
-          HOME: dir,
-          SUPA2AWS_CONFIG: '',
-          SUPA2AWS_SANDBOX_DIR: '',
-          AWS_REGION: '',
-          AWS_PROFILE: '',
-        },
+    const result = await runCliInProcess(['config', 'validate', '--json'], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        HOME: dir,
+        SUPA2AWS_CONFIG: '',
+        SUPA2AWS_SANDBOX_DIR: '',
+        AWS_REGION: '',
+        AWS_PROFILE: '',
       },
-    );
+    });
     assert.equal(result.status, 2, result.stderr);
     const out = JSON.parse(result.stdout) as {
       valid: boolean;
@@ -64,7 +56,7 @@ describe('config commands', () => {
 });
 
 describe('config show', () => {
-  it('GIVEN secrets from the environment THEN none is printed, and each value says where it came from', () => {
+  it('GIVEN secrets from the environment THEN none is printed, and each value says where it came from', async () => {
     const dir = tempDir('show-');
     writeFileSync(
       path.join(dir, 'supa2aws.config.json'),
@@ -82,24 +74,18 @@ describe('config show', () => {
       }),
     );
     const secrets = { SRC_PW: 'src-secret-1', TGT_PW: 'tgt-secret-2', S3_SECRET: 's3-secret-3' };
-    const result = spawnSync(
-      process.execPath,
-      [path.join(root, 'bin', 'supa2aws.js'), 'config', 'show', '--json', '--region', 'eu-north-1'],
-      {
-        cwd: dir,
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: {
-          ...process.env,
-          ...secrets,
-          HOME: dir,
-          SUPA2AWS_CONFIG: '',
-          SUPA2AWS_SANDBOX_DIR: '',
-          AWS_REGION: '',
-          AWS_PROFILE: '',
-        },
+    const result = await runCliInProcess(['config', 'show', '--json', '--region', 'eu-north-1'], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        ...secrets,
+        HOME: dir,
+        SUPA2AWS_CONFIG: '',
+        SUPA2AWS_SANDBOX_DIR: '',
+        AWS_REGION: '',
+        AWS_PROFILE: '',
       },
-    );
+    });
     assert.equal(result.status, 0, result.stderr);
     for (const secret of Object.values(secrets)) {
       assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), secret);

@@ -12,6 +12,7 @@ import { redactText } from '../../src/core/redact.ts';
 import { configFromStack } from '../../src/core/stack-outputs/apply-outputs.ts';
 import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import { isSupa2awsError } from '../../src/core/errors.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -28,10 +29,8 @@ function cleanEnv(dir: string, extra: Record<string, string> = {}): NodeJS.Proce
 }
 
 function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [path.join(root, 'bin', 'supa2aws.js'), ...args], {
+  return runCliInProcess(args, {
     cwd,
-    encoding: 'utf8',
-    timeout: 60_000,
     env: {
       ...process.env,
       ...cleanEnv(cwd),
@@ -86,9 +85,9 @@ function stackOutputs(region: string) {
 }
 
 describe('supa2aws init', () => {
-  it('GIVEN a project ref, a region and buckets WHEN init runs with flags THEN the file it writes validates against the zod schema and the JSON Schema, with real endpoints and TLS', () => {
+  it('GIVEN a project ref, a region and buckets WHEN init runs with flags THEN the file it writes validates against the zod schema and the JSON Schema, with real endpoints and TLS', async () => {
     const dir = tempDir('init-flags-');
-    const run = cli(
+    const run = await cli(
       [
         'init',
         '--project-ref',
@@ -153,22 +152,22 @@ describe('supa2aws init', () => {
     );
   });
 
-  it('GIVEN the file exists WHEN init runs again THEN it refuses with INIT_FILE_EXISTS (exit 2); --dry-run prints without writing; --force replaces', () => {
+  it('GIVEN the file exists WHEN init runs again THEN it refuses with INIT_FILE_EXISTS (exit 2); --dry-run prints without writing; --force replaces', async () => {
     const dir = tempDir('init-exists-');
     const file = path.join(dir, 'supa2aws.config.json');
     writeFileSync(file, '{"mine": true}\n');
-    const refused = cli(['init', '--project-ref', REF, '--json'], dir);
+    const refused = await cli(['init', '--project-ref', REF, '--json'], dir);
     assert.equal(refused.status, 2, refused.stderr);
     assert.equal((JSON.parse(refused.stdout) as { error: { code: string } }).error.code, 'INIT_FILE_EXISTS');
     assert.equal(readFileSync(file, 'utf8'), '{"mine": true}\n');
 
-    const dry = cli(['init', '--project-ref', REF, '--dry-run'], dir);
+    const dry = await cli(['init', '--project-ref', REF, '--dry-run'], dir);
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, /"projectUrl": "https:\/\/abcdefghijklmnopqrst\.supabase\.co"/);
     assert.match(dry.stdout, /\$\{SUPABASE_DB_PASSWORD\}/, 'a reference is printed as it is');
     assert.equal(readFileSync(file, 'utf8'), '{"mine": true}\n');
 
-    const forced = cli(['init', '--project-ref', REF, '--force'], dir);
+    const forced = await cli(['init', '--project-ref', REF, '--force'], dir);
     assert.equal(forced.status, 0, forced.stderr);
     assert.match(forced.stdout, /^created .*supa2aws\.config\.json/);
     assert.match(readFileSync(file, 'utf8'), /"version": 1/);
@@ -302,7 +301,7 @@ describe('supa2aws init', () => {
     assert.equal(raw.target.region, 'eu-south-2');
   });
 
-  it('GIVEN bad input WHEN init runs THEN each is a coded usage error (exit 2) with a hint', () => {
+  it('GIVEN bad input WHEN init runs THEN each is a coded usage error (exit 2) with a hint', async () => {
     const dir = tempDir('init-bad-');
     const cases: Array<[string[], string]> = [
       [[], 'INIT_SOURCE_MISSING'],
@@ -321,7 +320,7 @@ describe('supa2aws init', () => {
       [['--project-ref', REF, '--from-stack', 'missing.json'], 'STACK_OUTPUTS_UNREADABLE'],
     ];
     for (const [args, code] of cases) {
-      const run = cli(['init', ...args, '--no-interactive', '--json'], dir);
+      const run = await cli(['init', ...args, '--no-interactive', '--json'], dir);
       assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
       const error = (JSON.parse(run.stdout) as { error: { code: string; hint: string } }).error;
       assert.equal(error.code, code, args.join(' '));
@@ -385,10 +384,10 @@ describe('config JSON Schema', () => {
 });
 
 describe('config from-stack', () => {
-  it('GIVEN a new file WHEN from-stack writes it THEN it says created with $schema, names each missing field, the account, region and the password command; then says updated and keeps comments', () => {
+  it('GIVEN a new file WHEN from-stack writes it THEN it says created with $schema, names each missing field, the account, region and the password command; then says updated and keeps comments', async () => {
     const dir = tempDir('from-stack-new-');
     writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(stackOutputs('ap-northeast-1')));
-    const first = cli(['config', 'from-stack', 'outputs.json'], dir);
+    const first = await cli(['config', 'from-stack', 'outputs.json'], dir);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /^created .*supa2aws\.config\.json/);
     assert.match(first.stdout, /AWS account 123456789012, region ap-northeast-1/);
@@ -408,10 +407,10 @@ describe('config from-stack', () => {
     assert.equal(second.config['//'], 'my note');
   });
 
-  it("GIVEN the app role's secret among the outputs WHEN from-stack writes the config THEN db.appRole.password reads ${SUPA2AWS_APP_DB_PASSWORD} and it prints the command that fills it from DbAppSecretArn", () => {
+  it("GIVEN the app role's secret among the outputs WHEN from-stack writes the config THEN db.appRole.password reads ${SUPA2AWS_APP_DB_PASSWORD} and it prints the command that fills it from DbAppSecretArn", async () => {
     const dir = tempDir('from-stack-app-role-');
     writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(stackOutputs('eu-south-2')));
-    const run = cli(['config', 'from-stack', 'outputs.json'], dir);
+    const run = await cli(['config', 'from-stack', 'outputs.json'], dir);
     assert.equal(run.status, 0, run.stderr);
     const command =
       'export SUPA2AWS_APP_DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-south-2:123456789012:secret:AcmeAppUser-AbCdEf --region eu-south-2 --query SecretString --output text | jq -r .password)"';
@@ -437,11 +436,11 @@ describe('config from-stack', () => {
     );
   });
 
-  it('GIVEN a config file that is not JSON WHEN from-stack merges into it THEN CONFIG_NOT_JSON (exit 2), file untouched', () => {
+  it('GIVEN a config file that is not JSON WHEN from-stack merges into it THEN CONFIG_NOT_JSON (exit 2), file untouched', async () => {
     const dir = tempDir('from-stack-bad-');
     writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(stackOutputs('eu-west-1')));
     writeFileSync(path.join(dir, 'supa2aws.config.json'), '{ nope');
-    const run = cli(['config', 'from-stack', 'outputs.json', '--json'], dir);
+    const run = await cli(['config', 'from-stack', 'outputs.json', '--json'], dir);
     assert.equal(run.status, 2, run.stderr);
     assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, 'CONFIG_NOT_JSON');
     assert.equal(readFileSync(path.join(dir, 'supa2aws.config.json'), 'utf8'), '{ nope');

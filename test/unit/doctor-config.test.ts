@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { inspectConfig } from '../../src/core/config/index.ts';
 import { runDoctor, type Exec } from '../../src/doctor/index.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 // No AWS CLI, Docker or jq answer here: doctor must still report on the config.
 const nothingInstalled: Exec = async () => ({ code: null, stdout: '', stderr: 'not found' });
 
@@ -54,13 +53,11 @@ describe('doctor with any config', () => {
     assert.equal(report.ok, false);
   });
 
-  it('GIVEN the CLI and a broken config THEN doctor --json prints its checks and exits 2', () => {
+  it('GIVEN the CLI and a broken config THEN doctor --json prints its checks and exits 2', async () => {
     const dir = tempDir('doctor-cli-');
     writeFileSync(path.join(dir, 'supa2aws.config.json'), '{ "version": 1, ');
-    const result = spawnSync(process.execPath, [path.join(root, 'bin', 'supa2aws.js'), 'doctor', '--json'], {
+    const result = await runCliInProcess(['doctor', '--json'], {
       cwd: dir,
-      encoding: 'utf8',
-      timeout: 60_000,
       env: { ...process.env, HOME: dir, SUPA2AWS_CONFIG: '', SUPA2AWS_SANDBOX_DIR: '' },
     });
     assert.equal(result.status, 2, result.stderr);
