@@ -9,7 +9,7 @@ import { verifyAuth, verifyReport as authVerifyBody } from '../auth/index.ts';
 import type { Config } from '../core/config/index.ts';
 import { ExitCode, InterruptedError, toSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
-import { verifyDb, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';
+import { verifyDbFromConfig, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';
 import { timedReport, timingSince, type PhaseReport } from '../report/phase-report.ts';
 import { verifyPhaseReport as storageVerifyReport, verifyStorageFromConfig } from '../storage/index.ts';
 
@@ -67,15 +67,7 @@ async function runPhase(
       return storageVerifyReport(report, timingSince(started));
     }
     case 'db': {
-      const report = await verifyDb({
-        sourceUrl: config.source.db.url,
-        targetUrl: config.target.db.url,
-        schemas: config.db.schemas,
-        targetOnlySchemas: [config.auth.legacySchema],
-        chunkRows: config.db.verifyChunkRows,
-        concurrency: config.db.concurrency,
-        ...deps,
-      });
+      const report = await verifyDbFromConfig(config, {}, deps);
       return dbVerifyReport(report, timingSince(started));
     }
     case 'auth':

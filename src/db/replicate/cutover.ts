@@ -38,6 +38,8 @@ export interface CutoverOptions {
   lagTimeoutMs?: number;
   /** Rows per key range for the verify. @default 50000 */
   chunkRows?: number;
+  /** Schemas of supa2aws's own on the target that the verify leaves out (the legacy password store). @default [] */
+  targetOnlySchemas?: string[];
   /** @default 2 */
   concurrency?: number;
   /** Show the plan; change nothing. @default false */
@@ -325,6 +327,7 @@ export async function cutover(options: CutoverOptions): Promise<CutoverResult> {
           targetUrl: options.targetUrl,
           schemas,
           ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+          ...(options.targetOnlySchemas ? { targetOnlySchemas: options.targetOnlySchemas } : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           reporter,
           ...(options.signal ? { signal: options.signal } : {}),
