@@ -5,9 +5,11 @@
  */
 import type { Config } from '../core/config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
+import { pickDefined } from '../core/pick-defined.ts';
+import type { Reporter } from '../core/reporter.ts';
 import { copyData, type CopyDataOptions, type CopyDataResult } from './copy/copy-data.ts';
 import { planDb, type DbPlan, type PlanDbOptions } from './plan/plan-db.ts';
-import { engineDeps, type DbRunDeps } from './run-deps.ts';
+import type { ConnectFn } from './pg.ts';
 import { applySchema, setupPrivileged, type ApplySchemaResult } from './schema/apply-schema.ts';
 import {
   buildSchema,
@@ -18,6 +20,13 @@ import {
 import type { FindPgDumpOptions } from './schema/pg-dump.ts';
 import type { SchemaScript } from './transform/render.ts';
 import { verifyDb, type VerifyDbOptions, type VerifyReport } from './verify/verify-db.ts';
+
+/** What a step takes besides its options: the reporter, the abort signal and (tests) the connector. */
+export interface DbRunDeps {
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  connect?: ConnectFn;
+}
 
 /** pg_dump: the flag, then db.pgDump (then PG_DUMP and PATH, which choosePgDump reads). */
 function pgDumpChoice(config: Config, flag: string | undefined): FindPgDumpOptions {
@@ -61,7 +70,7 @@ export function planDbOptions(
     targetUrl: config.target.db.url,
     ...schemasOption(config),
     pgDump: pgDumpChoice(config, options.pgDump),
-    ...engineDeps(deps, ['reporter', 'connect']),
+    ...pickDefined(deps, ['reporter', 'connect']),
   };
 }
 
@@ -111,7 +120,7 @@ export function buildSchemaOptions(
     ownerRole: ownerRoleOf(config),
     rls: options.rls ?? config.db.rls,
     ...(options.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
-    ...engineDeps(deps, ['reporter', 'signal', 'connect']),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
 
@@ -142,12 +151,12 @@ export async function applySchemaFromConfig(
       adminUrl: options.privilegedUrl,
       ownerRole: ownerRoleOf(config),
       extensions: script.summary.extensions,
-      ...engineDeps(deps, ['reporter', 'connect']),
+      ...pickDefined(deps, ['reporter', 'connect']),
     });
   return applySchema(script, {
     targetUrl: config.target.db.url,
     ...(options.allowBlocked ? { allowBlocked: true } : {}),
-    ...engineDeps(deps, ['reporter', 'signal', 'connect']),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   });
 }
 
@@ -184,7 +193,7 @@ export function copyDataOptions(
     format: copyFormat(options.format ?? config.db.copyFormat),
     dryRun: options.dryRun === true,
     ...tablesOption(options.tables),
-    ...engineDeps(deps, ['reporter', 'signal', 'connect']),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
 
@@ -225,7 +234,7 @@ export function verifyDbOptions(
     concurrency: options.concurrency ?? config.db.concurrency,
     schema: options.schema !== false,
     ...tablesOption(options.tables),
-    ...engineDeps(deps, ['reporter', 'signal', 'connect']),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
 

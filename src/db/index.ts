@@ -20,4 +20,3 @@ export * from './phase-reports.ts';
 export * from './replicate/index.ts';
 export * from './app-role/index.ts';
 export * from './from-config.ts';
-export type { DbRunDeps } from './run-deps.ts';

@@ -9,9 +9,9 @@ import { requireRegion } from '../core/aws/aws-context.ts';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import {
-  exportLegacyStore,
+  exportLegacyStoreFromConfig,
   exportReport,
-  verifyAuth,
+  verifyAuthFromConfig,
   verifyReport as authVerifyReport,
 } from '../auth/index.ts';
 import { parseConfig, type Config } from '../core/config/index.ts';
@@ -156,7 +156,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const signIn: DemoSignIn = await run('auth: export, sign in with the old Supabase password', async () => {
       keep(
         await timedReport('auth', 'export', async () =>
-          exportReport(await exportLegacyStore({ config, reporter })),
+          exportReport(await exportLegacyStoreFromConfig(config, { reporter })),
         ),
       );
       const alice = readTestUsers().users.find((u) => u.key === 'alice');
@@ -165,7 +165,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const { email, password } = { email: alice.email, password: alice.password };
       const result = await signInWithOldPassword(config, sandbox!.state, email, password);
       const verified = await timedReport('auth', 'verify', async () =>
-        authVerifyReport(await verifyAuth({ config, reporter, probe: { username: email, password } })),
+        authVerifyReport(
+          await verifyAuthFromConfig(config, { probe: { username: email, password } }, { reporter }),
+        ),
       );
       keep(verified);
       return {

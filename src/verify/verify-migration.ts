@@ -5,7 +5,7 @@
  * phase that cannot run (say the target is unreachable) is a failure with its error, not the end of the run:
  * the answer covers every phase.
  */
-import { verifyAuth, verifyReport as authVerifyBody } from '../auth/index.ts';
+import { verifyAuthFromConfig, verifyReport as authVerifyBody } from '../auth/index.ts';
 import type { Config } from '../core/config/index.ts';
 import { ExitCode, InterruptedError, toSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
@@ -71,7 +71,9 @@ async function runPhase(
       return dbVerifyReport(report, timingSince(started));
     }
     case 'auth':
-      return timedReport('auth', 'verify', async () => authVerifyBody(await verifyAuth({ config, ...deps })));
+      return timedReport('auth', 'verify', async () =>
+        authVerifyBody(await verifyAuthFromConfig(config, {}, deps)),
+      );
   }
 }
 

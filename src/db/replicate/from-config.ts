@@ -5,8 +5,8 @@
  * run options.
  */
 import type { Config } from '../../core/config/schema.ts';
-import { verifyDbOptions } from '../from-config.ts';
-import { engineDeps, type DbRunDeps } from '../run-deps.ts';
+import { pickDefined } from '../../core/pick-defined.ts';
+import { verifyDbOptions, type DbRunDeps } from '../from-config.ts';
 import { cutover, undoCutoverFreeze, type CutoverOptions, type CutoverResult } from './cutover.ts';
 import type { Direction } from './published-tables.ts';
 import { startReplication, type StartReplicationOptions, type StartReplicationResult } from './start.ts';
@@ -58,7 +58,7 @@ export function startReplicationOptions(
       : {}),
     concurrency: options.concurrency ?? config.db.concurrency,
     format: config.db.copyFormat,
-    ...engineDeps(deps, ['reporter', 'signal', 'connect']),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
 
@@ -81,7 +81,7 @@ export function replicationStatusFromConfig(
     sourceUrl,
     targetUrl,
     slotWarnBytes: config.db.replication.slotWarnBytes,
-    ...engineDeps(deps, ['connect']),
+    ...pickDefined(deps, ['connect']),
   });
 }
 
@@ -98,7 +98,7 @@ export function stopReplicationFromConfig(
     ...(options.direction === 'reverse' && options.subscriberAdminUrl
       ? { subscriberAdminUrl: options.subscriberAdminUrl }
       : {}),
-    ...engineDeps(deps, ['connect']),
+    ...pickDefined(deps, ['connect']),
   });
 }
 
@@ -142,7 +142,7 @@ export function cutoverOptions(
     ...(verify.concurrency ? { concurrency: verify.concurrency } : {}),
     dryRun: options.dryRun === true,
     ...(options.onVerified ? { onVerified: options.onVerified } : {}),
-    ...engineDeps(deps, ['reporter', 'signal', 'connect']),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
 
@@ -161,5 +161,5 @@ export function undoCutoverFreezeFromConfig(
   deps: Pick<DbRunDeps, 'reporter' | 'connect'> = {},
 ): Promise<string[]> {
   const { sourceUrl } = replicationSides(config, options.direction === 'rollback' ? 'reverse' : 'forward');
-  return undoCutoverFreeze({ sourceUrl, ...engineDeps(deps, ['reporter', 'connect']) });
+  return undoCutoverFreeze({ sourceUrl, ...pickDefined(deps, ['reporter', 'connect']) });
 }
