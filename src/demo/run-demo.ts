@@ -16,6 +16,7 @@ import {
   verifyReport as authVerifyReport,
 } from '../auth/index.ts';
 import { parseConfig, type Config } from '../core/config/index.ts';
+import { libpqSslEnv } from '../core/pg-settings.ts';
 import { SandboxError, Supa2awsError, VerifyError } from '../core/errors.ts';
 import { silentReporter, type Reporter } from '../core/reporter.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
@@ -295,8 +296,12 @@ function sandboxConfig(state: SandboxState): Config {
 export function backendEnv(config: Config, stateDir: string): Record<string, string> {
   const cognito = config.target.cognito;
   const buckets = config.storage.buckets;
+  // The CA the CLI verifies RDS with (sslrootcert, PGSSLROOTCERT or the shipped RDS bundle), as the task
+  // definition gives the image's RDS bundle.
+  const caFile = libpqSslEnv(config.target.db.url, 'target').PGSSLROOTCERT;
   return {
     DATABASE_URL: config.target.db.url,
+    ...(caFile && caFile !== 'system' ? { DATABASE_CA_FILE: caFile } : {}),
     AWS_REGION: requireRegion(config.target.s3.region, 'the backend'),
     // Keys from the config, else the default credential chain the backend inherits (a task role on ECS).
     ...(config.target.s3.accessKeyId && config.target.s3.secretAccessKey

@@ -322,10 +322,12 @@ export async function cutover(options: CutoverOptions): Promise<CutoverResult> {
         };
       });
       const report = await timedStep(result, reporter, 'verify both sides', async () => {
+        // As `db verify` from the same config: unless db.schemas narrows it, the target's own app schemas
+        // count too (a table only the target has is a difference).
         const verified = await verifyDb({
           sourceUrl: options.sourceUrl,
           targetUrl: options.targetUrl,
-          schemas,
+          ...(options.schemas ? { schemas: options.schemas } : {}),
           ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
           ...(options.targetOnlySchemas ? { targetOnlySchemas: options.targetOnlySchemas } : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
