@@ -45,6 +45,8 @@ export interface ImportOptions {
   connect?: Connect;
   pool?: TargetPool;
   limiter?: AdaptiveRateLimiter;
+  /** Cognito admin calls per second at the most. @default config.auth.maxRequestsPerSecond */
+  maxRequestsPerSecond?: number;
   /** Where to write the EXPERIMENTAL bcrypt import-job CSV; false for none. @default false */
   csvFile?: string | false;
   /** Only write the CSV: create nobody. @default false */
@@ -148,7 +150,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   const limiter =
     options.limiter ??
     new AdaptiveRateLimiter({
-      ceiling: config.auth.maxRequestsPerSecond,
+      ceiling: options.maxRequestsPerSecond ?? config.auth.maxRequestsPerSecond,
       outage: new OutageWatch({ what: 'Cognito', onWait: (m) => log.warn(m) }),
     });
   const signal = options.signal;

@@ -15,3 +15,4 @@ export * from './report.ts';
 export * from './user-id.ts';
 export * from './verify.ts';
 export { targetPool, type TargetPool } from './cognito.ts';
+export * from './from-config.ts';

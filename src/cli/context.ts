@@ -34,6 +34,8 @@ export interface CommandContext {
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
   signal: AbortSignal;
   config(): Promise<LoadedConfig>;
+  /** The file the global --config flag named, if given (the demo runs with its own config otherwise). */
+  configFlag: string | undefined;
   /** The config if the command loaded one (undefined when it did not get that far). */
   loadedConfig(): Promise<LoadedConfig> | undefined;
   /** The config whatever its state, for commands that report on it (doctor, config validate). */
@@ -110,6 +112,7 @@ export function contextFrom(command: Command): CommandContext {
       });
       return loaded;
     },
+    configFlag: flags.config,
     loadedConfig: () => loaded,
     inspectConfig: () => inspectConfig(loadOptions),
     confirm: async (step, options = {}) => {

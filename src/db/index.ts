@@ -19,3 +19,4 @@ export type { ConnectFn } from './pg.ts';
 export * from './phase-reports.ts';
 export * from './replicate/index.ts';
 export * from './app-role/index.ts';
+export * from './from-config.ts';

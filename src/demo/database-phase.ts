@@ -8,14 +8,15 @@ import type { Config } from '../core/config/index.ts';
 import { InternalError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import {
-  applySchema,
-  buildSchema,
+  applySchemaFromConfig,
+  buildSchemaFromConfig,
   checkLedger,
-  cutover,
+  cutoverFromConfig,
   cutoverPhaseReport,
   replicateStartPhaseReport,
+  replicationSides,
   schemaPhaseReport,
-  startReplication,
+  startReplicationFromConfig,
   startWriter,
   verifyPhaseReport,
   type VerifyReport,
@@ -34,10 +35,7 @@ export async function runDatabasePhase(
   deps: { reporter: Reporter; signal?: AbortSignal },
 ): Promise<DatabasePhase> {
   const common = { reporter: deps.reporter, ...(deps.signal ? { signal: deps.signal } : {}) };
-  const sourceUrl = config.db.replication.sourceUrl ?? config.source.db.url;
-  const targetUrl = config.target.db.url;
-  const schemas = config.db.schemas;
-  const concurrency = config.db.concurrency;
+  const { sourceUrl, targetUrl } = replicationSides(config);
   const reports: PhaseReport[] = [];
   // The fixture's audit_events has no key: the fix `db replicate start` prints for it, made before
   // `db schema` so that the schema carries it to RDS (the way back publishes from there).
@@ -49,30 +47,20 @@ export async function runDatabasePhase(
     return rows.map((r) => r.id);
   });
   let started = new Date();
-  const build = await buildSchema({
-    source: { kind: 'pg_dump', sourceUrl: config.source.db.url },
-    ...common,
-  });
-  const applied = await applySchema(build.script, { targetUrl, ...common });
+  const build = await buildSchemaFromConfig(config, {}, common);
+  const applied = await applySchemaFromConfig(config, build.script, {}, common);
   reports.push(schemaPhaseReport(build, applied, timingSince(started)));
 
   const writer = startWriter({ url: sourceUrl, users, rate: 50 });
   try {
     started = new Date();
     // Every write after the slot's snapshot (the writer runs through the copy) reaches RDS by streaming.
-    const replicating = await startReplication({ sourceUrl, targetUrl, schemas, ...common });
+    const replicating = await startReplicationFromConfig(config, {}, common);
     reports.push(replicateStartPhaseReport(replicating, timingSince(started)));
     started = new Date();
     // The cutover's verify, inside the freeze, is the phase's verify: the source stays frozen after it.
     let inFreeze: VerifyReport | undefined;
-    const switched = await cutover({
-      sourceUrl,
-      targetUrl,
-      schemas,
-      concurrency,
-      onVerified: (report) => (inFreeze = report),
-      ...common,
-    });
+    const switched = await cutoverFromConfig(config, { onVerified: (report) => (inFreeze = report) }, common);
     reports.push(cutoverPhaseReport('cutover', switched, timingSince(started)));
     const stats = await writer.stop();
     const ledger = await withClient(defaultConnect, targetUrl, 'target', (client) =>

@@ -3,19 +3,21 @@
  * storage (copy, verify, URL rewrite), database (schema, live replication with a writer, cutover, verify),
  * auth (export, a migrated user signs in with their old password), and the reference backend on the AWS side
  * (an image URL from a migrated row resolves, a video job completes and its file is in S3). Writes the phase
- * reports and the migration report.
+ * reports and the migration report. With a user's config (`--config`) every phase runs with that config,
+ * against the sandbox it points at.
  */
 import { requireRegion } from '../core/aws/aws-context.ts';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import {
-  exportLegacyStore,
+  exportLegacyStoreFromConfig,
   exportReport,
-  verifyAuth,
+  verifyAuthFromConfig,
   verifyReport as authVerifyReport,
 } from '../auth/index.ts';
 import { parseConfig, type Config } from '../core/config/index.ts';
-import { Supa2awsError, VerifyError } from '../core/errors.ts';
+import { libpqSslEnv } from '../core/pg-settings.ts';
+import { SandboxError, Supa2awsError, VerifyError } from '../core/errors.ts';
 import { silentReporter, type Reporter } from '../core/reporter.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { readTestUsers } from '../fixture/index.ts';
@@ -28,10 +30,12 @@ import {
   type PhaseReport,
 } from '../report/index.ts';
 import {
+  readState,
   sandboxConfigFile,
   sandboxEnv,
   startSandbox,
   type Sandbox,
+  type SandboxState,
   type SeedSize,
 } from '../sandbox/index.ts';
 import { startBackendProcesses, type BackendProcesses } from './backend-processes.ts';
@@ -47,6 +51,13 @@ export interface DemoOptions {
   /** Where phase reports and the migration report go. @default 'supa2aws-report' */
   reportDir?: string;
   seed?: SeedSize;
+  /**
+   * A user's config (`supa2aws demo --config`), e.g. one written by `init` and `config from-stack`: every
+   * phase runs with it instead of the sandbox's own, against the sandbox already running in stateDir (its
+   * endpoints are that sandbox's, so it was started first, with `supa2aws sandbox up`). The demo starts the
+   * backend and leaves that sandbox running. @default the sandbox's own config, on a sandbox the demo starts
+   */
+  config?: { config: Config; file: string };
   reporter?: Reporter;
   signal?: AbortSignal;
 }
@@ -65,8 +76,19 @@ export interface DemoResult {
   reportDir: string;
   markdownFile: string;
   htmlFile: string;
-  /** With --keep: where to look. */
+  /** With --keep, or when the sandbox was running before: where to look. */
   kept?: { stateDir: string; configFile: string };
+}
+
+/** The sandbox a user's config points at: it must be up already (the demo did not start it). */
+function runningSandbox(stateDir: string): SandboxState {
+  const state = readState(path.resolve(stateDir));
+  if (state?.status !== 'up')
+    throw new SandboxError('DEMO_SANDBOX_NOT_UP', `no sandbox is running in ${stateDir} for --config`, {
+      exit: 'environment',
+      hint: 'Start it first (`supa2aws sandbox up --state-dir <dir>`), write the config against it (`supa2aws init`, then `supa2aws config from-stack`), then run `supa2aws demo --config <file> --state-dir <dir>`.',
+    });
+  return state;
 }
 
 function check(condition: boolean, code: string, message: string): void {
@@ -112,26 +134,35 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     return report;
   };
 
+  const stateDir = options.stateDir ?? '.sandbox';
+  const fixtureDetail = (state: SandboxState) => {
+    const fixture = state.fixture as { users?: { total?: number }; objects?: { total?: number } } | undefined;
+    return `${fixture?.users?.total ?? '?'} users, ${fixture?.objects?.total ?? '?'} objects, 31 migrations`;
+  };
+
   try {
-    sandbox = await run('sandbox: Supabase and AWS stand-ins, Aiuteur fixture', async () => {
-      const sb = await startSandbox({
-        stateDir: options.stateDir ?? '.sandbox',
-        detached: options.keep === true,
-        fixture: true,
-        seed: options.seed ?? {},
-        reporter,
-        ...(options.signal ? { signal: options.signal } : {}),
+    let state: SandboxState;
+    if (options.config) {
+      const file = options.config.file;
+      state = await run(`sandbox: the stand-ins ${file} points at`, async () => {
+        const running = runningSandbox(stateDir);
+        return { value: running, detail: `${fixtureDetail(running)}; config ${file}` };
       });
-      const fixture = sb.state.fixture as
-        { users?: { total?: number }; objects?: { total?: number } } | undefined;
-      return {
-        value: sb,
-        detail: `${fixture?.users?.total ?? '?'} users, ${fixture?.objects?.total ?? '?'} objects, 31 migrations`,
-      };
-    });
-    const parsed = parseConfig(sandboxConfigFile(sandbox.state), sandboxEnv(sandbox.state));
-    if (!parsed.config) throw new Supa2awsError('DEMO_CONFIG', 'the sandbox config does not validate');
-    const config: Config = parsed.config;
+    } else {
+      sandbox = await run('sandbox: Supabase and AWS stand-ins, Aiuteur fixture', async () => {
+        const sb = await startSandbox({
+          stateDir,
+          detached: options.keep === true,
+          fixture: true,
+          seed: options.seed ?? {},
+          reporter,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        return { value: sb, detail: fixtureDetail(sb.state) };
+      });
+      state = sandbox.state;
+    }
+    const config: Config = options.config?.config ?? sandboxConfig(state);
 
     await run('storage: setup, copy, verify, rewrite URLs', async () => {
       const phase = await runStoragePhase(config, {
@@ -156,16 +187,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const signIn: DemoSignIn = await run('auth: export, sign in with the old Supabase password', async () => {
       keep(
         await timedReport('auth', 'export', async () =>
-          exportReport(await exportLegacyStore({ config, reporter })),
+          exportReport(await exportLegacyStoreFromConfig(config, { reporter })),
         ),
       );
       const alice = readTestUsers().users.find((u) => u.key === 'alice');
       if (!alice?.password || !alice.email)
         throw new Supa2awsError('DEMO_FIXTURE', 'the fixture has no test user alice');
       const { email, password } = { email: alice.email, password: alice.password };
-      const result = await signInWithOldPassword(config, sandbox!.state, email, password);
+      const result = await signInWithOldPassword(config, state, email, password);
       const verified = await timedReport('auth', 'verify', async () =>
-        authVerifyReport(await verifyAuth({ config, reporter, probe: { username: email, password } })),
+        authVerifyReport(
+          await verifyAuthFromConfig(config, { probe: { username: email, password } }, { reporter }),
+        ),
       );
       keep(verified);
       return {
@@ -176,7 +209,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     backend = await run('backend: API and VideoJobExecutor on the AWS side', async () => {
       const processes = await startBackendProcesses(
-        backendEnv(config, sandbox!.state.stateDir),
+        backendEnv(config, state.stateDir),
         path.join(reportDir, 'logs'),
       );
       return { value: processes, detail: processes.apiUrl };
@@ -244,21 +277,39 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     reportDir,
     markdownFile: written.markdownFile,
     htmlFile: written.htmlFile,
-    ...(options.keep && sandbox?.state.configFile
-      ? { kept: { stateDir: sandbox.state.stateDir, configFile: sandbox.state.configFile } }
-      : {}),
+    ...(options.config
+      ? { kept: { stateDir: path.resolve(stateDir), configFile: options.config.file } }
+      : options.keep && sandbox?.state.configFile
+        ? { kept: { stateDir: sandbox.state.stateDir, configFile: sandbox.state.configFile } }
+        : {}),
   };
+}
+
+/** The sandbox's own config, as `sandbox up` writes it, with the passwords of its .env. */
+function sandboxConfig(state: SandboxState): Config {
+  const parsed = parseConfig(sandboxConfigFile(state), sandboxEnv(state));
+  if (!parsed.config) throw new Supa2awsError('DEMO_CONFIG', 'the sandbox config does not validate');
+  return parsed.config;
 }
 
 /** The backend's environment, as its ECS task definition would give it (secrets inlined for the sandbox). */
 export function backendEnv(config: Config, stateDir: string): Record<string, string> {
   const cognito = config.target.cognito;
   const buckets = config.storage.buckets;
+  // The CA the CLI verifies RDS with (sslrootcert, PGSSLROOTCERT or the shipped RDS bundle), as the task
+  // definition gives the image's RDS bundle.
+  const caFile = libpqSslEnv(config.target.db.url, 'target').PGSSLROOTCERT;
   return {
     DATABASE_URL: config.target.db.url,
+    ...(caFile && caFile !== 'system' ? { DATABASE_CA_FILE: caFile } : {}),
     AWS_REGION: requireRegion(config.target.s3.region, 'the backend'),
-    AWS_ACCESS_KEY_ID: config.target.s3.accessKeyId ?? '',
-    AWS_SECRET_ACCESS_KEY: config.target.s3.secretAccessKey ?? '',
+    // Keys from the config, else the default credential chain the backend inherits (a task role on ECS).
+    ...(config.target.s3.accessKeyId && config.target.s3.secretAccessKey
+      ? {
+          AWS_ACCESS_KEY_ID: config.target.s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: config.target.s3.secretAccessKey,
+        }
+      : {}),
     ...(config.target.s3.endpoint
       ? { S3_ENDPOINT: config.target.s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }
       : {}),

@@ -16,6 +16,7 @@ import {
   publisherFacts,
   subscriberFacts,
 } from '../db/replicate/preflight.ts';
+import { replicationSides } from '../db/replicate/from-config.ts';
 import { replicatedTables } from '../db/replicate/published-tables.ts';
 import type { DoctorCheck } from './types.ts';
 
@@ -28,7 +29,7 @@ export async function checkReplication(
   config: Config,
   connect: ConnectFn = defaultConnect,
 ): Promise<DoctorCheck[]> {
-  const url = config.db.replication.sourceUrl ?? config.source.db.url;
+  const url = replicationSides(config).sourceUrl;
   const checks: DoctorCheck[] = [];
   if (isPoolerUrl(url))
     return [

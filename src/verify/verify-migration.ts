@@ -5,11 +5,11 @@
  * phase that cannot run (say the target is unreachable) is a failure with its error, not the end of the run:
  * the answer covers every phase.
  */
-import { verifyAuth, verifyReport as authVerifyBody } from '../auth/index.ts';
+import { verifyAuthFromConfig, verifyReport as authVerifyBody } from '../auth/index.ts';
 import type { Config } from '../core/config/index.ts';
 import { ExitCode, InterruptedError, toSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
-import { verifyDb, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';
+import { verifyDbFromConfig, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';
 import { timedReport, timingSince, type PhaseReport } from '../report/phase-report.ts';
 import { verifyPhaseReport as storageVerifyReport, verifyStorageFromConfig } from '../storage/index.ts';
 
@@ -67,19 +67,13 @@ async function runPhase(
       return storageVerifyReport(report, timingSince(started));
     }
     case 'db': {
-      const report = await verifyDb({
-        sourceUrl: config.source.db.url,
-        targetUrl: config.target.db.url,
-        schemas: config.db.schemas,
-        targetOnlySchemas: [config.auth.legacySchema],
-        chunkRows: config.db.verifyChunkRows,
-        concurrency: config.db.concurrency,
-        ...deps,
-      });
+      const report = await verifyDbFromConfig(config, {}, deps);
       return dbVerifyReport(report, timingSince(started));
     }
     case 'auth':
-      return timedReport('auth', 'verify', async () => authVerifyBody(await verifyAuth({ config, ...deps })));
+      return timedReport('auth', 'verify', async () =>
+        authVerifyBody(await verifyAuthFromConfig(config, {}, deps)),
+      );
   }
 }
 

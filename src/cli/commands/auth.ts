@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import {
   BCRYPT_COST_RANGE,
-  exportLegacyStore,
+  exportLegacyStoreFromConfig,
   exportReport,
-  importRemaining,
+  importRemainingFromConfig,
   importReport,
-  planAuth,
+  planAuthFromConfig,
   planPoolError,
   planReport,
   relinkReport,
-  relinkUser,
-  verifyAuth,
+  relinkUserFromConfig,
+  verifyAuthFromConfig,
   verifyReport,
   type AuthPlan,
   type ExportResult,
@@ -164,7 +164,7 @@ export function registerAuth(program: Command): void {
         const { config } = await ctx.config();
         let plan: AuthPlan | undefined;
         const report = await timedReport('auth', 'plan', async () => {
-          plan = await planAuth({ config, reporter: ctx.reporter });
+          plan = await planAuthFromConfig(config, { reporter: ctx.reporter });
           return planReport(plan);
         });
         writePhaseReport(opts.reportDir, report);
@@ -184,13 +184,13 @@ export function registerAuth(program: Command): void {
       action(async (ctx, opts: { dryRun?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
         if (opts.dryRun) {
-          const plan = await planAuth({ config, reporter: ctx.reporter });
+          const plan = await planAuthFromConfig(config, { reporter: ctx.reporter });
           ctx.print(plan, () => planText(plan));
           return 0;
         }
         let result: ExportResult | undefined;
         const report = await timedReport('auth', 'export', async () => {
-          result = await exportLegacyStore({ config, reporter: ctx.reporter, signal: ctx.signal });
+          result = await exportLegacyStoreFromConfig(config, { reporter: ctx.reporter, signal: ctx.signal });
           return exportReport(result);
         });
         writePhaseReport(opts.reportDir, report);
@@ -224,7 +224,7 @@ export function registerAuth(program: Command): void {
             reportDir: string;
           },
         ) => {
-          await ctx.config();
+          const { config } = await ctx.config();
           await ctx.confirm('auth import', { dryRun: opts.csvOnly === true });
           if (!opts.remaining) {
             throw new ConfigError('AUTH_IMPORT_SCOPE', 'auth import needs --remaining', {
@@ -232,26 +232,17 @@ export function registerAuth(program: Command): void {
               hint: 'Run `supa2aws auth import --remaining` at the end of the migration window: it creates the users who never signed in.',
             });
           }
-          const loaded = await ctx.config();
-          const config =
-            opts.rate === undefined
-              ? loaded.config
-              : { ...loaded.config, auth: { ...loaded.config.auth, maxRequestsPerSecond: opts.rate } };
-          if (opts.rate !== undefined && !(opts.rate > 0 && opts.rate <= 50)) {
-            throw new ConfigError('AUTH_RATE_INVALID', `--rate must be between 0 and 50, got ${opts.rate}`, {
-              exit: 'usage',
-              hint: 'Cognito shares 50 AdminCreateUser requests/s per account and region: stay below it.',
-            });
-          }
           let result: ImportResult | undefined;
           const report = await timedReport('auth', 'import', async () => {
-            result = await importRemaining({
+            result = await importRemainingFromConfig(
               config,
-              reporter: ctx.reporter,
-              signal: ctx.signal,
-              csvFile: opts.csv,
-              csvOnly: opts.csvOnly === true,
-            });
+              {
+                ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+                csvFile: opts.csv,
+                csvOnly: opts.csvOnly === true,
+              },
+              { reporter: ctx.reporter, signal: ctx.signal },
+            );
             return importReport(result);
           });
           writePhaseReport(opts.reportDir, report);
@@ -272,7 +263,11 @@ export function registerAuth(program: Command): void {
         const { config } = await ctx.config();
         let result: RelinkResult | undefined;
         const report = await timedReport('auth', 'relink', async () => {
-          result = await relinkUser({ config, userId, reporter: ctx.reporter, signal: ctx.signal });
+          result = await relinkUserFromConfig(
+            config,
+            { userId },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          );
           return relinkReport(result);
         });
         writePhaseReport(opts.reportDir, report);
@@ -303,12 +298,11 @@ export function registerAuth(program: Command): void {
         }
         let result: VerifyResult | undefined;
         const report = await timedReport('auth', 'verify', async () => {
-          result = await verifyAuth({
+          result = await verifyAuthFromConfig(
             config,
-            reporter: ctx.reporter,
-            signal: ctx.signal,
-            ...(probe ? { probe } : {}),
-          });
+            { ...(probe ? { probe } : {}) },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          );
           return verifyReport(result);
         });
         writePhaseReport(opts.reportDir, report);

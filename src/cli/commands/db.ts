@@ -1,26 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, ExitCode } from '../../core/errors.ts';
+import { ExitCode } from '../../core/errors.ts';
 import {
   DB_MAX_CONCURRENCY,
-  applySchema,
-  buildSchema,
-  copyData,
+  applySchemaFromConfig,
+  buildSchemaFromConfig,
+  copyDataFromConfig,
   copyPhaseReport,
   loadSchemaFile,
-  planDb,
+  planDbFromConfig,
   schemaPhaseReport,
-  setupPrivileged,
-  verifyDb,
+  verifyDbFromConfig,
   verifyPhaseReport,
   verifyReportMarkdown,
   type DbPlan,
   type Finding,
-  type SchemaSource,
 } from '../../db/index.ts';
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
-import { action, type CommandContext } from '../context.ts';
+import { action } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
 import { registerAppRole } from './app-role.ts';
 import { registerReplicate } from './replicate.ts';
@@ -38,15 +36,6 @@ function findings(title: string, list: Finding[]): string[] {
   return out;
 }
 
-function ownerOf(url: string, configured: string | undefined): string {
-  if (configured) return configured;
-  try {
-    return decodeURIComponent(new URL(url).username) || 'postgres';
-  } catch {
-    return 'postgres';
-  }
-}
-
 async function timed<T>(
   fn: () => Promise<T>,
 ): Promise<{ value: T; timing: { startedAt: string; finishedAt: string; durationMs: number } }> {
@@ -61,6 +50,11 @@ async function timed<T>(
       durationMs: finished.getTime() - started.getTime(),
     },
   };
+}
+
+/** `--tables a.b, c.d` → ['a.b', 'c.d']. */
+function tableList(flag: string): string[] {
+  return flag.split(',').map((t) => t.trim());
 }
 
 function planText(plan: DbPlan): string {
@@ -108,11 +102,6 @@ function planText(plan: DbPlan): string {
   return lines.join('\n');
 }
 
-async function urls(ctx: CommandContext) {
-  const { config } = await ctx.config();
-  return { config, sourceUrl: config.source.db.url, targetUrl: config.target.db.url };
-}
-
 export function registerDb(program: Command): void {
   const db = program
     .command('db')
@@ -125,17 +114,12 @@ export function registerDb(program: Command): void {
     .option('--pg-dump <path>', 'pg_dump to use (else db.pgDump, PG_DUMP, PATH)')
     .action(
       action(async (ctx, opts: { pgDump?: string }) => {
-        const { config, sourceUrl, targetUrl } = await urls(ctx);
-        const plan = await planDb({
-          sourceUrl,
-          targetUrl,
-          schemas: config.db.schemas,
-          pgDump: {
-            ...(opts.pgDump ? { flag: opts.pgDump } : {}),
-            ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
-          },
-          reporter: ctx.reporter,
-        });
+        const { config } = await ctx.config();
+        const plan = await planDbFromConfig(
+          config,
+          { ...(opts.pgDump ? { pgDump: opts.pgDump } : {}) },
+          { reporter: ctx.reporter },
+        );
         ctx.print(plan, () => planText(plan));
         // Blockers and an unreachable target are things the migration needs, not a verification difference.
         const targetDown = plan.target ? !plan.target.reachable : false;
@@ -190,29 +174,14 @@ export function registerDb(program: Command): void {
             reportDir: string;
           },
         ) => {
-          const { config, sourceUrl, targetUrl } = await urls(ctx);
+          const { config } = await ctx.config();
           await ctx.confirm('db schema (apply)', { dryRun: opts.dryRun === true });
-          if (opts.rls !== undefined && opts.rls !== 'keep' && opts.rls !== 'drop')
-            throw new ConfigError('DB_BAD_FLAG', `--rls must be keep or drop, got ${opts.rls}`, {
-              exit: 'usage',
-              hint: 'supa2aws db schema --rls keep',
-            });
-          const ownerRole = ownerOf(targetUrl, config.db.ownerRole);
+          const deps = { reporter: ctx.reporter, signal: ctx.signal };
           const privilegedUrl = opts.privilegedUrl ?? process.env.SUPA2AWS_TARGET_ADMIN_URL;
+          const apply = { ...(privilegedUrl ? { privilegedUrl } : {}) };
           if (opts.applyFile) {
             const script = await loadSchemaFile(opts.applyFile);
-            if (privilegedUrl)
-              await setupPrivileged({
-                adminUrl: privilegedUrl,
-                ownerRole,
-                extensions: script.summary.extensions,
-                reporter: ctx.reporter,
-              });
-            const applied = await applySchema(script, {
-              targetUrl,
-              reporter: ctx.reporter,
-              signal: ctx.signal,
-            });
+            const applied = await applySchemaFromConfig(config, script, apply, deps);
             ctx.print(
               applied,
               () =>
@@ -220,43 +189,29 @@ export function registerDb(program: Command): void {
             );
             return 0;
           }
-          const source: SchemaSource = opts.fromMigrations
-            ? { kind: 'migrations', dir: opts.fromMigrations, seed: opts.seed === true }
-            : opts.fromDump
-              ? { kind: 'dump-file', file: opts.fromDump }
-              : {
-                  kind: 'pg_dump',
-                  sourceUrl,
-                  pgDump: {
-                    ...(opts.pgDump ? { flag: opts.pgDump } : {}),
-                    ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
-                  },
-                };
           const { value, timing } = await timed(async () => {
-            const build = await buildSchema({
-              source,
-              ownerRole,
-              rls: (opts.rls as 'keep' | 'drop' | undefined) ?? config.db.rls,
-              ...(opts.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
-              reporter: ctx.reporter,
-              signal: ctx.signal,
-            });
+            const build = await buildSchemaFromConfig(
+              config,
+              {
+                ...(opts.fromMigrations
+                  ? { fromMigrations: opts.fromMigrations, seed: opts.seed === true }
+                  : {}),
+                ...(opts.fromDump ? { fromDump: opts.fromDump } : {}),
+                ...(opts.rls !== undefined ? { rls: opts.rls as 'keep' | 'drop' } : {}),
+                ...(opts.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
+                ...(opts.pgDump ? { pgDump: opts.pgDump } : {}),
+              },
+              deps,
+            );
             mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
             writeFileSync(opts.out, build.script.text);
             if (opts.dryRun) return { build, applied: undefined };
-            if (privilegedUrl)
-              await setupPrivileged({
-                adminUrl: privilegedUrl,
-                ownerRole,
-                extensions: build.script.summary.extensions,
-                reporter: ctx.reporter,
-              });
-            const applied = await applySchema(build.script, {
-              targetUrl,
-              allowBlocked: opts.skipBlocked === true,
-              reporter: ctx.reporter,
-              signal: ctx.signal,
-            });
+            const applied = await applySchemaFromConfig(
+              config,
+              build.script,
+              { ...apply, allowBlocked: opts.skipBlocked === true },
+              deps,
+            );
             return { build, applied };
           });
           writePhaseReport(opts.reportDir, schemaPhaseReport(value.build, value.applied, timing));
@@ -313,26 +268,19 @@ export function registerDb(program: Command): void {
             reportDir: string;
           },
         ) => {
-          const { config, sourceUrl, targetUrl } = await urls(ctx);
+          const { config } = await ctx.config();
           await ctx.confirm('db copy', { dryRun: opts.dryRun === true });
-          const format = (opts.format ?? config.db.copyFormat) as 'auto' | 'binary' | 'text';
-          if (!['auto', 'binary', 'text'].includes(format))
-            throw new ConfigError('DB_BAD_FLAG', `--format must be auto, binary or text, got ${format}`, {
-              exit: 'usage',
-              hint: 'supa2aws db copy --format auto',
-            });
           const { value: result, timing } = await timed(() =>
-            copyData({
-              sourceUrl,
-              targetUrl,
-              schemas: config.db.schemas,
-              concurrency: opts.concurrency ?? config.db.concurrency,
-              format,
-              dryRun: opts.dryRun === true,
-              reporter: ctx.reporter,
-              signal: ctx.signal,
-              ...(opts.tables ? { tables: opts.tables.split(',').map((t) => t.trim()) } : {}),
-            }),
+            copyDataFromConfig(
+              config,
+              {
+                ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+                ...(opts.format ? { format: opts.format } : {}),
+                ...(opts.tables ? { tables: tableList(opts.tables) } : {}),
+                dryRun: opts.dryRun === true,
+              },
+              { reporter: ctx.reporter, signal: ctx.signal },
+            ),
           );
           if (!opts.dryRun) writePhaseReport(opts.reportDir, copyPhaseReport(result, timing));
           ctx.print(result, () =>
@@ -388,20 +336,18 @@ export function registerDb(program: Command): void {
             reportDir: string;
           },
         ) => {
-          const { config, sourceUrl, targetUrl } = await urls(ctx);
+          const { config } = await ctx.config();
           const { value: report, timing } = await timed(() =>
-            verifyDb({
-              sourceUrl,
-              targetUrl,
-              schemas: config.db.schemas,
-              targetOnlySchemas: [config.auth.legacySchema],
-              chunkRows: opts.chunkRows ?? config.db.verifyChunkRows,
-              concurrency: opts.concurrency ?? config.db.concurrency,
-              schema: opts.schema !== false,
-              reporter: ctx.reporter,
-              signal: ctx.signal,
-              ...(opts.tables ? { tables: opts.tables.split(',').map((t) => t.trim()) } : {}),
-            }),
+            verifyDbFromConfig(
+              config,
+              {
+                ...(opts.chunkRows !== undefined ? { chunkRows: opts.chunkRows } : {}),
+                ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+                ...(opts.tables ? { tables: tableList(opts.tables) } : {}),
+                schema: opts.schema !== false,
+              },
+              { reporter: ctx.reporter, signal: ctx.signal },
+            ),
           );
           writePhaseReport(opts.reportDir, verifyPhaseReport(report, timing));
           mkdirSync(opts.reportDir, { recursive: true });

@@ -7,7 +7,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'the whole migration on the local sandbox: storage, database, auth, backend — verified, with a report',
+      'the whole migration on the local sandbox: storage, database, auth, backend — verified, with a report; with --config, every phase runs with that config against the sandbox already up in --state-dir',
     )
     .option(
       '--keep',
@@ -21,7 +21,10 @@ export function registerDemo(program: Command): void {
     .option('--report-dir <dir>', 'where the phase reports and the migration report go', 'supa2aws-report')
     .action(
       action(async (ctx, opts: { keep?: boolean; stateDir: string; reportDir: string }) => {
+        const loaded = ctx.configFlag ? await ctx.config() : undefined;
+        if (loaded) await ctx.confirm('demo');
         const result = await runDemo({
+          ...(loaded ? { config: { config: loaded.config, file: loaded.file } } : {}),
           keep: opts.keep === true,
           stateDir: opts.stateDir,
           reportDir: opts.reportDir,
@@ -42,7 +45,7 @@ export function registerDemo(program: Command): void {
               ? [
                   '',
                   `The sandbox is still running (${result.kept.stateDir}); its config is ${result.kept.configFile}.`,
-                  'Try `npx supa2aws storage verify` or `npx supa2aws db verify`; stop it with `npx supa2aws sandbox down`.',
+                  `Try \`npx supa2aws verify --config ${result.kept.configFile}\`; stop it with \`npx supa2aws sandbox down --state-dir ${result.kept.stateDir}\`.`,
                 ]
               : []),
           ].join('\n'),

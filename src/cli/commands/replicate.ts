@@ -4,15 +4,14 @@
  * (db.replication.sourceUrl, else source.db.url) to the target; reverse and rollback swap the sides.
  */
 import type { Command } from 'commander';
-import type { Config } from '../../core/config/index.ts';
 import {
-  cutover,
+  cutoverFromConfig,
   cutoverPhaseReport,
   replicateStartPhaseReport,
-  replicationStatus,
-  startReplication,
-  stopReplication,
-  undoCutoverFreeze,
+  replicationStatusFromConfig,
+  startReplicationFromConfig,
+  stopReplicationFromConfig,
+  undoCutoverFreezeFromConfig,
   type CutoverResult,
   type ReplicationStatus,
   type StartReplicationResult,
@@ -22,23 +21,10 @@ import { action, type CommandContext } from '../context.ts';
 import { positiveInt, wholeNumber } from '../option-parsers.ts';
 import { formatBytes, formatDuration, table } from '../render.ts';
 
-interface Sides {
-  config: Config;
-  /** The Supabase side, through its direct host. */
-  supabaseUrl: string;
-  rdsUrl: string;
-  /** A superuser on the Supabase side, only for the way back's CREATE SUBSCRIPTION (PostgreSQL 15). */
-  supabaseAdminUrl: string | undefined;
-}
-
-async function sides(ctx: CommandContext, adminFlag?: string): Promise<Sides> {
-  const { config } = await ctx.config();
-  return {
-    config,
-    supabaseUrl: config.db.replication.sourceUrl ?? config.source.db.url,
-    rdsUrl: config.target.db.url,
-    supabaseAdminUrl: adminFlag ?? process.env.SUPA2AWS_SOURCE_ADMIN_URL,
-  };
+/** The superuser connection for the way back's subscription on Supabase: the flag, else SUPA2AWS_SOURCE_ADMIN_URL. */
+function subscriberAdmin(flag: string | undefined): { subscriberAdminUrl?: string } {
+  const url = flag ?? process.env.SUPA2AWS_SOURCE_ADMIN_URL;
+  return url ? { subscriberAdminUrl: url } : {};
 }
 
 async function timed<T>(fn: () => Promise<T>) {
@@ -126,18 +112,13 @@ export function registerReplicate(db: Command): void {
     .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
     .action(
       action(async (ctx, opts: { concurrency?: number; reportDir: string }) => {
-        const { config, supabaseUrl, rdsUrl } = await sides(ctx);
+        const { config } = await ctx.config();
         const { value, timing } = await timed(() =>
-          startReplication({
-            sourceUrl: supabaseUrl,
-            targetUrl: rdsUrl,
-            schemas: config.db.schemas,
-            sourceSetting: config.db.replication.sourceUrl ? 'db.replication.sourceUrl' : 'source.db.url',
-            concurrency: opts.concurrency ?? config.db.concurrency,
-            format: config.db.copyFormat,
-            reporter: ctx.reporter,
-            signal: ctx.signal,
-          }),
+          startReplicationFromConfig(
+            config,
+            { ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}) },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          ),
         );
         writePhaseReport(opts.reportDir, replicateStartPhaseReport(value, timing));
         ctx.print(value, () =>
@@ -154,13 +135,9 @@ export function registerReplicate(db: Command): void {
     .option('--reverse', 'the way back (RDS → Supabase)')
     .action(
       action(async (ctx, opts: { watch?: number | true; reverse?: boolean }) => {
-        const { config, supabaseUrl, rdsUrl } = await sides(ctx);
+        const { config } = await ctx.config();
         const read = () =>
-          replicationStatus({
-            sourceUrl: opts.reverse ? rdsUrl : supabaseUrl,
-            targetUrl: opts.reverse ? supabaseUrl : rdsUrl,
-            slotWarnBytes: config.db.replication.slotWarnBytes,
-          });
+          replicationStatusFromConfig(config, { direction: opts.reverse ? 'reverse' : 'forward' });
         let status = await read();
         ctx.print(status, () => statusText(status));
         if (opts.watch !== undefined) {
@@ -183,16 +160,11 @@ export function registerReplicate(db: Command): void {
     .option('--subscriber-admin-url <url>', "superuser connection that owns the way back's subscription")
     .action(
       action(async (ctx, opts: { reverse?: boolean; subscriberAdminUrl?: string }) => {
-        const { supabaseUrl, rdsUrl, supabaseAdminUrl } = await sides(ctx, opts.subscriberAdminUrl);
-        const result = await stopReplication(
-          opts.reverse
-            ? {
-                sourceUrl: rdsUrl,
-                targetUrl: supabaseUrl,
-                ...(supabaseAdminUrl ? { subscriberAdminUrl: supabaseAdminUrl } : {}),
-              }
-            : { sourceUrl: supabaseUrl, targetUrl: rdsUrl },
-        );
+        const { config } = await ctx.config();
+        const result = await stopReplicationFromConfig(config, {
+          direction: opts.reverse ? 'reverse' : 'forward',
+          ...subscriberAdmin(opts.subscriberAdminUrl),
+        });
         ctx.print(result, () =>
           result.dropped.length > 0 ? `dropped ${result.dropped.join(', ')}` : 'nothing to drop',
         );
@@ -213,21 +185,13 @@ export function registerReplicate(db: Command): void {
     .addHelpText('after', REVERSE_HELP)
     .action(
       action(async (ctx, opts: { subscriberAdminUrl?: string; reportDir: string }) => {
-        const { config, supabaseUrl, rdsUrl, supabaseAdminUrl } = await sides(ctx, opts.subscriberAdminUrl);
+        const { config } = await ctx.config();
         const { value, timing } = await timed(() =>
-          startReplication({
-            sourceUrl: rdsUrl,
-            targetUrl: supabaseUrl,
-            schemas: config.db.schemas,
-            withAuthUsers: false,
-            direction: 'reverse',
-            sourceSetting: 'target.db.url',
-            ...(supabaseAdminUrl ? { subscriberAdminUrl: supabaseAdminUrl } : {}),
-            concurrency: config.db.concurrency,
-            format: config.db.copyFormat,
-            reporter: ctx.reporter,
-            signal: ctx.signal,
-          }),
+          startReplicationFromConfig(
+            config,
+            { direction: 'reverse', ...subscriberAdmin(opts.subscriberAdminUrl) },
+            { reporter: ctx.reporter, signal: ctx.signal },
+          ),
         );
         writePhaseReport(opts.reportDir, {
           ...replicateStartPhaseReport(value, timing),
@@ -238,7 +202,7 @@ export function registerReplicate(db: Command): void {
       }),
     );
 
-  const cutoverOptions = (command: Command) =>
+  const cutoverFlags = (command: Command) =>
     command
       .option('--dry-run', 'show the plan; change nothing')
       .option('--undo', 'lift a write freeze left by an interrupted run, and stop there')
@@ -264,40 +228,33 @@ export function registerReplicate(db: Command): void {
   }
 
   const runCutover = async (ctx: CommandContext, opts: CutoverFlags, direction: 'cutover' | 'rollback') => {
-    const { config, supabaseUrl, rdsUrl, supabaseAdminUrl } = await sides(ctx, opts.subscriberAdminUrl);
-    const [from, to] = direction === 'cutover' ? [supabaseUrl, rdsUrl] : [rdsUrl, supabaseUrl];
+    const { config } = await ctx.config();
     if (opts.undo) {
-      const roles = await undoCutoverFreeze({ sourceUrl: from, reporter: ctx.reporter });
+      const roles = await undoCutoverFreezeFromConfig(config, { direction }, { reporter: ctx.reporter });
       ctx.print({ unfrozen: roles }, () =>
         roles.length > 0 ? `writes allowed again for ${roles.join(', ')}` : 'no write freeze to lift',
       );
       return 0;
     }
-    const r = config.db.replication;
     const { value, timing } = await timed(() =>
-      cutover({
-        sourceUrl: from,
-        targetUrl: to,
-        schemas: config.db.schemas,
-        withAuthUsers: direction === 'cutover',
-        unfreezeTarget: direction === 'rollback',
-        sequenceMargin: opts.sequenceMargin ?? r.sequenceMargin,
-        lagTimeoutMs: (opts.lagTimeout ?? r.lagTimeoutSeconds) * 1000,
-        ...(r.freezeRoles ? { freezeRoles: r.freezeRoles } : {}),
-        ...(direction === 'rollback' && supabaseAdminUrl ? { subscriberAdminUrl: supabaseAdminUrl } : {}),
-        chunkRows: config.db.verifyChunkRows,
-        concurrency: config.db.concurrency,
-        dryRun: opts.dryRun === true,
-        reporter: ctx.reporter,
-        signal: ctx.signal,
-      }),
+      cutoverFromConfig(
+        config,
+        {
+          direction,
+          ...(opts.sequenceMargin !== undefined ? { sequenceMargin: opts.sequenceMargin } : {}),
+          ...(opts.lagTimeout !== undefined ? { lagTimeoutSeconds: opts.lagTimeout } : {}),
+          ...subscriberAdmin(opts.subscriberAdminUrl),
+          dryRun: opts.dryRun === true,
+        },
+        { reporter: ctx.reporter, signal: ctx.signal },
+      ),
     );
     if (!opts.dryRun) writePhaseReport(opts.reportDir, cutoverPhaseReport(direction, value, timing));
     ctx.print(value, () => cutoverText(value, direction));
     return 0;
   };
 
-  cutoverOptions(
+  cutoverFlags(
     db
       .command('cutover')
       .description(
@@ -305,7 +262,7 @@ export function registerReplicate(db: Command): void {
       ),
   ).action(action((ctx, opts: CutoverFlags) => runCutover(ctx, opts, 'cutover')));
 
-  cutoverOptions(
+  cutoverFlags(
     db
       .command('rollback')
       .description(

@@ -38,6 +38,8 @@ export interface CutoverOptions {
   lagTimeoutMs?: number;
   /** Rows per key range for the verify. @default 50000 */
   chunkRows?: number;
+  /** Schemas of supa2aws's own on the target that the verify leaves out (the legacy password store). @default [] */
+  targetOnlySchemas?: string[];
   /** @default 2 */
   concurrency?: number;
   /** Show the plan; change nothing. @default false */
@@ -320,11 +322,14 @@ export async function cutover(options: CutoverOptions): Promise<CutoverResult> {
         };
       });
       const report = await timedStep(result, reporter, 'verify both sides', async () => {
+        // As `db verify` from the same config: unless db.schemas narrows it, the target's own app schemas
+        // count too (a table only the target has is a difference).
         const verified = await verifyDb({
           sourceUrl: options.sourceUrl,
           targetUrl: options.targetUrl,
-          schemas,
+          ...(options.schemas ? { schemas: options.schemas } : {}),
           ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+          ...(options.targetOnlySchemas ? { targetOnlySchemas: options.targetOnlySchemas } : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           reporter,
           ...(options.signal ? { signal: options.signal } : {}),

@@ -12,3 +12,4 @@ export {
   type LedgerCheck,
 } from './writer.ts';
 export { cutoverPhaseReport, replicateStartPhaseReport } from './reports.ts';
+export * from './from-config.ts';

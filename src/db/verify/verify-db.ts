@@ -106,6 +106,20 @@ export interface VerifyReport {
   checkedAt: string;
   snapshot: string;
   settings: Record<string, string>;
+  /**
+   * What the run was asked to compare (db.* of the config and the flags, as the caller's adapter mapped
+   * them): `db verify`, `supa2aws verify` and the cutover's verify from one config ask the same.
+   */
+  asked: {
+    /** db.schemas, or null: every app schema found. */
+    schemas: string[] | null;
+    targetOnlySchemas: string[];
+    chunkRows: number;
+    concurrency: number;
+    /** --tables, or null: every table. */
+    tables: string[] | null;
+    schema: boolean;
+  };
   coverage: VerifyCoverage;
   tables: TableVerify[];
   schema: {
@@ -386,6 +400,14 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       checkedAt: (options.now?.() ?? new Date()).toISOString(),
       snapshot: snap.id,
       settings: { ...DIGEST_SETTINGS },
+      asked: {
+        schemas: options.schemas ?? null,
+        targetOnlySchemas: [...targetOnlySchemas],
+        chunkRows,
+        concurrency,
+        tables: options.tables ?? null,
+        schema: options.schema !== false,
+      },
       coverage,
       tables: results,
       schema,

@@ -1,0 +1,107 @@
+/**
+ * Phase 3 from a loaded config: one entry point per step, which `auth plan|export|import|relink|verify`,
+ * `supa2aws verify` and the demo all call. The engines read `auth.*`, `source.db`, `target.db` and
+ * `target.cognito` from the config they are given; a flag overrides a setting through the step's run
+ * options, never by editing the config.
+ */
+import type { Config } from '../core/config/schema.ts';
+import { ConfigError } from '../core/errors.ts';
+import { pickDefined } from '../core/pick-defined.ts';
+import type { Reporter } from '../core/reporter.ts';
+import type { TargetPool } from './cognito.ts';
+import type { Connect } from './db.ts';
+import { exportLegacyStore, type ExportResult } from './export.ts';
+import { importRemaining, type ImportOptions, type ImportResult } from './import.ts';
+import { planAuth, type AuthPlan } from './plan.ts';
+import { relinkUser, type RelinkResult } from './relink.ts';
+import { verifyAuth, type VerifyResult } from './verify.ts';
+
+export interface AuthRunDeps {
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  connect?: Connect;
+  /** The target pool to use instead of building it from target.cognito (tests). */
+  pool?: TargetPool;
+}
+
+/** Cognito shares 50 AdminCreateUser requests per second per account and region. */
+const COGNITO_RATE_CEILING = 50;
+
+/** `auth plan` (and `auth export --dry-run`). */
+export function planAuthFromConfig(config: Config, deps: AuthRunDeps = {}): Promise<AuthPlan> {
+  return planAuth({ config, ...pickDefined(deps, ['reporter', 'connect', 'pool']) });
+}
+
+/** `auth export`. */
+export function exportLegacyStoreFromConfig(config: Config, deps: AuthRunDeps = {}): Promise<ExportResult> {
+  return exportLegacyStore({ config, ...pickDefined(deps, ['reporter', 'signal', 'connect']) });
+}
+
+export interface AuthImportRunOptions {
+  /** Cognito admin calls per second at the most (0 < rate ≤ 50). @default auth.maxRequestsPerSecond */
+  rate?: number;
+  /** Where to write the EXPERIMENTAL bcrypt import-job CSV; false for none. @default false */
+  csvFile?: string | false;
+  /** Only write the CSV: create nobody. @default false */
+  csvOnly?: boolean;
+}
+
+/** `auth import --remaining`. */
+export function importRemainingOptions(
+  config: Config,
+  options: AuthImportRunOptions = {},
+  deps: AuthRunDeps = {},
+): ImportOptions {
+  const rate = options.rate;
+  if (rate !== undefined && !(rate > 0 && rate <= COGNITO_RATE_CEILING))
+    throw new ConfigError('AUTH_RATE_INVALID', `--rate must be between 0 and 50, got ${rate}`, {
+      exit: 'usage',
+      hint: 'Cognito shares 50 AdminCreateUser requests/s per account and region: stay below it.',
+    });
+  return {
+    config,
+    maxRequestsPerSecond: rate ?? config.auth.maxRequestsPerSecond,
+    csvFile: options.csvFile ?? false,
+    csvOnly: options.csvOnly === true,
+    ...pickDefined(deps, ['reporter', 'signal', 'connect', 'pool']),
+  };
+}
+
+export function importRemainingFromConfig(
+  config: Config,
+  options: AuthImportRunOptions = {},
+  deps: AuthRunDeps = {},
+): Promise<ImportResult> {
+  return importRemaining(importRemainingOptions(config, options, deps));
+}
+
+/** `auth relink <user>`. */
+export function relinkUserFromConfig(
+  config: Config,
+  options: { userId: string },
+  deps: AuthRunDeps = {},
+): Promise<RelinkResult> {
+  return relinkUser({
+    config,
+    userId: options.userId,
+    ...pickDefined(deps, ['reporter', 'signal', 'connect', 'pool']),
+  });
+}
+
+export interface AuthVerifyRunOptions {
+  /** Sign this user in over USER_PASSWORD_AUTH as well. */
+  probe?: { username: string; password: string };
+}
+
+/** `auth verify`, `supa2aws verify` and the demo's auth verify. */
+export function verifyAuthFromConfig(
+  config: Config,
+  options: AuthVerifyRunOptions = {},
+  deps: AuthRunDeps = {},
+): Promise<VerifyResult> {
+  return verifyAuth({
+    config,
+    ...(options.probe ? { probe: options.probe } : {}),
+    ...pickDefined(deps, ['reporter', 'signal', 'connect', 'pool']),
+  });
+}
