@@ -17,6 +17,7 @@ import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { sleep, withRetry } from '../core/retry.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
+import type { Shard } from './shard.ts';
 import {
   fatalS3Error,
   isNotImplemented,
@@ -83,6 +84,8 @@ export interface StorageCopyResult {
   notSupported: string[];
   buckets: Array<{ source: string; target: string; copied: Tally; failed: number }>;
   settings: { concurrency: number; partSizeBytes: number; multipartThresholdBytes: number };
+  /** The shard this run copied (`--shard i/N`); absent when it copied the whole plan. */
+  shard?: Shard;
 }
 
 function linked(signal: AbortSignal | undefined): AbortController {
@@ -410,6 +413,7 @@ export async function applyStorageCopy(
     notSupported: [...notSupported],
     buckets: [...perBucket.values()],
     settings: { concurrency, partSizeBytes, multipartThresholdBytes },
+    ...(plan.shard ? { shard: plan.shard } : {}),
   };
 }
 

@@ -45,6 +45,7 @@ export {
 } from './plan.ts';
 export * from './report.ts';
 export * from './run.ts';
+export { inShard, MAX_SHARDS, parseShard, shardLabel, shardOf, type Shard } from './shard.ts';
 export {
   classifyS3Error,
   fatalS3Error,

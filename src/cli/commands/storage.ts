@@ -8,6 +8,8 @@ import {
   copyPhaseReport,
   copyStorageFromConfig,
   discoverUrlsFromConfig,
+  parseShard,
+  shardLabel,
   planMarkdown,
   planPhaseReport,
   planStorageFromConfig,
@@ -281,6 +283,10 @@ export function registerStorage(program: Command): void {
       '--deep',
       'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
     )
+    .option(
+      '--shard <i/N>',
+      'copy only shard i of N (counted from 1): N copies run side by side, each taking the same keys on every run; storage verify checks them all',
+    )
     .option('--dry-run', 'print the plan; copy nothing')
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
@@ -288,6 +294,7 @@ export function registerStorage(program: Command): void {
         async (
           ctx,
           opts: {
+            shard?: string;
             concurrency?: number;
             partSize?: number;
             multipartThreshold?: number;
@@ -297,11 +304,15 @@ export function registerStorage(program: Command): void {
             reportDir: string;
           },
         ) => {
+          const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
           const { config } = await ctx.config();
-          await ctx.confirm('storage copy', { dryRun: opts.dryRun === true });
+          await ctx.confirm(shard ? `storage copy --shard ${shardLabel(shard)}` : 'storage copy', {
+            dryRun: opts.dryRun === true,
+          });
           const run = await copyStorageFromConfig(
             config,
             {
+              ...(shard ? { shard } : {}),
               ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
               ...(opts.partSize ? { partSizeMiB: opts.partSize } : {}),
               ...(opts.multipartThreshold ? { multipartThresholdMiB: opts.multipartThreshold } : {}),
@@ -322,6 +333,9 @@ export function registerStorage(program: Command): void {
           reported(ctx, writeStorageReport(opts.reportDir, copyPhaseReport(r), copyMarkdown(r)));
           ctx.print(r, () =>
             [
+              ...(r.shard
+                ? [`shard ${shardLabel(r.shard)}: the keys of the plan that fall to this shard`]
+                : []),
               `copied ${size(r.copied)} in ${formatDuration(r.durationMs)} (${formatBytes((r.copied.bytes / Math.max(1, r.durationMs)) * 1000)}/s), each read back and SHA-256 matched before it was sealed`,
               `already identical: ${size(r.identical)}; failed: ${r.failed.length}; multipart: ${r.multipart}; retries: ${r.retries}`,
               ...(r.interrupted
@@ -331,7 +345,11 @@ export function registerStorage(program: Command): void {
                 : []),
               ...r.failed.slice(0, 20).map((f) => `  ${f.bucket}/${f.key}: ${f.code}: ${f.message}`),
               ...r.notSupported.map((n) => `  not supported by the target endpoint: ${n}`),
-              r.failed.length === 0 && !r.interrupted ? 'Next: supa2aws storage verify' : '',
+              r.failed.length === 0 && !r.interrupted
+                ? r.shard
+                  ? 'Next, once every shard has finished: supa2aws storage verify'
+                  : 'Next: supa2aws storage verify'
+                : '',
             ]
               .filter(Boolean)
               .join('\n'),
