@@ -108,7 +108,7 @@ export function copyMarkdown(result: StorageCopyResult): string {
     '',
     `${result.startedAt} → ${result.finishedAt} (${seconds.toFixed(1)} s)${result.interrupted ? ' — **interrupted**' : ''}.`,
     '',
-    `- copied, read back, SHA-256 matched and sealed: ${result.copied.count} objects, ${formatBytes(result.copied.bytes)} (${formatBytes(result.copied.bytes / Math.max(seconds, 0.001))}/s)`,
+    `- copied, ${result.confirmedBy === 'read-back' ? 'read back, SHA-256 matched' : 'SHA-256 checksum checked by the target and confirmed'} and sealed: ${result.copied.count} objects, ${formatBytes(result.copied.bytes)} (${formatBytes(result.copied.bytes / Math.max(seconds, 0.001))}/s)`,
     `- already identical: ${result.identical.count} objects, ${formatBytes(result.identical.bytes)}`,
     `- failed: ${result.failed.length}; not started: ${result.notStarted}; multipart: ${result.multipart}; retries: ${result.retries}`,
     `- cleaned up: ${result.cleanedUp.deletedUnsealed} unsealed object(s), ${result.cleanedUp.abortedUploads} multipart upload(s)`,
@@ -153,7 +153,10 @@ export function copyPhaseReport(result: StorageCopyResult): PhaseReport {
     },
     checks: [
       {
-        name: 'every copied object read back with equal size and SHA-256 before it was sealed',
+        name:
+          result.confirmedBy === 'read-back'
+            ? 'every copied object read back with equal size and SHA-256 before it was sealed'
+            : 'every copied object kept by the target with the size and SHA-256 checksum sent, before it was sealed',
         ok: result.failed.length === 0,
         detail: `${result.copied.count} verified`,
       },

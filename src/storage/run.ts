@@ -12,6 +12,7 @@ import { applyStorageCopy, type StorageCopyResult } from './apply.ts';
 import { connectPg, withPg, type ConnectFn } from './pg.ts';
 import { planStorageCopy, type StoragePlan } from './plan.ts';
 import type { Shard } from './shard.ts';
+import { checksumSupport } from './target-checksums.ts';
 import { bucketOwnerFor, setupStorage, type StorageSetupResult } from './setup.ts';
 import { discoverUrlColumns, type DiscoverResult } from './urls/discover.ts';
 import {
@@ -43,6 +44,11 @@ export interface CopyOptions {
   deep?: boolean;
   /** Copy only this shard's keys (shard.ts); N shards run side by side. @default every key */
   shard?: Shard;
+  /**
+   * Read every object back, even where the target checks SHA-256 checksums (target-checksums.ts).
+   * @default false
+   */
+  readBack?: boolean;
   /** Plan only. */
   dryRun?: boolean;
 }
@@ -123,6 +129,7 @@ export async function copyStorageFromConfig(
       concurrency: options.concurrency ?? config.storage.concurrency,
       partSizeBytes: (options.partSizeMiB ?? config.storage.partSizeMiB) * MiB,
       multipartThresholdBytes: (options.multipartThresholdMiB ?? config.storage.multipartThresholdMiB) * MiB,
+      checksums: options.readBack ? 'no' : checksumSupport(config.target.s3),
       ...(deps.reporter ? { reporter: deps.reporter } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
