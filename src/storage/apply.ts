@@ -17,6 +17,8 @@ import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { sleep, withRetry } from '../core/retry.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
+import type { Shard } from './shard.ts';
+import { probeChecksums, type ChecksumSupport } from './target-checksums.ts';
 import {
   fatalS3Error,
   isNotImplemented,
@@ -39,6 +41,12 @@ export interface ApplyStorageCopyDeps {
   multipartThresholdBytes?: number;
   /** Objects up to this size are read whole and PUT with their seal. @default 1 MiB */
   bufferBelowBytes?: number;
+  /**
+   * Whether the target checks and keeps SHA-256 checksums (target-checksums.ts): 'yes' sends one with every
+   * PUT and part and confirms each object by `HeadObject` in checksum mode; 'probe' asks the endpoint first;
+   * 'no' reads every object back. @default 'no'
+   */
+  checksums?: ChecksumSupport;
   /** Attempts per object or part. @default 5 */
   attempts?: number;
   reporter?: Reporter;
@@ -83,6 +91,13 @@ export interface StorageCopyResult {
   notSupported: string[];
   buckets: Array<{ source: string; target: string; copied: Tally; failed: number }>;
   settings: { concurrency: number; partSizeBytes: number; multipartThresholdBytes: number };
+  /**
+   * How each copied object was confirmed: by the SHA-256 checksum the target checked on upload and reports
+   * (`HeadObject` checksum mode), or by reading it back.
+   */
+  confirmedBy: 'target-checksum' | 'read-back';
+  /** The shard this run copied (`--shard i/N`); absent when it copied the whole plan. */
+  shard?: Shard;
 }
 
 function linked(signal: AbortSignal | undefined): AbortController {
@@ -285,6 +300,11 @@ export async function applyStorageCopy(
     items.filter((i) => i.size > bufferBelow),
     signal,
   );
+  const checksums =
+    deps.checksums === 'yes' ||
+    (deps.checksums === 'probe' &&
+      items.length > 0 &&
+      (await probeChecksums(deps.target, items[items.length - 1] as CopyItem, signal, (m) => log.warn(m))));
   const staleAborted =
     items.length > 0 ? await abortStaleUploads(deps.target, items, notSupported, signal) : 0;
   if (staleAborted > 0) log.info(`aborted ${staleAborted} multipart upload(s) left by an earlier run`);
@@ -317,6 +337,7 @@ export async function applyStorageCopy(
             target: deps.target,
             partSize: partSizeBytes,
             multipartThreshold: multipartThresholdBytes,
+            checksums,
             ...(deps.attempts ? { attempts: deps.attempts } : {}),
             ...(deps.bufferBelowBytes !== undefined ? { bufferBelow: deps.bufferBelowBytes } : {}),
             ...(deps.backoff ? { backoff: deps.backoff } : {}),
@@ -410,6 +431,8 @@ export async function applyStorageCopy(
     notSupported: [...notSupported],
     buckets: [...perBucket.values()],
     settings: { concurrency, partSizeBytes, multipartThresholdBytes },
+    confirmedBy: checksums ? 'target-checksum' : 'read-back',
+    ...(plan.shard ? { shard: plan.shard } : {}),
   };
 }
 

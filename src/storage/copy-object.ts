@@ -11,7 +11,10 @@
  *
  *   1. GET the source and stream it to the final key (PutObject, or sequential streamed UploadParts),
  *      computing SHA-256 as the bytes flow. The object carries `supa2aws-source-etag` but no `sha256` yet.
- *   2. Read the target back and compare size and SHA-256 (targets are not trusted to check checksums).
+ *   2. Confirm it. Where the target checks and keeps SHA-256 checksums (S3; target-checksums.ts decides), every
+ *      PUT and part carried one — the target refused bytes that did not match — and `HeadObject` in checksum
+ *      mode must show the size and the checksum sent (composite for multipart). Elsewhere (s3rver, or
+ *      `--read-back`) read the target back and compare size and SHA-256.
  *   3. Seal: tag exactly that object (that version, in a versioned bucket) with its SHA-256 and the ETag it
  *      was read back under (`sealTags`). Tagging rewrites no bytes and makes no new version, and the ETag in
  *      the tags ties the seal to these bytes. Only now is it done.
@@ -50,6 +53,7 @@ import type { Readable } from 'node:stream';
 import { StorageError } from '../core/errors.ts';
 import { backoffMs, sleep } from '../core/retry.ts';
 import {
+  checksumOfHex,
   foreignMetadata,
   META_SHA256,
   META_SOURCE_ETAG,
@@ -61,6 +65,7 @@ import {
 import type { CopyItem } from './plan.ts';
 import {
   fatalS3Error,
+  isChecksumRefusal,
   isNotFound,
   isNotImplemented,
   objectS3Error,
@@ -71,6 +76,7 @@ import {
   digestStream,
   effectivePartSize,
   guardResponseBody,
+  compositeSha256,
   HashTap,
   PartSplitter,
   partRanges,
@@ -88,6 +94,12 @@ export interface CopyObjectDeps {
    * as the signed payload hash S3 checks) and no separate seal is needed. @default 1 MiB
    */
   bufferBelow?: number;
+  /**
+   * The target checks and keeps SHA-256 checksums (S3; see target-checksums.ts): every PUT and part carries
+   * one, so the target refuses bytes that do not match, and what it kept is confirmed by `HeadObject` in
+   * checksum mode instead of reading the object back. @default false (read back)
+   */
+  checksums?: boolean;
   /** Attempts per object (whole object for one PUT, per part for multipart), and for its seal. @default 5 */
   attempts?: number;
   signal: AbortSignal;
@@ -126,6 +138,8 @@ interface Written {
   etag: string | undefined;
   /** The version it created, in a versioned bucket. */
   versionId: string | undefined;
+  /** With checksums: the SHA-256 checksum the target must keep for it (base64, `-N` if composite). */
+  checksum?: string;
 }
 
 interface SourceResponse {
@@ -238,6 +252,18 @@ class ObjectCopier {
     };
     const fatal = fatalS3Error(error, context);
     if (fatal) return fatal;
+    if (side === 'target' && isChecksumRefusal(error)) {
+      return new StorageError(
+        'STORAGE_CHECKSUM_REFUSED',
+        `${action} ${this.item.targetBucket}/${this.item.key}: the target refused the bytes it received, whose SHA-256 did not match the checksum sent (${s3ErrorName(error)})`,
+        {
+          retryable: true,
+          cause: error,
+          details: { bucket: this.item.targetBucket, key: this.item.key },
+          hint: 'The bytes were corrupted on the way and nothing was kept; run the same command again, and if it repeats, check the network and any proxy in between.',
+        },
+      );
+    }
     if (side === 'source' && isNotFound(error)) {
       return new StorageError(
         'STORAGE_SOURCE_OBJECT_GONE',
@@ -347,6 +373,7 @@ class ObjectCopier {
       ContentLength: body.length,
       ...src.headers,
       Metadata: { ...src.headers.Metadata, [META_SHA256]: sha256 },
+      ...(this.deps.checksums ? { ChecksumSHA256: checksumOfHex(sha256) } : {}),
     });
     // The payload hash SigV4 signs is the SHA-256 just computed: S3 checks it against the body it receives,
     // and the SDK need not hash the body a second time.
@@ -360,7 +387,12 @@ class ObjectCopier {
     try {
       const out = await target.send(command, { abortSignal: signal });
       this.noteWrite(out.VersionId);
-      return { sha256, etag: out.ETag, versionId: out.VersionId };
+      return {
+        sha256,
+        etag: out.ETag,
+        versionId: out.VersionId,
+        ...(this.deps.checksums ? { checksum: checksumOfHex(sha256) } : {}),
+      };
     } catch (error) {
       throw this.fail(error, 'target', 'Writing');
     }
@@ -385,6 +417,8 @@ class ObjectCopier {
           Body: streamed?.body ?? Buffer.alloc(0),
           ContentLength: this.item.size,
           ...src.headers,
+          // The SDK hashes the body as it sends it and sends the SHA-256 after it (a trailing checksum).
+          ...(this.deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
         }),
         { abortSignal: streamed?.signal ?? signal },
       );
@@ -398,7 +432,13 @@ class ObjectCopier {
     } finally {
       streamed?.dispose();
     }
-    return { sha256: tap.hash.digest('hex'), etag, versionId };
+    const sha256 = tap.hash.digest('hex');
+    return {
+      sha256,
+      etag,
+      versionId,
+      ...(this.deps.checksums ? { checksum: checksumOfHex(sha256) } : {}),
+    };
   }
 
   /** Runs `fn` up to `attempts` times while what it throws is retryable, waiting between attempts. */
@@ -420,7 +460,7 @@ class ObjectCopier {
       this.attempts = attempt;
       const put = buffered ? await this.putBuffered() : await this.putOnce();
       try {
-        return { ...put, readEtag: await this.readBack(put) };
+        return { ...put, readEtag: await this.check(put) };
       } catch (error) {
         // What did not read back right goes: a buffered object carries its seal already, and in a versioned
         // bucket the next attempt would leave it behind as a noncurrent version. Not when another writer has
@@ -440,7 +480,12 @@ class ObjectCopier {
     let uploadId: string;
     try {
       const created = await target.send(
-        new CreateMultipartUploadCommand({ Bucket: this.item.targetBucket, Key: this.item.key, ...headers }),
+        new CreateMultipartUploadCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          ...headers,
+          ...(this.deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        }),
         { abortSignal: signal },
       );
       uploadId = created.UploadId as string;
@@ -453,6 +498,7 @@ class ObjectCopier {
     let hash = createHash('sha256');
     let splitter = new PartSplitter(src.body);
     const done: CompletedPart[] = [];
+    const partDigests: Buffer[] = [];
     const ranges = partRanges(this.item.size, effectivePartSize(this.item.size, this.deps.partSize));
     // After a failed part the source is opened again at the part's first byte, within the same attempts.
     let reopen = false;
@@ -468,9 +514,10 @@ class ObjectCopier {
               splitter = new PartSplitter(src.body);
               reopen = false;
             }
+            const partHash = createHash('sha256');
             streamed = new StreamedBody(
               splitter.next(range.length),
-              new HashTap(this.progress, hash),
+              new HashTap(this.progress, hash, 0, partHash),
               signal,
             );
             const out = await target.send(
@@ -481,10 +528,18 @@ class ObjectCopier {
                 PartNumber: range.number,
                 Body: streamed.body,
                 ContentLength: range.length,
+                ...(this.deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
               }),
               { abortSignal: streamed.signal },
             );
-            done.push({ PartNumber: range.number, ETag: out.ETag });
+            const digest = partHash.digest();
+            if (this.deps.checksums) this.checkPart(range.number, digest, out.ChecksumSHA256);
+            done.push({
+              PartNumber: range.number,
+              ETag: out.ETag,
+              ...(this.deps.checksums ? { ChecksumSHA256: digest.toString('base64') } : {}),
+            });
+            partDigests.push(digest);
             break;
           } catch (error) {
             const blamed = streamed ? streamed.blame(error) : { error, side: 'source' as const };
@@ -533,7 +588,65 @@ class ObjectCopier {
       throw this.fail(error, 'target', 'Completing the upload of');
     }
     delete this.flight.uploadId;
-    return { sha256: hash.digest('hex'), etag, versionId, parts: ranges.length };
+    return {
+      sha256: hash.digest('hex'),
+      etag,
+      versionId,
+      parts: ranges.length,
+      ...(this.deps.checksums ? { checksum: compositeSha256(partDigests) } : {}),
+    };
+  }
+
+  /** The checksum the target took a part under must be the part's own SHA-256 (else the part is sent again). */
+  private checkPart(part: number, digest: Buffer, kept: string | undefined): void {
+    if (kept === undefined || kept === digest.toString('base64')) return;
+    throw this.mismatch(`part ${part} was taken with SHA-256 ${kept}`, digest.toString('base64'));
+  }
+
+  private mismatch(what: string, sent: string): StorageError {
+    return new StorageError(
+      'STORAGE_CHECKSUM_MISMATCH',
+      `${this.item.targetBucket}/${this.item.key}: ${what}, sent ${sent}`,
+      {
+        retryable: true,
+        exit: 'verifyFailed',
+        details: { bucket: this.item.targetBucket, key: this.item.key, sent },
+        hint: 'Run the same command again; if it repeats, check the target endpoint and any proxy in between.',
+      },
+    );
+  }
+
+  /** Confirms what was written: by the target's own checksum where it keeps one, else by reading it back. */
+  private async check(written: Written): Promise<string | undefined> {
+    if (!written.checksum) return this.readBack(written);
+    const { target, signal } = this.deps;
+    let head;
+    try {
+      head = await target.send(
+        new HeadObjectCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          ChecksumMode: 'ENABLED',
+          ...(written.versionId ? { VersionId: written.versionId } : {}),
+          ...(written.etag ? { IfMatch: written.etag } : {}),
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw this.fail(error, 'target', 'Checking');
+    }
+    // A target that took the checksum and keeps none to show (a partial S3 imitation): read back instead.
+    if (!head.ChecksumSHA256) return this.readBack(written);
+    if (head.ContentLength !== this.item.size || head.ChecksumSHA256 !== written.checksum) {
+      throw this.mismatch(
+        `the target keeps ${head.ContentLength ?? '?'} bytes with SHA-256 checksum ${head.ChecksumSHA256}`,
+        `${this.item.size} bytes with ${written.checksum}`,
+      );
+    }
+    if (written.etag && head.ETag && normaliseEtag(head.ETag) !== normaliseEtag(written.etag)) {
+      throw this.targetChanged();
+    }
+    return head.ETag ?? written.etag;
   }
 
   /**
@@ -631,7 +744,7 @@ class ObjectCopier {
             Bucket: this.item.targetBucket,
             Key: this.item.key,
             ...(written.versionId ? { VersionId: written.versionId } : {}),
-            Tagging: { TagSet: sealTags(written.sha256, readEtag) },
+            Tagging: { TagSet: sealTags(written.sha256, readEtag, written.checksum) },
           }),
           { abortSignal: signal },
         );
@@ -687,7 +800,7 @@ class ObjectCopier {
       let up: (Written & { parts: number }) | undefined;
       try {
         up = await this.multipart();
-        await this.seal(up, await this.readBack(up));
+        await this.seal(up, await this.check(up));
         return {
           sha256: up.sha256,
           size: this.item.size,

@@ -25,6 +25,7 @@ export {
   normaliseEtag,
   sealedSha256,
   sealTags,
+  TAG_CHECKSUM,
   TAG_SEALED_ETAG,
   TAG_SHA256,
   type TargetHead,
@@ -45,6 +46,8 @@ export {
 } from './plan.ts';
 export * from './report.ts';
 export * from './run.ts';
+export { inShard, MAX_SHARDS, parseShard, shardLabel, shardOf, type Shard } from './shard.ts';
+export { checksumSupport, probeChecksums, type ChecksumSupport } from './target-checksums.ts';
 export {
   classifyS3Error,
   fatalS3Error,
@@ -68,7 +71,14 @@ export {
   type SetupStatus,
   type StorageSetupResult,
 } from './setup.ts';
-export { digestStream, effectivePartSize, HashTap, PartSplitter, partRanges } from './streams.ts';
+export {
+  compositeSha256,
+  digestStream,
+  effectivePartSize,
+  HashTap,
+  PartSplitter,
+  partRanges,
+} from './streams.ts';
 export { discoverUrlColumns, type DiscoveredColumn, type DiscoverResult } from './urls/discover.ts';
 export { ensureLedger, LEDGER_TABLE, pendingLedger } from './urls/ledger.ts';
 export { parseBarePath, parseStorageUrl, projectHosts, type RefKind, type StorageRef } from './urls/parse.ts';

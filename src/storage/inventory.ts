@@ -163,7 +163,10 @@ export async function headTarget(
     !isNotFound(e) && !isNotImplemented(e) && objectS3Error(e, { side: 'target' }).retryable;
   try {
     const head = await withRetry(
-      () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }),
+      () =>
+        s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), {
+          abortSignal: signal,
+        }),
       { signal, retryable },
     );
     const metadata = head.Metadata ?? {};
@@ -191,6 +194,7 @@ export async function headTarget(
       ...(tags ? { tags } : {}),
       ...(head.ETag ? { etag: head.ETag } : {}),
       ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
+      ...(head.ChecksumSHA256 ? { checksumSha256: head.ChecksumSHA256 } : {}),
     };
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError(`inspecting ${bucket}/${key}`);

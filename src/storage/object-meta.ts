@@ -22,6 +22,13 @@ export const TAG_SHA256 = 'sha256';
  */
 export const TAG_SEALED_ETAG = 'supa2aws-sealed-etag';
 
+/**
+ * The checksum S3 keeps for a multipart upload sent with per-part SHA-256 checksums, as `HeadObject` with
+ * checksum mode returns it (composite: base64 SHA-256 of the parts' SHA-256 digests, `-<parts>`). Set with the
+ * seal, so `storage verify` can compare what S3 reports without reading the bytes.
+ */
+export const TAG_CHECKSUM = 'supa2aws-checksum-sha256';
+
 const OURS = new Set([META_SHA256, META_SOURCE_ETAG, META_USER_METADATA]);
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -34,6 +41,8 @@ export interface TargetHead {
   tags?: Record<string, string>;
   etag?: string;
   lastModified?: string;
+  /** The SHA-256 checksum the target keeps for the object (S3 with checksum mode), base64, `-N` if composite. */
+  checksumSha256?: string;
 }
 
 /**
@@ -57,7 +66,9 @@ export type TargetState =
   /** Sealed from another version of the source object. */
   | 'source-changed'
   /** Sealed, same size and source ETag, but both ETags are plain MD5s and they differ (bytes overwritten). */
-  | 'md5-differs';
+  | 'md5-differs'
+  /** Sealed, but the SHA-256 checksum the target itself keeps for the object is not the seal's. */
+  | 'checksum-differs';
 
 /** Whether both ETags are plain MD5s (single-part uploads), so the two servers' checksums can be compared. */
 export function md5Comparable(head: TargetHead, source: { etag: string | undefined }): boolean {
@@ -79,12 +90,45 @@ export function sealedSha256(head: TargetHead): string | undefined {
   return normaliseEtag(sealedEtag) === normaliseEtag(head.etag) ? tagged : undefined;
 }
 
-/** The tag set that seals the object with ETag `etag` as holding the bytes whose SHA-256 is `sha256`. */
-export function sealTags(sha256: string, etag: string): Array<{ Key: string; Value: string }> {
+/**
+ * The tag set that seals the object with ETag `etag` as holding the bytes whose SHA-256 is `sha256`; with
+ * `checksum`, the composite checksum the target keeps for it (multipart uploads sent with checksums).
+ */
+export function sealTags(
+  sha256: string,
+  etag: string,
+  checksum?: string,
+): Array<{ Key: string; Value: string }> {
   return [
     { Key: TAG_SHA256, Value: sha256 },
     { Key: TAG_SEALED_ETAG, Value: normaliseEtag(etag) },
+    ...(checksum ? [{ Key: TAG_CHECKSUM, Value: checksum }] : []),
   ];
+}
+
+/** SHA-256 hex → the base64 form S3 uses in `x-amz-checksum-sha256`. */
+export function checksumOfHex(sha256: string): string {
+  return Buffer.from(sha256, 'hex').toString('base64');
+}
+
+/**
+ * Whether the SHA-256 checksum the target keeps for a sealed object (S3 checked it against the bytes it
+ * received) agrees with the seal: a whole-object checksum must be the seal's SHA-256, a composite one
+ * (multipart) the composite the seal names. True where the target keeps none (s3rver, objects sent without
+ * one) or a composite the seal does not name (sealed without checksums).
+ */
+export function checksumMatchesSeal(head: TargetHead, sealed: string): boolean {
+  if (!head.checksumSha256) return true;
+  if (head.checksumSha256.includes('-')) {
+    const named = sealedEtagMatches(head) ? head.tags?.[TAG_CHECKSUM] : undefined;
+    return named === undefined || named === head.checksumSha256;
+  }
+  return head.checksumSha256 === checksumOfHex(sealed);
+}
+
+function sealedEtagMatches(head: TargetHead): boolean {
+  const sealedEtag = head.tags?.[TAG_SEALED_ETAG];
+  return !!sealedEtag && !!head.etag && normaliseEtag(sealedEtag) === normaliseEtag(head.etag);
 }
 
 /** Compares a target object with the source object it should be a copy of, by the rule of TargetState. */
@@ -93,7 +137,8 @@ export function judgeTarget(
   source: { size: number; etag: string | undefined },
 ): TargetState {
   if (!head) return 'missing';
-  if (!sealedSha256(head)) return 'unverified';
+  const sealed = sealedSha256(head);
+  if (!sealed) return 'unverified';
   if (head.size !== source.size) return 'size-differs';
   const copiedFrom = head.metadata[META_SOURCE_ETAG];
   if (
@@ -107,6 +152,7 @@ export function judgeTarget(
     normaliseEtag(head.etag!).toLowerCase() !== normaliseEtag(source.etag!).toLowerCase()
   )
     return 'md5-differs';
+  if (!checksumMatchesSeal(head, sealed)) return 'checksum-differs';
   return 'identical';
 }
 

@@ -20,6 +20,7 @@ import {
 } from './inventory.ts';
 import { encodeUserMetadata, judgeTarget, type TargetHead, type TargetState } from './object-meta.ts';
 import type { PgClient } from './pg.ts';
+import { inShard, type Shard } from './shard.ts';
 
 /** Why an object is copied: the verdicts of the rule verify shares (object-meta.ts, deep-compare.ts), or an orphan. */
 export type CopyReason = Exclude<TargetState, 'identical'> | DeepDifference | 'orphan';
@@ -72,6 +73,8 @@ export interface StoragePlan {
   source: { endpoint: string | undefined };
   target: { endpoint: string | undefined };
   includeOrphans: boolean;
+  /** With `--shard i/N`: this plan holds only that shard's keys (shard.ts), and every count is the shard's. */
+  shard?: Shard;
   buckets: BucketPlan[];
   /** Buckets in storage.buckets with no mapping in config: not copied. */
   unmappedBuckets: Array<{ id: string; objects: number }>;
@@ -99,6 +102,8 @@ export interface DiffInput {
   /** With `--deep`: objects identical by their metadata whose bytes, read in full, are not. */
   deepDifferences?: ReadonlyMap<string, DeepDifference>;
   includeOrphans: boolean;
+  /** Only this shard's keys are looked at (and counted). @default every key */
+  shard?: Shard;
   /** How many keys to keep as samples. @default 10 */
   sampleSize?: number;
 }
@@ -114,6 +119,7 @@ export function keysToInspect(input: Omit<DiffInput, 'heads'>): string[] {
   if (!input.targetObjects) return [];
   const keys: string[] = [];
   for (const [key, src] of input.sourceObjects) {
+    if (!inShard(input.shard, input.mapping.target, key)) continue;
     if (!input.includeOrphans && !input.rows.has(key)) continue;
     const tgt = input.targetObjects.get(key);
     if (tgt && tgt.size === src.size) keys.push(key);
@@ -139,14 +145,16 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
     sizeMismatches: { count: 0, sample: [] },
   };
   const items: CopyItem[] = [];
+  const mine = (key: string) => inShard(input.shard, input.mapping.target, key);
   for (const [key, row] of input.rows) {
+    if (!mine(key)) continue;
     add(plan.rows, row.size ?? 0);
     if (!input.sourceObjects.has(key)) {
       add(plan.ghosts, row.size ?? 0);
       if (plan.ghosts.sample.length < sample) plan.ghosts.sample.push(key);
     }
   }
-  const keys = [...input.sourceObjects.keys()].sort(byCodePoint);
+  const keys = [...input.sourceObjects.keys()].filter(mine).sort(byCodePoint);
   for (const key of keys) {
     const src = input.sourceObjects.get(key) as ListedObject;
     add(plan.sourceObjects, src.size);
@@ -199,6 +207,8 @@ export interface PlanStorageCopyInput {
   target: S3Client;
   buckets: Record<string, BucketMapping>;
   includeOrphans?: boolean;
+  /** Plan only this shard's keys (`storage copy --shard i/N`). @default every key */
+  shard?: Shard;
   /** Also read both sides of every object identical by its metadata and copy those whose bytes differ. @default false */
   deep?: boolean;
   /** Parallel HeadObject calls on the target. @default 16 */
@@ -236,6 +246,7 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
         sourceObjects,
         targetObjects,
         includeOrphans: input.includeOrphans === true,
+        ...(input.shard ? { shard: input.shard } : {}),
       };
       const inspect = keysToInspect(base);
       const heads = new Map<string, TargetHead>();
@@ -282,6 +293,7 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
     source: { endpoint: input.sourceEndpoint },
     target: { endpoint: input.targetEndpoint },
     includeOrphans: input.includeOrphans === true,
+    ...(input.shard ? { shard: input.shard } : {}),
     buckets: plans,
     unmappedBuckets,
     totals: {

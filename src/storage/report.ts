@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactText } from '../core/redact.ts';
-import { writePhaseReport, type PhaseReport } from '../report/index.ts';
+import { reportFileName, writePhaseReport, type PhaseReport } from '../report/index.ts';
 import type { StorageCopyResult } from './apply.ts';
 import type { StoragePlan } from './plan.ts';
 import type { StorageSetupResult } from './setup.ts';
@@ -104,11 +104,11 @@ export function planPhaseReport(plan: StoragePlan, timing: Timing): PhaseReport 
 export function copyMarkdown(result: StorageCopyResult): string {
   const seconds = result.durationMs / 1000;
   const out = [
-    '# storage copy',
+    `# storage copy${result.shard ? ` — shard ${result.shard.index} of ${result.shard.count}` : ''}`,
     '',
     `${result.startedAt} → ${result.finishedAt} (${seconds.toFixed(1)} s)${result.interrupted ? ' — **interrupted**' : ''}.`,
     '',
-    `- copied, read back, SHA-256 matched and sealed: ${result.copied.count} objects, ${formatBytes(result.copied.bytes)} (${formatBytes(result.copied.bytes / Math.max(seconds, 0.001))}/s)`,
+    `- copied, ${result.confirmedBy === 'read-back' ? 'read back, SHA-256 matched' : 'SHA-256 checksum checked by the target and confirmed'} and sealed: ${result.copied.count} objects, ${formatBytes(result.copied.bytes)} (${formatBytes(result.copied.bytes / Math.max(seconds, 0.001))}/s)`,
     `- already identical: ${result.identical.count} objects, ${formatBytes(result.identical.bytes)}`,
     `- failed: ${result.failed.length}; not started: ${result.notStarted}; multipart: ${result.multipart}; retries: ${result.retries}`,
     `- cleaned up: ${result.cleanedUp.deletedUnsealed} unsealed object(s), ${result.cleanedUp.abortedUploads} multipart upload(s)`,
@@ -138,7 +138,8 @@ export function copyPhaseReport(result: StorageCopyResult): PhaseReport {
   return {
     version: 1,
     phase: 'storage',
-    command: 'copy',
+    // Shards running side by side each keep their own report (storage-copy-shard-2-of-4.json).
+    command: result.shard ? `copy shard ${result.shard.index} of ${result.shard.count}` : 'copy',
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
     durationMs: result.durationMs,
@@ -152,7 +153,10 @@ export function copyPhaseReport(result: StorageCopyResult): PhaseReport {
     },
     checks: [
       {
-        name: 'every copied object read back with equal size and SHA-256 before it was sealed',
+        name:
+          result.confirmedBy === 'read-back'
+            ? 'every copied object read back with equal size and SHA-256 before it was sealed'
+            : 'every copied object kept by the target with the size and SHA-256 checksum sent, before it was sealed',
         ok: result.failed.length === 0,
         detail: `${result.copied.count} verified`,
       },
@@ -347,14 +351,14 @@ export function urlsPhaseReport(result: UrlRewriteResult): PhaseReport {
   };
 }
 
-/** Writes `<dir>/storage-<command>.json` and `.md`; returns both paths. */
+/** Writes `<dir>/storage-<command>.json` and `.md` (reportFileName); returns both paths. */
 export function writeStorageReport(
   dir: string,
   report: PhaseReport,
   markdown: string,
 ): { json: string; markdown: string } {
   const json = writePhaseReport(dir, report);
-  const md = path.join(dir, `storage-${report.command}.md`);
+  const md = path.join(dir, reportFileName(report).replace(/\.json$/, '.md'));
   writeFileSync(md, markdown, { mode: 0o600 });
   return { json, markdown: md };
 }

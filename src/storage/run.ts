@@ -11,6 +11,8 @@ import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { applyStorageCopy, type StorageCopyResult } from './apply.ts';
 import { connectPg, withPg, type ConnectFn } from './pg.ts';
 import { planStorageCopy, type StoragePlan } from './plan.ts';
+import type { Shard } from './shard.ts';
+import { checksumSupport } from './target-checksums.ts';
 import { bucketOwnerFor, setupStorage, type StorageSetupResult } from './setup.ts';
 import { discoverUrlColumns, type DiscoverResult } from './urls/discover.ts';
 import {
@@ -40,6 +42,13 @@ export interface CopyOptions {
   includeOrphans?: boolean;
   /** Read both sides of every object identical by its metadata; copy again those whose bytes differ. */
   deep?: boolean;
+  /** Copy only this shard's keys (shard.ts); N shards run side by side. @default every key */
+  shard?: Shard;
+  /**
+   * Read every object back, even where the target checks SHA-256 checksums (target-checksums.ts).
+   * @default false
+   */
+  readBack?: boolean;
   /** Plan only. */
   dryRun?: boolean;
 }
@@ -72,7 +81,7 @@ async function withClients<T>(
 /** `storage plan` (and the first half of `storage copy`). */
 export function planStorageFromConfig(
   config: Config,
-  options: { includeOrphans?: boolean; deep?: boolean } = {},
+  options: { includeOrphans?: boolean; deep?: boolean; shard?: Shard } = {},
   deps: StorageRunDeps = {},
 ): Promise<StoragePlan> {
   requireBuckets(config);
@@ -85,6 +94,7 @@ export function planStorageFromConfig(
         buckets: config.storage.buckets,
         includeOrphans: options.includeOrphans === true,
         deep: options.deep === true,
+        ...(options.shard ? { shard: options.shard } : {}),
         sourceEndpoint: config.source.storage.endpoint,
         targetEndpoint: config.target.s3.endpoint,
         ...(deps.reporter ? { reporter: deps.reporter } : {}),
@@ -119,6 +129,7 @@ export async function copyStorageFromConfig(
       concurrency: options.concurrency ?? config.storage.concurrency,
       partSizeBytes: (options.partSizeMiB ?? config.storage.partSizeMiB) * MiB,
       multipartThresholdBytes: (options.multipartThresholdMiB ?? config.storage.multipartThresholdMiB) * MiB,
+      checksums: options.readBack ? 'no' : checksumSupport(config.target.s3),
       ...(deps.reporter ? { reporter: deps.reporter } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     });

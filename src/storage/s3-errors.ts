@@ -149,6 +149,11 @@ export function taggingUnsupported(bucket: string, error: unknown): StorageError
   );
 }
 
+/** S3 refused a body whose checksum did not match what it received (400 BadDigest): corrupted on the way. */
+export function isChecksumRefusal(error: unknown): boolean {
+  return ['BadDigest', 'InvalidDigest', 'XAmzContentChecksumMismatch'].includes(s3ErrorName(error));
+}
+
 /** Wraps a per-object failure in a StorageError that keeps whether a retry may help. */
 export function objectS3Error(
   error: unknown,

@@ -6,7 +6,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { StorageError } from '../core/errors.ts';
 
-/** SHA-256 and byte count of everything that passes through; `onBytes` reports progress. */
+/**
+ * SHA-256 and byte count of everything that passes through; `onBytes` reports progress. `partHash`, when
+ * given, hashes the same bytes a second time (one part's own SHA-256 beside the whole object's).
+ */
 export class HashTap extends Transform {
   hash: Hash;
   bytes = 0;
@@ -15,6 +18,7 @@ export class HashTap extends Transform {
     private readonly onBytes?: (n: number) => void,
     hash?: Hash,
     startBytes = 0,
+    private readonly partHash?: Hash,
   ) {
     super();
     this.hash = hash ?? createHash('sha256');
@@ -23,6 +27,7 @@ export class HashTap extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
+    this.partHash?.update(chunk);
     this.bytes += chunk.length;
     this.onBytes?.(chunk.length);
     done(null, chunk);
@@ -91,6 +96,16 @@ export class PartSplitter {
   async close(): Promise<void> {
     await this.iterator.return?.();
   }
+}
+
+/**
+ * The checksum S3 keeps for a multipart upload whose parts were sent with SHA-256 checksums (a composite
+ * checksum): base64 of the SHA-256 of the parts' raw SHA-256 digests in part order, then `-<parts>`.
+ */
+export function compositeSha256(partDigests: readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const digest of partDigests) hash.update(digest);
+  return `${hash.digest('base64')}-${partDigests.length}`;
 }
 
 /** The byte ranges of the parts of an object of `size` bytes. */

@@ -7,6 +7,8 @@
  *    written only once the bytes were known to be there) and was copied from the source object's current ETag;
  *  - MD5: when both ETags are plain MD5s (single-part uploads) they must be equal — a checksum computed by
  *    each server on its own bytes;
+ *  - the target's own SHA-256 checksum, where it keeps one (S3, `HeadObject` with checksum mode: it checked it
+ *    against the bytes it received): it must be the seal's (or, multipart, the composite the seal names);
  * and only with `deep`: both sides are read in full and their SHA-256 must equal the seal — the one check that
  * sees bytes changed under an unchanged ETag where the ETag is no MD5 (multipart uploads).
  * Grouped like rclone check: match / missing on target / differ, plus orphans (bytes with no row) and
@@ -26,12 +28,27 @@ import {
   readBucketRows,
   type ListedObject,
 } from './inventory.ts';
-import { judgeTarget, md5Comparable } from './object-meta.ts';
+import { judgeTarget, md5Comparable, type TargetState } from './object-meta.ts';
 import type { PgClient } from './pg.ts';
 import type { Tally } from './plan.ts';
 
 export type DifferReason =
-  'size' | 'unverified' | 'source-changed' | 'md5' | 'sha256-target' | 'sha256-source' | 'unreadable';
+  | 'size'
+  | 'unverified'
+  | 'source-changed'
+  | 'md5'
+  | 'checksum'
+  | 'sha256-target'
+  | 'sha256-source'
+  | 'unreadable';
+
+const DIFFER_REASON: Record<Exclude<TargetState, 'identical' | 'missing'>, DifferReason> = {
+  'size-differs': 'size',
+  'md5-differs': 'md5',
+  'checksum-differs': 'checksum',
+  unverified: 'unverified',
+  'source-changed': 'source-changed',
+};
 
 export interface BucketVerify {
   source: string;
@@ -47,7 +64,7 @@ export interface BucketVerify {
   orphans: { count: number; bytes: number; sample: string[] };
   ghosts: { count: number; sample: string[] };
   /** How the matches were checked. */
-  checks: { md5Compared: number; sealOnly: number; deepSha256: number };
+  checks: { md5Compared: number; sealOnly: number; deepSha256: number; targetChecksum: number };
 }
 
 export interface StorageVerifyReport {
@@ -97,7 +114,7 @@ export async function verifyStorage(input: VerifyStorageInput): Promise<StorageV
         differ: { count: 0, sample: [], byReason: {} },
         orphans: { count: 0, bytes: 0, sample: [] },
         ghosts: { count: 0, sample: [] },
-        checks: { md5Compared: 0, sealOnly: 0, deepSha256: 0 },
+        checks: { md5Compared: 0, sealOnly: 0, deepSha256: 0, targetChecksum: 0 },
       };
       const differ = (key: string, reason: DifferReason) => {
         b.differ.count++;
@@ -138,9 +155,10 @@ export async function verifyStorage(input: VerifyStorageInput): Promise<StorageV
           return;
         }
         if (state !== 'identical') {
-          return differ(key, state === 'size-differs' ? 'size' : state === 'md5-differs' ? 'md5' : state);
+          return differ(key, DIFFER_REASON[state]);
         }
-        if (md5Comparable(head!, src)) b.checks.md5Compared++;
+        if (head!.checksumSha256) b.checks.targetChecksum++;
+        else if (md5Comparable(head!, src)) b.checks.md5Compared++;
         else b.checks.sealOnly++;
         if (input.deep) {
           const deep = await deepDifference({

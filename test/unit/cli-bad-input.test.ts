@@ -44,6 +44,16 @@ const cases: { args: string[]; code: string; exit: number; secret?: string }[] =
   },
   { args: ['--config', 'dead.json', 'db', 'copy', '--concurrency', '17'], code: 'CLI_USAGE', exit: 2 },
   { args: ['--config', 'dead.json', 'storage', 'copy', '--part-size', '1'], code: 'CLI_USAGE', exit: 2 },
+  {
+    args: ['--config', 'dead.json', 'storage', 'copy', '--shard', '0/4'],
+    code: 'STORAGE_BAD_SHARD',
+    exit: 2,
+  },
+  {
+    args: ['--config', 'dead.json', 'storage', 'copy', '--shard', '5/4'],
+    code: 'STORAGE_BAD_SHARD',
+    exit: 2,
+  },
   { args: ['nonsense-command'], code: 'CLI_USAGE', exit: 2 },
   {
     args: ['--config', 'dead.json', 'db', 'schema', '--apply-file', 'missing.sql'],

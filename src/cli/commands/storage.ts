@@ -8,6 +8,8 @@ import {
   copyPhaseReport,
   copyStorageFromConfig,
   discoverUrlsFromConfig,
+  parseShard,
+  shardLabel,
   planMarkdown,
   planPhaseReport,
   planStorageFromConfig,
@@ -101,7 +103,7 @@ function verifyText(report: StorageVerifyReport): string {
         `  differ in ${b.target}: ${b.differ.sample.map((d) => `${d.key} (${d.reason})`).join(', ')}`,
       );
     lines.push(
-      `  ${b.source}: checked ${b.checks.md5Compared} by MD5 on both sides, ${b.checks.sealOnly} by the SHA-256 seal only${report.deep ? `, ${b.checks.deepSha256} by reading both sides` : ''}`,
+      `  ${b.source}: checked ${b.checks.md5Compared} by MD5 on both sides, ${b.checks.targetChecksum} by the target's own SHA-256 checksum, ${b.checks.sealOnly} by the SHA-256 seal only${report.deep ? `, ${b.checks.deepSha256} by reading both sides` : ''}`,
     );
   }
   lines.push(
@@ -259,7 +261,7 @@ export function registerStorage(program: Command): void {
   storage
     .command('copy')
     .description(
-      'stream every object to the target, verify it by reading it back, seal it; re-runs copy only what is missing or different',
+      'stream every object to the target, confirm it (by the SHA-256 checksum S3 checked on upload, or by reading it back where the target keeps none), seal it; re-runs copy only what is missing or different',
     )
     .option(
       '--concurrency <n>',
@@ -281,6 +283,14 @@ export function registerStorage(program: Command): void {
       '--deep',
       'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
     )
+    .option(
+      '--read-back',
+      'read every object back to confirm it, even where the target checks SHA-256 checksums (AWS S3: by default each object is confirmed by the checksum S3 checked on upload)',
+    )
+    .option(
+      '--shard <i/N>',
+      'copy only shard i of N (counted from 1): N copies run side by side, each taking the same keys on every run; storage verify checks them all',
+    )
     .option('--dry-run', 'print the plan; copy nothing')
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
@@ -288,6 +298,8 @@ export function registerStorage(program: Command): void {
         async (
           ctx,
           opts: {
+            shard?: string;
+            readBack?: boolean;
             concurrency?: number;
             partSize?: number;
             multipartThreshold?: number;
@@ -297,16 +309,21 @@ export function registerStorage(program: Command): void {
             reportDir: string;
           },
         ) => {
+          const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
           const { config } = await ctx.config();
-          await ctx.confirm('storage copy', { dryRun: opts.dryRun === true });
+          await ctx.confirm(shard ? `storage copy --shard ${shardLabel(shard)}` : 'storage copy', {
+            dryRun: opts.dryRun === true,
+          });
           const run = await copyStorageFromConfig(
             config,
             {
+              ...(shard ? { shard } : {}),
               ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
               ...(opts.partSize ? { partSizeMiB: opts.partSize } : {}),
               ...(opts.multipartThreshold ? { multipartThresholdMiB: opts.multipartThreshold } : {}),
               includeOrphans: opts.includeOrphans === true,
               deep: opts.deep === true,
+              readBack: opts.readBack === true,
               dryRun: opts.dryRun === true,
             },
             { reporter: ctx.reporter, signal: ctx.signal },
@@ -322,7 +339,10 @@ export function registerStorage(program: Command): void {
           reported(ctx, writeStorageReport(opts.reportDir, copyPhaseReport(r), copyMarkdown(r)));
           ctx.print(r, () =>
             [
-              `copied ${size(r.copied)} in ${formatDuration(r.durationMs)} (${formatBytes((r.copied.bytes / Math.max(1, r.durationMs)) * 1000)}/s), each read back and SHA-256 matched before it was sealed`,
+              ...(r.shard
+                ? [`shard ${shardLabel(r.shard)}: the keys of the plan that fall to this shard`]
+                : []),
+              `copied ${size(r.copied)} in ${formatDuration(r.durationMs)} (${formatBytes((r.copied.bytes / Math.max(1, r.durationMs)) * 1000)}/s), each ${r.confirmedBy === 'read-back' ? 'read back and its SHA-256 matched' : 'confirmed by the SHA-256 checksum the target checked on upload'} before it was sealed`,
               `already identical: ${size(r.identical)}; failed: ${r.failed.length}; multipart: ${r.multipart}; retries: ${r.retries}`,
               ...(r.interrupted
                 ? [
@@ -331,7 +351,11 @@ export function registerStorage(program: Command): void {
                 : []),
               ...r.failed.slice(0, 20).map((f) => `  ${f.bucket}/${f.key}: ${f.code}: ${f.message}`),
               ...r.notSupported.map((n) => `  not supported by the target endpoint: ${n}`),
-              r.failed.length === 0 && !r.interrupted ? 'Next: supa2aws storage verify' : '',
+              r.failed.length === 0 && !r.interrupted
+                ? r.shard
+                  ? 'Next, once every shard has finished: supa2aws storage verify'
+                  : 'Next: supa2aws storage verify'
+                : '',
             ]
               .filter(Boolean)
               .join('\n'),
