@@ -284,7 +284,15 @@ export interface InfraSettings {
 export type InfraSettingsInput = Partial<
   Omit<
     InfraSettings,
-    'network' | 'storage' | 'database' | 'auth' | 'backend' | 'frontend' | 'monitoring' | 'budget'
+    | 'network'
+    | 'storage'
+    | 'database'
+    | 'auth'
+    | 'backend'
+    | 'migration'
+    | 'frontend'
+    | 'monitoring'
+    | 'budget'
   >
 > & {
   network?: Partial<NetworkSettings>;
