@@ -28,6 +28,8 @@ export interface GlobalFlags {
 
 export interface CommandContext {
   output: OutputOptions;
+  /** The global flags as given (--config, --region, --profile…). */
+  flags: GlobalFlags;
   reporter: Reporter;
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
   signal: AbortSignal;
@@ -87,6 +89,7 @@ export function contextFrom(command: Command): CommandContext {
   };
   return {
     output,
+    flags,
     reporter,
     signal: controller.signal,
     config: () => {
