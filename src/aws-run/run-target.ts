@@ -41,7 +41,7 @@ const REQUIRED = {
 } as const;
 
 const deployHint = (prefix = 'Aiuteur') =>
-  `Deploy the migration stack and write its outputs: cd infra && npx cdk deploy ${prefix}-Migration --outputs-file ../outputs.json`;
+  `Deploy the migration stack and write the outputs of it and the stacks it uses (a deploy rewrites the file): cd infra && npx cdk deploy ${['Network', 'Storage', 'Database', 'Auth', 'Migration'].map((s) => `${prefix}-${s}`).join(' ')} --outputs-file ../outputs.json`;
 
 export interface RunTargetOptions {
   stackPrefix?: string;

@@ -78,7 +78,7 @@ describe('aws run: the run target from the stack outputs', () => {
     const error = codeOf(() => runTargetFromOutputs({ 'Aiuteur-Network': { VpcId: 'vpc-0abc' } }));
     assert.equal(error.code, 'AWS_RUN_OUTPUTS_MISSING');
     assert.equal(error.exitCode, 2);
-    assert.match(error.hint ?? '', /cdk deploy Aiuteur-Migration --outputs-file/);
+    assert.match(error.hint ?? '', /cdk deploy Aiuteur-Network .*Aiuteur-Migration --outputs-file/);
   });
 
   it('GIVEN an assignPublicIp output that is neither ENABLED nor DISABLED WHEN read THEN AWS_RUN_OUTPUTS_INVALID', () => {

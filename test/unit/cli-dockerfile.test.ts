@@ -89,7 +89,11 @@ describe('docker/cli/Dockerfile', () => {
         );
         // The one .pem allowed is AWS's public RDS CA bundle.
         if (source === 'certs/rds/global-bundle.pem') continue;
-        assert.doesNotMatch(source, /\.env\b|\.(pem|key)$|id_rsa|credentials|supa2aws\.config\.(json|ts)$/i, source);
+        assert.doesNotMatch(
+          source,
+          /\.env\b|\.(pem|key)$|id_rsa|credentials|supa2aws\.config\.(json|ts)$/i,
+          source,
+        );
       }
     }
   });
