@@ -7,6 +7,7 @@ import { defaultBudgetUsd } from './budget-default.ts';
 import { BudgetStack } from './budget-stack.ts';
 import { DatabaseStack } from './database-stack.ts';
 import { FrontendStack } from './frontend-stack.ts';
+import { MigrationStack } from './migration-stack.ts';
 import { MonitoringStack } from './monitoring-stack.ts';
 import { NetworkStack } from './network-stack.ts';
 import type { InfraSettings } from './settings.ts';
@@ -23,14 +24,15 @@ export interface AiuteurStacks {
   database: DatabaseStack;
   auth: AuthStack;
   backend: BackendStack;
+  migration: MigrationStack;
   frontend: FrontendStack;
   monitoring: MonitoringStack;
   budget: BudgetStack;
 }
 
 /**
- * Adds the eight stacks to `app`, wired by props (CloudFormation exports between them):
- * network → database → auth → backend → frontend (CloudFront routes the API path to the backend's load
+ * Adds the nine stacks to `app`, wired by props (CloudFormation exports between them):
+ * network → database → auth → backend → frontend; network, storage, database, auth → migration (CloudFront routes the API path to the backend's load
  * balancer); storage → backend and frontend; database, auth, backend → monitoring; budget stands alone.
  * Environment-agnostic unless settings.account/region are given.
  */
@@ -87,6 +89,15 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
     originSecretName,
     ...(originTls ? { originTls } : {}),
   });
+  const migration = new MigrationStack(app, name('Migration'), {
+    ...base,
+    description: describe('migration (the supa2aws CLI as one-off ECS tasks: supa2aws aws run, phases 1-3)'),
+    settings: settings.migration,
+    network,
+    storage,
+    database,
+    auth,
+  });
   const frontend = new FrontendStack(app, name('Frontend'), {
     ...base,
     description: describe('frontend (S3 + CloudFront: the SPA and the API path, phase 5)'),
@@ -119,5 +130,5 @@ export function buildApp(app: App, settings: InfraSettings, options: BuildOption
   Tags.of(app).add('app', 'aiuteur');
   Tags.of(app).add('managed-by', 'supa2aws-infra');
   if (settings.nag) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-  return { network, storage, database, auth, backend, frontend, monitoring, budget };
+  return { network, storage, database, auth, backend, migration, frontend, monitoring, budget };
 }

@@ -106,6 +106,11 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       dbCaFile: str(read, 'dbCaFile'),
       containerInsights: bool(read, 'containerInsights'),
     },
+    migration: {
+      cpuArchitecture: str(read, 'cpuArchitecture') as CpuArchitecture | undefined,
+      cpu: num(read, 'migrationCpu'),
+      memoryMiB: num(read, 'migrationMemoryMiB'),
+    },
     frontend: {
       contentSecurityPolicy: str(read, 'contentSecurityPolicy'),
       domainName: str(read, 'domainName'),

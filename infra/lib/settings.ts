@@ -203,6 +203,25 @@ export interface BackendSettings {
   containerInsights: boolean;
 }
 
+/**
+ * The supa2aws CLI as a one-off ECS Fargate task (`supa2aws aws run -- <command…>`): the phases that need the
+ * database (in isolated subnets) or a large bucket copy run inside the VPC, next to RDS and S3.
+ */
+export interface MigrationSettings {
+  /** The Dockerfile, relative to the repository root (the build context). @default 'docker/cli/Dockerfile' */
+  dockerFile: string;
+  /** Graviton (`arm64`) or `x86_64`. @default 'arm64' */
+  cpuArchitecture: CpuArchitecture;
+  /** 1 vCPU: pg_dump, COPY and TLS share it. @default 1024 */
+  cpu: number;
+  /** @default 2048 */
+  memoryMiB: number;
+  /** @default 30 */
+  logRetentionDays: number;
+  /** Days a run's config, result and phase reports stay in the runs bucket. @default 30 */
+  runRetentionDays: number;
+}
+
 export interface FrontendSettings {
   /** Content-Security-Policy header; none when unset (it depends on the app's API and image hosts). @default undefined */
   contentSecurityPolicy?: string;
@@ -256,6 +275,7 @@ export interface InfraSettings {
   database: DatabaseSettings;
   auth: AuthSettings;
   backend: BackendSettings;
+  migration: MigrationSettings;
   frontend: FrontendSettings;
   monitoring: MonitoringSettings;
   budget: BudgetSettings;
@@ -264,7 +284,15 @@ export interface InfraSettings {
 export type InfraSettingsInput = Partial<
   Omit<
     InfraSettings,
-    'network' | 'storage' | 'database' | 'auth' | 'backend' | 'frontend' | 'monitoring' | 'budget'
+    | 'network'
+    | 'storage'
+    | 'database'
+    | 'auth'
+    | 'backend'
+    | 'migration'
+    | 'frontend'
+    | 'monitoring'
+    | 'budget'
   >
 > & {
   network?: Partial<NetworkSettings>;
@@ -272,6 +300,7 @@ export type InfraSettingsInput = Partial<
   database?: Partial<DatabaseSettings>;
   auth?: Partial<AuthSettings>;
   backend?: Partial<BackendSettings>;
+  migration?: Partial<MigrationSettings>;
   frontend?: Partial<FrontendSettings>;
   monitoring?: Partial<MonitoringSettings>;
   budget?: Partial<BudgetSettings>;
@@ -338,6 +367,14 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     corsOrigins: [],
     containerInsights: false,
   },
+  migration: {
+    dockerFile: 'docker/cli/Dockerfile',
+    cpuArchitecture: 'arm64',
+    cpu: 1024,
+    memoryMiB: 2048,
+    logRetentionDays: 30,
+    runRetentionDays: 30,
+  },
   frontend: {},
   monitoring: { maxDbConnections: 80, maxMigrateUserRefusals: 50 },
   budget: { name: 'aiuteur-monthly' },
@@ -375,6 +412,7 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     database: { ...d.database, ...stripUndefined(input.database) },
     auth: { ...d.auth, ...stripUndefined(input.auth) },
     backend: { ...d.backend, ...stripUndefined(input.backend) },
+    migration: { ...d.migration, ...stripUndefined(input.migration) },
     frontend: { ...d.frontend, ...stripUndefined(input.frontend) },
     monitoring: { ...d.monitoring, ...stripUndefined(input.monitoring) },
     budget: { ...d.budget, ...stripUndefined(input.budget) },
@@ -521,6 +559,18 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     'backend.cpuArchitecture',
     s.backend.cpuArchitecture,
     "'arm64' or 'x86_64'",
+  );
+  check(
+    ['arm64', 'x86_64'].includes(s.migration.cpuArchitecture),
+    'migration.cpuArchitecture',
+    s.migration.cpuArchitecture,
+    "'arm64' or 'x86_64'",
+  );
+  check(
+    Number.isInteger(s.migration.runRetentionDays) && s.migration.runRetentionDays >= 1,
+    'migration.runRetentionDays',
+    s.migration.runRetentionDays,
+    'a whole number of days >= 1',
   );
   check(
     s.database.maxAllocatedStorageGiB === 0 ||

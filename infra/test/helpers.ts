@@ -19,6 +19,7 @@ export const PHASES: Phase[] = [
   'database',
   'auth',
   'backend',
+  'migration',
   'frontend',
   'monitoring',
   'budget',

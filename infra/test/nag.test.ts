@@ -10,6 +10,7 @@ const EXPECTED_SUPPRESSIONS: Record<string, string[]> = {
   database: ['RDS11', 'RDS3', 'SMG4'],
   auth: ['COG1', 'COG2', 'COG8', 'IAM4'],
   backend: ['ECS2', 'ECS4', 'ELB2', 'IAM5', 'SMG4'],
+  migration: ['ECS2', 'ECS4', 'IAM5', 'S1', 'SMG4'],
   frontend: ['CFR1', 'CFR2', 'CFR3', 'CFR4', 'CFR5'],
   monitoring: ['SNS2'],
   budget: [],

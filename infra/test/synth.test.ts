@@ -16,7 +16,7 @@ describe('synth', () => {
     describe(`GIVEN ${name}`, () => {
       const s = synth(input);
 
-      test('WHEN synthesised THEN all eight stacks produce templates, named <prefix>-<Phase>', () => {
+      test('WHEN synthesised THEN all nine stacks produce templates, named <prefix>-<Phase>', () => {
         for (const phase of PHASES) {
           const template = s.template(phase).toJSON() as { Resources: Record<string, unknown> };
           assert.ok(Object.keys(template.Resources).length > 0, phase);
@@ -45,6 +45,12 @@ describe('synth', () => {
     assert.deepEqual(deps(stacks.database), ['Aiuteur-Network']);
     assert.deepEqual(deps(stacks.auth), ['Aiuteur-Database', 'Aiuteur-Network']);
     assert.deepEqual(deps(stacks.backend), [
+      'Aiuteur-Auth',
+      'Aiuteur-Database',
+      'Aiuteur-Network',
+      'Aiuteur-Storage',
+    ]);
+    assert.deepEqual(deps(stacks.migration), [
       'Aiuteur-Auth',
       'Aiuteur-Database',
       'Aiuteur-Network',
@@ -91,7 +97,7 @@ describe('synth', () => {
       ? spawnSync('unshare', ['-n', ...args], { cwd: INFRA, env, encoding: 'utf8', timeout: 120_000 })
       : spawnSync(args[0]!, args.slice(1), { cwd: INFRA, env, encoding: 'utf8', timeout: 120_000 });
 
-    test('WHEN `cdk synth` runs THEN it succeeds and writes all eight templates', () => {
+    test('WHEN `cdk synth` runs THEN it succeeds and writes all nine templates', () => {
       assert.equal(run.status, 0, `cdk synth failed:\n${run.stderr}`);
       for (const phase of PHASES) {
         const name = `Aiuteur-${phase[0]!.toUpperCase()}${phase.slice(1)}`;
@@ -99,7 +105,7 @@ describe('synth', () => {
       }
     });
 
-    test('WHEN `cdk synth` runs THEN the migrate-user handler is bundled by the local esbuild and the image is only staged (Docker builds it at deploy)', () => {
+    test('WHEN `cdk synth` runs THEN the migrate-user handler is bundled by the local esbuild and the images are only staged (Docker builds them at deploy)', () => {
       const assets = readdirSync(out).filter((f) => f.startsWith('asset.'));
       const bundles = assets
         .map((dir) => path.join(out, dir, 'index.js'))
@@ -115,6 +121,8 @@ describe('synth', () => {
     test('WHEN context is given on the command line THEN the templates follow it', () => {
       const backend = readFileSync(path.join(out, 'Aiuteur-Backend.template.json'), 'utf8');
       assert.match(backend, /"CpuArchitecture": "X86_64"/);
+      const migration = readFileSync(path.join(out, 'Aiuteur-Migration.template.json'), 'utf8');
+      assert.match(migration, /"CpuArchitecture": "X86_64"/);
       const budget = readFileSync(path.join(out, 'Aiuteur-Budget.template.json'), 'utf8');
       assert.match(budget, /ops@example\.com/);
     });

@@ -30,6 +30,8 @@ export interface CommandContext {
   /** The global flags as given (wherever they stood on the command line). */
   globals: GlobalFlags;
   output: OutputOptions;
+  /** The global flags as given (--config, --region, --profile…). */
+  flags: GlobalFlags;
   reporter: Reporter;
   /** Aborted on the first Ctrl-C or SIGTERM; long steps stop cleanly and can be re-run. */
   signal: AbortSignal;
@@ -92,6 +94,7 @@ export function contextFrom(command: Command): CommandContext {
   return {
     globals: flags,
     output,
+    flags,
     reporter,
     signal: controller.signal,
     config: () => {

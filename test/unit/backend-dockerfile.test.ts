@@ -6,38 +6,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copySources, ignoreRules, parseDockerfile } from '../helpers/dockerfile.ts';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/backend');
-const dockerfile = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
-
-/** Instructions with continuation lines joined and comments dropped. */
-function instructions(text: string): Array<{ op: string; args: string }> {
-  const joined = text
-    .split('\n')
-    .filter((line) => !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/\\\n/g, ' ');
-  return joined
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [op, ...rest] = line.split(/\s+/);
-      return { op: op!.toUpperCase(), args: rest.join(' ') };
-    });
-}
-
-const ins = instructions(dockerfile);
-const args = Object.fromEntries(
-  ins.filter((i) => i.op === 'ARG' && i.args.includes('=')).map((i) => i.args.split('=') as [string, string]),
-);
-const resolve = (image: string) =>
-  image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string, b: string) => args[a ?? b] ?? '');
-const stages = ins.filter((i) => i.op === 'FROM');
-const last = ins.slice(ins.lastIndexOf(stages.at(-1)!));
+const { instructions: ins, stages, last, image } = parseDockerfile(path.join(dir, 'Dockerfile'));
 
 describe('examples/backend/Dockerfile', () => {
   it('is multi-stage, and the final stage copies from an earlier one', () => {
@@ -47,9 +21,12 @@ describe('examples/backend/Dockerfile', () => {
 
   it('uses a current LTS Node on Alpine in every stage, never node:20', () => {
     for (const stage of stages) {
-      const image = resolve(stage.args.split(/\s+/)[0]!);
-      assert.match(image, /^node:(22|24)(\.\d+)*-alpine(\d+(\.\d+)*)?(@sha256:[a-f0-9]{64})?$/, image);
-      assert.doesNotMatch(image, /^node:(20|18|16)\b/);
+      assert.match(
+        image(stage),
+        /^node:(22|24)(\.\d+)*-alpine(\d+(\.\d+)*)?(@sha256:[a-f0-9]{64})?$/,
+        image(stage),
+      );
+      assert.doesNotMatch(image(stage), /^node:(20|18|16)\b/);
     }
   });
 
@@ -82,11 +59,7 @@ describe('examples/backend/Dockerfile', () => {
 
   it('copies no .env or secrets into the image', () => {
     for (const copy of ins.filter((i) => i.op === 'COPY' || i.op === 'ADD')) {
-      const sources = copy.args
-        .split(/\s+/)
-        .filter((a) => !a.startsWith('--'))
-        .slice(0, -1);
-      for (const source of sources.filter((s) => !/^https:\/\//.test(s))) {
+      for (const source of copySources(copy).filter((s) => !/^https:\/\//.test(s))) {
         assert.doesNotMatch(source, /\.env\b|\.(pem|key)$|id_rsa|credentials/i, source);
       }
     }
@@ -94,11 +67,7 @@ describe('examples/backend/Dockerfile', () => {
 });
 
 describe('examples/backend ignore files', () => {
-  const rules = (file: string) =>
-    readFileSync(path.join(dir, file), 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
+  const rules = (file: string) => ignoreRules(path.join(dir, file));
 
   it('exclude everything by default and never let .env or node_modules in', () => {
     const r = rules('Dockerfile.dockerignore');

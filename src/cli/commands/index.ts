@@ -29,6 +29,7 @@ const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
     commands: ['backup', 'decommission'],
     load: async () => (await import('./decommission.ts')).registerDecommission,
   },
+  { commands: ['aws'], load: async () => (await import('./aws.ts')).registerAws },
   { commands: ['completion'], load: async () => (await import('./completion.ts')).registerCompletion },
 ];
 

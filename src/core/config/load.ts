@@ -147,7 +147,7 @@ function unencodedUrlProblems(config: unknown): ConfigProblem[] {
 }
 
 /** Literal secrets in the file are allowed but warned about: they belong in the environment. */
-function literalSecretWarnings(raw: unknown, at: string[] = []): ConfigProblem[] {
+export function literalSecretWarnings(raw: unknown, at: string[] = []): ConfigProblem[] {
   if (typeof raw === 'string') {
     const field = at.join('.');
     const literalPasswordInUrl = /^postgres(ql)?:\/\/[^:/@]+:(?!\$\{)[^@]+@/.test(raw);

@@ -54,7 +54,11 @@ export class StackOutputsError extends Error {
   }
 }
 
-function collect(outputs: StackOutputs, options: ConfigFromOutputsOptions): Map<string, string> {
+/** Every output of the file's stacks (those of `options.stackPrefix`), by key; the same key with two values is ambiguous. */
+export function collectOutputs(
+  outputs: StackOutputs,
+  options: Pick<ConfigFromOutputsOptions, 'stackPrefix'> = {},
+): Map<string, string> {
   if (!outputs || typeof outputs !== 'object' || Array.isArray(outputs)) {
     throw new StackOutputsError(
       'STACK_OUTPUTS_INVALID',
@@ -92,7 +96,7 @@ export function configFromStackOutputs(
   outputs: StackOutputs,
   options: ConfigFromOutputsOptions = {},
 ): ConfigFromOutputs {
-  const o = collect(outputs, options);
+  const o = collectOutputs(outputs, options);
   const get = (key: string) => o.get(key);
   const region = get(OUTPUT_KEYS.region);
   const config: ConfigFromOutputs = {};
@@ -164,7 +168,7 @@ export function stackOutputsSummary(
   outputs: StackOutputs,
   options: ConfigFromOutputsOptions = {},
 ): Record<string, string> {
-  const o = collect(outputs, options);
+  const o = collectOutputs(outputs, options);
   const keys = [
     OUTPUT_KEYS.dbSecretArn,
     OUTPUT_KEYS.dbAppSecretArn,

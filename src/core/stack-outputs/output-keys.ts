@@ -47,6 +47,21 @@ export const OUTPUT_KEYS = {
   workerServiceName: 'WorkerServiceName',
   /** Backend: the JSON secret whose keys become the tasks' environment. */
   appSecretArn: 'AppSecretArn',
+  /** Migration: where `supa2aws aws run` starts the CLI image as a one-off Fargate task. */
+  migrationClusterName: 'MigrationClusterName',
+  migrationTaskDefinitionArn: 'MigrationTaskDefinitionArn',
+  migrationContainerName: 'MigrationContainerName',
+  /** Migration: the task's network, comma-separated IDs, and ENABLED or DISABLED. */
+  migrationSubnetIds: 'MigrationSubnetIds',
+  migrationSecurityGroupIds: 'MigrationSecurityGroupIds',
+  migrationAssignPublicIp: 'MigrationAssignPublicIp',
+  /** Migration: the task's log group and awslogs stream prefix (`<prefix>/<container>/<task id>`). */
+  migrationLogGroupName: 'MigrationLogGroupName',
+  migrationLogStreamPrefix: 'MigrationLogStreamPrefix',
+  /** Migration: the bucket holding each run's config, result and phase reports (`runs/<run id>/`). */
+  migrationRunsBucketName: 'MigrationRunsBucketName',
+  /** Migration: the JSON secret whose keys the task puts in its environment (the source's passwords and keys). */
+  migrationSecretArn: 'MigrationSecretArn',
   /** Frontend: the SPA's URL, bucket and distribution (for `aws s3 sync` and invalidations). */
   cloudFrontUrl: 'CloudFrontUrl',
   /** Frontend: the API's base URL on the app's own origin (`VITE_API_BASE_URL`). */
@@ -96,6 +111,19 @@ export const OUTPUTS_BY_STACK = {
     OUTPUT_KEYS.apiServiceName,
     OUTPUT_KEYS.workerServiceName,
     OUTPUT_KEYS.appSecretArn,
+    OUTPUT_KEYS.region,
+  ],
+  migration: [
+    OUTPUT_KEYS.migrationClusterName,
+    OUTPUT_KEYS.migrationTaskDefinitionArn,
+    OUTPUT_KEYS.migrationContainerName,
+    OUTPUT_KEYS.migrationSubnetIds,
+    OUTPUT_KEYS.migrationSecurityGroupIds,
+    OUTPUT_KEYS.migrationAssignPublicIp,
+    OUTPUT_KEYS.migrationLogGroupName,
+    OUTPUT_KEYS.migrationLogStreamPrefix,
+    OUTPUT_KEYS.migrationRunsBucketName,
+    OUTPUT_KEYS.migrationSecretArn,
     OUTPUT_KEYS.region,
   ],
   frontend: [

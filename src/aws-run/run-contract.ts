@@ -1,0 +1,33 @@
+/**
+ * The names `supa2aws aws run` (on the operator's machine), `supa2aws aws in-task` (in the container) and the
+ * migration stack (infra/lib/migration-stack.ts) share. Free of imports, so the CDK app can load it.
+ */
+
+/** The container's name in the task definition (the `name` of a RunTask container override). */
+export const RUN_CONTAINER_NAME = 'supa2aws';
+
+/** The awslogs stream prefix: a task's stream is `run/supa2aws/<task id>`. */
+export const RUN_LOG_STREAM_PREFIX = 'run';
+
+/** The environment variable naming the JSON secret whose keys the task puts into its environment. */
+export const RUN_SECRETS_ID_ENV = 'SUPA2AWS_SECRETS_ID';
+
+/** The environment variable (container override) naming the run's S3 folder: `s3://<bucket>/runs/<run id>/`. */
+export const RUN_URI_ENV = 'SUPA2AWS_RUN_URI';
+
+/** The environment variable (container override) naming the task within its run: `1`, or `2-of-4` for a shard. */
+export const RUN_TASK_ENV = 'SUPA2AWS_RUN_TASK';
+
+/** The environment variable (container override) naming the config to read, `s3://…/config.json`, when the run has one. */
+export const RUN_CONFIG_ENV = 'SUPA2AWS_RUN_CONFIG';
+
+/** Where runs live in the runs bucket; the task role may read and write only under it. */
+export const RUNS_PREFIX = 'runs/';
+
+/** Files of a run's folder: the config (run-wide), and per task the command's stdout, exit and reports. */
+export const RUN_FILES = {
+  config: 'config.json',
+  stdout: 'stdout',
+  exit: 'exit.json',
+  reports: 'reports/',
+} as const;
