@@ -20,6 +20,7 @@ import {
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Config } from '../core/config/schema.ts';
 import { AuthError, InterruptedError, isSupa2awsError } from '../core/errors.ts';
+import { eachConcurrently } from '../core/concurrency.ts';
 import { OutageWatch } from '../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts';
@@ -344,20 +345,8 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
             if (rows.length === 0) break;
             after = rows[rows.length - 1]!.id;
             result.candidates += rows.length;
-            let next = 0;
-            let failure: { error: unknown } | undefined;
             // Workers share the rate limit; the first fatal error stops them all before the next user.
-            const worker = async () => {
-              while (next < rows.length && !failure) {
-                try {
-                  await createOne(rows[next++]!);
-                } catch (error) {
-                  failure ??= { error };
-                }
-              }
-            };
-            await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
-            if (failure) throw failure.error;
+            await eachConcurrently(rows, { concurrency: options.concurrency ?? 4 }, createOne);
             reporter.emit({
               type: 'progress',
               task: 'create users',

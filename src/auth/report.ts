@@ -1,5 +1,6 @@
 /** Phase reports (src/report) for the auth commands: counts and checks only, never a hash or a password. */
-import type { PhaseReport } from '../report/phase-report.ts';
+import type { NotMoved, PhaseReport } from '../report/phase-report.ts';
+import { KIND_OUTCOMES, type UserKind } from './classify.ts';
 import type { ExportResult } from './export.ts';
 import type { ImportResult } from './import.ts';
 import type { AuthPlan } from './plan.ts';
@@ -7,6 +8,13 @@ import type { RelinkResult } from './relink.ts';
 import type { VerifyResult } from './verify.ts';
 
 type Body = Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+/** The kinds of users that cannot migrate, with how many and why (no user is named). */
+function cannotMigrate(byKind: Partial<Record<UserKind, number>>): NotMoved[] {
+  return (Object.entries(byKind) as Array<[UserKind, number]>)
+    .filter(([kind, n]) => n > 0 && KIND_OUTCOMES[kind].outcome === 'skip')
+    .map(([kind, count]) => ({ what: `${kind} users`, count, why: KIND_OUTCOMES[kind].what }));
+}
 
 export function planReport(plan: AuthPlan): Body {
   const metrics: Record<string, number> = {
@@ -19,6 +27,7 @@ export function planReport(plan: AuthPlan): Body {
   return {
     ok: plan.pool.checks.every((c) => c.status !== 'fail'),
     metrics,
+    notMoved: cannotMigrate(Object.fromEntries(plan.kinds.map((k) => [k.kind, k.count]))),
     checks: plan.pool.checks.map((c) => ({
       name: `pool: ${c.name}`,
       ok: c.status !== 'fail',
@@ -35,6 +44,7 @@ export function exportReport(result: ExportResult): Body {
   return {
     ok: result.privileges.every((p) => p.ok),
     metrics: { ...result.users },
+    notMoved: cannotMigrate(result.byKind),
     checks: [
       ...result.privileges.map((p) => ({
         name: `${p.role} ${p.expected ? 'can' : 'cannot'} read ${result.table}`,

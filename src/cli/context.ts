@@ -48,6 +48,8 @@ export interface CommandContext {
    * go ahead; on a terminal ask; otherwise refuse with CONFIRMATION_REQUIRED.
    */
   confirm(step: string, options?: { dryRun?: boolean }): Promise<void>;
+  /** Ends the progress output: held events are sent and the live block leaves its last state. */
+  closeOutput(): void;
 }
 
 /**
@@ -147,7 +149,12 @@ export function contextFrom(command: Command): CommandContext {
         rl.close();
       }
     },
-    print: (result, human) => printResult(output, result, human),
+    print: (result, human) => {
+      // The live block on stderr is erased by line count: nothing may print on the terminal under it.
+      reporter.close();
+      printResult(output, result, human);
+    },
+    closeOutput: () => reporter.close(),
   };
 }
 
@@ -171,6 +178,7 @@ export function action<Args extends unknown[]>(
     const ctx = contextFrom(command);
     try {
       const code = (await fn(ctx, ...(args.slice(0, -1) as Args))) ?? 0;
+      ctx.closeOutput();
       // A run stopped by Ctrl-C / SIGTERM that did not finish is interrupted, whatever else it found.
       process.exitCode = ctx.signal.aborted && code !== 0 ? ExitCode.interrupted : code;
     } catch (error) {
@@ -180,6 +188,7 @@ export function action<Args extends unknown[]>(
         ctx.signal.aborted && !(isSupa2awsError(error) && error.exitCode === ExitCode.interrupted)
           ? new InterruptedError(command.name())
           : error;
+      ctx.closeOutput();
       process.exitCode = printError(ctx.output, await onDeadStandIn(ctx, interrupted));
     }
     if (process.exitCode === ExitCode.interrupted) {

@@ -1,6 +1,7 @@
 /**
- * An SVG line chart of monthly cost against scale (log x axis) for AWS and Supabase, with the usage the
- * estimate was made for and every crossover marked. Self-contained: no fonts, scripts or external files.
+ * An SVG line chart of monthly cost against scale for AWS and Supabase, both axes logarithmic (so $58 against
+ * $276 at the user's own usage stays as visible as $25,000 at x100), with both bills labelled at that usage
+ * and every crossover marked. Self-contained: no fonts, scripts or external files.
  */
 import { num, usd } from './line-items.ts';
 import type { CostEstimate } from './types.ts';
@@ -14,16 +15,17 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function niceMax(value: number): number {
-  if (value <= 0) return 1;
-  const pow = Math.pow(10, Math.floor(Math.log10(value)));
-  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
-    if (step * pow >= value) return step * pow;
-  }
-  return 10 * pow;
+/** The decade range [10^a, 10^b] that holds every value (at least one decade). */
+function decades(values: number[]): { min: number; max: number } {
+  const positive = values.filter((v) => v > 0);
+  if (positive.length === 0) return { min: 1, max: 10 };
+  const low = Math.floor(Math.log10(Math.min(...positive)));
+  const high = Math.ceil(Math.log10(Math.max(...positive)));
+  return { min: Math.pow(10, low), max: Math.pow(10, Math.max(high, low + 1)) };
 }
 
-function xTicks(from: number, to: number): number[] {
+/** 1, 2, 5 × each power of ten between `from` and `to`. */
+function logTicks(from: number, to: number): number[] {
   const ticks: number[] = [];
   for (let e = Math.floor(Math.log10(from)); e <= Math.ceil(Math.log10(to)); e++) {
     for (const m of [1, 2, 5]) {
@@ -36,15 +38,36 @@ function xTicks(from: number, to: number): number[] {
 
 const f = (n: number) => n.toFixed(1);
 
+/** Both bills at the user's own usage (x1): a marker on each line and its value beside it, the higher above. */
+function usageLabels(estimate: CostEstimate, atX: number, y: (usd: number) => number): string[] {
+  const sides = (['aws', 'supabase'] as const)
+    .map((side) => ({ side, label: estimate[side].label, monthly: estimate[side].monthly }))
+    .sort((a, b) => b.monthly - a.monthly);
+  return sides.flatMap((s, i) => {
+    const py = y(s.monthly);
+    const ty = i === 0 ? py - 10 : py + 20;
+    return [
+      `<rect x="${f(atX - 4)}" y="${f(py - 4)}" width="8" height="8" fill="${COLORS[s.side]}"/>`,
+      `<text x="${f(atX + 8)}" y="${f(ty)}" font-family="sans-serif" font-size="12" font-weight="bold" fill="${COLORS[s.side]}" stroke="#ffffff" stroke-width="3" paint-order="stroke" class="usage-value">` +
+        `${esc(s.label)}: ${esc(usd(s.monthly))}/mo</text>`,
+    ];
+  });
+}
+
 /** The chart as an SVG document (UTF-8 text). */
 export function renderCostSvg(estimate: CostEstimate): string {
   const { from, to, points } = estimate.sweep;
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const maxY = niceMax(Math.max(...points.flatMap((p) => [p.aws, p.supabase])));
+  const range = decades(points.flatMap((p) => [p.aws, p.supabase]));
   const x = (scale: number) =>
     M.left + ((Math.log10(scale) - Math.log10(from)) / Math.log10(to / from)) * plotW;
-  const y = (usdValue: number) => M.top + plotH - (usdValue / maxY) * plotH;
+  const y = (usdValue: number) =>
+    M.top +
+    plotH -
+    ((Math.log10(Math.max(usdValue, range.min)) - Math.log10(range.min)) /
+      Math.log10(range.max / range.min)) *
+      plotH;
   const out: string[] = [];
   out.push(
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -56,14 +79,13 @@ export function renderCostSvg(estimate: CostEstimate): string {
       `Monthly cost vs scale (${esc(estimate.preset)} usage = x1, ${esc(estimate.region)})</text>`,
   );
   out.push('<g font-family="sans-serif" font-size="11" fill="#555555">');
-  for (let i = 0; i <= 5; i++) {
-    const v = (maxY / 5) * i;
+  for (const v of logTicks(range.min, range.max)) {
     out.push(
       `<line x1="${M.left}" y1="${f(y(v))}" x2="${W - M.right}" y2="${f(y(v))}" stroke="${COLORS.grid}"/>`,
       `<text x="${M.left - 8}" y="${f(y(v) + 4)}" text-anchor="end">${esc(usd(v).replace('.00', ''))}</text>`,
     );
   }
-  for (const t of xTicks(from, to)) {
+  for (const t of logTicks(from, to)) {
     out.push(
       `<line x1="${f(x(t))}" y1="${M.top}" x2="${f(x(t))}" y2="${M.top + plotH}" stroke="${COLORS.grid}"/>`,
       `<text x="${f(x(t))}" y="${M.top + plotH + 18}" text-anchor="middle">x${esc(num(t))}</text>`,
@@ -76,7 +98,7 @@ export function renderCostSvg(estimate: CostEstimate): string {
     `<text x="${M.left + plotW / 2}" y="${H - 16}" text-anchor="middle" font-family="sans-serif" font-size="12" fill="${COLORS.axis}">` +
       'scale (x the usage: MAU, data, egress; compute fixed), log axis</text>',
     `<text x="18" y="${M.top + plotH / 2}" text-anchor="middle" font-family="sans-serif" font-size="12" fill="${COLORS.axis}" ` +
-      `transform="rotate(-90 18 ${M.top + plotH / 2})">USD per month</text>`,
+      `transform="rotate(-90 18 ${M.top + plotH / 2})">USD per month, log axis</text>`,
   );
   if (from <= 1 && to >= 1) {
     out.push(
@@ -88,6 +110,7 @@ export function renderCostSvg(estimate: CostEstimate): string {
     const pts = points.map((p) => `${f(x(p.scale))},${f(y(p[side]))}`).join(' ');
     out.push(`<polyline fill="none" stroke="${COLORS[side]}" stroke-width="2.5" points="${pts}"/>`);
   }
+  if (from <= 1 && to >= 1) out.push(...usageLabels(estimate, x(1), y));
   for (const c of estimate.crossovers) {
     const cx = f(x(c.scale));
     const cy = f(y(c.monthly));

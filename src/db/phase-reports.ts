@@ -2,13 +2,26 @@
  * Phase reports (src/report) for the database commands, so `supa2aws report` and the demo show what
  * `db schema`, `db copy` and `db verify` did and checked.
  */
-import type { PhaseReport } from '../report/index.ts';
+import type { NotMoved, PhaseReport } from '../report/index.ts';
+import type { DroppedObject } from './transform/types.ts';
 import type { CopyDataResult } from './copy/copy-data.ts';
 import type { ApplySchemaResult } from './schema/apply-schema.ts';
 import type { SchemaBuild } from './schema/build-schema.ts';
 import type { VerifyReport } from './verify/verify-db.ts';
 
 type Timing = Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+/** The objects `db schema` dropped, one entry per rule, with some of their names. */
+function droppedByRule(dropped: DroppedObject[]): NotMoved[] {
+  const byRule = new Map<string, DroppedObject[]>();
+  for (const d of dropped) byRule.set(d.rule, [...(byRule.get(d.rule) ?? []), d]);
+  return [...byRule].map(([rule, objects]) => ({
+    what: `schema objects (${[...new Set(objects.map((o) => o.kind.replace(/_/g, ' ')))].join(', ')})`,
+    count: objects.length,
+    why: `dropped by db schema: ${rule.replace(/_/g, ' ')}`,
+    names: objects.slice(0, 8).map((o) => `${o.schema ? `${o.schema}.` : ''}${o.name}`),
+  }));
+}
 
 export function schemaPhaseReport(
   build: SchemaBuild,
@@ -45,6 +58,7 @@ export function schemaPhaseReport(
           ]
         : []),
     ],
+    notMoved: droppedByRule(build.script.summary.dropped),
     details: {
       source: build.sourceLabel,
       rules: build.rules,
@@ -94,6 +108,10 @@ export function verifyPhaseReport(report: VerifyReport, timing: Timing): PhaseRe
     command: 'verify',
     ...timing,
     ok: report.ok,
+    compared: {
+      unit: 'rows',
+      items: report.tables.map((t) => ({ name: t.table, source: t.sourceRows, target: t.targetRows })),
+    },
     metrics: {
       tables: report.totals.tables,
       matched: report.totals.matched,

@@ -12,6 +12,15 @@ export interface ReportCheck {
   detail?: string;
 }
 
+export interface NotMoved {
+  /** What was left out, in a few words: `12 objects`, `anonymous users`. */
+  what: string;
+  count: number;
+  why: string;
+  /** Some of the names (schema objects, never user emails). */
+  names?: string[];
+}
+
 export interface PhaseReport {
   version: 1;
   /** storage | db | auth | backend | frontend | demo ... */
@@ -31,6 +40,10 @@ export interface PhaseReport {
    * the local S3 stand-in does not implement, which only a real AWS account can show.
    */
   caveats?: string[];
+  /** What this step left out on purpose, and why: schema objects dropped, users that cannot migrate. */
+  notMoved?: NotMoved[];
+  /** Source against target per table or bucket; the report charts the ones that differ. */
+  compared?: { unit: string; items: Array<{ name: string; source: number; target: number }> };
   /** Anything else the phase wants to keep (already redacted). */
   details?: unknown;
 }

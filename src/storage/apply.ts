@@ -15,6 +15,7 @@ import { StorageError, isSupa2awsError } from '../core/errors.ts';
 import { isUnreachable, OutageWatch, unreachableReason } from '../core/outage.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { sleep, withRetry } from '../core/retry.ts';
+import { eachConcurrently } from '../core/concurrency.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
 import type { Shard } from './shard.ts';
@@ -322,11 +323,10 @@ export async function applyStorageCopy(
     }),
   };
   const flights = new Set<InFlight>();
-  let next = 0;
   emit(true);
-  const worker = async () => {
-    while (!signal.aborted && next < items.length) {
-      const item = items[next++] as CopyItem;
+  await eachConcurrently(items, { concurrency, signal }, async (item) => {
+    // Round again only for an item whose endpoint went down and answers again.
+    while (!signal.aborted) {
       const flight: InFlight = { item, wrote: false };
       flights.add(flight);
       try {
@@ -384,7 +384,6 @@ export async function applyStorageCopy(
           if (watches[side].down(error)) {
             // Tried again once the endpoint answers: what this attempt wrote is unsealed, so replaced then.
             flights.delete(flight);
-            items.push(item);
             await sleep(1000, signal);
             continue;
           }
@@ -398,9 +397,9 @@ export async function applyStorageCopy(
         if (b) b.failed++;
         log.error(`${item.sourceBucket}/${item.key}: ${err.code}: ${err.message}`);
       }
+      break;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  });
 
   let cleanedUp = { deletedUnsealed: 0, abortedUploads: 0 };
   if (signal.aborted && flights.size > 0) {

@@ -216,30 +216,6 @@ export function inspectProgress(reporter: Reporter, bucket: string, total: numbe
   };
 }
 
-/** Runs `fn` over `items` with at most `concurrency` at once, stopping at the first throw. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (failed === undefined && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i] as T, i);
-      } catch (error) {
-        failed ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  if (failed !== undefined) throw failed;
-  return results;
-}
-
 export function assertStorageSchema(present: boolean): void {
   if (!present) {
     throw new StorageError('STORAGE_NO_OBJECTS_TABLE', 'The source database has no storage.objects table', {

@@ -3,6 +3,7 @@
  * already has (sealed copies), and so what `storage copy` will do. The diff itself is a pure function.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { eachConcurrently } from '../core/concurrency.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import type { BucketMapping } from './config.ts';
 import { deepDifference, type DeepDifference } from './deep-compare.ts';
@@ -12,7 +13,6 @@ import {
   headTarget,
   inspectProgress,
   listBucket,
-  mapLimit,
   readBucketRows,
   readBuckets,
   type ListedObject,
@@ -252,7 +252,7 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
       const heads = new Map<string, TargetHead>();
       const deepDifferences = new Map<string, DeepDifference>();
       const inspected = inspectProgress(reporter, mapping.target, inspect.length);
-      await mapLimit(inspect, input.concurrency ?? 16, async (key) => {
+      await eachConcurrently(inspect, { concurrency: input.concurrency ?? 16 }, async (key) => {
         const head = await headTarget(input.target, mapping.target, key, input.signal);
         inspected();
         if (!head) return;

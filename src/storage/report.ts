@@ -221,6 +221,10 @@ export function verifyPhaseReport(report: StorageVerifyReport, timing: Timing): 
     command: 'verify',
     ...timing,
     ok: report.ok,
+    compared: {
+      unit: 'objects',
+      items: report.buckets.map((b) => ({ name: b.source, source: b.rows, target: b.match.count })),
+    },
     metrics: {
       rows: report.totals.rows,
       objectsMatching: report.totals.match,

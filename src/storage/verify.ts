@@ -15,6 +15,7 @@
  * ghosts (rows with no bytes), which are the source's own inconsistencies and do not fail verification.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { eachConcurrently } from '../core/concurrency.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import type { BucketMapping } from './config.ts';
 import { deepDifference } from './deep-compare.ts';
@@ -24,7 +25,6 @@ import {
   headTarget,
   inspectProgress,
   listBucket,
-  mapLimit,
   readBucketRows,
   type ListedObject,
 } from './inventory.ts';
@@ -144,7 +144,7 @@ export async function verifyStorage(input: VerifyStorageInput): Promise<StorageV
         if (b.orphans.sample.length < sampleSize) b.orphans.sample.push(key);
       }
       const inspected = inspectProgress(reporter, mapping.target, toInspect.length);
-      await mapLimit(toInspect, input.concurrency ?? 16, async (key) => {
+      await eachConcurrently(toInspect, { concurrency: input.concurrency ?? 16 }, async (key) => {
         const src = sourceObjects.get(key) as ListedObject;
         const head = await headTarget(input.target, mapping.target, key, input.signal);
         inspected();

@@ -14,6 +14,7 @@ import {
   renderCostSvg,
   supabasePrices,
 } from '../../src/cost/index.ts';
+import { usd } from '../../src/cost/line-items.ts';
 
 /**
  * A small well-formedness check (no XML library in the project): one prolog, one root, every tag closed in
@@ -85,6 +86,17 @@ describe('SVG chart', () => {
     const points = /<polyline[^>]*points="([^"]+)"/.exec(svg)?.[1]?.split(' ') ?? [];
     assert.equal(points.length, withCrossover.sweep.points.length);
     for (const p of points) assert.match(p, /^\d+(\.\d)?,\d+(\.\d)?$/);
+  });
+
+  it('GIVEN bills far apart in scale THEN the y axis is logarithmic and both bills are labelled at the usage', () => {
+    const estimate = estimateCost({ preset: 'small' });
+    const svg = renderCostSvg(estimate);
+    assert.match(svg, /USD per month, log axis/);
+    const labels = [...svg.matchAll(/class="usage-value">([^<]+)</g)].map((m) => m[1]);
+    assert.deepEqual(labels, [
+      `${estimate.aws.label}: ${usd(estimate.aws.monthly)}/mo`,
+      `${estimate.supabase.label}: ${usd(estimate.supabase.monthly)}/mo`,
+    ]);
   });
 
   it('says so when the lines never cross, and escapes text', () => {

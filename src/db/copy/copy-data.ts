@@ -8,6 +8,7 @@
  */
 import { selectSchemas } from '../catalog/schemas.ts';
 import { DbError, InterruptedError } from '../../core/errors.ts';
+import { eachConcurrently } from '../../core/concurrency.ts';
 import { isUnreachable, unreachableReason } from '../../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import {
@@ -192,28 +193,6 @@ async function setSequences(
   return out;
 }
 
-/** Runs `fn` over `items` with at most `limit` at once; stops starting new ones after the first failure. */
-async function pool<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T, worker: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const run = async (worker: number) => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item, worker);
-      } catch (error) {
-        failed ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, (_, i) => run(i)));
-  if (failed !== undefined) throw failed;
-}
-
 export async function copyData(options: CopyDataOptions): Promise<CopyDataResult> {
   const started = Date.now();
   const reporter = options.reporter ?? silentReporter;
@@ -311,7 +290,7 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
       });
     const workers: Array<{ source: PgClient; target: PgClient } | undefined> = [];
     await step(reporter, `copy ${toLoad.length} table(s), ${concurrency} at a time`, () =>
-      pool(toLoad, concurrency, async (p, w) => {
+      eachConcurrently(toLoad, { concurrency }, async (p, { lane: w }) => {
         checkAbort();
         if (!workers[w]) {
           const pair = { source: await snap.worker(), target: await connect(options.targetUrl, 'target') };
@@ -387,10 +366,10 @@ export async function copyData(options: CopyDataOptions): Promise<CopyDataResult
           ...(byTable.get(`${item.schema}.${item.table}`) ?? []),
           item,
         ]);
-      await pool(
-        [...byTable.values()],
-        Math.max(1, Math.min(concurrency, targets.length)),
-        async (items, w) => {
+      await eachConcurrently(
+        byTable.values(),
+        { concurrency: Math.min(concurrency, targets.length) },
+        async (items, { lane: w }) => {
           for (const item of items) {
             checkAbort();
             await restoreOne(targets[w] ?? control, item);

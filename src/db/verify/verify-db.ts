@@ -6,6 +6,7 @@
  * policies). The source is read from one snapshot. Nothing is changed on either side.
  */
 import { DbError } from '../../core/errors.ts';
+import { eachConcurrently } from '../../core/concurrency.ts';
 import { isUnreachable, unreachableReason } from '../../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { discoverAppSchemas, selectSchemas } from '../catalog/schemas.ts';
@@ -335,33 +336,26 @@ export async function verifyDb(options: VerifyDbOptions): Promise<VerifyReport> 
       .map(([k, s]) => ({ s, t: targetBy.get(k)! }))
       .sort((x, y) => y.s.totalBytes - x.s.totalBytes);
     const workers: Array<{ source: PgClient; target: PgClient }> = [];
-    let next = 0;
-    await step(reporter, `digest ${pairs.length} table(s) on both sides`, async () => {
-      const run = async (w: number) => {
-        while (next < pairs.length) {
-          if (options.signal?.aborted) throw options.signal.reason;
-          const pair = pairs[next++]!;
-          if (!workers[w]) {
-            const t = await connect(options.targetUrl, 'target');
-            clients.push(t);
-            await applyDigestSettings(t);
-            workers[w] = { source: await snap.worker(), target: t };
-            clients.push(workers[w].source);
-          }
-          results.push(await verifyTable(workers[w].source, workers[w].target, pair.s, pair.t, chunkRows));
-          reporter.emit({
-            type: 'progress',
-            task: 'db verify',
-            done: ++digested,
-            total: pairs.length,
-            unit: 'tables',
-          });
+    await step(reporter, `digest ${pairs.length} table(s) on both sides`, () =>
+      eachConcurrently(pairs, { concurrency }, async (pair, { lane: w }) => {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!workers[w]) {
+          const t = await connect(options.targetUrl, 'target');
+          clients.push(t);
+          await applyDigestSettings(t);
+          workers[w] = { source: await snap.worker(), target: t };
+          clients.push(workers[w].source);
         }
-      };
-      await Promise.all(
-        Array.from({ length: Math.min(concurrency, Math.max(1, pairs.length)) }, (_, i) => run(i)),
-      );
-    });
+        results.push(await verifyTable(workers[w].source, workers[w].target, pair.s, pair.t, chunkRows));
+        reporter.emit({
+          type: 'progress',
+          task: 'db verify',
+          done: ++digested,
+          total: pairs.length,
+          unit: 'tables',
+        });
+      }),
+    );
     results.sort((a, b) => a.table.localeCompare(b.table));
     const rec = await recorded(target);
     const schema: VerifyReport['schema'] = {
