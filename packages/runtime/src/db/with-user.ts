@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { DbError } from '../../core/errors.ts';
+import { DbError } from '../errors/index.ts';
 import { assertOpen } from './create-pool.ts';
 import { DbErrorCode, explainConnectError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import { AuthError } from '../../core/errors.ts';
+import { AuthError } from '../errors/index.ts';
 
 /**
  * Error codes of `supa2aws/runtime/auth`. Callers (and tests) branch on these, never on message text.

@@ -1,5 +1,5 @@
-import { DbError } from '../../core/errors.ts';
-import { redactText } from '../../core/redact.ts';
+import { DbError } from '../errors/index.ts';
+import { redactText } from '../redact/index.ts';
 
 /**
  * Error codes of `supa2aws/runtime/db`. Callers (and tests) branch on these, never on message text.
