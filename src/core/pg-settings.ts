@@ -9,8 +9,8 @@ import type { ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { DbError } from './errors.ts';
 import { hidePassword } from './redact.ts';
-import { DbErrorCode } from '../runtime/db/errors.ts';
 import {
+  DbErrorCode,
   connectionPartsFromEnv,
   defaultRootCertFile,
   invalidSetting,
@@ -23,7 +23,7 @@ import {
   readCaFile,
   type LibpqSslMode,
   type RootCert,
-} from '../runtime/db/libpq.ts';
+} from '@supa2aws/runtime/db';
 
 /** Seconds to wait for a server to accept and answer a connection when connect_timeout is not given. */
 export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;

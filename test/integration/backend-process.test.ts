@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { s3Endpoint, setUpBackend, SUPABASE_URL, type Backend } from '../../examples/backend/test/harness.ts';
-import { closePool } from '../../src/runtime/db/index.ts';
+import { closePool } from '@supa2aws/runtime/db';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const backendDir = path.join(root, 'examples/backend');

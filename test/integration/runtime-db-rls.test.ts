@@ -18,7 +18,7 @@ import {
   describePool,
   withTransaction,
   withUser,
-} from '../../src/runtime/db/index.ts';
+} from '@supa2aws/runtime/db';
 
 const userA = randomUUID();
 const userB = randomUUID();
