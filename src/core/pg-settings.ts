@@ -1,5 +1,5 @@
 /**
- * How the CLI connects to a database: libpq's rules (src/runtime/db/libpq.ts) plus the migration's
+ * How the CLI connects to a database: libpq's rules (@supa2aws/runtime/db, packages/runtime/src/db/libpq.ts) plus the migration's
  * floors. Without an sslmode, an RDS host is verify-full against the RDS CA bundle shipped in the package,
  * any other remote host `require`, a loopback host `prefer` (libpq's default). Plaintext never goes to a
  * remote host unless `sslmode=disable` is written explicitly, and then with a warning.

@@ -1,6 +1,6 @@
 /**
  * examples/backend's API in-process against the sandbox's AWS side: RDS stand-in (PostgreSQL 16 with the
- * migrated schema and its RLS policies), target s3rver, tokens verified by supa2aws/runtime/auth.
+ * migrated schema and its RLS policies), target s3rver, tokens verified by @supa2aws/runtime/auth.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * supa2aws/runtime/storage against the sandbox's S3 stand-in: the supabase-js shaped facade the app's
+ * @supa2aws/runtime/storage against the sandbox's S3 stand-in: the supabase-js shaped facade the app's
  * assetImageLocalizer, Veo3Provider and ImageGenerationService switch to.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
