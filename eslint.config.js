@@ -30,4 +30,27 @@ export default tseslint.config(
     ignores: ['src/cli/**'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // The runtime is what an app installs: it imports its own files and its dependencies, never the CLI.
+    files: ['packages/runtime/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(src|test|scripts|bench|fixtures|examples|infra)(/|$)',
+              message:
+                'packages/runtime must not import the repository: move what it needs into the package.',
+            },
+            {
+              regex: '^supa2aws(/|$)',
+              message: 'packages/runtime must not import the supa2aws CLI package.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

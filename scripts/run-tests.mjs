@@ -15,6 +15,8 @@ const RUNGS = {
   e2e: ['test/e2e'],
   browser: ['test/browser'],
   infra: ['infra/test'],
+  // npm pack of both packages, installed into an empty app: two builds and two installs from the npm cache.
+  pack: ['test/pack'],
 };
 const NEEDS_SANDBOX = new Set(['integration', 'e2e', 'browser']);
 // Files that share nothing run two at a time (most of an infra or unit file's time is loading its modules);

@@ -5,12 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
-import {
-  createAuthVerifier,
-  requireAuth,
-  type AuthRequest,
-  type AuthResponse,
-} from '../../src/runtime/auth/index.ts';
+import { createAuthVerifier, requireAuth, type AuthRequest, type AuthResponse } from '@supa2aws/runtime/auth';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '5' } },

@@ -25,7 +25,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseConfig } from '../../src/core/config/index.ts';
-import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import {
   adminUrl,
   S3RVER_KEY,

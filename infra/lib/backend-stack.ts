@@ -181,11 +181,11 @@ export class BackendStack extends Stack {
       COGNITO_USER_POOL_ID: auth.userPool.userPoolId,
       COGNITO_CLIENT_ID: auth.client.userPoolClientId,
       COGNITO_REGION: this.region,
-      // The app loads every key of this JSON secret at boot (supa2aws/runtime/secrets loadSecrets).
+      // The app loads every key of this JSON secret at boot (@supa2aws/runtime/secrets loadSecrets).
       SECRETS_ID: this.appSecret.secretArn,
       // The SPA calls the API on its own origin (CloudFront routes apiPath here): CORS only for extra origins.
       ...(settings.corsOrigins.length ? { CORS_ORIGINS: settings.corsOrigins.join(',') } : {}),
-      // supa2aws/runtime/db poolOptionsFromEnv reads PG*; the login is the app role's (PGUSER below) and its
+      // @supa2aws/runtime/db poolOptionsFromEnv reads PG*; the login is the app role's (PGUSER below) and its
       // password is read from this secret on new connections, so running tasks survive a rotation.
       DATABASE_SECRET_ID: database.appSecret.secretArn,
       PGHOST: database.instance.dbInstanceEndpointAddress,
@@ -232,7 +232,7 @@ export class BackendStack extends Stack {
       this.appSecret.grantRead(def.taskRole);
       database.appSecret.grantRead(def.taskRole);
       // The API places a Cognito access token's user (custom:supabase_id) and checks the user is still
-      // enabled with AdminGetUser (supa2aws/runtime/auth); the worker verifies no tokens.
+      // enabled with AdminGetUser (@supa2aws/runtime/auth); the worker verifies no tokens.
       if (name === 'Api') auth.userPool.grant(def.taskRole, 'cognito-idp:AdminGetUser');
       return def;
     };

@@ -52,9 +52,9 @@ describe('backend stack', () => {
     test('WHEN synthesised THEN the staged build context holds only what the Dockerfile copies', () => {
       const staged = path.join(s.assembly.directory, dockerImages(s)[0]!.source.directory);
       assert.ok(existsSync(path.join(staged, 'examples/backend/Dockerfile')));
-      assert.ok(existsSync(path.join(staged, 'src/runtime/db/create-pool.ts')));
+      assert.ok(existsSync(path.join(staged, 'packages/runtime/src/db/create-pool.ts')));
       assert.ok(existsSync(path.join(staged, 'examples/backend/src/server.ts')));
-      for (const absent of ['node_modules', 'infra', 'src/db', 'src/auth', 'test', 'fixtures']) {
+      for (const absent of ['node_modules', 'infra', 'src', 'test', 'fixtures', 'packages/runtime/dist']) {
         assert.ok(!existsSync(path.join(staged, absent)), `${absent} is not in the build context`);
       }
     });

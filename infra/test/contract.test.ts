@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { createApp, type Authenticate } from '../../examples/backend/src/app.ts';
 import { loadConfig } from '../../examples/backend/src/config.ts';
 import { createStorage } from '../../examples/backend/src/storage.ts';
-import { closePool, createPool } from '../../src/runtime/db/index.ts';
+import { closePool, createPool } from '@supa2aws/runtime/db';
 import { REPO_ROOT } from '../lib/auth-stack.ts';
 import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import { ingressRules, logicalId, synth, type Synthesized } from './helpers.ts';

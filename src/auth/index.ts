@@ -2,8 +2,14 @@ export * from './classify.ts';
 export * from './config.ts';
 export * from './export.ts';
 export * from './hash-kind.ts';
-export * from '../runtime/auth/cognito-user-resolver.ts';
-export { adminGetUserAttributes } from '../runtime/auth/admin-lookup.ts';
+export {
+  adminGetUserAttributes,
+  createCognitoUserIdResolver,
+  type CognitoIdentity,
+  type CognitoUserIdResolver,
+  type CognitoUserIdResolverOptions,
+  type ResolverDb,
+} from '@supa2aws/runtime/auth';
 export * from './identifiers.ts';
 export * from './import.ts';
 export * from './import-csv.ts';

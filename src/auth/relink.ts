@@ -14,7 +14,7 @@ import { targetPool, type TargetPool } from './cognito.ts';
 import { defaultConnect, withClient, type Connect } from './db.ts';
 import { hasCognitoSubColumn, POOL_TABLE, snapshotPool } from './pool-snapshot.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
-import { isUuid } from '../runtime/auth/claims.ts';
+import { isUuid } from '@supa2aws/runtime/auth';
 
 export interface RelinkOptions {
   config: Config;

@@ -10,7 +10,7 @@
  *   `Mutable: false` means nobody can change it after the user is created.
  * - Its one cost: access tokens do not carry custom attributes (ID tokens do). The backend therefore
  *   maps `sub` → UUID through `auth.users.cognito_sub`, which `auth import` and `auth verify` fill from
- *   the pool and the resolver (src/runtime/auth/cognito-user-resolver.ts) records on first sight.
+ *   the pool and the resolver (packages/runtime/src/auth/cognito-user-resolver.ts) records on first sight.
  * - The app client must not be allowed to write it (WriteAttributes), or a self sign-up could claim
  *   someone's UUID: `auth plan` checks that.
  * `username` stays supported for pools built with alias attributes (the access token's `username` is then

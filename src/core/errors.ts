@@ -1,67 +1,25 @@
 /**
  * One error family for everything a user can hit. Callers branch on `code`, never on message text.
- * Every code maps to a documented exit code (see README "Exit codes").
+ * Every code maps to a documented exit code (see README "Exit codes"). The base class and the areas the
+ * runtime throws (config, db, auth) live in @supa2aws/runtime, so an error from the runtime is a
+ * Supa2awsError here too; the CLI's own areas are below.
  */
+import { Supa2awsError, isSupa2awsError } from '@supa2aws/runtime/errors';
 
-/** Exit codes of the CLI, by class of failure. */
-export const ExitCode = {
-  ok: 0,
-  /** Verification found a difference (missing, differ, unaccounted). */
-  verifyFailed: 1,
-  /** Bad flags or config: fix the input and run again. */
-  usage: 2,
-  /** Something the migration needs is missing or unreachable (tool, server, bucket, pool). */
-  environment: 3,
-  /** Credentials or permissions refused by a service. */
-  permission: 4,
-  /** The run was interrupted (Ctrl-C / SIGTERM); re-run to finish. */
-  interrupted: 130,
-  /** A bug in supa2aws. */
-  internal: 70,
-} as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+export {
+  AuthError,
+  ConfigError,
+  DbError,
+  ExitCode,
+  isSupa2awsError,
+  Supa2awsError,
+  type ErrorClass,
+  type ErrorOptions,
+  type ExitCodeValue,
+} from '@supa2aws/runtime/errors';
 
-export type ErrorClass = keyof typeof ExitCode;
-
-export interface ErrorOptions {
-  /** What to do next, ideally the exact command to run. */
-  hint?: string;
-  /** Machine-readable context; redacted before it is printed. */
-  details?: Record<string, unknown>;
-  /** Which exit code class this error belongs to. @default 'environment' */
-  exit?: ErrorClass;
-  /** Whether retrying the same operation may succeed (throttling, 5xx, resets). @default false */
-  retryable?: boolean;
-  cause?: unknown;
-}
-
-export class Supa2awsError extends Error {
-  readonly code: string;
-  readonly hint: string | undefined;
-  readonly details: Record<string, unknown>;
-  readonly exitCode: ExitCodeValue;
-  readonly retryable: boolean;
-
-  constructor(code: string, message: string, options: ErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = options.hint;
-    this.details = options.details ?? {};
-    this.exitCode = ExitCode[options.exit ?? 'environment'];
-    this.retryable = options.retryable ?? false;
-  }
-
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, hint: this.hint, details: this.details };
-  }
-}
-
-export class ConfigError extends Supa2awsError {}
 export class SandboxError extends Supa2awsError {}
 export class StorageError extends Supa2awsError {}
-export class DbError extends Supa2awsError {}
-export class AuthError extends Supa2awsError {}
 export class VerifyError extends Supa2awsError {}
 
 /** A bug: something that should not happen whatever the user does. */
@@ -83,10 +41,6 @@ export class InterruptedError extends Supa2awsError {
       hint: 'Run the same command again: it picks up where it stopped and copies nothing twice.',
     });
   }
-}
-
-export function isSupa2awsError(error: unknown): error is Supa2awsError {
-  return error instanceof Supa2awsError;
 }
 
 /** Wraps anything thrown into a Supa2awsError, keeping known ones as they are. */

@@ -1,5 +1,5 @@
 /**
- * How the CLI connects to a database: libpq's rules (src/runtime/db/libpq.ts) plus the migration's
+ * How the CLI connects to a database: libpq's rules (@supa2aws/runtime/db, packages/runtime/src/db/libpq.ts) plus the migration's
  * floors. Without an sslmode, an RDS host is verify-full against the RDS CA bundle shipped in the package,
  * any other remote host `require`, a loopback host `prefer` (libpq's default). Plaintext never goes to a
  * remote host unless `sslmode=disable` is written explicitly, and then with a warning.
@@ -9,8 +9,8 @@ import type { ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { DbError } from './errors.ts';
 import { hidePassword } from './redact.ts';
-import { DbErrorCode } from '../runtime/db/errors.ts';
 import {
+  DbErrorCode,
   connectionPartsFromEnv,
   defaultRootCertFile,
   invalidSetting,
@@ -23,7 +23,7 @@ import {
   readCaFile,
   type LibpqSslMode,
   type RootCert,
-} from '../runtime/db/libpq.ts';
+} from '@supa2aws/runtime/db';
 
 /** Seconds to wait for a server to accept and answer a connection when connect_timeout is not given. */
 export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { DbError, isSupa2awsError } from './errors.ts';
 import { redactText, redactUrl } from './redact.ts';
-import { DbErrorCode, explainConnectError, RDS_CA_BUNDLE_URL } from '../runtime/db/errors.ts';
+import { DbErrorCode, explainConnectError, RDS_CA_BUNDLE_URL } from '@supa2aws/runtime/db';
 import { resolvePgConnection, type DbRole, type ResolvedPgConnection } from './pg-settings.ts';
 
 export type PgClient = pg.Client;

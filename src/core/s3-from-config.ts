@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import { requireRegion } from './aws/aws-context.ts';
 import { outageDeadlineMs } from './outage.ts';
 import type { S3EndpointConfig } from './config/schema.ts';

@@ -7,6 +7,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Supa2awsError } from '../core/errors.ts';
+import { TSX_ENV, tsxArgs } from '../core/source-run.ts';
 import { freePort, waitForPort } from '../sandbox/ports.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,14 +20,12 @@ export interface BackendProcesses {
 
 function start(entry: string, env: Record<string, string>, logFile: string): ChildProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), path.join(backendSrc, entry)],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', log, log],
-    },
-  );
+  // From examples/backend, as the image runs it (its WORKDIR).
+  const child = spawn(process.execPath, tsxArgs(path.join(backendSrc, entry)), {
+    cwd: path.dirname(backendSrc),
+    env: { ...process.env, ...TSX_ENV, ...env },
+    stdio: ['ignore', log, log],
+  });
   return child;
 }
 

@@ -9,7 +9,7 @@ import {
   adminGetUserAttributes,
   createAuthVerifier,
   createCognitoUserIdResolver,
-} from '../runtime/auth/index.ts';
+} from '@supa2aws/runtime/auth';
 import { cognitoClient } from '../sandbox/cognito-pool.ts';
 import { lambdaInvocations } from '../sandbox/cognito-triggers.ts';
 import type { SandboxState } from '../sandbox/index.ts';

@@ -4,17 +4,27 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DoctorCheck, Exec } from './types.ts';
 
+/** The Node.js lines supa2aws supports, as package.json "engines" states them. */
+export const SUPPORTED_NODE = '^20.19.0 || ^22.12.0 || >=24.0.0';
+
+/**
+ * Node.js itself: 24 (active LTS) and 22 (maintenance LTS) pass; 20.19+ still runs but warns, being past its
+ * end of life (2026-04-30) and dropped by the AWS SDK in January 2027; anything else fails.
+ */
 export function checkNode(version = process.versions.node): DoctorCheck {
-  const major = Number(version.split('.')[0]);
-  return major >= 20
-    ? { id: 'node', title: 'Node.js', status: 'pass', detail: `v${version}` }
-    : {
-        id: 'node',
-        title: 'Node.js',
-        status: 'fail',
-        detail: `v${version}`,
-        fix: 'Install Node.js 20 or newer.',
-      };
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const base = { id: 'node', title: 'Node.js', detail: `v${version}` };
+  const fix = 'Install Node.js 24 (the active LTS line) or 22.';
+  if (major >= 24 || (major === 22 && minor >= 12)) return { ...base, status: 'pass' };
+  if (major === 20 && minor >= 19) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `v${version}: past its end of life (2026-04-30); the AWS SDK stops supporting it in January 2027`,
+      fix,
+    };
+  }
+  return { ...base, status: 'fail', detail: `v${version}: supa2aws needs ${SUPPORTED_NODE}`, fix };
 }
 
 export async function checkAwsCli(exec: Exec): Promise<DoctorCheck> {

@@ -4,6 +4,7 @@ import { openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxError } from '../core/errors.ts';
+import { TSX_ENV, tsxArgs } from '../core/source-run.ts';
 import { privateDir } from './private-dir.ts';
 import { isAlive } from './processes.ts';
 import { waitForPort } from './ports.ts';
@@ -25,10 +26,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const fromSource = import.meta.url.endsWith('.ts');
 
 function entryArgs(entry: string): string[] {
-  if (fromSource) {
-    const tsx = import.meta.resolve('tsx');
-    return ['--import', tsx, path.join(here, 'services', `${entry}.ts`)];
-  }
+  if (fromSource) return tsxArgs(path.join(here, 'services', `${entry}.ts`));
   return [path.join(here, 'services', `${entry}.js`)];
 }
 
@@ -42,7 +40,7 @@ export async function startNodeService(options: NodeServiceOptions): Promise<num
     cwd: options.dir,
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...(fromSource ? TSX_ENV : {}), ...options.env },
   });
   child.unref();
   const pid = child.pid;

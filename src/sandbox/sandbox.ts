@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { connectPostgres } from '../core/pg.ts';
 import { SandboxError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
-import { createS3Client } from '../runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import { cognitoClient, createSandboxPool } from './cognito-pool.ts';
 import { prepareCognitoTriggers } from './cognito-triggers.ts';
 import { startNodeService } from './node-service.ts';

@@ -6,7 +6,7 @@ import {
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { connectPostgres } from '../core/pg.ts';
-import { createS3Client } from '../runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import { appUrl } from './sandbox.ts';
 import { S3RVER_KEY } from './sandbox-config.ts';
 import { isDead, standInsOf } from './stand-ins.ts';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { parseConfig, type Config } from '../../src/core/config/index.ts';
 import { applyDatabaseGrants } from '../../src/fixture/index.ts';
-import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import {
   adminUrl,
   appUrl,

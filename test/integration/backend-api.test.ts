@@ -1,6 +1,6 @@
 /**
  * examples/backend's API in-process against the sandbox's AWS side: RDS stand-in (PostgreSQL 16 with the
- * migrated schema and its RLS policies), target s3rver, tokens verified by supa2aws/runtime/auth.
+ * migrated schema and its RLS policies), target s3rver, tokens verified by @supa2aws/runtime/auth.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { setUpBackend, type Backend } from '../../examples/backend/test/harness.ts';
 import { createApp } from '../../examples/backend/src/app.ts';
 import { createStorage } from '../../examples/backend/src/storage.ts';
-import { closePool, createPool } from '../../src/runtime/db/index.ts';
+import { closePool, createPool } from '@supa2aws/runtime/db';
 import { LocalVideoProvider } from '../../examples/backend/src/worker/local-video-provider.ts';
 import { createVideoJobExecutor } from '../../examples/backend/src/worker/video-job-executor.ts';
 

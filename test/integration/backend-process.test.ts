@@ -1,6 +1,7 @@
 /**
- * The backend as the image runs it: compiled by `tsc -p examples/backend/tsconfig.build.json` (the
- * Dockerfile's build step), started as `node .../server.js` and `node .../worker.js` child processes with
+ * The backend as the image runs it: the runtime package built (`npm run build -w @supa2aws/runtime`, to
+ * packages/runtime/dist, git-ignored) and the backend compiled against it by
+ * `tsc -p examples/backend/tsconfig.build.json` (the Dockerfile's build steps), started as `node .../server.js` and `node .../worker.js` child processes with
  * configuration from environment variables only, stopped with a real SIGTERM. Against the sandbox.
  * (The Docker image itself cannot be built here: no engine.)
  */
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startBackendProcess, type BackendProcess } from '../helpers/backend-process.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { s3Endpoint, setUpBackend, SUPABASE_URL, type Backend } from '../../examples/backend/test/harness.ts';
-import { closePool } from '../../src/runtime/db/index.ts';
+import { closePool } from '@supa2aws/runtime/db';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const backendDir = path.join(root, 'examples/backend');
@@ -63,6 +64,10 @@ function baseEnv(): Record<string, string> {
 }
 
 before(async () => {
+  execFileSync('npm', ['run', '-s', 'build', '--workspace', '@supa2aws/runtime'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
   execFileSync(
     process.execPath,
     [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],

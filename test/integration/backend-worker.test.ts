@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getTestSandbox } from '../helpers/sandbox.ts';
 import { setUpBackend, type Backend } from '../../examples/backend/test/harness.ts';
-import { closePool, createPool } from '../../src/runtime/db/index.ts';
+import { closePool, createPool } from '@supa2aws/runtime/db';
 import { LocalVideoProvider } from '../../examples/backend/src/worker/local-video-provider.ts';
 import { createVideoJobExecutor, videoKey } from '../../examples/backend/src/worker/video-job-executor.ts';
 import {

@@ -20,7 +20,7 @@ import {
   type AppRoleOptions,
   type AppRoleResult,
 } from '../../src/db/index.ts';
-import { closePool, createPool, withTransaction, withUser } from '../../src/runtime/db/index.ts';
+import { closePool, createPool, withTransaction, withUser } from '@supa2aws/runtime/db';
 import { pgUrl, sandboxConfigFile, sandboxEnv } from '../../src/sandbox/sandbox-config.ts';
 import { runCli } from '../helpers/cli-run.ts';
 import { withPg } from '../helpers/pg-query.ts';

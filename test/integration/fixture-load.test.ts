@@ -14,7 +14,7 @@ import {
   fixtureDigest,
   loadFixture,
 } from '../../src/fixture/index.ts';
-import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import { adminUrl, S3RVER_KEY, SANDBOX_PROJECT_URL } from '../../src/sandbox/index.ts';
 import { getTestSandbox, type TestDatabase, type TestSandbox } from '../helpers/sandbox.ts';
 

@@ -1,5 +1,5 @@
 /**
- * supa2aws/runtime/db against the sandbox's PostgreSQL 16 (the RDS stand-in), connected as the
+ * @supa2aws/runtime/db against the sandbox's PostgreSQL 16 (the RDS stand-in), connected as the
  * non-superuser master user: RLS through withUser, the statement timeout, shutdown, and secrets
  * staying out of what the pool exposes and throws.
  */
@@ -18,7 +18,7 @@ import {
   describePool,
   withTransaction,
   withUser,
-} from '../../src/runtime/db/index.ts';
+} from '@supa2aws/runtime/db';
 
 const userA = randomUUID();
 const userB = randomUUID();

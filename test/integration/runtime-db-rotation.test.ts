@@ -18,7 +18,7 @@ import {
   poolOptionsFromEnv,
   secretPassword,
   withTransaction,
-} from '../../src/runtime/db/index.ts';
+} from '@supa2aws/runtime/db';
 import { pgUrl } from '../../src/sandbox/sandbox-config.ts';
 import { getTestSandbox, type TestDatabase } from '../helpers/sandbox.ts';
 

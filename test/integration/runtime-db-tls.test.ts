@@ -13,13 +13,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { getTestSandbox, type TestDatabase } from '../helpers/sandbox.ts';
 import { installCompat } from '../../examples/backend/test/target-schema.ts';
-import {
-  closePool,
-  createPool,
-  DbErrorCode,
-  withUser,
-  type DbPoolOptions,
-} from '../../src/runtime/db/index.ts';
+import { closePool, createPool, DbErrorCode, withUser, type DbPoolOptions } from '@supa2aws/runtime/db';
 import { startWireStub } from '../helpers/pg-wire-stub.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

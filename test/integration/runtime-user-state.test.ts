@@ -17,7 +17,7 @@ import {
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { AuthErrorCode, createAuthVerifierFromEnv, type Clock } from '../../src/runtime/auth/index.ts';
+import { AuthErrorCode, createAuthVerifierFromEnv, type Clock } from '@supa2aws/runtime/auth';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 

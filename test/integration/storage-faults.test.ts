@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import { applyStorageCopy, planStorageCopy, verifyStorageFromConfig } from '../../src/storage/index.ts';
 import { S3RVER_KEY } from '../../src/sandbox/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';

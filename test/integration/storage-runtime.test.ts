@@ -1,5 +1,5 @@
 /**
- * supa2aws/runtime/storage against the sandbox's S3 stand-in: the supabase-js shaped facade the app's
+ * @supa2aws/runtime/storage against the sandbox's S3 stand-in: the supabase-js shaped facade the app's
  * assetImageLocalizer, Veo3Provider and ImageGenerationService switch to.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { before, describe, it } from 'node:test';
-import { createStorage, type Storage } from '../../src/runtime/storage/index.ts';
+import { createStorage, type Storage } from '@supa2aws/runtime/storage';
 import { S3RVER_KEY } from '../../src/sandbox/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { bytesFor } from './storage-helpers.ts';

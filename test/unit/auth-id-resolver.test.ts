@@ -7,10 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  createCognitoUserIdResolver,
-  type ResolverDb,
-} from '../../src/runtime/auth/cognito-user-resolver.ts';
+import { createCognitoUserIdResolver, type ResolverDb } from '@supa2aws/runtime/auth';
 
 const ALICE = '11111111-1111-4111-8111-111111111111';
 const BOB = '22222222-2222-4222-8222-222222222222';

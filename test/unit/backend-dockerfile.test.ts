@@ -1,17 +1,28 @@
 /**
  * The backend image's required properties, read from the Dockerfile (no Docker engine here to build it):
- * multi-stage, a current LTS Node on Alpine (not 20, end of life April 2026), production-only install,
- * non-root user, port 3001, a HEALTHCHECK on /health, exec-form CMD; and an ignore file that keeps
- * secrets and host node_modules out of the build context.
+ * multi-stage, Node 24 (the active LTS line) on Alpine, production-only install, non-root user, port 3001,
+ * a HEALTHCHECK on /health, exec-form CMD; the runtime as the built @supa2aws/runtime package, never the
+ * repository's sources; and an ignore file that keeps secrets and host node_modules out of the build context.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copySources, ignoreRules, parseDockerfile } from '../helpers/dockerfile.ts';
 
-const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/backend');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = path.join(repo, 'examples/backend');
 const { instructions: ins, stages, last, image } = parseDockerfile(path.join(dir, 'Dockerfile'));
+const runtimePackage = JSON.parse(readFileSync(path.join(repo, 'packages/runtime/package.json'), 'utf8')) as {
+  files: string[];
+};
+const build = ins.slice(ins.indexOf(stages[0]!), ins.indexOf(stages.at(-1)!));
+/** A COPY's sources and destination, flags dropped. */
+const copyParts = (i: { args: string }) => {
+  const words = i.args.split(/\s+/).filter((a) => !a.startsWith('--'));
+  return { sources: words.slice(0, -1), dest: words.at(-1)!, fromStage: /--from=/.test(i.args) };
+};
 
 describe('examples/backend/Dockerfile', () => {
   it('is multi-stage, and the final stage copies from an earlier one', () => {
@@ -19,14 +30,9 @@ describe('examples/backend/Dockerfile', () => {
     assert.ok(last.some((i) => i.op === 'COPY' && /--from=\w+/.test(i.args)));
   });
 
-  it('uses a current LTS Node on Alpine in every stage, never node:20', () => {
+  it('uses Node 24, the active LTS line, on Alpine in every stage, never node:20', () => {
     for (const stage of stages) {
-      assert.match(
-        image(stage),
-        /^node:(22|24)(\.\d+)*-alpine(\d+(\.\d+)*)?(@sha256:[a-f0-9]{64})?$/,
-        image(stage),
-      );
-      assert.doesNotMatch(image(stage), /^node:(20|18|16)\b/);
+      assert.match(image(stage), /^node:24(\.\d+)*-alpine(\d+(\.\d+)*)?(@sha256:[a-f0-9]{64})?$/, image(stage));
     }
   });
 
@@ -38,6 +44,47 @@ describe('examples/backend/Dockerfile', () => {
       assert.match(run.args, /--omit=dev/);
       assert.doesNotMatch(run.args, /--only=prod/, 'the deprecated flag');
     }
+  });
+
+  it("GIVEN the build context WHEN the image is built THEN nothing of the repository's src/ is copied: the runtime comes from packages/runtime", () => {
+    const sources = ins.filter((i) => i.op === 'COPY').flatMap((i) => copyParts(i).sources);
+    assert.deepEqual(
+      sources.filter((s) => /^\.?\/?src(\/|$)/.test(s)),
+      [],
+    );
+    assert.ok(sources.includes('packages/runtime/src'), 'the runtime package is built from its own sources');
+  });
+
+  it('GIVEN the build stage WHEN it compiles THEN it builds the runtime package before the backend, which compiles against it', () => {
+    const builds = build.filter((i) => i.op === 'RUN' && /npm run build/.test(i.args)).map((i) => i.args);
+    assert.deepEqual(builds, [
+      'npm run build --workspace packages/runtime',
+      'npm run build --workspace examples/backend',
+    ]);
+  });
+
+  it('GIVEN the final stage WHEN it installs the runtime THEN it holds the package as npm packs it: its package.json before npm ci, then every entry of its "files"', () => {
+    const install = last.findIndex((i) => i.op === 'RUN' && /npm ci\b/.test(i.args));
+    const copies = last.filter((i) => i.op === 'COPY').map(copyParts);
+    const manifest = last.findIndex((i) => i.op === 'COPY' && copyParts(i).dest === 'packages/runtime/');
+    assert.ok(manifest >= 0 && manifest < install, 'packages/runtime/package.json is copied before npm ci');
+    for (const entry of runtimePackage.files) {
+      assert.ok(
+        copies.some((c) => c.dest === `packages/runtime/${entry}`),
+        `packages/runtime/${entry} (in the package's "files") is not copied into the final stage`,
+      );
+    }
+    const dist = copies.find((c) => c.dest === 'packages/runtime/dist');
+    assert.ok(dist?.fromStage, 'dist/ comes from the build stage, compiled');
+  });
+
+  it("GIVEN npm's workspace install WHEN the final stage installs THEN the workspaces' devDependencies are dropped first, so TypeScript and @types stay out", () => {
+    const install = last.find((i) => i.op === 'RUN' && /npm ci\b/.test(i.args));
+    assert.ok(install);
+    assert.match(
+      install.args,
+      /npm pkg delete devDependencies --workspace packages\/runtime --workspace examples\/backend .*&& npm ci --omit=dev/,
+    );
   });
 
   it('runs as a non-root user', () => {

@@ -169,7 +169,7 @@ describe('migrate-code', () => {
           types: ['node'],
           typeRoots: [path.join(REPO, 'node_modules/@types')],
           paths: {
-            'supa2aws/runtime/*': [path.join(REPO, 'src/runtime/*/index.ts')],
+            'supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
             '@supabase/supabase-js': ['./supabase-stub.d.ts'],
           },
         },

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 import { connectPostgres } from '../../src/core/pg.ts';
 import { resolvePgConnection } from '../../src/core/pg-settings.ts';
-import { SSL_MODES, type LibpqSslMode } from '../../src/runtime/db/libpq.ts';
+import { SSL_MODES, type LibpqSslMode } from '@supa2aws/runtime/db';
 import { createCertificateAuthority, issueServerCertificate } from '../../src/sandbox/tls-certs.ts';
 import { startWireStub, type WireStub } from '../helpers/pg-wire-stub.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

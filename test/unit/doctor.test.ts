@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { classifyHost, credentialSource, type Exec } from '../../src/doctor/index.ts';
 import { checkPgDump } from '../../src/doctor/service-checks.ts';
-import { checkAwsCli, checkAwsCredentials, checkRegion } from '../../src/doctor/tool-checks.ts';
+import {
+  checkAwsCli,
+  checkAwsCredentials,
+  checkNode,
+  checkRegion,
+  SUPPORTED_NODE,
+} from '../../src/doctor/tool-checks.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // The AWS CLI and STS cannot run here (no AWS account): these stand in for the programs' output.
 const programs =
@@ -16,6 +25,39 @@ const programs =
   };
 
 describe('doctor', () => {
+  it('GIVEN a Node.js version WHEN checked THEN the LTS lines 24 and 22 pass, 20.19+ warns (end of life) and older or odd lines fail', () => {
+    const status = (v: string) => checkNode(v).status;
+    assert.deepEqual(['24.11.1', '25.2.0', '22.12.0', '22.21.1'].map(status), [
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+    ]);
+    assert.equal(status('20.20.2'), 'warn');
+    assert.match(checkNode('20.20.2').detail, /end of life/);
+    assert.deepEqual(['20.18.3', '21.7.3', '22.11.0', '23.11.1', '18.20.8'].map(status), [
+      'fail',
+      'fail',
+      'fail',
+      'fail',
+      'fail',
+    ]);
+    assert.match(checkNode('18.20.8').fix ?? '', /Node\.js 24/);
+  });
+
+  it('GIVEN the packages WHEN installed THEN their "engines" state the Node.js lines doctor checks', () => {
+    for (const manifest of [
+      'package.json',
+      'packages/runtime/package.json',
+      'examples/backend/package.json',
+    ]) {
+      const engines = (
+        JSON.parse(readFileSync(path.join(REPO, manifest), 'utf8')) as { engines: { node: string } }
+      ).engines;
+      assert.equal(engines.node, SUPPORTED_NODE, manifest);
+    }
+  });
+
   it('classifies Supabase hosts: direct, session pooler, transaction pooler', () => {
     assert.equal(
       classifyHost('postgresql://postgres:x@db.abcdefghijklmnopqrst.supabase.co:5432/postgres').kind,

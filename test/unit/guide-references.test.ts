@@ -1,6 +1,6 @@
 /**
  * The guide names only what exists. Every TypeScript block type-checks against the runtime the app imports
- * (`supa2aws/runtime/*`, mapped to src/runtime as in tsconfig.json); every AWS block uses stack names,
+ * (`@supa2aws/runtime/*`, mapped to packages/runtime/src as in tsconfig.json); every AWS block uses stack names,
  * outputs, resources and CDK context keys that the synthesized templates and infra/lib/context.ts have; every
  * `$VAR` a block expands is set by a command before it; and the variables guide 05 says the tasks get are the
  * task definitions' own. The templates come from the same synth as the infra tests (default settings).
@@ -291,7 +291,7 @@ describe('the guide: every TypeScript block type-checks against the runtime', ()
   it('has TypeScript blocks to check', () => assert.ok(units.length > 0));
 
   for (const unit of units) {
-    it(`GIVEN the block at ${unit.name}${unit.parts.length > 1 ? ` (with ${unit.parts.length - 1} continuation)` : ''} WHEN compiled against src/runtime THEN it has no type error`, () => {
+    it(`GIVEN the block at ${unit.name}${unit.parts.length > 1 ? ` (with ${unit.parts.length - 1} continuation)` : ''} WHEN compiled against the runtime THEN it has no type error`, () => {
       assert.deepEqual(diagnostics.get(fileOf(unit)), []);
     });
   }

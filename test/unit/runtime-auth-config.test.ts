@@ -12,7 +12,7 @@ import {
   createAuthVerifier,
   createAuthVerifierFromEnv,
   parseJwks,
-} from '../../src/runtime/auth/index.ts';
+} from '@supa2aws/runtime/auth';
 
 const C = AuthErrorCode;
 const configFailure =

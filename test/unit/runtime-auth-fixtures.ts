@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CompactSign, SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import type { Clock } from '../../src/runtime/auth/index.ts';
+import type { Clock } from '@supa2aws/runtime/auth';
 
 export const POOL_ID = 'local_pool1';
 export const CLIENT_ID = 'webclient123';

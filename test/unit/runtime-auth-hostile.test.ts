@@ -10,7 +10,7 @@ import {
   createAuthVerifier,
   type AuthVerifier,
   type AuthVerifierOptions,
-} from '../../src/runtime/auth/index.ts';
+} from '@supa2aws/runtime/auth';
 import {
   CLIENT_ID,
   OTHER_CLIENT_ID,

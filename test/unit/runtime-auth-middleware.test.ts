@@ -14,7 +14,7 @@ import {
   requireAuth,
   type AuthTokenError,
   type AuthVerifier,
-} from '../../src/runtime/auth/index.ts';
+} from '@supa2aws/runtime/auth';
 import {
   CLIENT_ID,
   OTHER_CLIENT_ID,

@@ -11,9 +11,9 @@ import {
   AuthErrorCode,
   AuthTokenError,
   createAuthVerifier,
+  MAX_JSON_DEPTH,
   type AuthVerifier,
-} from '../../src/runtime/auth/index.ts';
-import { MAX_JSON_DEPTH } from '../../src/runtime/auth/jwt-parts.ts';
+} from '@supa2aws/runtime/auth';
 import {
   CLIENT_ID,
   JwksServer,

@@ -9,7 +9,7 @@ import {
   createAuthVerifier,
   type AuthVerifierOptions,
   type UserIdLookup,
-} from '../../src/runtime/auth/index.ts';
+} from '@supa2aws/runtime/auth';
 import {
   CLIENT_ID,
   OTHER_CLIENT_ID,

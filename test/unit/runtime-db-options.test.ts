@@ -11,7 +11,7 @@ import {
   describePool,
   poolOptionsFromEnv,
   resolvePoolConfig,
-} from '../../src/runtime/db/index.ts';
+} from '@supa2aws/runtime/db';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const PASSWORD = 's3cr3t-P@ss/word';

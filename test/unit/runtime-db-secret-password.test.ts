@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
-import { secretPassword, type SecretPassword } from '../../src/runtime/db/index.ts';
-import type { SecretsClient } from '../../src/runtime/secrets/index.ts';
+import { secretPassword, type SecretPassword } from '@supa2aws/runtime/db';
+import type { SecretsClient } from '@supa2aws/runtime/secrets';
 
 function standIn(values: string[]) {
   const state = { calls: 0 };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { loadSecrets, SecretsErrorCode } from '../../src/runtime/secrets/index.ts';
+import { loadSecrets, SecretsErrorCode } from '@supa2aws/runtime/secrets';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 
 const SECRET_VALUE = 'pg-pass-Zq93!xx';

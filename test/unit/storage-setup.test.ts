@@ -14,9 +14,13 @@ import {
   publicAccessBlockFor,
   setupStorage,
 } from '../../src/storage/setup.ts';
-import { bucketsFromEnv, storageOptionsFromEnv } from '../../src/runtime/storage/from-env.ts';
-import { createStorage } from '../../src/runtime/storage/create-storage.ts';
-import { isStorageError, toStorageError } from '../../src/runtime/storage/errors.ts';
+import {
+  bucketsFromEnv,
+  createStorage,
+  isStorageError,
+  storageOptionsFromEnv,
+  toStorageError,
+} from '@supa2aws/runtime/storage';
 
 class FakeAws {
   buckets = new Map<string, Record<string, unknown>>();

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { isSupa2awsError } from '../../src/core/errors.ts';
-import { createS3Client } from '../../src/runtime/storage/s3-client.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 import { copyOneObject } from '../../src/storage/copy-object.ts';
 import type { CopyItem } from '../../src/storage/plan.ts';
 

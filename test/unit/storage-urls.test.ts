@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseBarePath, parseStorageUrl, projectHosts } from '../../src/storage/urls/parse.ts';
 import { UrlRewriter } from '../../src/storage/urls/rewriter.ts';
-import { encodeKey, publicObjectUrl } from '../../src/runtime/storage/public-url.ts';
+import { encodeKey, publicObjectUrl } from '@supa2aws/runtime/storage';
 
 const PROJECT = 'https://abcdefghij.supabase.co';
 const hosts = projectHosts(PROJECT);

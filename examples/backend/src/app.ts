@@ -13,7 +13,7 @@ import type { Storage } from './storage.ts';
 
 /**
  * Sets `req.user` (whose `id` is the app's user UUID) and calls next, or answers 401 itself.
- * `requireAuth(verifier)` from supa2aws/runtime/auth is the one the server uses; any middleware with
+ * `requireAuth(verifier)` from @supa2aws/runtime/auth is the one the server uses; any middleware with
  * this contract plugs in.
  */
 export type Authenticate = (req: Request, res: Response, next: NextFunction) => unknown;

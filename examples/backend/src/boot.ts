@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { loadConfig, type BackendConfig } from './config.ts';
 import type { Logger } from './http.ts';
 import { createStorage, type Storage } from './storage.ts';
-import { createPool, describePool, loadSecrets, poolOptionsFromEnv } from './supa2aws.ts';
+import { createPool, describePool, poolOptionsFromEnv } from '@supa2aws/runtime/db';
+import { loadSecrets } from '@supa2aws/runtime/secrets';
 
 export interface Booted {
   config: BackendConfig;

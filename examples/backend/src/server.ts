@@ -9,11 +9,11 @@ import { jsonLogger } from './http.ts';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
   adminGetUserAttributes,
-  closePool,
   createAuthVerifierFromEnv,
   createCognitoUserIdResolver,
   requireAuth,
-} from './supa2aws.ts';
+} from '@supa2aws/runtime/auth';
+import { closePool } from '@supa2aws/runtime/db';
 
 const logger = jsonLogger;
 

@@ -5,7 +5,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Settings } from './config.ts';
-import { createS3Client } from './supa2aws.ts';
+import { createS3Client } from '@supa2aws/runtime/storage';
 
 export interface Storage {
   s3: S3Client;

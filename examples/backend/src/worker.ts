@@ -5,7 +5,7 @@
  */
 import { boot } from './boot.ts';
 import { jsonLogger } from './http.ts';
-import { closePool } from './supa2aws.ts';
+import { closePool } from '@supa2aws/runtime/db';
 import { LocalVideoProvider } from './worker/local-video-provider.ts';
 import { Veo3Provider } from './worker/veo3-provider.ts';
 import { createVideoJobExecutor } from './worker/video-job-executor.ts';

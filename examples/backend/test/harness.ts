@@ -10,7 +10,8 @@ import type pg from 'pg';
 import type { TestSandbox, TestDatabase } from '../../../test/helpers/sandbox.ts';
 import type { S3Settings } from '../src/config.ts';
 import { createStorage, type Storage } from '../src/storage.ts';
-import { createAuthVerifier, createPool, requireAuth } from '../src/supa2aws.ts';
+import { createAuthVerifier, requireAuth } from '@supa2aws/runtime/auth';
+import { createPool } from '@supa2aws/runtime/db';
 import type { Authenticate } from '../src/app.ts';
 import { installBackendSchema, insertUsers } from './target-schema.ts';
 

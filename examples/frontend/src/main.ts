@@ -1,4 +1,4 @@
-import { createBrowserAuth, type AuthSession } from 'supa2aws/runtime/browser-auth';
+import { createBrowserAuth, type AuthSession } from '@supa2aws/runtime/browser-auth';
 import { loadConfig } from './config.ts';
 
 interface Project {

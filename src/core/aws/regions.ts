@@ -1,6 +1,6 @@
 /**
  * AWS region codes, to catch typos in `--region`, AWS_REGION and the config. The commercial regions are
- * those of the RDS CA bundle shipped in certs/rds (one CA per region, 2025-07), plus GovCloud and China.
+ * those of the RDS CA bundle shipped in packages/runtime/certs/rds (one CA per region, 2025-07), plus GovCloud and China.
  * A well-formed code that only differs from a known one by its number is accepted (a newer region).
  */
 export const KNOWN_REGIONS: readonly string[] = [

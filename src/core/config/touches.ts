@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { AwsContext } from '../aws/aws-context.ts';
-import { isLoopbackHost } from '../../runtime/db/libpq.ts';
+import { isLoopbackHost } from '@supa2aws/runtime/db';
 import type { Config } from './schema.ts';
 
 export interface TouchesSummary {

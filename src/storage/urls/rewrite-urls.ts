@@ -273,7 +273,7 @@ export async function rewriteUrls(input: RewriteUrlsInput): Promise<UrlRewriteRe
     if (!converged) {
       remaining += lastPassChanged;
       log.warn(
-        `${result.table}.${result.column}: still changing after ${result.passes} passes: the app is writing Supabase URLs; run again once it uses supa2aws/runtime/storage`,
+        `${result.table}.${result.column}: still changing after ${result.passes} passes: the app is writing Supabase URLs; run again once it uses @supa2aws/runtime/storage`,
       );
     }
     if (result.skipped > 0)

@@ -3,7 +3,7 @@
  * authenticated URLs → the stable form `storage.signedUrls` chooses (never keeping the token), bare
  * `<bucket>/<key>` paths → `<target bucket>/<key>`. jsonb values are walked, every string rewritten.
  */
-import { encodeKey, publicObjectUrl } from '../../runtime/storage/public-url.ts';
+import { encodeKey, publicObjectUrl } from '@supa2aws/runtime/storage';
 import type { BucketMapping, UrlColumn } from '../config.ts';
 import { parseBarePath, parseStorageUrl, projectHosts, type RefKind, type StorageRef } from './parse.ts';
 

@@ -9,7 +9,7 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { body, HttpError, text } from '../http.ts';
 import { presignPut, publicUrl, type Storage } from '../storage.ts';
-import { withUser } from '../supa2aws.ts';
+import { withUser } from '@supa2aws/runtime/db';
 import { currentUser } from './projects.ts';
 
 export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];

@@ -5,7 +5,8 @@
 import { Router, type Request } from 'express';
 import type pg from 'pg';
 import { body, HttpError, text, uuidParam } from '../http.ts';
-import { withUser, type AuthUser } from '../supa2aws.ts';
+import { withUser } from '@supa2aws/runtime/db';
+import type { AuthUser } from '@supa2aws/runtime/auth';
 
 const COLUMNS = `id, user_id, title, description, status, style_capsule_id, cover_image_url, aspect_ratio,
   settings, created_at, updated_at`;

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { body, HttpError, text, uuidParam } from '../http.ts';
 import { presignGet, type Storage } from '../storage.ts';
-import { withUser } from '../supa2aws.ts';
+import { withUser } from '@supa2aws/runtime/db';
 import { currentUser } from './projects.ts';
 
 export function videosRouter(deps: { pool: pg.Pool; storage: Storage }): Router {

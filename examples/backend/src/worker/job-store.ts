@@ -4,7 +4,7 @@
  * workers on different hosts agree on when a lease ran out.
  */
 import type pg from 'pg';
-import { withTransaction } from '../supa2aws.ts';
+import { withTransaction } from '@supa2aws/runtime/db';
 import type { VideoJob } from './video-provider.ts';
 
 interface JobRow {

@@ -9,7 +9,7 @@ export interface Veo3ProviderOptions {
   model?: string;
   /**
    * The service-account key JSON (GOOGLE_APPLICATION_CREDENTIALS content, kept in Secrets Manager and
-   * loaded at boot by supa2aws/runtime/secrets), never a file baked into the image.
+   * loaded at boot by @supa2aws/runtime/secrets), never a file baked into the image.
    */
   credentialsJson?: string;
   /** Seconds of video. @default 8 */

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError } from '../errors/index.ts';
 import { checkAudience, checkTimes, optionalString, requireString } from './claims.ts';
 import { AuthErrorCode, TokenClientError, TokenKeyNotFoundError, TokenUseError } from './errors.ts';
 import type { IssuerVerifier, VerifyContext } from './issuer-verifier.ts';

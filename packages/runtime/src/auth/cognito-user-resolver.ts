@@ -1,7 +1,7 @@
 /**
  * Maps a verified Cognito identity to the app's user ID (the Supabase UUID) and records
  * `auth.users.cognito_sub` the first time it sees the pair. It fits the runtime verifier's
- * `resolveUserId` hook (src/runtime/auth/user-id.ts, `ResolveUserId`) structurally.
+ * `resolveUserId` hook (user-id.ts, `ResolveUserId`) structurally.
  *
  * In order:
  * 1. the UUID the token carries: the username (when auth.userIdAttribute is `username`) or

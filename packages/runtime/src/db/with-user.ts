@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { DbError } from '../../core/errors.ts';
+import { DbError } from '../errors/index.ts';
 import { assertOpen } from './create-pool.ts';
 import { DbErrorCode, explainConnectError } from './errors.ts';
 
@@ -12,7 +12,7 @@ export interface UserClaims {
 
 /**
  * Who the transaction runs for: the user's UUID, claims with a UUID `sub`, or an authenticated user as
- * `supa2aws/runtime/auth` attaches it to `req.user` (`id` is the app user ID; its `claims` are kept, with
+ * `@supa2aws/runtime/auth` attaches it to `req.user` (`id` is the app user ID; its `claims` are kept, with
  * `sub` replaced by `id`, so `auth.jwt()` still sees the token's other claims).
  */
 export type WithUserSubject =
@@ -57,7 +57,7 @@ function normaliseSubject(subject: WithUserSubject, role: string): Record<string
       `withUser needs the app user's UUID; got ${JSON.stringify(userId)}`,
       {
         exit: 'usage',
-        hint: "Pass req.user (from supa2aws/runtime/auth), the user's UUID, or claims whose sub is that UUID.",
+        hint: "Pass req.user (from @supa2aws/runtime/auth), the user's UUID, or claims whose sub is that UUID.",
       },
     );
   }

@@ -1,7 +1,7 @@
-import { AuthError } from '../../core/errors.ts';
+import { AuthError } from '../errors/index.ts';
 
 /**
- * Error codes of `supa2aws/runtime/auth`. Callers (and tests) branch on these, never on message text.
+ * Error codes of `@supa2aws/runtime/auth`. Callers (and tests) branch on these, never on message text.
  * Messages say the value seen and the value expected; they never contain the token.
  */
 export const AuthErrorCode = {

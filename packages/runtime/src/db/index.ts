@@ -35,3 +35,20 @@ export {
   type SqlResultError,
   type SqlResultShape,
 } from './sql-result.ts';
+/** libpq's connection rules: the pool follows them, and so does every connection the supa2aws CLI opens. */
+export {
+  SSL_MODES,
+  RDS_CA_BUNDLE_FILE,
+  connectionPartsFromEnv,
+  defaultRootCertFile,
+  invalidSetting,
+  isLoopbackHost,
+  isRdsHost,
+  libpqAttempts,
+  parseConnectionUrl,
+  parseSslMode,
+  readCaFile,
+  type ConnectionParts,
+  type LibpqSslMode,
+  type RootCert,
+} from './libpq.ts';

@@ -1,5 +1,5 @@
 import type { PoolConfig } from 'pg';
-import { hidePassword } from '../../core/redact.ts';
+import { hidePassword } from '../redact/index.ts';
 import {
   invalidSetting as invalid,
   isLoopbackHost,

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError } from '../errors/index.ts';
 import { SecretsErrorCode, secretsError } from './errors.ts';
 
 /** The one call this module makes; a SecretsManagerClient fits, tests may hand in another. */

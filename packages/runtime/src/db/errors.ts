@@ -1,8 +1,8 @@
-import { DbError } from '../../core/errors.ts';
-import { redactText } from '../../core/redact.ts';
+import { DbError } from '../errors/index.ts';
+import { redactText } from '../redact/index.ts';
 
 /**
- * Error codes of `supa2aws/runtime/db`. Callers (and tests) branch on these, never on message text.
+ * Error codes of `@supa2aws/runtime/db`. Callers (and tests) branch on these, never on message text.
  * Messages never hold a password: values seen are passed through `redactText`.
  */
 export const DbErrorCode = {

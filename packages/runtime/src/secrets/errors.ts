@@ -1,7 +1,7 @@
-import { ConfigError } from '../../core/errors.ts';
-import { redactText } from '../../core/redact.ts';
+import { ConfigError } from '../errors/index.ts';
+import { redactText } from '../redact/index.ts';
 
-/** Error codes of `supa2aws/runtime/secrets`. Messages name the secret, never its value. */
+/** Error codes of `@supa2aws/runtime/secrets`. Messages name the secret, never its value. */
 export const SecretsErrorCode = {
   /** Options are missing or invalid (no secret ID, no region). */
   options: 'SECRETS_OPTIONS_INVALID',

@@ -7,7 +7,7 @@
  * a rotation: PostgreSQL checks the password only when a session starts.
  */
 import { loadSecrets, type LoadSecretsOptions } from '../secrets/index.ts';
-import { DbError } from '../../core/errors.ts';
+import { DbError } from '../errors/index.ts';
 import { DbErrorCode } from './errors.ts';
 
 export interface SecretPasswordOptions extends Pick<

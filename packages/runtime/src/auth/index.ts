@@ -23,8 +23,9 @@ export type {
 } from './middleware.ts';
 export { claimsForRls } from './rls-claims.ts';
 export type { RlsClaims } from './rls-claims.ts';
-export { decodeJwtUnverified } from './jwt-parts.ts';
+export { decodeJwtUnverified, MAX_JSON_DEPTH } from './jwt-parts.ts';
 export type { DecodedJwt } from './jwt-parts.ts';
+export { isUuid } from './claims.ts';
 export { systemClock } from './types.ts';
 export type { AuthUser, Clock, IssuerKind, JwtClaims } from './types.ts';
 export {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DbError } from '../../core/errors.ts';
+import { DbError } from '../errors/index.ts';
 import { DbErrorCode } from './errors.ts';
 import {
   poolOptionsFromEnv,

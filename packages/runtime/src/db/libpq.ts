@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { DbError } from '../../core/errors.ts';
-import { redactUrl } from '../../core/redact.ts';
+import { DbError } from '../errors/index.ts';
+import { redactUrl } from '../redact/index.ts';
 import { DbErrorCode, RDS_CA_BUNDLE_URL } from './errors.ts';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -18,11 +18,11 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 export type LibpqSslMode = (typeof SSL_MODES)[number];
 
 /**
- * AWS's RDS global CA bundle, shipped with the package (source and date in certs/rds/README.md). Used for
- * `*.rds.amazonaws.com` hosts when no `sslrootcert` is given.
+ * AWS's RDS global CA bundle, shipped with this package (source and date in certs/rds/README.md; the path
+ * is the same from src/db and dist/db). Used for `*.rds.amazonaws.com` hosts when no `sslrootcert` is given.
  */
 export const RDS_CA_BUNDLE_FILE = fileURLToPath(
-  new URL('../../../certs/rds/global-bundle.pem', import.meta.url),
+  new URL('../../certs/rds/global-bundle.pem', import.meta.url),
 );
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);

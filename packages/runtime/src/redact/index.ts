@@ -1,0 +1,1 @@
+export { hidePassword, isSecretKey, redactText, redactUrl, redactValue } from './redact.ts';
