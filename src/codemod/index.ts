@@ -1,6 +1,6 @@
+export { generatedModule, type RuntimeHandle } from './generated-module.ts';
 export {
   planCodeMigration,
-  generatedModule,
   type CodeMigrationOptions,
   type CodeMigrationPlan,
   type FileChange,

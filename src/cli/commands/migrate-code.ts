@@ -8,6 +8,7 @@ import {
   type CodeMigrationPlan,
   type TypeCheckResult,
 } from '../../codemod/index.ts';
+import { RUNTIME_IMPORT } from '../../scan/index.ts';
 import { action } from '../context.ts';
 import { table } from '../render.ts';
 
@@ -66,7 +67,7 @@ export function registerMigrateCode(program: Command): void {
     .option('--diff <file>', 'where the dry run writes the unified diff', 'supa2aws-migrate-code.diff')
     .option('--no-type-check', "skip the type check with the app's tsconfig")
     .option('--exclude <path...>', 'more directories (names or paths relative to dir) to leave out')
-    .option('--runtime-import <spec>', 'where the app imports the runtime from', 'supa2aws/runtime')
+    .option('--runtime-import <spec>', 'where the app imports the runtime from', RUNTIME_IMPORT)
     .action(
       action(
         async (
