@@ -13,3 +13,4 @@ export {
 } from './apply-code-migration.ts';
 export { typeCheckChange, type TypeCheckResult } from './type-check.ts';
 export { rewriteFile, type SiteOutcome } from './rewrite-file.ts';
+export { readForeignKeys } from './foreign-keys.ts';

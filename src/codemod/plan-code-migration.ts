@@ -12,6 +12,7 @@ import {
   readCodebase,
   RUNTIME_IMPORT,
   supabasePackage,
+  type ForeignKey,
   type ScanOptions,
 } from '../scan/index.ts';
 import { generatedModule, type RuntimeHandle } from './generated-module.ts';
@@ -25,6 +26,11 @@ import {
 } from './rewrite-file.ts';
 
 export interface CodeMigrationOptions extends Pick<ScanOptions, 'exclude' | 'signal'> {
+  /**
+   * The schema's foreign keys (readForeignKeys), so embedded relations become subqueries.
+   * @default none: embedded relations are marked for a hand-written JOIN
+   */
+  foreignKeys?: readonly ForeignKey[];
   /** Where the app imports the runtime from. @default RUNTIME_IMPORT ('supa2aws/runtime') */
   runtimeImport?: string;
   reporter?: Reporter;
@@ -81,7 +87,12 @@ export async function planCodeMigration(
       continue;
     }
     const resolveImport = code.resolverFor(file.rel);
-    const sites = analyzeCodeSites({ sf, rel: file.rel, resolveImport });
+    const sites = analyzeCodeSites({
+      sf,
+      rel: file.rel,
+      resolveImport,
+      ...(options.foreignKeys ? { foreignKeys: options.foreignKeys } : {}),
+    });
     const rewrite = rewriteFile({ rel: file.rel, sf, sites });
     let text = rewrite.text;
     for (const side of ['server', 'browser'] as const) {

@@ -6,6 +6,15 @@
  * skipped with the reason, never guessed.
  */
 import ts from 'typescript';
+import {
+  embedKey,
+  embedSql,
+  parseEmbed,
+  qualify,
+  splitSelect,
+  type EmbedContext,
+  type ForeignKey,
+} from './embed.ts';
 import { keywordValue, numberValue, objectEntries, stringValue, unwrap, type Segment } from './ts-chain.ts';
 import type { SqlTranslation } from './types.ts';
 
@@ -63,16 +72,22 @@ function column(node: ts.Expression | undefined, what: string): string {
   return quoteIdent(name);
 }
 
-/** `id, title, author:name, created_at::date` → SQL select list; embedded resources are skipped. */
-export function selectList(raw: string | undefined): string {
+/**
+ * `id, title, author:name, created_at::date` → SQL select list. Embedded resources (`author(name)`) become
+ * subqueries when `embed` carries the schema's foreign keys (embed.ts), else the chain is skipped.
+ */
+export function selectList(raw: string | undefined, embed?: EmbedContext): string {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return '*';
-  const parts = raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  return parts
+  return splitSelect(raw)
     .map((part) => {
-      if (/[()]/.test(part)) skip(`select embeds a related table ("${part}"): write the JOIN by hand`);
+      if (/[()]/.test(part)) {
+        const parsed = parseEmbed(part);
+        if (!parsed || /^\s*count\s*$/.test(parsed.inner))
+          skip(`select embeds a related table ("${part}"): write the JOIN by hand`);
+        const found = embedKey(embed ?? { table: '', ref: '', aliases: { next: 0 } }, parsed);
+        if ('manual' in found) skip(found.manual);
+        return embedSql(embed!, parsed, found, quoteIdent, (inner, ctx) => selectList(inner, ctx));
+      }
       if (/->/.test(part)) skip(`select reads a JSON path ("${part}")`);
       const m = /^(?:([A-Za-z_][\w]*)\s*:\s*)?([A-Za-z_][\w]*|\*)(?:::([A-Za-z_][\w ]*))?$/.exec(part);
       if (!m) skip(`select column "${part}" is not a plain column`);
@@ -172,8 +187,14 @@ interface Parsed {
 
 const IGNORED = new Set(['returns', 'overrideTypes', 'throwOnError', 'abortSignal', 'setHeader']);
 
-/** `implicitSelect`: the chain reads rows without a `.select()` of its own (what follows `.rpc()`). */
-function parse(segments: Segment[], options: { implicitSelect?: boolean } = {}): Parsed {
+/**
+ * `implicitSelect`: the chain reads rows without a `.select()` of its own (what follows `.rpc()`);
+ * `embed`: the table's place for embedded relations in its select lists.
+ */
+function parse(
+  segments: Segment[],
+  options: { implicitSelect?: boolean; embed?: EmbedContext } = {},
+): Parsed {
   let parsed: Parsed | undefined;
   const filters: Filter[] = [];
   const orders: string[] = [];
@@ -201,7 +222,7 @@ function parse(segments: Segment[], options: { implicitSelect?: boolean } = {}):
     }
     if (seg.name === 'select') {
       if (args[0] && stringValue(args[0]) === undefined) skip('select columns are not a string literal');
-      const list = selectList(stringValue(args[0]));
+      const list = selectList(stringValue(args[0]), options.embed);
       if (parsed) {
         parsed.returning = list;
         continue;
@@ -356,9 +377,17 @@ export function translateFromChain(
   sf: ts.SourceFile,
   table: string,
   segments: Segment[],
+  foreignKeys?: readonly ForeignKey[],
 ): { sql: SqlTranslation } | { skipped: string } {
   try {
-    const parsed = parse(segments);
+    const parsed = parse(segments, {
+      embed: {
+        table: qualify(table),
+        ref: quoteIdent(table.split('.').pop()!),
+        ...(foreignKeys ? { foreignKeys } : {}),
+        aliases: { next: 0 },
+      },
+    });
     if (parsed.op !== 'select' && (parsed.orders.length > 0 || parsed.limit || parsed.range))
       skip(
         `.order()/.limit()/.range() on .${parsed.op}(): PostgREST orders and limits the rows it writes; write it by hand`,

@@ -1,7 +1,15 @@
 /** from() and rpc() chains translated to parameterised SQL, and what is deliberately left untranslated. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeCode, parseSource, quoteIdent, selectList, type Finding } from '../../src/scan/index.ts';
+import ts from 'typescript';
+import {
+  analyzeCode,
+  parseSource,
+  quoteIdent,
+  selectList,
+  translateFromChain,
+  type Finding,
+} from '../../src/scan/index.ts';
 
 function scan(code: string, file = 'backend/src/routes/x.ts'): Finding[] {
   const src = `import { supabase } from '../config/supabase.js';\nimport express from 'express';\n${code}\n`;
@@ -266,6 +274,40 @@ describe('supabase-js semantics kept (issue 21)', () => {
     assert.equal(
       insert.text,
       'INSERT INTO projects (<keys of the row>) SELECT <keys of the row> FROM jsonb_populate_recordset(NULL::projects, $1::jsonb)',
+    );
+  });
+});
+
+describe('embedded relations (issue 21)', () => {
+  const fks = [
+    {
+      name: 'posts_author_id_fkey',
+      table: 'public.posts',
+      columns: ['author_id'],
+      refTable: 'public.profiles',
+      refColumns: ['id'],
+    },
+    {
+      name: 'comments_post_id_fkey',
+      table: 'public.comments',
+      columns: ['post_id'],
+      refTable: 'public.posts',
+      refColumns: ['id'],
+    },
+  ];
+  const translate = (select: string, keys = fks) => {
+    const sf = parseSource('x.ts', `supabase.from('posts').select('${select}')`);
+    const chain = (sf.statements[0] as ts.ExpressionStatement).expression as ts.CallExpression;
+    return translateFromChain(sf, 'posts', [{ name: 'select', call: chain, node: chain }], keys);
+  };
+
+  it('GIVEN the foreign keys THEN a to-one embed is row_to_json, a to-many one json_agg, in one query', () => {
+    const t = translate('id, author:profiles(name), comments(id, body)');
+    assert.ok('sql' in t);
+    assert.equal(
+      t.sql.text,
+      'SELECT id, (SELECT row_to_json(e1) FROM (SELECT name FROM profiles AS e1_row WHERE e1_row.id = posts.author_id) AS e1) AS author, ' +
+        "COALESCE((SELECT json_agg(e2) FROM (SELECT id, body FROM comments AS e2_row WHERE e2_row.post_id = posts.id) AS e2), '[]'::json) AS comments FROM posts",
     );
   });
 });
