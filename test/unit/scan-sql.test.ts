@@ -1,7 +1,7 @@
 /** from() and rpc() chains translated to parameterised SQL, and what is deliberately left untranslated. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import ts from 'typescript';
+import type ts from 'typescript';
 import {
   analyzeCode,
   parseSource,
