@@ -1,6 +1,6 @@
+export { generatedModule, type RuntimeHandle } from './generated-module.ts';
 export {
   planCodeMigration,
-  generatedModule,
   type CodeMigrationOptions,
   type CodeMigrationPlan,
   type FileChange,
@@ -13,3 +13,4 @@ export {
 } from './apply-code-migration.ts';
 export { typeCheckChange, type TypeCheckResult } from './type-check.ts';
 export { rewriteFile, type SiteOutcome } from './rewrite-file.ts';
+export { readForeignKeys } from './foreign-keys.ts';

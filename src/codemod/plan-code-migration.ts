@@ -10,21 +10,28 @@ import {
   analyzeCodeSites,
   CLIENT_NAME_PATTERN,
   readCodebase,
+  RUNTIME_IMPORT,
   supabasePackage,
+  type ForeignKey,
   type ScanOptions,
 } from '../scan/index.ts';
+import { generatedModule, type RuntimeHandle } from './generated-module.ts';
 import {
   addImport,
   dropUnusedClientImports,
   importSpecifier,
   moduleDirFor,
   rewriteFile,
-  type RuntimeHandle,
   type SiteOutcome,
 } from './rewrite-file.ts';
 
 export interface CodeMigrationOptions extends Pick<ScanOptions, 'exclude' | 'signal'> {
-  /** Where the app imports the runtime from. @default 'supa2aws/runtime' */
+  /**
+   * The schema's foreign keys (readForeignKeys), so embedded relations become subqueries.
+   * @default none: embedded relations are marked for a hand-written JOIN
+   */
+  foreignKeys?: readonly ForeignKey[];
+  /** Where the app imports the runtime from. @default RUNTIME_IMPORT ('@supa2aws/runtime') */
   runtimeImport?: string;
   reporter?: Reporter;
 }
@@ -53,42 +60,15 @@ export interface CodeMigrationPlan {
 const SERVER_MODULE = 'supa2aws.server.ts';
 const BROWSER_MODULE = 'supa2aws.browser.ts';
 
-/** The generated module that creates the runtime handles for one side. */
-export function generatedModule(side: 'server' | 'browser', runtime: string): string {
-  if (side === 'server')
-    return [
-      '// Written by `supa2aws migrate-code`: the runtime handles this code uses instead of a Supabase client.',
-      `import { createPool, sqlResult } from '${runtime}/db';`,
-      `import { createStorageFromEnv } from '${runtime}/storage';`,
-      '',
-      '/** RDS through a pg Pool: DATABASE_URL (or the PG* variables), TLS as libpq does. */',
-      'export const db = createPool();',
-      '/** S3 with the buckets of S3_*_BUCKET, shaped like supabase.storage. */',
-      'export const storage = createStorageFromEnv();',
-      'export { sqlResult };',
-      '',
-    ].join('\n');
-  return [
-    '// Written by `supa2aws migrate-code`: Cognito sign-in shaped like supabase.auth.',
-    `import { createBrowserAuth } from '${runtime}/browser-auth';`,
-    '',
-    'export const auth = createBrowserAuth({',
-    '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
-    '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
-    '});',
-    '',
-  ].join('\n');
-}
-
 export async function planCodeMigration(
   dir: string,
   options: CodeMigrationOptions = {},
 ): Promise<CodeMigrationPlan> {
   const reporter = options.reporter ?? silentReporter;
-  const runtime = options.runtimeImport ?? 'supa2aws/runtime';
+  const runtime = options.runtimeImport ?? RUNTIME_IMPORT;
   const code = await readCodebase(dir, options);
   const changes: FileChange[] = [];
-  const generated = new Map<string, FileChange>();
+  const generated = new Map<string, { side: 'server' | 'browser'; handles: Set<RuntimeHandle> }>();
   const totals = { sites: 0, rewritten: 0, marked: 0 };
   const bySide: CodeMigrationPlan['bySide'] = {};
   let done = 0;
@@ -107,7 +87,12 @@ export async function planCodeMigration(
       continue;
     }
     const resolveImport = code.resolverFor(file.rel);
-    const sites = analyzeCodeSites({ sf, rel: file.rel, resolveImport });
+    const sites = analyzeCodeSites({
+      sf,
+      rel: file.rel,
+      resolveImport,
+      ...(options.foreignKeys ? { foreignKeys: options.foreignKeys } : {}),
+    });
     const rewrite = rewriteFile({ rel: file.rel, sf, sites });
     let text = rewrite.text;
     for (const side of ['server', 'browser'] as const) {
@@ -117,9 +102,16 @@ export async function planCodeMigration(
         moduleDirFor(file.rel),
         side === 'server' ? SERVER_MODULE : BROWSER_MODULE,
       );
-      if (!generated.has(moduleRel) && !code.texts.has(moduleRel))
-        generated.set(moduleRel, { file: moduleRel, after: generatedModule(side, runtime), sites: [] });
-      text = addImport(text, file.rel, handles, importSpecifier(sf, file.rel, moduleRel));
+      if (!code.texts.has(moduleRel)) {
+        const module = generated.get(moduleRel) ?? { side, handles: new Set<RuntimeHandle>() };
+        for (const h of handles) module.handles.add(h);
+        generated.set(moduleRel, module);
+      }
+      const names = handles.map((h) => {
+        const name = rewrite.localNames.get(h) ?? h;
+        return name === h ? h : `${h} as ${name}`;
+      });
+      text = addImport(text, file.rel, names, importSpecifier(sf, file.rel, moduleRel));
     }
     if (text !== sf.text)
       text = dropUnusedClientImports(
@@ -150,7 +142,14 @@ export async function planCodeMigration(
   return {
     version: 1,
     root: code.root,
-    changes: [...changes, ...generated.values()].sort((a, b) => (a.file < b.file ? -1 : 1)),
+    changes: [
+      ...changes,
+      ...[...generated].map(([file, m]) => ({
+        file,
+        after: generatedModule(m.side, m.handles, runtime),
+        sites: [],
+      })),
+    ].sort((a, b) => (a.file < b.file ? -1 : 1)),
     totals,
     bySide,
     skipped: code.skipped,

@@ -8,12 +8,10 @@
  */
 import path from 'node:path';
 import ts from 'typescript';
-import type { CodeSite } from '../scan/index.ts';
+import { runtimeModule, type CodeSite } from '../scan/index.ts';
 import type { Segment } from '../scan/ts-chain.ts';
-import { stringValue, unwrap } from '../scan/ts-chain.ts';
-
-/** The runtime handles a rewritten file imports from its generated module. */
-export type RuntimeHandle = 'db' | 'sqlResult' | 'storage' | 'auth';
+import { objectEntries, stringValue, unwrap } from '../scan/ts-chain.ts';
+import type { RuntimeHandle } from './generated-module.ts';
 
 export interface SiteOutcome {
   line: number;
@@ -30,9 +28,34 @@ export interface FileRewrite {
   sites: SiteOutcome[];
   /** Handles the rewritten text imports, by the side whose generated module serves them. */
   imports: { server: RuntimeHandle[]; browser: RuntimeHandle[] };
+  /** The name each handle goes by in this file: `storage as runtimeStorage` where the file has a `storage` of its own. */
+  localNames: Map<RuntimeHandle, string>;
 }
 
-/** The facade's methods (src/runtime/storage/storage-bucket.ts), named as supabase-js names them. */
+/** Names the file declares (variables, parameters, functions, classes, imports), which a handle must not shadow. */
+function declaredNames(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (
+      (ts.isVariableDeclaration(n) ||
+        ts.isParameter(n) ||
+        ts.isBindingElement(n) ||
+        ts.isFunctionDeclaration(n) ||
+        ts.isClassDeclaration(n) ||
+        ts.isImportSpecifier(n) ||
+        ts.isImportClause(n) ||
+        ts.isNamespaceImport(n)) &&
+      n.name &&
+      ts.isIdentifier(n.name)
+    )
+      out.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** The facade's methods (packages/runtime/src/storage/storage-bucket.ts), named as supabase-js names them. */
 export const STORAGE_METHODS = new Set([
   'upload',
   'update',
@@ -75,6 +98,9 @@ const jsString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'"
 function resultShape(segments: Segment[]): { shape: string } | { manual: string } {
   const names = segments.map((s) => s.name);
   const write = names.find((n) => ['insert', 'upsert', 'update', 'delete'].includes(n));
+  const writeCall = segments.find((s) => s.name === write)?.call;
+  const writeOptions = writeCall?.arguments[write === 'delete' ? 0 : 1];
+  if (objectEntries(writeOptions)?.some(([k]) => k === 'count')) return { shape: "'count'" };
   const select = segments.find((s) => s.name === 'select');
   const options = select?.call?.arguments[1];
   if (options && ts.isObjectLiteralExpression(unwrap(options))) {
@@ -126,6 +152,18 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
   const outcomes: SiteOutcome[] = [];
   const server = new Set<RuntimeHandle>();
   const browser = new Set<RuntimeHandle>();
+  const taken = declaredNames(sf);
+  const localNames = new Map<RuntimeHandle, string>();
+  const local = (h: RuntimeHandle): string => {
+    let name = localNames.get(h);
+    if (!name) {
+      name = h;
+      for (let i = 2; taken.has(name); i++)
+        name = `runtime${h[0]!.toUpperCase()}${h.slice(1)}${i === 2 ? '' : i}`;
+      localNames.set(h, name);
+    }
+    return name;
+  };
 
   const mark = (site: CodeSite, reason: string) => {
     const stmt = statementOf(site.node);
@@ -159,7 +197,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       if (!f.sql || !chain || site.derived || offset < 0) {
         mark(
           site,
-          `${f.sqlSkipped ?? 'not translated'}: write it with sqlResult(db, sql, params) from supa2aws/runtime/db`,
+          `${f.sqlSkipped ?? 'not translated'}: write it with sqlResult(db, sql, params) from ${runtimeModule('db')}`,
         );
         continue;
       }
@@ -184,12 +222,20 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
         mark(site, `${shape.manual}; SQL: ${f.sql.text}`);
         continue;
       }
-      const params = f.sql.params.length ? `[${f.sql.params.join(', ')}]` : '[]';
+      const row = f.sql.row;
+      const params = (list: string[]) => (list.length ? `[${list.join(', ')}]` : '[]');
+      const clauses = row && [
+        ...(row.where ? [`where: ${jsString(row.where)}, params: ${params(f.sql.params.slice(0, -1))}`] : []),
+        ...(row.returning ? [`returning: ${jsString(row.returning)}`] : []),
+      ];
       edits.push({
         ...chainRange(site, sf, chain.segments.length - 1),
-        text: `sqlResult(db, ${jsString(f.sql.text)}, ${params}, ${shape.shape})`,
+        text: row
+          ? `${local('sqlResult')}(${local('db')}, ...${local('rowSql')}(${jsString(row.op)}, ${jsString(row.table)}, ${row.expression}${clauses?.length ? `, { ${clauses.join(', ')} }` : ''}), ${shape.shape})`
+          : `${local('sqlResult')}(${local('db')}, ${jsString(f.sql.text)}, ${params(f.sql.params)}, ${shape.shape})`,
       });
       server.add('db').add('sqlResult');
+      if (row) server.add('rowSql');
       outcomes.push({ ...outcome(site), action: 'rewritten' });
       continue;
     }
@@ -200,7 +246,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
         mark(
           site,
           method === 'getPublicUrl'
-            ? 'use publicObjectUrl(bucket, key) from supa2aws/runtime/storage (no credentials needed)'
+            ? `use publicObjectUrl(bucket, key) from ${runtimeModule('storage')} (no credentials needed)`
             : 'no S3 credentials in the browser: ask an API route for a presigned URL (storage.from(bucket).createSignedUploadUrl / createSignedUrl) and use it here',
         );
         continue;
@@ -209,7 +255,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
         mark(site, `${f.replacement} (the runtime storage facade covers storage.from(bucket).<method> only)`);
         continue;
       }
-      edits.push({ ...chainRange(site, sf, offset), text: 'storage' });
+      edits.push({ ...chainRange(site, sf, offset), text: local('storage') });
       server.add('storage');
       outcomes.push({ ...outcome(site), action: 'rewritten' });
       continue;
@@ -217,8 +263,21 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     if (f.kind === 'auth' && chain && offset >= 0) {
       const method = chain.segments[offset + 1]?.name ?? '';
       if (f.side === 'browser' && BROWSER_AUTH_METHODS.has(method) && chain.segments[offset + 1]?.call) {
-        edits.push({ ...chainRange(site, sf, offset), text: 'auth' });
+        edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
         browser.add('auth');
+        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        continue;
+      }
+      // Server code checking a bearer token: the same { data: { user }, error } from the runtime's verifier.
+      const getUser = chain.segments[offset + 1];
+      if (
+        f.side === 'server' &&
+        method === 'getUser' &&
+        getUser?.call?.arguments.length === 1 &&
+        chain.segments.length === offset + 2
+      ) {
+        edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
+        server.add('auth');
         outcomes.push({ ...outcome(site), action: 'rewritten' });
         continue;
       }
@@ -232,7 +291,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     ...[...marks.entries()].map(([at, comment]) => ({ start: at, end: at, text: comment })),
   ].sort((a, b) => b.start - a.start || b.end - a.end);
   for (const e of all) text = text.slice(0, e.start) + e.text + text.slice(e.end);
-  return { text, sites: outcomes, imports: { server: [...server], browser: [...browser] } };
+  return { text, sites: outcomes, imports: { server: [...server], browser: [...browser] }, localNames };
 }
 
 /** Where a file's generated runtime module goes: the nearest `src` folder above it, else its top folder. */
@@ -265,7 +324,7 @@ export function addImport(text: string, rel: string, names: string[], spec: stri
     .find((d) => (d.moduleSpecifier as ts.StringLiteral).text === spec);
   const bindings = existing?.importClause?.namedBindings;
   if (existing && bindings && ts.isNamedImports(bindings)) {
-    const have = new Set(bindings.elements.map((e) => e.name.text));
+    const have = new Set(bindings.elements.map((e) => e.getText(sf)));
     const all = [...have, ...names.filter((n) => !have.has(n))].sort();
     return text.slice(0, bindings.getStart(sf)) + `{ ${all.join(', ')} }` + text.slice(bindings.getEnd());
   }

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import ts from 'typescript';
 import { classifyChain, type ClientRoot } from './classify-chain.ts';
+import type { ForeignKey } from './embed.ts';
 import { componentScript, isComponentFile } from './component-scripts.ts';
 import {
   edgeFunctionReplacement,
@@ -338,6 +339,8 @@ export interface AnalyzeInput {
   rel: string;
   /** Clients exported by the module an import specifier resolves to, if any. */
   resolveImport: (specifier: string) => ModuleClients | undefined;
+  /** The schema's foreign keys, for embedded relations (`select('*, author(*)')`). */
+  foreignKeys?: readonly ForeignKey[];
 }
 
 interface Derived {
@@ -644,7 +647,12 @@ export function analyzeCodeSites(input: AnalyzeInput): CodeSite[] {
     ) {
       const resolved = chainAt(node);
       if (resolved) {
-        const f = classifyChain({ sf, root: resolved.root, segments: resolved.segments });
+        const f = classifyChain({
+          sf,
+          root: resolved.root,
+          segments: resolved.segments,
+          ...(input.foreignKeys ? { foreignKeys: input.foreignKeys } : {}),
+        });
         if (resolved.derivedName) {
           const d = derived.get(resolved.derivedName);
           if (d) d.used = true;

@@ -12,6 +12,7 @@ import {
   rpcReplacement,
   storageReplacement,
 } from './replacements.ts';
+import type { ForeignKey } from './embed.ts';
 import { translateFromChain, translateRpc } from './sql-translate.ts';
 import { stringValue, type Segment } from './ts-chain.ts';
 import type { CodeSide, Finding } from './types.ts';
@@ -46,6 +47,8 @@ export function classifyChain(input: {
   sf: ts.SourceFile;
   root: ClientRoot;
   segments: Segment[];
+  /** The schema's foreign keys, for embedded relations. */
+  foreignKeys?: readonly ForeignKey[];
 }): ChainFinding {
   const { sf, root } = input;
   const side = root.side;
@@ -65,7 +68,12 @@ export function classifyChain(input: {
     if (schema === undefined && input.segments[0]?.name === 'schema') {
       return { ...base, sqlSkipped: 'the schema name is not a string literal' };
     }
-    const t = translateFromChain(sf, schema ? `${schema}.${table}` : table, segments.slice(1));
+    const t = translateFromChain(
+      sf,
+      schema ? `${schema}.${table}` : table,
+      segments.slice(1),
+      input.foreignKeys,
+    );
     return 'sql' in t ? { ...base, sql: t.sql } : { ...base, sqlSkipped: t.skipped };
   }
   if (name === 'rpc' && first?.call) {

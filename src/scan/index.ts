@@ -24,5 +24,7 @@ export {
 } from './scan-codebase.ts';
 export { quoteIdent, selectList, translateFromChain, translateRpc } from './sql-translate.ts';
 export { classify, DEFAULT_EXCLUDED_DIRS, walkFiles } from './walk-files.ts';
+export type { ForeignKey } from './embed.ts';
+export { RUNTIME_IMPORT, runtimeModule, type RuntimeModule } from './runtime-import.ts';
 export { SCAN_PHASES } from './types.ts';
 export type * from './types.ts';

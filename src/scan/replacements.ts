@@ -1,10 +1,11 @@
 /** What replaces each Supabase use after the migration: a supa2aws runtime module, an AWS call, or a step. */
+import { runtimeModule } from './runtime-import.ts';
 import type { CodeSide, ScanPhase } from './types.ts';
 
-const DB = 'supa2aws/runtime/db';
-const STORAGE = 'supa2aws/runtime/storage';
-const AUTH = 'supa2aws/runtime/auth';
-const BROWSER_AUTH = 'supa2aws/runtime/browser-auth';
+const DB = runtimeModule('db');
+const STORAGE = runtimeModule('storage');
+const AUTH = runtimeModule('auth');
+const BROWSER_AUTH = runtimeModule('browser-auth');
 
 export function queryReplacement(side: CodeSide): string {
   if (side === 'browser') {

@@ -6,6 +6,15 @@
  * skipped with the reason, never guessed.
  */
 import ts from 'typescript';
+import {
+  embedKey,
+  embedSql,
+  parseEmbed,
+  qualify,
+  splitSelect,
+  type EmbedContext,
+  type ForeignKey,
+} from './embed.ts';
 import { keywordValue, numberValue, objectEntries, stringValue, unwrap, type Segment } from './ts-chain.ts';
 import type { SqlTranslation } from './types.ts';
 
@@ -63,16 +72,22 @@ function column(node: ts.Expression | undefined, what: string): string {
   return quoteIdent(name);
 }
 
-/** `id, title, author:name, created_at::date` → SQL select list; embedded resources are skipped. */
-export function selectList(raw: string | undefined): string {
+/**
+ * `id, title, author:name, created_at::date` → SQL select list. Embedded resources (`author(name)`) become
+ * subqueries when `embed` carries the schema's foreign keys (embed.ts), else the chain is skipped.
+ */
+export function selectList(raw: string | undefined, embed?: EmbedContext): string {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return '*';
-  const parts = raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  return parts
+  return splitSelect(raw)
     .map((part) => {
-      if (/[()]/.test(part)) skip(`select embeds a related table ("${part}"): write the JOIN by hand`);
+      if (/[()]/.test(part)) {
+        const parsed = parseEmbed(part);
+        if (!parsed || /^\s*count\s*$/.test(parsed.inner))
+          skip(`select embeds a related table ("${part}"): write the JOIN by hand`);
+        const found = embedKey(embed ?? { table: '', ref: '', aliases: { next: 0 } }, parsed);
+        if ('manual' in found) skip(found.manual);
+        return embedSql(embed!, parsed, found, quoteIdent, (inner, ctx) => selectList(inner, ctx));
+      }
       if (/->/.test(part)) skip(`select reads a JSON path ("${part}")`);
       const m = /^(?:([A-Za-z_][\w]*)\s*:\s*)?([A-Za-z_][\w]*|\*)(?:::([A-Za-z_][\w ]*))?$/.exec(part);
       if (!m) skip(`select column "${part}" is not a plain column`);
@@ -105,6 +120,31 @@ function comparison(op: string, col: string, value: ts.Expression | undefined, n
   return (p) => `${col} ${sqlOp} ${p.add(value)}`;
 }
 
+const TS_QUERY: Record<string, string> = {
+  plain: 'plainto_tsquery',
+  phrase: 'phraseto_tsquery',
+  websearch: 'websearch_to_tsquery',
+};
+
+/** `.textSearch(col, query, { type, config })` as PostgREST runs it: `col @@ <type>to_tsquery([config,] query)`. */
+function textSearch(args: ts.NodeArray<ts.Expression>): Filter {
+  const col = column(args[0], '.textSearch() column');
+  const query = args[1];
+  if (!query) skip('.textSearch() without a query');
+  const opts =
+    objectEntries(args[2]) ?? (args[2] ? skip('.textSearch() options are not an object literal') : []);
+  const type = opts.find(([k]) => k === 'type')?.[1];
+  const config = opts.find(([k]) => k === 'config')?.[1];
+  const typeName = type === undefined ? undefined : stringValue(type);
+  if (type !== undefined && (typeName === undefined || !TS_QUERY[typeName]))
+    skip('.textSearch() type is not plain, phrase or websearch as a literal');
+  const configName = config === undefined ? undefined : stringValue(config);
+  if (config !== undefined && (configName === undefined || !/^[A-Za-z_][\w.]*$/.test(configName)))
+    skip('.textSearch() config is not a plain literal name');
+  const fn = typeName ? TS_QUERY[typeName]! : 'to_tsquery';
+  return (p) => `${col} @@ ${fn}(${configName ? `'${configName}', ` : ''}${p.add(query)})`;
+}
+
 function filterOf(seg: Segment): Filter[] | null {
   const args = seg.call?.arguments ?? ts.factory.createNodeArray<ts.Expression>();
   const name = seg.name;
@@ -122,7 +162,8 @@ function filterOf(seg: Segment): Filter[] | null {
     if (!entries) skip('.match() argument is not an object literal');
     return entries.map(([k, v]) => comparison('eq', quoteIdent(k), v, false));
   }
-  if (['or', 'textSearch', 'likeAllOf', 'likeAnyOf'].includes(name) || /^range[A-Z]/.test(name)) {
+  if (name === 'textSearch') return [textSearch(args)];
+  if (['or', 'likeAllOf', 'likeAnyOf'].includes(name) || /^range[A-Z]/.test(name)) {
     skip(`.${name}() has no simple SQL form here: translate it by hand`);
   }
   return null;
@@ -139,13 +180,21 @@ interface Parsed {
   values?: ts.Expression;
   options?: ts.Expression;
   count?: { head: boolean };
+  /** `{ count: 'exact' }` given to insert/upsert/update/delete: the number of rows written. */
+  writeCount?: boolean;
   notes: string[];
 }
 
 const IGNORED = new Set(['returns', 'overrideTypes', 'throwOnError', 'abortSignal', 'setHeader']);
 
-/** `implicitSelect`: the chain reads rows without a `.select()` of its own (what follows `.rpc()`). */
-function parse(segments: Segment[], options: { implicitSelect?: boolean } = {}): Parsed {
+/**
+ * `implicitSelect`: the chain reads rows without a `.select()` of its own (what follows `.rpc()`);
+ * `embed`: the table's place for embedded relations in its select lists.
+ */
+function parse(
+  segments: Segment[],
+  options: { implicitSelect?: boolean; embed?: EmbedContext } = {},
+): Parsed {
   let parsed: Parsed | undefined;
   const filters: Filter[] = [];
   const orders: string[] = [];
@@ -158,20 +207,22 @@ function parse(segments: Segment[], options: { implicitSelect?: boolean } = {}):
     if (IGNORED.has(seg.name)) continue;
     if (['insert', 'upsert', 'update', 'delete'].includes(seg.name)) {
       if (parsed) skip(`.${seg.name}() after .${parsed.op}()`);
+      const options = seg.name === 'delete' ? args[0] : args[1];
       parsed = {
         op: seg.name as Parsed['op'],
         columns: '*',
         filters,
         orders,
         notes,
-        ...(args[0] ? { values: args[0] } : {}),
-        ...(args[1] ? { options: args[1] } : {}),
+        ...(args[0] && seg.name !== 'delete' ? { values: args[0] } : {}),
+        ...(options ? { options } : {}),
+        ...(objectEntries(options)?.some(([k]) => k === 'count') ? { writeCount: true } : {}),
       };
       continue;
     }
     if (seg.name === 'select') {
       if (args[0] && stringValue(args[0]) === undefined) skip('select columns are not a string literal');
-      const list = selectList(stringValue(args[0]));
+      const list = selectList(stringValue(args[0]), options.embed);
       if (parsed) {
         parsed.returning = list;
         continue;
@@ -281,7 +332,7 @@ function tail(parsed: Parsed, p: Params): string {
     else {
       const pa = p.add(from);
       const pb = p.add(to);
-      sql += ` LIMIT (${pb} - ${pa} + 1) OFFSET ${pa}`;
+      sql += ` LIMIT (${pb}::bigint - ${pa}::bigint + 1) OFFSET ${pa}::bigint`;
     }
   } else if (parsed.limit) {
     const n = numberValue(parsed.limit);
@@ -290,14 +341,53 @@ function tail(parsed: Parsed, p: Params): string {
   return sql;
 }
 
+/**
+ * An insert or update of a row that is not an object literal: the SQL is built at run time from the
+ * row's defined keys, the row bound as JSON and converted by jsonb_populate_record(set), as PostgREST
+ * does with the body supabase-js sends (undefined keys left out, so column defaults still apply).
+ */
+function dynamicRow(parsed: Parsed, table: string, p: Params, returning: string): SqlTranslation | undefined {
+  if ((parsed.op !== 'insert' && parsed.op !== 'update') || !parsed.values) return undefined;
+  const v = unwrap(parsed.values);
+  if (ts.isArrayLiteralExpression(v) ? v.elements.every((e) => objectEntries(e)) : objectEntries(v))
+    return undefined;
+  if (parsed.op === 'insert' && parsed.filters.length) skip('filters on .insert()');
+  if (parsed.op === 'update' && ts.isArrayLiteralExpression(v)) skip('.update() with an array');
+  const whereSql = parsed.op === 'update' ? where(parsed.filters, p) : '';
+  const params = [...p.list];
+  const keys = '<keys of the row>';
+  const row = `$${params.length + 1}::jsonb`;
+  let text =
+    parsed.op === 'insert'
+      ? `INSERT INTO ${table} (${keys}) SELECT ${keys} FROM jsonb_populate_recordset(NULL::${table}, ${row})${returning}`
+      : `UPDATE ${table} SET (${keys}) = (SELECT ${keys} FROM jsonb_populate_record(NULL::${table}, ${row}))${whereSql}${returning}`;
+  if (parsed.writeCount) text = `WITH written AS (${text}) SELECT count(*) FROM written`;
+  const expression = v.getText(v.getSourceFile());
+  if (parsed.op === 'update' && !parsed.filters.length) parsed.notes.push('no filter: updates every row');
+  return {
+    text,
+    params: [...params, `JSON.stringify(${expression})`],
+    notes: parsed.notes,
+    row: { op: parsed.op, table, expression, where: whereSql, returning },
+  };
+}
+
 /** SQL for a `from(table)` chain, or the reason there is none. */
 export function translateFromChain(
   sf: ts.SourceFile,
   table: string,
   segments: Segment[],
+  foreignKeys?: readonly ForeignKey[],
 ): { sql: SqlTranslation } | { skipped: string } {
   try {
-    const parsed = parse(segments);
+    const parsed = parse(segments, {
+      embed: {
+        table: qualify(table),
+        ref: quoteIdent(table.split('.').pop()!),
+        ...(foreignKeys ? { foreignKeys } : {}),
+        aliases: { next: 0 },
+      },
+    });
     if (parsed.op !== 'select' && (parsed.orders.length > 0 || parsed.limit || parsed.range))
       skip(
         `.order()/.limit()/.range() on .${parsed.op}(): PostgREST orders and limits the rows it writes; write it by hand`,
@@ -307,7 +397,15 @@ export function translateFromChain(
       .split('.')
       .map((part) => quoteIdent(part))
       .join('.');
-    const returning = parsed.returning ? ` RETURNING ${parsed.returning}` : '';
+    if (parsed.writeCount && parsed.returning)
+      skip(`.${parsed.op}({ count }) with .select(): the rows and their count need two statements`);
+    const returning = parsed.writeCount
+      ? ' RETURNING 1'
+      : parsed.returning
+        ? ` RETURNING ${parsed.returning}`
+        : '';
+    const dynamic = dynamicRow(parsed, t, p, returning);
+    if (dynamic) return { sql: dynamic };
     let text: string;
     switch (parsed.op) {
       case 'select': {
@@ -368,6 +466,7 @@ export function translateFromChain(
       }
     }
     if (parsed.returning && parsed.op !== 'select') parsed.notes.push(DATE_NOTE);
+    if (parsed.writeCount) text = `WITH written AS (${text}) SELECT count(*) FROM written`;
     return { sql: { text, params: p.list, notes: parsed.notes } };
   } catch (error) {
     if (error instanceof Skip) return { skipped: error.message };

@@ -97,6 +97,36 @@ export function stringValue(node: ts.Node | undefined): string | undefined {
   if (!node) return undefined;
   const n = ts.isExpression(node) ? unwrap(node) : node;
   if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return n.text;
+  if (ts.isIdentifier(n)) return moduleConstString(n);
+  return undefined;
+}
+
+/**
+ * `const COLUMNS = 'id, title'` at the top of the file: the string a name in it stands for. Only when the
+ * file declares that name nowhere else (no parameter or local of the same name could be meant).
+ */
+function moduleConstString(name: ts.Identifier): string | undefined {
+  const sf = name.getSourceFile();
+  let declarations = 0;
+  const count = (n: ts.Node): void => {
+    if (
+      (ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) &&
+      ts.isIdentifier(n.name) &&
+      n.name.text === name.text
+    )
+      declarations++;
+    ts.forEachChild(n, count);
+  };
+  count(sf);
+  if (declarations !== 1) return undefined;
+  for (const stmt of sf.statements) {
+    if (!ts.isVariableStatement(stmt) || !(stmt.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const d of stmt.declarationList.declarations) {
+      if (!ts.isIdentifier(d.name) || d.name.text !== name.text || !d.initializer) continue;
+      const init = unwrap(d.initializer);
+      if (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init)) return init.text;
+    }
+  }
   return undefined;
 }
 

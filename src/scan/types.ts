@@ -28,6 +28,12 @@ export interface SqlTranslation {
   params: string[];
   /** What the SQL does not say (single(), RLS, assumed conflict target...). */
   notes: string[];
+  /**
+   * An insert or update whose row is not an object literal (`update(fields)`, `insert({ ...fields, id })`):
+   * its columns are the row's keys at run time, so the SQL is built then (`text` shows it with the keys
+   * left open). `where` and `returning` are SQL with $1..$n bound to `params`; the row is bound after them.
+   */
+  row?: { op: 'insert' | 'update'; table: string; expression: string; where: string; returning: string };
 }
 
 export interface Finding {

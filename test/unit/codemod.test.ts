@@ -66,7 +66,7 @@ describe('migrate-code', () => {
     assert.equal(readFileSync(path.join(root, 'backend/src/routes/projects.ts'), 'utf8'), ROUTES);
     const routes = plan.changes.find((c) => c.file === 'backend/src/routes/projects.ts')!.after;
     for (const expected of [
-      "import { db, sqlResult, storage } from '../supa2aws.server.js';",
+      "import { auth, db, sqlResult, storage } from '../supa2aws.server.js';",
       "await sqlResult(db, 'SELECT id, title FROM projects WHERE user_id = $1 ORDER BY created_at DESC', [uid], 'rows');",
       "await sqlResult(db, 'SELECT * FROM projects WHERE id = $1', [id], 'single');",
       "await sqlResult(db, 'INSERT INTO projects (title, user_id) VALUES ($1, $2) RETURNING *', [title, uid], 'single');",
@@ -76,10 +76,10 @@ describe('migrate-code', () => {
       "await storage.from('images').upload(`p/${data.id}.png`",
       "const url = storage.from('images').getPublicUrl(",
       '  // supa2aws: tags is bound from a JS array',
-      '  // supa2aws: supa2aws/runtime/auth: requireAuth(',
+      '  return auth.getUser(token);',
     ])
       assert.ok(routes.includes(expected), `missing: ${expected}\n---\n${routes}`);
-    assert.deepEqual(plan.bySide.server, { sites: 10, rewritten: 8, marked: 2 });
+    assert.deepEqual(plan.bySide.server, { sites: 10, rewritten: 9, marked: 1 });
     assert.ok(
       plan.changes.some((c) => c.file === 'backend/src/supa2aws.server.ts' && c.before === undefined),
     );
@@ -119,6 +119,35 @@ describe('migrate-code', () => {
       api,
       /\/\/ supa2aws: this client carries the user's token, so RLS must hold: run "SELECT id FROM notes" inside withUser/,
     );
+  });
+
+  it('GIVEN a row built at run time, a write count and a local named storage THEN rowSql, the count shape and an aliased handle', async () => {
+    const root = app({
+      'backend/src/config/supabase.ts': SERVER_CLIENT,
+      'backend/src/routes/edit.ts': [
+        "import { supabase } from '../config/supabase.js';",
+        'export async function edit(id: string, fields: Record<string, unknown>) {',
+        '  const storage = { ok: true };',
+        "  const { data } = await supabase.from('projects').update(fields).eq('id', id).select('id').maybeSingle();",
+        "  const { count } = await supabase.from('projects').delete({ count: 'exact' }).eq('id', id);",
+        "  await supabase.storage.from('images').remove([id]);",
+        '  return { data, count, storage };',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const plan = await planCodeMigration(root);
+    const edit = plan.changes.find((c) => c.file === 'backend/src/routes/edit.ts')!.after;
+    for (const expected of [
+      "import { db, rowSql, sqlResult, storage as runtimeStorage } from '../supa2aws.server.js';",
+      "await sqlResult(db, ...rowSql('update', 'projects', fields, { where: ' WHERE id = $1', params: [id], returning: ' RETURNING id' }), 'maybeSingle');",
+      "await sqlResult(db, 'WITH written AS (DELETE FROM projects WHERE id = $1 RETURNING 1) SELECT count(*) FROM written', [id], 'count');",
+      "await runtimeStorage.from('images').remove([id]);",
+    ])
+      assert.ok(edit.includes(expected), `missing: ${expected}\n---\n${edit}`);
+    const generated = plan.changes.find((c) => c.file === 'backend/src/supa2aws.server.ts')!.after;
+    assert.match(generated, /export function rowSql\(/);
+    assert.doesNotMatch(generated, /createAuthVerifierFromEnv/, 'only the handles some file uses');
   });
 
   it('converges: after --write a second run changes nothing; it refuses to write over uncommitted changes', async () => {
@@ -169,7 +198,7 @@ describe('migrate-code', () => {
           types: ['node'],
           typeRoots: [path.join(REPO, 'node_modules/@types')],
           paths: {
-            'supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
+            '@supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
             '@supabase/supabase-js': ['./supabase-stub.d.ts'],
           },
         },

@@ -1,7 +1,15 @@
 /** from() and rpc() chains translated to parameterised SQL, and what is deliberately left untranslated. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeCode, parseSource, quoteIdent, selectList, type Finding } from '../../src/scan/index.ts';
+import type ts from 'typescript';
+import {
+  analyzeCode,
+  parseSource,
+  quoteIdent,
+  selectList,
+  translateFromChain,
+  type Finding,
+} from '../../src/scan/index.ts';
 
 function scan(code: string, file = 'backend/src/routes/x.ts'): Finding[] {
   const src = `import { supabase } from '../config/supabase.js';\nimport express from 'express';\n${code}\n`;
@@ -128,9 +136,20 @@ describe('not translated, with the reason', () => {
     assert.match(skippedOf(`supabase.from('a').select('id, b(*)')`), /embeds a related table/);
     assert.match(skippedOf(`supabase.from('a').select('*').or('x.eq.1,y.eq.2')`), /\.or\(\)/);
     assert.match(skippedOf(`supabase.from(table).select('*')`), /table name is not a string literal/);
-    assert.match(skippedOf(`supabase.from('a').insert(rows)`), /not an object literal/);
+    assert.match(skippedOf(`supabase.from('a').update([a, b]).eq('id', 1)`), /update\(\) with an array/);
     assert.match(skippedOf(`supabase.from('a').select(cols)`), /not a string literal/);
     assert.match(skippedOf(`supabase.from('a').select('data->name')`), /JSON path/);
+  });
+
+  it('reads a column list from a const of the file, not from a name the file declares twice', () => {
+    assert.equal(
+      sqlOf(`const COLS = 'id, title';\nsupabase.from('a').select(COLS).eq('id', x);`).text,
+      'SELECT id, title FROM a WHERE id = $1',
+    );
+    assert.match(
+      skippedOf(`const COLS = 'id';\nfunction f(COLS: string) { return supabase.from('a').select(COLS); }`),
+      /not a string literal/,
+    );
   });
 
   it('reports a query built across statements once, at its from()', () => {
@@ -169,7 +188,7 @@ describe('what supabase-js does that a naive translation gets wrong (issue 21)',
     );
     assert.equal(
       sql.text,
-      'SELECT * FROM search_projects(q => $1) WHERE status = $2 ORDER BY rank DESC LIMIT ($4 - $3 + 1) OFFSET $3',
+      'SELECT * FROM search_projects(q => $1) WHERE status = $2 ORDER BY rank DESC LIMIT ($4::bigint - $3::bigint + 1) OFFSET $3::bigint',
     );
     assert.deepEqual(sql.params, ['term', "'draft'", 'from', 'to']);
   });
@@ -207,6 +226,88 @@ describe('what supabase-js does that a naive translation gets wrong (issue 21)',
     assert.match(
       sqlOf(`supabase.from('a').insert({ tags: ['x', 'y'], n: 1 })`).notes.join(' '),
       /tags is bound from a JS array.*JSON\.stringify/,
+    );
+  });
+});
+
+describe('supabase-js semantics kept (issue 21)', () => {
+  it('GIVEN .textSearch() THEN the tsquery function of its type, with its config', () => {
+    const sql = sqlOf(
+      `supabase.from('projects').select('id').textSearch('search_vector', q, { type: 'websearch', config: 'english' })`,
+    );
+    assert.equal(
+      sql.text,
+      "SELECT id FROM projects WHERE search_vector @@ websearch_to_tsquery('english', $1)",
+    );
+    assert.equal(
+      sqlOf(`supabase.from('p').select('id').textSearch('fts', q)`).text,
+      'SELECT id FROM p WHERE fts @@ to_tsquery($1)',
+    );
+    assert.match(
+      skippedOf(`supabase.from('p').select('id').textSearch('fts', q, { type: kind })`),
+      /type is not plain, phrase or websearch/,
+    );
+  });
+
+  it("GIVEN a write with { count: 'exact' } THEN the count of the rows written", () => {
+    assert.equal(
+      sqlOf(`supabase.from('p').delete({ count: 'exact' }).eq('id', id)`).text,
+      'WITH written AS (DELETE FROM p WHERE id = $1 RETURNING 1) SELECT count(*) FROM written',
+    );
+    assert.match(
+      skippedOf(`supabase.from('p').update({ a: 1 }, { count: 'exact' }).eq('id', id).select()`),
+      /rows and their count need two statements/,
+    );
+  });
+
+  it('GIVEN a row that is not an object literal THEN its keys are read at run time and the row bound as JSON', () => {
+    const [f] = scan(`supabase.from('projects').update(fields).eq('id', id).select('id').maybeSingle()`);
+    assert.deepEqual(f?.sql?.row, {
+      op: 'update',
+      table: 'projects',
+      expression: 'fields',
+      where: ' WHERE id = $1',
+      returning: ' RETURNING id',
+    });
+    assert.deepEqual(f?.sql?.params, ['id', 'JSON.stringify(fields)']);
+    const insert = sqlOf(`supabase.from('projects').insert({ ...fields, user_id: uid })`);
+    assert.equal(
+      insert.text,
+      'INSERT INTO projects (<keys of the row>) SELECT <keys of the row> FROM jsonb_populate_recordset(NULL::projects, $1::jsonb)',
+    );
+  });
+});
+
+describe('embedded relations (issue 21)', () => {
+  const fks = [
+    {
+      name: 'posts_author_id_fkey',
+      table: 'public.posts',
+      columns: ['author_id'],
+      refTable: 'public.profiles',
+      refColumns: ['id'],
+    },
+    {
+      name: 'comments_post_id_fkey',
+      table: 'public.comments',
+      columns: ['post_id'],
+      refTable: 'public.posts',
+      refColumns: ['id'],
+    },
+  ];
+  const translate = (select: string, keys = fks) => {
+    const sf = parseSource('x.ts', `supabase.from('posts').select('${select}')`);
+    const chain = (sf.statements[0] as ts.ExpressionStatement).expression as ts.CallExpression;
+    return translateFromChain(sf, 'posts', [{ name: 'select', call: chain, node: chain }], keys);
+  };
+
+  it('GIVEN the foreign keys THEN a to-one embed is row_to_json, a to-many one json_agg, in one query', () => {
+    const t = translate('id, author:profiles(name), comments(id, body)');
+    assert.ok('sql' in t);
+    assert.equal(
+      t.sql.text,
+      'SELECT id, (SELECT row_to_json(e1) FROM (SELECT name FROM profiles AS e1_row WHERE e1_row.id = posts.author_id) AS e1) AS author, ' +
+        "COALESCE((SELECT json_agg(e2) FROM (SELECT id, body FROM comments AS e2_row WHERE e2_row.post_id = posts.id) AS e2), '[]'::json) AS comments FROM posts",
     );
   });
 });

@@ -16,7 +16,8 @@ import type { Authenticate } from '../src/app.ts';
 import { installBackendSchema, insertUsers } from './target-schema.ts';
 
 export const SUPABASE_URL = 'http://127.0.0.1:54321';
-const JWT_SECRET = 'test-only-supabase-jwt-secret-0123456789abcdef';
+/** The Supabase project's JWT secret the test tokens are signed with (SUPABASE_JWT_SECRET of an app under test). */
+export const JWT_SECRET = 'test-only-supabase-jwt-secret-0123456789abcdef';
 
 export interface Backend {
   db: TestDatabase;

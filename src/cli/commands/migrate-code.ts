@@ -4,10 +4,12 @@ import {
   applyCodeMigration,
   planCodeMigration,
   planDiff,
+  readForeignKeys,
   typeCheckChange,
   type CodeMigrationPlan,
   type TypeCheckResult,
 } from '../../codemod/index.ts';
+import { RUNTIME_IMPORT } from '../../scan/index.ts';
 import { action } from '../context.ts';
 import { table } from '../render.ts';
 
@@ -66,7 +68,11 @@ export function registerMigrateCode(program: Command): void {
     .option('--diff <file>', 'where the dry run writes the unified diff', 'supa2aws-migrate-code.diff')
     .option('--no-type-check', "skip the type check with the app's tsconfig")
     .option('--exclude <path...>', 'more directories (names or paths relative to dir) to leave out')
-    .option('--runtime-import <spec>', 'where the app imports the runtime from', 'supa2aws/runtime')
+    .option('--runtime-import <spec>', 'where the app imports the runtime from', RUNTIME_IMPORT)
+    .option(
+      '--database-url <url>',
+      "the app's database, read for its foreign keys so embedded relations (select('*, author(*)')) become subqueries",
+    )
     .action(
       action(
         async (
@@ -79,9 +85,12 @@ export function registerMigrateCode(program: Command): void {
             typeCheck: boolean;
             exclude?: string[];
             runtimeImport: string;
+            databaseUrl?: string;
           },
         ) => {
+          const foreignKeys = opts.databaseUrl ? await readForeignKeys(opts.databaseUrl) : undefined;
           const plan = await planCodeMigration(dir, {
+            ...(foreignKeys ? { foreignKeys } : {}),
             exclude: opts.exclude ?? [],
             runtimeImport: opts.runtimeImport,
             reporter: ctx.reporter,
