@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_REPORT_DIR } from '../report/phase-report.ts';
-import { loadSecrets, type SecretsClient } from '../runtime/secrets/index.ts';
+import { loadSecrets, type SecretsClient } from '@supa2aws/runtime/secrets';
 import {
   RUN_CONFIG_ENV,
   RUN_FILES,

@@ -32,7 +32,11 @@ describe('examples/backend/Dockerfile', () => {
 
   it('uses Node 24, the active LTS line, on Alpine in every stage, never node:20', () => {
     for (const stage of stages) {
-      assert.match(image(stage), /^node:24(\.\d+)*-alpine(\d+(\.\d+)*)?(@sha256:[a-f0-9]{64})?$/, image(stage));
+      assert.match(
+        image(stage),
+        /^node:24(\.\d+)*-alpine(\d+(\.\d+)*)?(@sha256:[a-f0-9]{64})?$/,
+        image(stage),
+      );
     }
   });
 
