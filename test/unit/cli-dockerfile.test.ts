@@ -39,11 +39,18 @@ describe('docker/cli/Dockerfile', () => {
     }
   });
 
-  it('GIVEN the final stage WHEN dependencies are installed THEN npm ci installs the root package production-only', () => {
+  it('GIVEN the final stage WHEN dependencies are installed THEN npm ci installs the root package and the runtime workspace production-only', () => {
     const installs = last.filter((i) => i.op === 'RUN' && /npm (ci|install|i)\b/.test(i.args));
     assert.equal(installs.length, 1);
-    for (const flag of ['--omit=dev', '--omit=optional', '--workspaces=false', '--ignore-scripts'])
+    for (const flag of [
+      '--omit=dev',
+      '--omit=optional',
+      '--workspace packages/runtime',
+      '--include-workspace-root',
+      '--ignore-scripts',
+    ])
       assert.ok(installs[0]!.args.includes(flag), flag);
+    assert.match(installs[0]!.args, /npm pkg delete devDependencies --workspace packages\/runtime .*&& npm ci/);
   });
 
   it('GIVEN Supabase on PostgreSQL 15 or 17 WHEN db schema picks pg_dump THEN the image has pg_dump 17 at PG_DUMP', () => {
@@ -58,11 +65,12 @@ describe('docker/cli/Dockerfile', () => {
 
   it('GIVEN the compiled CLI WHEN it reads its files THEN package.json, the config schema and the RDS CA bundle sit where dist/ looks', () => {
     const copied = last.filter((i) => i.op === 'COPY' && !i.args.includes('--from')).flatMap(copySources);
-    // program.ts (../../package.json), comments.ts (../../../schema/…), libpq.ts (../../../certs/rds/…) from dist/.
+    // program.ts (../../package.json), comments.ts (../../../schema/…) from dist/; the runtime's libpq.ts
+    // (../../certs/rds/…) from packages/runtime/dist/db/.
     for (const file of [
       'package.json',
       'schema/supa2aws.config.schema.json',
-      'certs/rds/global-bundle.pem',
+      'packages/runtime/certs',
     ]) {
       assert.ok(copied.includes(file), `${file} not copied`);
       assert.ok(existsSync(path.join(root, file)), `${file} missing from the repository`);
@@ -87,8 +95,6 @@ describe('docker/cli/Dockerfile', () => {
           /^https?:\/\//,
           'a download is not pinned to the architecture-neutral build',
         );
-        // The one .pem allowed is AWS's public RDS CA bundle.
-        if (source === 'certs/rds/global-bundle.pem') continue;
         assert.doesNotMatch(
           source,
           /\.env\b|\.(pem|key)$|id_rsa|credentials|supa2aws\.config\.(json|ts)$/i,
