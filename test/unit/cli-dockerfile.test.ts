@@ -50,7 +50,10 @@ describe('docker/cli/Dockerfile', () => {
       '--ignore-scripts',
     ])
       assert.ok(installs[0]!.args.includes(flag), flag);
-    assert.match(installs[0]!.args, /npm pkg delete devDependencies --workspace packages\/runtime .*&& npm ci/);
+    assert.match(
+      installs[0]!.args,
+      /npm pkg delete devDependencies --workspace packages\/runtime .*&& npm ci/,
+    );
   });
 
   it('GIVEN Supabase on PostgreSQL 15 or 17 WHEN db schema picks pg_dump THEN the image has pg_dump 17 at PG_DUMP', () => {
@@ -67,11 +70,7 @@ describe('docker/cli/Dockerfile', () => {
     const copied = last.filter((i) => i.op === 'COPY' && !i.args.includes('--from')).flatMap(copySources);
     // program.ts (../../package.json), comments.ts (../../../schema/…) from dist/; the runtime's libpq.ts
     // (../../certs/rds/…) from packages/runtime/dist/db/.
-    for (const file of [
-      'package.json',
-      'schema/supa2aws.config.schema.json',
-      'packages/runtime/certs',
-    ]) {
+    for (const file of ['package.json', 'schema/supa2aws.config.schema.json', 'packages/runtime/certs']) {
       assert.ok(copied.includes(file), `${file} not copied`);
       assert.ok(existsSync(path.join(root, file)), `${file} missing from the repository`);
     }
