@@ -6,12 +6,14 @@
  * supa2aws's read-back gives (that every byte at the target is the source's).
  *
  *   node --import tsx bench/storage/run.ts [--scale small|full] [--concurrency 8] [--also-multipart]
- *     [--runs 3] [--also-lib] [--from-source] [--keep]
+ *     [--runs 3] [--also-lib] [--shards N] [--from-source] [--keep]
  *
  * full: 2,000 × 256 KiB, 20 × 64 MiB, 2 × 1 GiB (3.8 GiB); small: a tenth of each class
  * (200 × 256 KiB, 2 × 64 MiB, 2 × 102.4 MiB). Each tool runs as a child under `/usr/bin/time -v` for its
  * wall time and peak RSS. `--also-multipart` adds a supa2aws run that uploads in parts above 200 MiB, as
- * rclone does by default. Starts its own sandbox (no fixture) and stops it at the end; writes
+ * rclone does by default. `--shards N` adds N `storage copy --shard i/N` processes started side by side, each
+ * with the same `--concurrency` (as `aws run --tasks N` starts them), timed together against the one process.
+ * Starts its own sandbox (no fixture) and stops it at the end; writes
  * bench/storage/last-run-<scale>.json.
  */
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -47,6 +49,8 @@ const CONCURRENCY = Number(flag('concurrency') ?? 8);
 /** Rounds; the reported time is each tool's median (runs on this machine vary by ±10 %). */
 const RUNS = Number(flag('runs') ?? 3);
 const ALSO_MULTIPART = process.argv.includes('--also-multipart');
+/** Also run the copy as this many shard processes side by side (`storage copy --shard i/N`). */
+const SHARDS = Number(flag('shards') ?? 0);
 /** Also run the copy through the library entry (no CLI start-up), to show the engine's own cost. */
 const ALSO_LIB = process.argv.includes('--also-lib');
 /**
@@ -265,7 +269,19 @@ async function main(): Promise<void> {
       path.join(stateDir, 'report'),
       ...extra,
     ];
-    const runs: Array<{ label: string; bucket: string; command: (file: string) => string[] }> = [
+    /** N shard processes side by side; each writes its JSON result beside the config, read by `copied`. */
+    const shardOutputs = (file: string) =>
+      Array.from({ length: SHARDS }, (_, i) => ({
+        shard: `${i + 1}/${SHARDS}`,
+        out: `${file}.shard-${i + 1}.json`,
+      }));
+    const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+    const runs: Array<{
+      label: string;
+      bucket: string;
+      command: (file: string) => string[];
+      copied?: (file: string) => number;
+    }> = [
       {
         label: 'supa2aws storage copy (read back, SHA-256)',
         bucket: 'supa2aws-bench',
@@ -277,6 +293,31 @@ async function main(): Promise<void> {
               label: 'supa2aws, multipart above 200 MiB',
               bucket: 'supa2aws-bench-mp',
               command: (f: string) => cli(f, ['--multipart-threshold', '200']),
+            },
+          ]
+        : []),
+      ...(SHARDS > 1
+        ? [
+            {
+              label: `supa2aws, ${SHARDS} shard processes`,
+              bucket: 'supa2aws-bench-shards',
+              command: (f: string) => {
+                const shards = shardOutputs(f);
+                const started = shards
+                  .map(
+                    (s, i) =>
+                      `${cli(f, ['--shard', s.shard]).map(quote).join(' ')} > ${quote(s.out)} & p${i}=$!`,
+                  )
+                  .join('; ');
+                return ['sh', '-c', `${started}; ${shards.map((_, i) => `wait $p${i}`).join(' && ')}`];
+              },
+              copied: (f: string) =>
+                shardOutputs(f).reduce(
+                  (sum, s) =>
+                    sum +
+                    (JSON.parse(readFileSync(s.out, 'utf8')) as { copied: { count: number } }).copied.count,
+                  0,
+                ),
             },
           ]
         : []),
@@ -315,8 +356,8 @@ async function main(): Promise<void> {
     /** Each tool copies into a fresh bucket per round: a command and its environment. */
     const contenders: Array<{
       label: string;
-      prepare: (round: number) => Promise<{ command: string[]; env: NodeJS.ProcessEnv }>;
-      copied?: (stdout: string) => number;
+      prepare: (round: number) => Promise<{ command: string[]; env: NodeJS.ProcessEnv; file?: string }>;
+      copied?: (stdout: string, file: string) => number;
     }> = [
       {
         label: 'rclone copy --checksum',
@@ -361,9 +402,11 @@ async function main(): Promise<void> {
           return {
             command: run.command(file),
             env: { ...process.env, ...(FROM_SOURCE ? {} : { SUPA2AWS_FROM_DIST: '1' }) },
+            file,
           };
         },
-        copied: (stdout: string) => (JSON.parse(stdout) as { copied: { count: number } }).copied.count,
+        copied: (stdout: string, file: string) =>
+          run.copied ? run.copied(file) : (JSON.parse(stdout) as { copied: { count: number } }).copied.count,
       })),
     ];
     const measured = new Map<
@@ -378,7 +421,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < RUNS; round++) {
       // Alternate the order: whoever goes second meets the first one's dirty pages.
       for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const { command, env } = await contender.prepare(round);
+        const { command, env, file } = await contender.prepare(round);
         await sync();
         process.stderr.write(`round ${round + 1}/${RUNS}: ${contender.label}, concurrency ${CONCURRENCY}…\n`);
         const before = serverCpu();
@@ -391,7 +434,7 @@ async function main(): Promise<void> {
           targetMainThreadCpu: after.targetMainThread - before.targetMainThread,
         });
         if (m.exitCode === 0 && contender.copied) {
-          const copied = contender.copied(m.stdout);
+          const copied = contender.copied(m.stdout, file ?? '');
           if (copied !== data.objects)
             throw new Error(`${contender.label} copied ${copied} of ${data.objects}`);
         }
@@ -446,6 +489,12 @@ async function main(): Promise<void> {
       ),
       '',
       `supa2aws against rclone copy then check --download (the same assurance): ${(rcloneChecked.seconds / supa2aws.seconds).toFixed(2)}×`,
+      ...results
+        .filter((r) => r.tool === `supa2aws, ${SHARDS} shard processes`)
+        .map(
+          (r) =>
+            `${SHARDS} shard processes against one process: ${(supa2aws.seconds / r.seconds).toFixed(2)}×`,
+        ),
       `CPU: ${os.cpus().length} cores; a run that keeps them busy cannot take less than its total CPU seconds / ${os.cpus().length}.`,
       `target s3rver, CPU s of its main (JavaScript) thread, a floor under each run's time: ${results.map((r) => `${r.tool} ${r.cpuSeconds.targetS3rverMainThread.toFixed(1)}`).join('; ')}`,
       '',

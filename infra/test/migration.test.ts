@@ -69,7 +69,8 @@ describe('migration stack', () => {
         'docker/cli/Dockerfile',
         'src/cli/main.ts',
         'bin/supa2aws.js',
-        'certs/rds/global-bundle.pem',
+        'packages/runtime/src/db/libpq.ts',
+        'packages/runtime/certs/rds/global-bundle.pem',
       ])
         assert.ok(existsSync(path.join(staged, present)), `${present} is in the build context`);
       for (const absent of ['node_modules', 'infra', 'test', 'fixtures', 'examples', '.sandbox'])

@@ -5,6 +5,7 @@
  * An aborted `signal` stops new items the same way, without an error: the caller says what an
  * interruption means for it.
  */
+import pLimit from 'p-limit';
 import pMap, { pMapSkip } from 'p-map';
 
 export interface EachOptions {
@@ -49,4 +50,19 @@ export async function eachConcurrently<T>(
     { concurrency },
   );
   if (failure) throw failure.error;
+}
+
+/** Waits for a free slot and gives back its release. */
+export type AcquireSlot = () => Promise<() => void>;
+
+/**
+ * `count` slots shared by many callers (p-limit underneath), for a hold that spans more than one call — a
+ * part's bytes held from the read that fills them to the send that frees them. Waiters are served in order.
+ */
+export function slots(count: number): AcquireSlot {
+  const limit = pLimit(Math.max(1, Math.floor(count)));
+  return () =>
+    new Promise((granted) => {
+      void limit(() => new Promise<void>((release) => granted(release)));
+    });
 }

@@ -15,7 +15,7 @@ import { StorageError, isSupa2awsError } from '../core/errors.ts';
 import { isUnreachable, OutageWatch, unreachableReason } from '../core/outage.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { sleep, withRetry } from '../core/retry.ts';
-import { eachConcurrently } from '../core/concurrency.ts';
+import { eachConcurrently, slots } from '../core/concurrency.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
 import type { Shard } from './shard.ts';
@@ -30,6 +30,8 @@ import {
 } from './s3-errors.ts';
 
 const MiB = 1024 * 1024;
+/** Memory for the parts of large objects in flight, the whole run's. */
+const PART_MEMORY_BYTES = 64 * MiB;
 
 export interface ApplyStorageCopyDeps {
   source: S3Client;
@@ -257,6 +259,9 @@ export async function applyStorageCopy(
   const concurrency = deps.concurrency ?? 8;
   const partSizeBytes = deps.partSizeBytes ?? 16 * MiB;
   const multipartThresholdBytes = deps.multipartThresholdBytes ?? 1024 * MiB;
+  // Parts held in memory by all multipart copies together: four 16 MiB parts (rclone's four at once), and
+  // always one, whatever the part size.
+  const partBuffers = slots(Math.max(1, Math.floor(PART_MEMORY_BYTES / partSizeBytes)));
   const controller = linked(deps.signal);
   const signal = controller.signal;
   // Each copy in flight listens on the signal a few times over (its requests, its body, its backoff).
@@ -336,6 +341,7 @@ export async function applyStorageCopy(
             source: deps.source,
             target: deps.target,
             partSize: partSizeBytes,
+            partBuffers,
             multipartThreshold: multipartThresholdBytes,
             checksums,
             ...(deps.attempts ? { attempts: deps.attempts } : {}),

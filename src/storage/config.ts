@@ -54,10 +54,14 @@ export const storageConfigSchema = z
     signedUrls: z.enum(['public', 'path']).default('path'),
     /** Objects copied at once. @default 8 */
     concurrency: z.number().int().min(1).max(STORAGE_MAX_CONCURRENCY).default(8),
-    /** Multipart part size in MiB. @default 16 */
+    /**
+     * Multipart part size in MiB. A part is held in memory from its read until the target took it: the run
+     * holds at most 64 MiB of parts (four of 16 MiB), and one part of any larger size. @default 16
+     */
     partSizeMiB: z.number().int().min(PART_MIB.min).max(PART_MIB.max).default(16),
     /**
-     * Objects larger than this go up in parts (sequential, streamed); smaller ones in one streamed PUT.
+     * Objects larger than this go up in parts (read in order, up to four sent at once); smaller ones in one
+     * streamed PUT.
      * S3 takes at most 5 GiB in one PUT. @default 1024
      */
     multipartThresholdMiB: z.number().int().min(PART_MIB.min).max(PART_MIB.max).default(1024),

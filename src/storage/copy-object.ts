@@ -9,8 +9,8 @@
  * primitives that publish atomically on S3 — one PutObject, or CompleteMultipartUpload — and is *sealed* only
  * after verification:
  *
- *   1. GET the source and stream it to the final key (PutObject, or sequential streamed UploadParts),
- *      computing SHA-256 as the bytes flow. The object carries `supa2aws-source-etag` but no `sha256` yet.
+ *   1. GET the source and stream it to the final key (PutObject; above the multipart threshold, parts read
+ *      in order into memory and sent up to four at once), computing SHA-256 as the bytes flow. The object carries `supa2aws-source-etag` but no `sha256` yet.
  *   2. Confirm it. Where the target checks and keeps SHA-256 checksums (S3; target-checksums.ts decides), every
  *      PUT and part carried one — the target refused bytes that did not match — and `HeadObject` in checksum
  *      mode must show the size and the checksum sent (composite for multipart). Elsewhere (s3rver, or
@@ -50,6 +50,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { slots, type AcquireSlot } from '../core/concurrency.ts';
 import { StorageError } from '../core/errors.ts';
 import { backoffMs, sleep } from '../core/retry.ts';
 import {
@@ -100,6 +101,13 @@ export interface CopyObjectDeps {
    * checksum mode instead of reading the object back. @default false (read back)
    */
   checksums?: boolean;
+  /** Parts of one object sent at once. @default 4 */
+  partUploads?: number;
+  /**
+   * Slots shared by the whole run, one per part held in memory (read, not yet taken by the target): they cap
+   * the memory all multipart copies hold together. @default slots(partUploads), this object's own
+   */
+  partBuffers?: AcquireSlot;
   /** Attempts per object (whole object for one PUT, per part for multipart), and for its seal. @default 5 */
   attempts?: number;
   signal: AbortSignal;
@@ -375,15 +383,7 @@ class ObjectCopier {
       Metadata: { ...src.headers.Metadata, [META_SHA256]: sha256 },
       ...(this.deps.checksums ? { ChecksumSHA256: checksumOfHex(sha256) } : {}),
     });
-    // The payload hash SigV4 signs is the SHA-256 just computed: S3 checks it against the body it receives,
-    // and the SDK need not hash the body a second time.
-    command.middlewareStack.add(
-      (next) => (args) => {
-        (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
-        return next(args);
-      },
-      { step: 'build', name: 'supa2awsPayloadSha256' },
-    );
+    signPayloadHash(command, sha256);
     try {
       const out = await target.send(command, { abortSignal: signal });
       this.noteWrite(out.VersionId);
@@ -471,103 +471,83 @@ class ObjectCopier {
     });
   }
 
-  /** Sequential streamed parts; a failed part is sent again from a ranged GET, the hash rewound. */
+  /**
+   * Parts read in order from one GET (the whole object's SHA-256 computed as they come) into memory, and up to
+   * `partUploads` of them sent at once, as rclone does. A part's bytes are held until the target took them, so
+   * a failed send is repeated from memory; only a failed read opens the source again, ranged at the part's
+   * first byte, with the hash rewound. `partBuffers` caps the parts held by all the run's objects together.
+   */
   private async multipart(): Promise<Written & { parts: number }> {
     const { target, signal } = this.deps;
-    const attempts = this.deps.attempts ?? 5;
-    let src = await this.openSource();
-    const headers = src.headers;
+    const first = await this.openSource();
     let uploadId: string;
     try {
       const created = await target.send(
         new CreateMultipartUploadCommand({
           Bucket: this.item.targetBucket,
           Key: this.item.key,
-          ...headers,
+          ...first.headers,
           ...(this.deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
         }),
         { abortSignal: signal },
       );
       uploadId = created.UploadId as string;
     } catch (error) {
-      src.body.destroy();
+      first.body.destroy();
       throw this.fail(error, 'target', 'Starting the upload of');
     }
     this.flight.uploadId = uploadId;
     this.attempts = 1;
-    let hash = createHash('sha256');
-    let splitter = new PartSplitter(src.body);
+    const reader = new PartReader(first.body, (from) => this.openSource(from).then((r) => r.body));
+    const ranges = partRanges(this.item.size, effectivePartSize(this.item.size, this.deps.partSize));
     const done: CompletedPart[] = [];
     const partDigests: Buffer[] = [];
-    const ranges = partRanges(this.item.size, effectivePartSize(this.item.size, this.deps.partSize));
-    // After a failed part the source is opened again at the part's first byte, within the same attempts.
-    let reopen = false;
+    const holdPart = this.deps.partBuffers ?? slots(this.deps.partUploads ?? 4);
+    const most = Math.max(1, this.deps.partUploads ?? 4);
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let failure: { error: unknown } | undefined;
+    const sending = new Set<Promise<void>>();
     try {
       for (const range of ranges) {
-        const snapshot = hash.copy();
-        for (let attempt = 1; ; attempt++) {
-          this.position = range.start;
-          let streamed: StreamedBody | undefined;
-          try {
-            if (reopen) {
-              src = await this.openSource(range.start);
-              splitter = new PartSplitter(src.body);
-              reopen = false;
-            }
-            const partHash = createHash('sha256');
-            streamed = new StreamedBody(
-              splitter.next(range.length),
-              new HashTap(this.progress, hash, 0, partHash),
-              signal,
-            );
-            const out = await target.send(
-              new UploadPartCommand({
-                Bucket: this.item.targetBucket,
-                Key: this.item.key,
-                UploadId: uploadId,
-                PartNumber: range.number,
-                Body: streamed.body,
-                ContentLength: range.length,
-                ...(this.deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-              }),
-              { abortSignal: streamed.signal },
-            );
-            const digest = partHash.digest();
-            if (this.deps.checksums) this.checkPart(range.number, digest, out.ChecksumSHA256);
-            done.push({
-              PartNumber: range.number,
-              ETag: out.ETag,
-              ...(this.deps.checksums ? { ChecksumSHA256: digest.toString('base64') } : {}),
-            });
-            partDigests.push(digest);
-            break;
-          } catch (error) {
-            const blamed = streamed ? streamed.blame(error) : { error, side: 'source' as const };
-            const failure =
-              blamed.error instanceof StorageError
-                ? blamed.error
-                : this.fail(
-                    blamed.error,
-                    blamed.side,
-                    `${blamed.side === 'source' ? 'Reading' : 'Writing'} part ${range.number} of`,
-                  );
-            if (attempt >= attempts || !this.retryable(failure)) throw failure;
-            this.attempts++;
-            this.deps.onRetry?.(this.item, failure, attempt);
-            await splitter.close().catch(() => undefined);
-            src.body.destroy();
-            await this.wait(attempt);
-            hash = snapshot.copy();
-            reopen = true;
-          } finally {
-            streamed?.dispose();
-          }
+        while (sending.size >= most && !failure) await Promise.race(sending);
+        if (failure || stop.signal.aborted) break;
+        const release = await holdPart();
+        let part: { body: Buffer; digest: Buffer };
+        try {
+          part = await this.readPart(reader, range);
+        } catch (error) {
+          release();
+          throw error;
         }
+        partDigests[range.number - 1] = part.digest;
+        const sent: Promise<void> = this.sendPart(uploadId, range.number, part, stop.signal)
+          .then(
+            (completed) => {
+              done[range.number - 1] = completed;
+            },
+            (error: unknown) => {
+              failure ??= { error };
+              stop.abort(error);
+            },
+          )
+          .finally(() => {
+            release();
+            sending.delete(sent);
+          });
+        sending.add(sent);
       }
+    } catch (error) {
+      failure ??= { error };
+      stop.abort(error);
     } finally {
-      await splitter.close().catch(() => undefined);
-      src.body.destroy();
+      await Promise.all(sending);
+      signal.removeEventListener('abort', onAbort);
+      await reader.close();
     }
+    if (failure) throw failure.error;
+    if (signal.aborted) throw signal.reason;
     this.startWrite();
     let etag: string | undefined;
     let versionId: string | undefined;
@@ -589,12 +569,74 @@ class ObjectCopier {
     }
     delete this.flight.uploadId;
     return {
-      sha256: hash.digest('hex'),
+      sha256: reader.sha256(),
       etag,
       versionId,
       parts: ranges.length,
       ...(this.deps.checksums ? { checksum: compositeSha256(partDigests) } : {}),
     };
+  }
+
+  /** Reads one part into memory, in order; a failed read is retried from a ranged GET at the part's start. */
+  private async readPart(
+    reader: PartReader,
+    range: { number: number; start: number; length: number },
+  ): Promise<{ body: Buffer; digest: Buffer }> {
+    const attempts = this.deps.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      this.position = range.start;
+      try {
+        return await reader.read(range, this.progress);
+      } catch (error) {
+        const failure =
+          error instanceof StorageError
+            ? error
+            : this.fail(error, 'source', `Reading part ${range.number} of`);
+        if (attempt >= attempts || !this.retryable(failure)) throw failure;
+        this.attempts++;
+        this.deps.onRetry?.(this.item, failure, attempt);
+        await this.wait(attempt);
+      }
+    }
+  }
+
+  /** Sends one part from memory, again while the failure is retryable. */
+  private async sendPart(
+    uploadId: string,
+    number: number,
+    part: { body: Buffer; digest: Buffer },
+    signal: AbortSignal,
+  ): Promise<CompletedPart> {
+    const attempts = this.deps.attempts ?? 5;
+    const checksum = part.digest.toString('base64');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const command = new UploadPartCommand({
+          Bucket: this.item.targetBucket,
+          Key: this.item.key,
+          UploadId: uploadId,
+          PartNumber: number,
+          Body: part.body,
+          ContentLength: part.body.length,
+          ...(this.deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const, ChecksumSHA256: checksum } : {}),
+        });
+        signPayloadHash(command, part.digest.toString('hex'));
+        const out = await this.deps.target.send(command, { abortSignal: signal });
+        if (this.deps.checksums) this.checkPart(number, part.digest, out.ChecksumSHA256);
+        return {
+          PartNumber: number,
+          ETag: out.ETag,
+          ...(this.deps.checksums ? { ChecksumSHA256: checksum } : {}),
+        };
+      } catch (error) {
+        const failure =
+          error instanceof StorageError ? error : this.fail(error, 'target', `Writing part ${number} of`);
+        if (attempt >= attempts || signal.aborted || !this.retryable(failure)) throw failure;
+        this.attempts++;
+        this.deps.onRetry?.(this.item, failure, attempt);
+        await this.wait(attempt);
+      }
+    }
   }
 
   /** The checksum the target took a part under must be the part's own SHA-256 (else the part is sent again). */
@@ -869,6 +911,80 @@ export async function removeWritten(
     warn?.(
       `${bucket}/${key}: deleting version ${versionId}, which this copy wrote and did not verify, was refused${left}. Grant s3:DeleteObjectVersion (guide 02) or remove it by hand.`,
     );
+  }
+}
+
+/**
+ * The payload hash SigV4 signs is the SHA-256 already computed: S3 checks it against the body it receives,
+ * and the SDK need not hash the body a second time.
+ */
+function signPayloadHash(command: PutObjectCommand | UploadPartCommand, sha256Hex: string): void {
+  // The middleware touches only the request's headers, the same for either command's input.
+  (command.middlewareStack as PutObjectCommand['middlewareStack']).add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256Hex;
+      return next(args);
+    },
+    { step: 'build', name: 'supa2awsPayloadSha256' },
+  );
+}
+
+/**
+ * The source of a multipart copy, read part by part in order into memory, hashing the whole object on the
+ * way. After a failed read the next `read` opens the source again at its part's first byte (`reopen`), the
+ * whole-object hash rewound to where that part starts.
+ */
+class PartReader {
+  private hash = createHash('sha256');
+  private splitter: PartSplitter;
+  private broken = false;
+
+  constructor(
+    private body: Readable,
+    private readonly reopen: (from: number) => Promise<Readable>,
+  ) {
+    this.splitter = new PartSplitter(body);
+  }
+
+  async read(
+    range: { start: number; length: number },
+    onBytes: (n: number) => void,
+  ): Promise<{ body: Buffer; digest: Buffer }> {
+    const before = this.hash.copy();
+    try {
+      if (this.broken) {
+        this.body = await this.reopen(range.start);
+        this.splitter = new PartSplitter(this.body);
+        this.broken = false;
+      }
+      const body = Buffer.allocUnsafe(range.length);
+      const partHash = createHash('sha256');
+      let at = 0;
+      for await (const chunk of this.splitter.next(range.length) as AsyncIterable<Buffer>) {
+        chunk.copy(body, at);
+        at += chunk.length;
+        this.hash.update(chunk);
+        partHash.update(chunk);
+        onBytes(chunk.length);
+      }
+      return { body, digest: partHash.digest() };
+    } catch (error) {
+      this.hash = before;
+      this.broken = true;
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** The whole object's SHA-256, once every part was read. */
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
+
+  /** Stops reading the source. */
+  async close(): Promise<void> {
+    await this.splitter.close().catch(() => undefined);
+    this.body.destroy();
   }
 }
 

@@ -1,33 +1,22 @@
 /**
  * Stream pieces for the copy: a pass-through that hashes and counts what flows, and a splitter that hands
- * out consecutive parts of one stream as streams of exact length — so nothing is ever buffered whole.
+ * out consecutive parts of one stream as streams of exact length.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { StorageError } from '../core/errors.ts';
 
-/**
- * SHA-256 and byte count of everything that passes through; `onBytes` reports progress. `partHash`, when
- * given, hashes the same bytes a second time (one part's own SHA-256 beside the whole object's).
- */
+/** SHA-256 and byte count of everything that passes through; `onBytes` reports progress. */
 export class HashTap extends Transform {
-  hash: Hash;
+  readonly hash: Hash = createHash('sha256');
   bytes = 0;
 
-  constructor(
-    private readonly onBytes?: (n: number) => void,
-    hash?: Hash,
-    startBytes = 0,
-    private readonly partHash?: Hash,
-  ) {
+  constructor(private readonly onBytes?: (n: number) => void) {
     super();
-    this.hash = hash ?? createHash('sha256');
-    this.bytes = startBytes;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
-    this.partHash?.update(chunk);
     this.bytes += chunk.length;
     this.onBytes?.(chunk.length);
     done(null, chunk);

@@ -13,6 +13,8 @@
  *    `ETag`) return the checksum kept; without checksum mode HeadObject does not;
  *  - plus what the copy needs around it: buckets, ListObjectsV2, GetObject (Range, If-Match), object tags,
  *    DeleteObject, ListMultipartUploads, AbortMultipartUpload. Signatures are not checked.
+ * For the parallel parts: `counts.partsAtOnce` is the most UploadPart requests open at once, and `slowParts`
+ * holds each UploadPart's answer back so that overlap shows.
  * Faults for tests: `corruptNext` flips a byte of the next matching upload as it arrives (in transit), and
  * `replaceBytes` changes an object's bytes keeping its ETag, metadata and tags (a writer, or a stand-in, that
  * keeps an ETag while the bytes change), with the checksum S3 would compute for the new bytes.
@@ -44,7 +46,9 @@ interface Upload {
 export interface S3ChecksumStandIn {
   endpoint: string;
   /** Uploads (PutObject, UploadPart) taken and refused for their checksum; GetObject calls (bodies read). */
-  counts: { put: number; part: number; refused: number; get: number };
+  counts: { put: number; part: number; refused: number; get: number; partsAtOnce: number };
+  /** Each UploadPart is answered `ms` later. */
+  slowParts(ms: number): void;
   /** The next upload of `key` (part `part`, if given) arrives with one byte flipped. */
   corruptNext(key: string, part?: number): void;
   replaceBytes(bucket: string, key: string, body: Buffer): void;
@@ -80,7 +84,9 @@ function decodeChunked(raw: Buffer): { body: Buffer; trailers: Record<string, st
 export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
   const buckets = new Map<string, Map<string, StoredObject>>();
   const uploads = new Map<string, Upload>();
-  const counts = { put: 0, part: 0, refused: 0, get: 0 };
+  const counts = { put: 0, part: 0, refused: 0, get: 0, partsAtOnce: 0 };
+  let partDelayMs = 0;
+  let partsOpen = 0;
   const corrupt: Array<{ key: string; part?: number }> = [];
 
   const send = (
@@ -132,6 +138,10 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
   };
 
   const server = http.createServer((req, res) => {
+    if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) {
+      counts.partsAtOnce = Math.max(counts.partsAtOnce, ++partsOpen);
+      res.once('finish', () => partsOpen--);
+    }
     const raw: Buffer[] = [];
     req.on('data', (c: Buffer) => raw.push(c));
     req.on('end', () => {
@@ -221,10 +231,13 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
             etag,
             ...(upload.sha256 ? { checksum: digest } : {}),
           });
-          return send(res, 200, '', {
-            etag: `"${etag}"`,
-            ...(upload.sha256 ? { 'x-amz-checksum-sha256': digest } : {}),
-          });
+          const answer = () =>
+            send(res, 200, '', {
+              etag: `"${etag}"`,
+              ...(upload.sha256 ? { 'x-amz-checksum-sha256': digest } : {}),
+            });
+          if (partDelayMs > 0) return void setTimeout(answer, partDelayMs);
+          return answer();
         }
         // CompleteMultipartUpload
         const listed = [...body.toString().matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
@@ -375,6 +388,9 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
     corruptNext: (key, part) => corrupt.push({ key, ...(part !== undefined ? { part } : {}) }),
+    slowParts: (ms) => {
+      partDelayMs = ms;
+    },
     replaceBytes(bucket, key, replacement) {
       const object = buckets.get(bucket)?.get(key);
       if (!object) throw new Error(`no ${bucket}/${key} in the stand-in`);

@@ -30,11 +30,11 @@ before(async () => {
 });
 after(() => standIn.close());
 
-async function setUp() {
+async function setUp(objects = OBJECTS) {
   const db = await sb.freshSourceDb();
   const bucket = sb.uniqueName('src');
   const target = sb.uniqueName('tgt');
-  await seedBucket(sb, db, bucket, OBJECTS);
+  await seedBucket(sb, db, bucket, objects);
   const config = storageConfig(sb, db, { [bucket]: target });
   config.target.s3 = { ...config.target.s3, endpoint: standIn.endpoint, s3rver: false };
   const client = s3ClientFromConfig(config.target.s3);
@@ -96,5 +96,22 @@ describe('storage copy and verify with target checksums (stand-in of the S3 chec
     const { result } = await copyStorageFromConfig(config, { ...options, readBack: true });
     assert.equal(result?.confirmedBy, 'read-back');
     assert.equal(standIn.counts.get - gets, OBJECTS.length);
+  });
+
+  it('GIVEN a six-part object and a target slow to answer each part WHEN copying THEN parts are sent side by side, never more than four at once, and the object verifies', async () => {
+    const big = { key: 'big.bin', size: 26 * MiB + 11 };
+    const { config, target } = await setUp([big]);
+    standIn.counts.partsAtOnce = 0;
+    standIn.slowParts(300);
+    try {
+      const { result } = await copyStorageFromConfig(config, options);
+      assert.deepEqual(result?.failed, []);
+    } finally {
+      standIn.slowParts(0);
+    }
+    assert.ok(standIn.counts.partsAtOnce >= 2, `parts at once: ${standIn.counts.partsAtOnce}`);
+    assert.ok(standIn.counts.partsAtOnce <= 4, `parts at once: ${standIn.counts.partsAtOnce}`);
+    assert.equal(sha(standIn.object(target, big.key)!.body), sha(bytesFor(big.key, big.size)));
+    assert.equal((await verifyStorageFromConfig(config)).ok, true);
   });
 });

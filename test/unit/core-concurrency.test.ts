@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eachConcurrently } from '../../src/core/concurrency.ts';
+import { eachConcurrently, slots } from '../../src/core/concurrency.ts';
 
 describe('eachConcurrently: one stop rule for every engine', () => {
   it('GIVEN 20 items and concurrency 3 THEN at most 3 run at once, each on a lane no other running item has', async () => {
@@ -67,5 +67,30 @@ describe('eachConcurrently: one stop rule for every engine', () => {
 
   it('GIVEN no items THEN it returns at once', async () => {
     await eachConcurrently([], { concurrency: 4 }, async () => assert.fail('called'));
+  });
+});
+
+describe('slots: holds that span more than one call', () => {
+  it('GIVEN 2 slots WHEN 3 callers acquire THEN the third waits until one is released, and callers are served in order', async () => {
+    const acquire = slots(2);
+    const order: string[] = [];
+    const first = await acquire();
+    const second = await acquire();
+    const third = acquire().then((release) => {
+      order.push('third');
+      return release;
+    });
+    await sleep(10);
+    assert.equal(order.length, 0, 'no slot is free');
+    order.push('released');
+    first();
+    (await third)();
+    second();
+    assert.deepEqual(order, ['released', 'third']);
+  });
+
+  it('GIVEN a count below 1 THEN there is still one slot', async () => {
+    const release = await slots(0)();
+    release();
   });
 });

@@ -137,7 +137,8 @@ class VersionedS3 {
       }
       case 'UploadPartCommand': {
         const chunks: Buffer[] = [];
-        for await (const chunk of input.Body as AsyncIterable<Buffer>) chunks.push(chunk);
+        if (Buffer.isBuffer(input.Body)) chunks.push(input.Body);
+        else for await (const chunk of input.Body as AsyncIterable<Buffer>) chunks.push(chunk);
         const part = Buffer.concat(chunks);
         this.uploads.get(input.UploadId as string)?.set(input.PartNumber as number, part);
         return { ETag: `"${md5(part)}"` };
