@@ -17,6 +17,7 @@ import {
   type ScanOptions,
 } from '../scan/index.ts';
 import { generatedModule, type RuntimeHandle } from './generated-module.ts';
+import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
 import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
 import {
   addImport,
@@ -78,6 +79,7 @@ export async function planCodeMigration(
   const generated = new Map<string, { side: 'server' | 'browser'; handles: Set<RuntimeHandle> }>();
   const totals = { sites: 0, rewritten: 0, marked: 0 };
   const bySide: CodeMigrationPlan['bySide'] = {};
+  const uploads: Array<{ file: string; bucket: string }> = [];
   let done = 0;
   const candidates = code.readable.filter((f) => f.kind === 'code' && code.parsed.has(f.rel));
   for (const file of candidates) {
@@ -101,6 +103,7 @@ export async function planCodeMigration(
       ...(options.foreignKeys ? { foreignKeys: options.foreignKeys } : {}),
     });
     const rewrite = rewriteFile({ rel: file.rel, sf, sites });
+    for (const bucket of rewrite.uploadBuckets) uploads.push({ file: file.rel, bucket });
     let text = rewrite.text;
     for (const side of ['server', 'browser'] as const) {
       const handles: RuntimeHandle[] = rewrite.imports[side];
@@ -151,6 +154,16 @@ export async function planCodeMigration(
     after: generatedModule(m.side, m.handles, runtime),
     sites: [],
   }));
+  const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file) : undefined;
+  if (route && !code.texts.has(route))
+    created.push({
+      file: route,
+      after: uploadRouteModule(
+        uploads.map((u) => u.bucket),
+        runtime,
+      ),
+      sites: [],
+    });
   const finalCode = new Map(code.texts);
   for (const c of [...changes, ...created]) finalCode.set(c.file, c.after);
   const config = new Map<string, string>();
@@ -181,4 +194,15 @@ export async function planCodeMigration(
     skipped: code.skipped,
     removals: { deleted: removals.deleted, dependencies: removals.dependencies, env: removals.env },
   };
+}
+
+/**
+ * Where the upload route stub goes, once per app: next to the Express server's code when the codebase has
+ * one (a file importing express), else next to the browser code that uploads, for the user to move.
+ */
+function uploadRouteFile(texts: ReadonlyMap<string, string>, uploader: string): string {
+  const server = [...texts].find(([, text]) =>
+    /\bfrom\s+['"]express['"]|require\(\s*['"]express['"]\s*\)/.test(text),
+  );
+  return path.posix.join(moduleDirFor(server?.[0] ?? uploader), UPLOAD_ROUTE_FILE);
 }
