@@ -108,6 +108,40 @@ describe('migrate-code in the browser', () => {
     assert.ok(plan.changes.every((c) => !c.file.endsWith('upload-route.ts')));
   });
 
+  it('GIVEN auth.mfa calls in browser code WHEN planned THEN each is marked with the Amplify TOTP call that replaces it', async () => {
+    const root = app({
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/mfa.ts': [
+        "import { supabase } from './supabase';",
+        'export async function enroll() {',
+        "  const { data } = await supabase.auth.mfa.enroll({ factorType: 'totp' });",
+        '  return data;',
+        '}',
+        'export async function confirm(factorId: string, challengeId: string, code: string) {',
+        '  return supabase.auth.mfa.verify({ factorId, challengeId, code });',
+        '}',
+        'export const off = (factorId: string) => supabase.auth.mfa.unenroll({ factorId });',
+        'export const level = () => supabase.auth.mfa.getAuthenticatorAssuranceLevel();',
+        '',
+      ].join('\n'),
+    });
+    const plan = await planCodeMigration(root);
+    const mfa = plan.changes.find((c) => c.file === 'src/lib/mfa.ts')!.after.split('\n');
+    const above = (call: string) =>
+      mfa[mfa.findIndex((l) => l.includes(`supabase.auth.mfa.${call}`)) - 1] ?? '';
+    assert.match(
+      above('enroll('),
+      /^ {2}\/\/ supa2aws: .*browser-auth has no TOTP: use Amplify Auth \(aws-amplify\/auth\) setUpTOTP\(\)/,
+    );
+    assert.match(
+      above('verify('),
+      /verifyTOTPSetup\(\{ code \}\) then updateMFAPreference\(\{ totp: 'PREFERRED' \}\).*confirmSignIn\(\{ challengeResponse: code \}\)/,
+    );
+    assert.match(above('unenroll('), /updateMFAPreference\(\{ totp: 'DISABLED' \}\)$/);
+    assert.match(above('getAuthenticatorAssuranceLevel'), /fetchMFAPreference\(\): Cognito has no AAL/);
+    assert.deepEqual(plan.bySide.browser, { sites: 4, rewritten: 0, marked: 4 });
+  });
+
   it('GIVEN browser uploads and no Express code WHEN planned THEN the route stub goes beside the browser code', async () => {
     const root = app({ 'web/src/lib/supabase.ts': CLIENT, 'web/src/lib/avatars.ts': UPLOADS });
     const plan = await planCodeMigration(root);
