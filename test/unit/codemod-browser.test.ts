@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { planCodeMigration, planDiff, typeCheckChange } from '../../src/codemod/index.ts';
+import { applyCodeMigration, planCodeMigration, planDiff, typeCheckChange } from '../../src/codemod/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -142,11 +142,17 @@ describe('migrate-code in the browser', () => {
     assert.deepEqual(plan.bySide.browser, { sites: 4, rewritten: 0, marked: 4 });
   });
 
-  it('GIVEN browser uploads and no Express code WHEN planned THEN the route stub goes beside the browser code', async () => {
+  it('GIVEN browser uploads and no Express code WHEN planned THEN the route stub goes beside the browser code, once', async () => {
     const root = app({ 'web/src/lib/supabase.ts': CLIENT, 'web/src/lib/avatars.ts': UPLOADS });
     const plan = await planCodeMigration(root);
     assert.ok(
       plan.changes.some((c) => c.file === 'web/src/supa2aws.upload-route.ts' && c.before === undefined),
+    );
+    applyCodeMigration(plan, { allowDirty: true });
+    assert.deepEqual(
+      (await planCodeMigration(root)).changes,
+      [],
+      'a second run changes nothing, writes no second route',
     );
   });
 });
