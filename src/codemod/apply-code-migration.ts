@@ -4,7 +4,7 @@
  * user's review of the diff is the way back (`git checkout -- .` undoes a write).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { ConfigError } from '../core/errors.ts';
@@ -16,7 +16,7 @@ export function planDiff(plan: CodeMigrationPlan): string {
     .map((c) =>
       createTwoFilesPatch(
         c.before === undefined ? '/dev/null' : `a/${c.file}`,
-        `b/${c.file}`,
+        c.deleted ? '/dev/null' : `b/${c.file}`,
         c.before ?? '',
         c.after,
         undefined,
@@ -56,7 +56,7 @@ export interface ApplyCodeMigrationOptions {
   allowDirty?: boolean;
 }
 
-/** Writes every changed and generated file. */
+/** Writes every changed and generated file, and deletes the client modules nothing imports any more. */
 export function applyCodeMigration(
   plan: CodeMigrationPlan,
   options: ApplyCodeMigrationOptions = {},
@@ -80,6 +80,10 @@ export function applyCodeMigration(
     );
   for (const c of plan.changes) {
     const abs = path.join(plan.root, c.file);
+    if (c.deleted) {
+      rmSync(abs, { force: true });
+      continue;
+    }
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, c.after);
   }

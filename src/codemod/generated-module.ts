@@ -4,9 +4,10 @@
  * the parts some rewritten file uses.
  */
 import { runtimeModule } from '../scan/index.ts';
+import { PRESIGNED_UPLOAD } from './presigned-upload.ts';
 
 /** The runtime handles a rewritten file imports from its generated module. */
-export type RuntimeHandle = 'db' | 'sqlResult' | 'rowSql' | 'storage' | 'auth';
+export type RuntimeHandle = 'db' | 'sqlResult' | 'rowSql' | 'storage' | 'auth' | 'presignedUpload';
 
 const HEADER =
   '// Written by `supa2aws migrate-code`: the runtime handles this code uses instead of a Supabase client.';
@@ -74,16 +75,18 @@ export function generatedModule(
   base?: string,
 ): string {
   if (side === 'browser')
-    return [
-      '// Written by `supa2aws migrate-code`: Cognito sign-in shaped like supabase.auth.',
-      `import { createBrowserAuth } from '${runtimeModule('browser-auth', base)}';`,
-      '',
-      'export const auth = createBrowserAuth({',
-      '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
-      '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
-      '});',
-      '',
-    ].join('\n');
+    return (
+      [
+        '// Written by `supa2aws migrate-code`: Cognito sign-in shaped like supabase.auth.',
+        `import { createBrowserAuth } from '${runtimeModule('browser-auth', base)}';`,
+        '',
+        'export const auth = createBrowserAuth({',
+        '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
+        '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
+        '});',
+        '',
+      ].join('\n') + (handles.has('presignedUpload') ? PRESIGNED_UPLOAD : '')
+    );
   const db = handles.has('db') || handles.has('sqlResult');
   const lines = [HEADER];
   if (handles.has('auth'))

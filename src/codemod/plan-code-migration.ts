@@ -3,6 +3,7 @@
  * memory (rewrite-file.ts), adds the imports of the runtime handles it now uses and the generated modules
  * that create them, and drops client imports nothing uses any more. Writes nothing: apply does.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ts from 'typescript';
 import { silentReporter, type Reporter } from '../core/reporter.ts';
@@ -16,6 +17,8 @@ import {
   type ScanOptions,
 } from '../scan/index.ts';
 import { generatedModule, type RuntimeHandle } from './generated-module.ts';
+import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
+import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
 import {
   addImport,
   dropUnusedClientImports,
@@ -41,7 +44,10 @@ export interface FileChange {
   file: string;
   /** Absent for a file the migration creates. */
   before?: string;
+  /** Empty for a file the migration deletes. */
   after: string;
+  /** The migration deletes the file (a client module nothing imports any more). */
+  deleted?: true;
   sites: SiteOutcome[];
 }
 
@@ -55,6 +61,8 @@ export interface CodeMigrationPlan {
   bySide: Record<string, { sites: number; rewritten: number; marked: number }>;
   /** Files that could not be read or parsed (reported, never rewritten). */
   skipped: Array<{ file: string; reason: string }>;
+  /** What goes once nothing uses it: client modules, supabase-js packages, Supabase env variables. */
+  removals: Pick<Removals, 'deleted' | 'dependencies' | 'env'>;
 }
 
 const SERVER_MODULE = 'supa2aws.server.ts';
@@ -71,6 +79,7 @@ export async function planCodeMigration(
   const generated = new Map<string, { side: 'server' | 'browser'; handles: Set<RuntimeHandle> }>();
   const totals = { sites: 0, rewritten: 0, marked: 0 };
   const bySide: CodeMigrationPlan['bySide'] = {};
+  const uploads: Array<{ file: string; bucket: string }> = [];
   let done = 0;
   const candidates = code.readable.filter((f) => f.kind === 'code' && code.parsed.has(f.rel));
   for (const file of candidates) {
@@ -94,6 +103,7 @@ export async function planCodeMigration(
       ...(options.foreignKeys ? { foreignKeys: options.foreignKeys } : {}),
     });
     const rewrite = rewriteFile({ rel: file.rel, sf, sites });
+    for (const bucket of rewrite.uploadBuckets) uploads.push({ file: file.rel, bucket });
     let text = rewrite.text;
     for (const side of ['server', 'browser'] as const) {
       const handles: RuntimeHandle[] = rewrite.imports[side];
@@ -139,19 +149,60 @@ export async function planCodeMigration(
       unit: 'files',
     });
   }
+  const created: FileChange[] = [...generated].map(([file, m]) => ({
+    file,
+    after: generatedModule(m.side, m.handles, runtime),
+    sites: [],
+  }));
+  const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file) : undefined;
+  if (route && !code.texts.has(route))
+    created.push({
+      file: route,
+      after: uploadRouteModule(
+        uploads.map((u) => u.bucket),
+        runtime,
+      ),
+      sites: [],
+    });
+  const finalCode = new Map(code.texts);
+  for (const c of [...changes, ...created]) finalCode.set(c.file, c.after);
+  const config = new Map<string, string>();
+  for (const f of code.readable)
+    if (f.kind === 'config' && (path.posix.basename(f.rel) === 'package.json' || envFileKind(f.rel))) {
+      const text = await readFile(f.abs, 'utf8').catch(() => undefined);
+      if (text !== undefined) config.set(f.rel, text);
+    }
+  const removals = planRemovals({ code: finalCode, config });
+  const removed: FileChange[] = [
+    ...removals.deleted.map((file) => ({
+      file,
+      before: code.texts.get(file)!,
+      after: '',
+      deleted: true as const,
+      sites: changes.find((c) => c.file === file)?.sites ?? [],
+    })),
+    ...[...removals.edits].map(([file, after]) => ({ file, before: config.get(file)!, after, sites: [] })),
+  ];
   return {
     version: 1,
     root: code.root,
-    changes: [
-      ...changes,
-      ...[...generated].map(([file, m]) => ({
-        file,
-        after: generatedModule(m.side, m.handles, runtime),
-        sites: [],
-      })),
-    ].sort((a, b) => (a.file < b.file ? -1 : 1)),
+    changes: [...changes.filter((c) => !removals.deleted.includes(c.file)), ...created, ...removed].sort(
+      (a, b) => (a.file < b.file ? -1 : 1),
+    ),
     totals,
     bySide,
     skipped: code.skipped,
+    removals: { deleted: removals.deleted, dependencies: removals.dependencies, env: removals.env },
   };
+}
+
+/**
+ * Where the upload route stub goes, once per app: next to the Express server's code when the codebase has
+ * one (a file importing express), else next to the browser code that uploads, for the user to move.
+ */
+function uploadRouteFile(texts: ReadonlyMap<string, string>, uploader: string): string {
+  const server = [...texts].find(([, text]) =>
+    /\bfrom\s+['"]express['"]|require\(\s*['"]express['"]\s*\)/.test(text),
+  );
+  return path.posix.join(moduleDirFor(server?.[0] ?? uploader), UPLOAD_ROUTE_FILE);
 }

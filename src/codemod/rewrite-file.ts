@@ -30,6 +30,8 @@ export interface FileRewrite {
   imports: { server: RuntimeHandle[]; browser: RuntimeHandle[] };
   /** The name each handle goes by in this file: `storage as runtimeStorage` where the file has a `storage` of its own. */
   localNames: Map<RuntimeHandle, string>;
+  /** Buckets browser uploads now reach through presigned URLs (the upload route signs for them). */
+  uploadBuckets: string[];
 }
 
 /** Names the file declares (variables, parameters, functions, classes, imports), which a handle must not shadow. */
@@ -152,6 +154,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
   const outcomes: SiteOutcome[] = [];
   const server = new Set<RuntimeHandle>();
   const browser = new Set<RuntimeHandle>();
+  const uploadBuckets: string[] = [];
   const taken = declaredNames(sf);
   const localNames = new Map<RuntimeHandle, string>();
   const local = (h: RuntimeHandle): string => {
@@ -242,6 +245,29 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     if (f.kind === 'storage' && chain && offset >= 0) {
       const method = chain.segments[offset + 2]?.name;
       const viaFrom = chain.segments[offset + 1]?.name === 'from';
+      const bucket = viaFrom ? stringValue(chain.segments[offset + 1]!.call?.arguments[0]) : undefined;
+      const upload = chain.segments[offset + 2];
+      if (
+        f.side === 'browser' &&
+        bucket !== undefined &&
+        (method === 'upload' || method === 'update') &&
+        upload?.call &&
+        chain.segments.length === offset + 3 &&
+        upload.call.arguments.length >= 2 &&
+        upload.call.arguments.length <= 3
+      ) {
+        // upload(path, body, options) → presignedUpload(bucket, path, body, options); update() overwrites.
+        const args = upload.call.arguments.map((a) => a.getText(sf));
+        if (method === 'update') args[2] = args[2] ? `{ ...${args[2]}, upsert: true }` : '{ upsert: true }';
+        edits.push({
+          ...chainRange(site, sf, offset + 2),
+          text: `${local('presignedUpload')}(${jsString(bucket)}, ${args.join(', ')})`,
+        });
+        browser.add('presignedUpload');
+        uploadBuckets.push(bucket);
+        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        continue;
+      }
       if (f.side === 'browser') {
         mark(
           site,
@@ -291,7 +317,13 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     ...[...marks.entries()].map(([at, comment]) => ({ start: at, end: at, text: comment })),
   ].sort((a, b) => b.start - a.start || b.end - a.end);
   for (const e of all) text = text.slice(0, e.start) + e.text + text.slice(e.end);
-  return { text, sites: outcomes, imports: { server: [...server], browser: [...browser] }, localNames };
+  return {
+    text,
+    sites: outcomes,
+    imports: { server: [...server], browser: [...browser] },
+    localNames,
+    uploadBuckets,
+  };
 }
 
 /** Where a file's generated runtime module goes: the nearest `src` folder above it, else its top folder. */

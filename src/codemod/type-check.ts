@@ -27,7 +27,8 @@ function nearestTsconfig(root: string, file: string): string | undefined {
   }
 }
 
-function diagnostics(configFile: string, overlay: Map<string, string>): Map<string, string> {
+/** `overlay` maps absolute paths to their new text; undefined for a file the change deletes. */
+function diagnostics(configFile: string, overlay: Map<string, string | undefined>): Map<string, string> {
   const config = ts.getParsedCommandLineOfConfigFile(
     configFile,
     {},
@@ -40,10 +41,14 @@ function diagnostics(configFile: string, overlay: Map<string, string>): Map<stri
   const host = ts.createCompilerHost(config.options, true);
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
-  host.readFile = (f) => overlay.get(path.resolve(f)) ?? readFile(f);
-  host.fileExists = (f) => overlay.has(path.resolve(f)) || fileExists(f);
+  const inOverlay = (f: string) => overlay.has(path.resolve(f));
+  host.readFile = (f) => (inOverlay(f) ? overlay.get(path.resolve(f)) : readFile(f));
+  host.fileExists = (f) => (inOverlay(f) ? overlay.get(path.resolve(f)) !== undefined : fileExists(f));
   const names = [
-    ...new Set([...config.fileNames, ...[...overlay.keys()].filter((f) => /\.(ts|tsx|mts|cts)$/.test(f))]),
+    ...new Set([
+      ...config.fileNames.filter((f) => !inOverlay(f) || overlay.get(path.resolve(f)) !== undefined),
+      ...[...overlay].filter(([f, t]) => t !== undefined && /\.(ts|tsx|mts|cts)$/.test(f)).map(([f]) => f),
+    ]),
   ];
   const program = ts.createProgram({ rootNames: names, options: { ...config.options, noEmit: true }, host });
   const out = new Map<string, string>();
@@ -70,10 +75,10 @@ export function typeCheckChange(plan: CodeMigrationPlan): TypeCheckResult {
   }
   const introduced: string[] = [];
   for (const [config, files] of byProject) {
-    const overlay = new Map(
+    const overlay = new Map<string, string | undefined>(
       plan.changes
         .filter((c) => files.includes(c.file))
-        .map((c) => [path.resolve(plan.root, c.file), c.after]),
+        .map((c) => [path.resolve(plan.root, c.file), c.deleted ? undefined : c.after]),
     );
     const before = diagnostics(config, new Map());
     for (const [key, text] of diagnostics(config, overlay)) if (!before.has(key)) introduced.push(text);

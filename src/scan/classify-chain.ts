@@ -85,7 +85,8 @@ export function classifyChain(input: {
   }
   if (name === 'auth') {
     const admin = segments[1]?.name === 'admin';
-    const method = (admin ? segments[2]?.name : segments[1]?.name) ?? 'auth';
+    let method = (admin ? segments[2]?.name : segments[1]?.name) ?? 'auth';
+    if (!admin && method === 'mfa') method = `mfa.${segments[2]?.name ?? ''}`;
     return { phase: 'auth', kind: 'auth', api, side, replacement: authReplacement(method, side, admin) };
   }
   if (name === 'storage') {

@@ -30,7 +30,31 @@ const BROWSER_SAME_SHAPE = new Set([
   'onAuthStateChange',
 ]);
 
+/**
+ * What replaces `auth.mfa.<method>`: runtime/browser-auth has no TOTP, so Amplify Auth's (aws-amplify/auth);
+ * Cognito has no assurance levels: a user with TOTP on only gets tokens after confirmSignIn.
+ */
+const MFA: Record<string, string> = {
+  enroll:
+    "setUpTOTP() (sharedSecret, and getSetupUri(appName, email) for the QR code) in place of mfa.enroll({ factorType: 'totp' })",
+  challenge:
+    'nothing: at enrollment verifyTOTPSetup({ code }) checks the code; at sign-in the challenge is signIn nextStep CONFIRM_SIGN_IN_WITH_TOTP_CODE',
+  verify:
+    "verifyTOTPSetup({ code }) then updateMFAPreference({ totp: 'PREFERRED' }) when enrolling; confirmSignIn({ challengeResponse: code }) at sign-in (nextStep CONFIRM_SIGN_IN_WITH_TOTP_CODE)",
+  challengeAndVerify:
+    "verifyTOTPSetup({ code }) then updateMFAPreference({ totp: 'PREFERRED' }) when enrolling; confirmSignIn({ challengeResponse: code }) at sign-in",
+  unenroll: "updateMFAPreference({ totp: 'DISABLED' })",
+  listFactors: "fetchMFAPreference() (enabled includes 'TOTP', preferred)",
+  getAuthenticatorAssuranceLevel:
+    'fetchMFAPreference(): Cognito has no AAL; with TOTP on, a session exists only after confirmSignIn, so a signed-in user is aal2',
+};
+
+export function mfaReplacement(method: string): string {
+  return `${BROWSER_AUTH} has no TOTP: use Amplify Auth (aws-amplify/auth) ${MFA[method] ?? 'setUpTOTP / verifyTOTPSetup / updateMFAPreference / confirmSignIn'}`;
+}
+
 export function authReplacement(method: string, side: CodeSide, admin: boolean): string {
+  if (method.startsWith('mfa.')) return mfaReplacement(method.slice(4));
   if (admin) {
     return `Cognito admin API (AdminCreateUser, AdminGetUser, AdminDeleteUser...); users move with supa2aws auth export/import`;
   }

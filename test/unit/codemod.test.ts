@@ -98,6 +98,7 @@ describe('migrate-code', () => {
         'export const signOut = () => supabase.auth.signOut();',
         "export const mine = () => supabase.from('projects').select('id');",
         "export const upload = (f: File) => supabase.storage.from('images').upload('k', f);",
+        "export const fetchImage = () => supabase.storage.from('images').download('k');",
         '',
       ].join('\n'),
       'api/src/user-client.ts': [
@@ -111,7 +112,8 @@ describe('migrate-code', () => {
     const auth = plan.changes.find((c) => c.file === 'web/src/lib/auth.ts')!.after;
     assert.ok(auth.includes('=> auth.signInWithPassword({ email, password })'));
     assert.ok(auth.includes('=> auth.signOut()'));
-    assert.ok(auth.includes("import { auth } from '../supa2aws.browser';"));
+    assert.ok(auth.includes("import { auth, presignedUpload } from '../supa2aws.browser';"));
+    assert.ok(auth.includes("=> presignedUpload('images', 'k', f);"));
     assert.match(auth, /\/\/ supa2aws: browser code cannot reach RDS/);
     assert.match(auth, /\/\/ supa2aws: no S3 credentials in the browser/);
     const api = plan.changes.find((c) => c.file === 'api/src/user-client.ts')!.after;

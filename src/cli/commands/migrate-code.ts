@@ -47,6 +47,16 @@ function summary(
     if (check.unchecked.length)
       lines.push(`not type-checked (no tsconfig above them): ${check.unchecked.join(', ')}`);
   }
+  for (const file of plan.removals.deleted)
+    lines.push(
+      `  ${file}  ${written ? 'deleted' : 'would be deleted'}: a Supabase client module nothing imports any more`,
+    );
+  for (const d of plan.removals.dependencies) {
+    if (d.removed.length)
+      lines.push(`  ${d.file}  without ${d.removed.join(', ')} (run npm install to update the lock file)`);
+    for (const k of d.kept) lines.push(`  ${d.file}  keeps ${k.name}: still imported by ${k.importedBy}`);
+  }
+  for (const e of plan.removals.env) lines.push(`  ${e.file}  ${e.name} ${e.action}: ${e.reason}`);
   for (const s of plan.skipped) lines.push(`skipped ${s.file}: ${s.reason}`);
   lines.push(
     written
@@ -109,8 +119,10 @@ export function registerMigrateCode(program: Command): void {
               changes: plan.changes.map((c) => ({
                 file: c.file,
                 created: c.before === undefined,
+                deleted: c.deleted === true,
                 sites: c.sites,
               })),
+              removals: plan.removals,
               typeCheck: check,
               skipped: plan.skipped,
             },

@@ -1,0 +1,158 @@
+/** `supa2aws migrate-code` on browser code: uploads through presigned URLs, MFA marked with its Amplify call (issue 21). */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { applyCodeMigration, planCodeMigration, planDiff, typeCheckChange } from '../../src/codemod/index.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+function app(files: Record<string, string>): string {
+  const root = tempDir('codemod-browser');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+/** A tsconfig that compiles browser and Express code against the repository's runtime sources and types. */
+const TSCONFIG = JSON.stringify({
+  compilerOptions: {
+    strict: true,
+    target: 'ES2022',
+    lib: ['ES2022', 'DOM'],
+    module: 'ESNext',
+    moduleResolution: 'Bundler',
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    skipLibCheck: true,
+    types: ['node'],
+    typeRoots: [path.join(REPO, 'node_modules/@types')],
+    paths: {
+      '@supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
+      '@supabase/supabase-js': ['./supabase-stub.d.ts'],
+      express: [path.join(REPO, 'node_modules/@types/express/index.d.ts')],
+    },
+  },
+  include: ['src', 'api', 'env.d.ts', 'supabase-stub.d.ts'],
+});
+
+const CLIENT = `import { createClient } from '@supabase/supabase-js';
+export const supabase = createClient(import.meta.env.VITE_SUPABASE_URL, import.meta.env.VITE_SUPABASE_ANON_KEY);
+`;
+const UPLOADS = `import { supabase } from './supabase';
+
+export async function saveAvatar(userId: string, file: File) {
+  const { data, error } = await supabase.storage.from('avatars').upload(\`\${userId}/avatar.png\`, file, { contentType: 'image/png' });
+  if (error) throw error;
+  return data.path;
+}
+
+export async function replaceAvatar(userId: string, file: File) {
+  return supabase.storage.from('avatars').update(\`\${userId}/avatar.png\`, file);
+}
+
+export async function readAvatar(userId: string) {
+  return supabase.storage.from('avatars').download(\`\${userId}/avatar.png\`);
+}
+`;
+
+describe('migrate-code in the browser', () => {
+  it('GIVEN browser uploads and an Express API WHEN planned THEN they go through presignedUpload, the route stub is a new file beside the API, and it all type-checks', async () => {
+    const root = app({
+      'tsconfig.json': TSCONFIG,
+      'env.d.ts': '// As Vite types it.\ninterface ImportMeta { readonly env: Record<string, any> }\n',
+      'supabase-stub.d.ts': 'export declare function createClient(url?: string, key?: string): any;\n',
+      'api/src/server.ts': "import express from 'express';\nexport const app = express();\n",
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/avatars.ts': UPLOADS,
+    });
+    const plan = await planCodeMigration(root);
+    const avatars = plan.changes.find((c) => c.file === 'src/lib/avatars.ts')!.after;
+    for (const expected of [
+      "import { presignedUpload } from '../supa2aws.browser';",
+      "await presignedUpload('avatars', `${userId}/avatar.png`, file, { contentType: 'image/png' });",
+      "return presignedUpload('avatars', `${userId}/avatar.png`, file, { upsert: true });",
+      '  // supa2aws: no S3 credentials in the browser',
+    ])
+      assert.ok(avatars.includes(expected), `missing: ${expected}\n---\n${avatars}`);
+    assert.deepEqual(plan.bySide.browser, { sites: 3, rewritten: 2, marked: 1 });
+
+    const route = plan.changes.find((c) => c.file === 'api/src/supa2aws.upload-route.ts');
+    assert.ok(route && route.before === undefined, 'the route stub is a created file');
+    assert.match(route.after, /^\/\/ NEW FILE written by `supa2aws migrate-code`/);
+    assert.match(route.after, /const BUCKETS = new Set\(\['avatars'\]\);/);
+    assert.match(route.after, /storage\.from\(bucket\)\.createSignedUploadUrl\(path/);
+    assert.match(route.after, /requireAuth\(createAuthVerifierFromEnv\(\)\)/);
+    assert.match(planDiff(plan), /^--- \/dev\/null\n\+\+\+ b\/api\/src\/supa2aws\.upload-route\.ts$/m);
+    assert.equal(plan.changes.filter((c) => c.file.endsWith('upload-route.ts')).length, 1, 'once per app');
+
+    const browser = plan.changes.find((c) => c.file === 'src/supa2aws.browser.ts')!.after;
+    assert.match(browser, /export async function presignedUpload\(/);
+    assert.doesNotMatch(browser, /S3Client|AWS_SECRET|accessKeyId/, 'no S3 credentials in the browser');
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN a browser upload to a bucket named at run time WHEN planned THEN it stays marked and no route is written', async () => {
+    const root = app({
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/files.ts': `import { supabase } from './supabase';\nexport const put = (bucket: string, f: File) => supabase.storage.from(bucket).upload('k', f);\n`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.match(
+      plan.changes.find((c) => c.file === 'src/lib/files.ts')!.after,
+      /\/\/ supa2aws: no S3 credentials in the browser/,
+    );
+    assert.ok(plan.changes.every((c) => !c.file.endsWith('upload-route.ts')));
+  });
+
+  it('GIVEN auth.mfa calls in browser code WHEN planned THEN each is marked with the Amplify TOTP call that replaces it', async () => {
+    const root = app({
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/mfa.ts': [
+        "import { supabase } from './supabase';",
+        'export async function enroll() {',
+        "  const { data } = await supabase.auth.mfa.enroll({ factorType: 'totp' });",
+        '  return data;',
+        '}',
+        'export async function confirm(factorId: string, challengeId: string, code: string) {',
+        '  return supabase.auth.mfa.verify({ factorId, challengeId, code });',
+        '}',
+        'export const off = (factorId: string) => supabase.auth.mfa.unenroll({ factorId });',
+        'export const level = () => supabase.auth.mfa.getAuthenticatorAssuranceLevel();',
+        '',
+      ].join('\n'),
+    });
+    const plan = await planCodeMigration(root);
+    const mfa = plan.changes.find((c) => c.file === 'src/lib/mfa.ts')!.after.split('\n');
+    const above = (call: string) =>
+      mfa[mfa.findIndex((l) => l.includes(`supabase.auth.mfa.${call}`)) - 1] ?? '';
+    assert.match(
+      above('enroll('),
+      /^ {2}\/\/ supa2aws: .*browser-auth has no TOTP: use Amplify Auth \(aws-amplify\/auth\) setUpTOTP\(\)/,
+    );
+    assert.match(
+      above('verify('),
+      /verifyTOTPSetup\(\{ code \}\) then updateMFAPreference\(\{ totp: 'PREFERRED' \}\).*confirmSignIn\(\{ challengeResponse: code \}\)/,
+    );
+    assert.match(above('unenroll('), /updateMFAPreference\(\{ totp: 'DISABLED' \}\)$/);
+    assert.match(above('getAuthenticatorAssuranceLevel'), /fetchMFAPreference\(\): Cognito has no AAL/);
+    assert.deepEqual(plan.bySide.browser, { sites: 4, rewritten: 0, marked: 4 });
+  });
+
+  it('GIVEN browser uploads and no Express code WHEN planned THEN the route stub goes beside the browser code, once', async () => {
+    const root = app({ 'web/src/lib/supabase.ts': CLIENT, 'web/src/lib/avatars.ts': UPLOADS });
+    const plan = await planCodeMigration(root);
+    assert.ok(
+      plan.changes.some((c) => c.file === 'web/src/supa2aws.upload-route.ts' && c.before === undefined),
+    );
+    applyCodeMigration(plan, { allowDirty: true });
+    assert.deepEqual(
+      (await planCodeMigration(root)).changes,
+      [],
+      'a second run changes nothing, writes no second route',
+    );
+  });
+});
