@@ -6,8 +6,9 @@
  * duplicate (pgcopydb's method). The snapshot lives as long as that connection stays idle.
  */
 import { DbError } from '../../core/errors.ts';
-import { pgErrorFields, quoteIdent, type ConnectFn, type PgClient } from '../pg.ts';
+import { pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
 import { withParam } from './names.ts';
+import { quoteIdent } from '../../core/sql-quote.ts';
 
 export interface CreatedSlot {
   slot: string;

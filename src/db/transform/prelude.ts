@@ -7,10 +7,7 @@
  */
 import { API_ROLES, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { ExtensionInstall } from './types.ts';
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import { quoteIdent } from '../../core/sql-quote.ts';
 
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
