@@ -12,3 +12,8 @@ export function quoteIdent(name: string): string {
 export function qualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
+
+/** `'it''s'`: a string literal, single quotes doubled (standard_conforming_strings, on since PostgreSQL 9.1). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

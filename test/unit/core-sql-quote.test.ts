@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { qualified, quoteIdent } from '../../src/core/sql-quote.ts';
+import { qualified, quoteIdent, quoteLiteral } from '../../src/core/sql-quote.ts';
 
 describe('SQL quoting', () => {
   it('GIVEN names with capitals, spaces and double quotes WHEN quoted THEN each is one identifier, quotes doubled', () => {
@@ -11,5 +11,9 @@ describe('SQL quoting', () => {
 
   it('GIVEN a schema and a name WHEN qualified THEN both are quoted and joined by a dot', () => {
     assert.equal(qualified('public', 'Share"Links'), '"public"."Share""Links"');
+  });
+
+  it('GIVEN a value with single quotes WHEN quoted as a literal THEN the quotes are doubled', () => {
+    assert.equal(quoteLiteral("host=db password='x'"), "'host=db password=''x'''");
   });
 });

@@ -8,7 +8,7 @@
 import { DbError } from '../../core/errors.ts';
 import { pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
 import { withParam } from './names.ts';
-import { quoteIdent } from '../../core/sql-quote.ts';
+import { quoteIdent, quoteLiteral } from '../../core/sql-quote.ts';
 
 export interface CreatedSlot {
   slot: string;
@@ -152,18 +152,14 @@ export async function findSubscription(client: PgClient, name: string): Promise<
     : undefined;
 }
 
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 export async function createSubscription(
   client: PgClient,
   options: { name: string; conninfo: string; publication: string; slot: string },
 ): Promise<void> {
   await client.query(
-    `CREATE SUBSCRIPTION ${quoteIdent(options.name)} CONNECTION ${literal(options.conninfo)}
+    `CREATE SUBSCRIPTION ${quoteIdent(options.name)} CONNECTION ${quoteLiteral(options.conninfo)}
        PUBLICATION ${quoteIdent(options.publication)}
-       WITH (copy_data = false, create_slot = false, slot_name = ${literal(options.slot)}, enabled = true)`,
+       WITH (copy_data = false, create_slot = false, slot_name = ${quoteLiteral(options.slot)}, enabled = true)`,
   );
 }
 

@@ -25,7 +25,7 @@ import {
   type RoleMap,
 } from './rewrite.ts';
 import type { Decision, ExtensionInstall, RuleId } from './types.ts';
-import { quoteLiteral } from './prelude.ts';
+import { quoteLiteral } from '../../core/sql-quote.ts';
 
 export interface RuleContext {
   owner: string;
