@@ -22,7 +22,8 @@ import { action } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
 import { registerAppRole } from './app-role.ts';
 import { registerReplicate } from './replicate.ts';
-import { formatBytes, formatDuration, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, table } from '../render.ts';
 
 function findings(title: string, list: Finding[]): string[] {
   if (list.length === 0) return [];

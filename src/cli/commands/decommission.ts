@@ -5,7 +5,8 @@ import { s3ClientFromConfig } from '../../core/s3-from-config.ts';
 import { decommissionCheck } from '../../decommission/index.ts';
 import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
 import { action } from '../context.ts';
-import { formatBytes, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { table } from '../render.ts';
 
 export function registerDecommission(program: Command): void {
   program

@@ -19,7 +19,8 @@ import {
 import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { positiveInt, wholeNumber } from '../option-parsers.ts';
-import { formatBytes, formatDuration, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, table } from '../render.ts';
 
 /** The superuser connection for the way back's subscription on Supabase: the flag, else SUPA2AWS_SOURCE_ADMIN_URL. */
 function subscriberAdmin(flag: string | undefined): { subscriberAdminUrl?: string } {

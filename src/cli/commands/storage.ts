@@ -32,7 +32,8 @@ import {
 } from '../../storage/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { intInRange, oneOf, positiveInt } from '../option-parsers.ts';
-import { formatBytes, formatDuration, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, table } from '../render.ts';
 
 const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
 
