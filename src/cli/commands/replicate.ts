@@ -16,7 +16,7 @@ import {
   type ReplicationStatus,
   type StartReplicationResult,
 } from '../../db/index.ts';
-import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR, timed, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { positiveInt, wholeNumber } from '../option-parsers.ts';
 import { formatBytes } from '../../core/format-bytes.ts';
@@ -26,20 +26,6 @@ import { formatDuration, table } from '../render.ts';
 function subscriberAdmin(flag: string | undefined): { subscriberAdminUrl?: string } {
   const url = flag ?? process.env.SUPA2AWS_SOURCE_ADMIN_URL;
   return url ? { subscriberAdminUrl: url } : {};
-}
-
-async function timed<T>(fn: () => Promise<T>) {
-  const started = new Date();
-  const value = await fn();
-  const finished = new Date();
-  return {
-    value,
-    timing: {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-    },
-  };
 }
 
 function startText(r: StartReplicationResult, next: string): string {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.ts';
-import { DEFAULT_REPORT_DIR, timingSince } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR, timed } from '../../report/index.ts';
 import {
   PART_MIB,
   STORAGE_MAX_CONCURRENCY,
@@ -175,11 +175,6 @@ function discoverText(result: DiscoverResult): string {
     JSON.stringify(result.config, null, 2),
   ];
   return lines.join('\n');
-}
-
-async function timed<T>(fn: () => Promise<T>) {
-  const started = new Date();
-  return { value: await fn(), timing: timingSince(started) };
 }
 
 function reported(ctx: CommandContext, paths: { json: string; markdown: string }) {
