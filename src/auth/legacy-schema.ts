@@ -2,11 +2,7 @@
  * The legacy credential store's table, shared by `auth export` (which writes it as the target's owner)
  * and the migrate-user Lambda (which reads it as the dedicated role). Pure; bundled into the Lambda.
  */
-
-/** Quotes an SQL identifier (schema names come from validated config, but quote anyway). */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import { quoteIdent } from '../core/sql-quote.ts';
 
 /** `"<schema>".users`: one row per Supabase user, whatever their kind. */
 export function legacyTable(schema: string): string {

@@ -8,7 +8,8 @@ import type pg from 'pg';
 import { AuthError } from '../core/errors.ts';
 import type { Classified, SourceUser } from './classify.ts';
 import { isVerifiable } from './classify.ts';
-import { failuresTable, legacyTable, quoteIdent, settingsTable } from './legacy-schema.ts';
+import { failuresTable, legacyTable, settingsTable } from './legacy-schema.ts';
+import { quoteIdent } from '../core/sql-quote.ts';
 
 export interface StoreSettings {
   schema: string;

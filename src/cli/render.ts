@@ -15,7 +15,7 @@ export interface OutputOptions {
   tty?: boolean;
 }
 
-export { formatBytes, formatDuration } from './format.ts';
+export { formatDuration } from './format.ts';
 
 /** Renders library events on stderr (or `stream`): NDJSON with --json, else live or plain progress. */
 export class CliReporter implements Reporter {

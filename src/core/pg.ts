@@ -1,6 +1,6 @@
 /**
  * Opening PostgreSQL connections with libpq's semantics (see pg-settings.ts) and errors a user can act
- * on, and identifier quoting. Every connection the CLI opens goes through `connectPostgres`.
+ * on. Every connection the CLI opens goes through `connectPostgres`.
  */
 import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
@@ -166,12 +166,4 @@ export function pgPoolConfig(
   const config: pg.PoolConfig = resolved.clientConfig(first);
   if (options.max !== undefined) config.max = options.max;
   return config;
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualified(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }

@@ -28,11 +28,17 @@ export interface DbRunDeps {
   connect?: ConnectFn;
 }
 
-/** pg_dump: the flag, then db.pgDump (then PG_DUMP and PATH, which choosePgDump reads). */
-function pgDumpChoice(config: Config, flag: string | undefined): FindPgDumpOptions {
+/**
+ * pg_dump: the `--pg-dump` flag, then `db.pgDump` (then PG_DUMP, PATH and Debian's clients, which choosePgDump
+ * reads). `db plan|schema`, `backup` and `doctor` all choose through this.
+ */
+export function pgDumpChoice(
+  db: { pgDump?: string | undefined },
+  flag: string | undefined,
+): FindPgDumpOptions {
   return {
     ...(flag ? { flag } : {}),
-    ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
+    ...(db.pgDump ? { config: db.pgDump } : {}),
   };
 }
 
@@ -69,7 +75,7 @@ export function planDbOptions(
     sourceUrl: config.source.db.url,
     targetUrl: config.target.db.url,
     ...schemasOption(config),
-    pgDump: pgDumpChoice(config, options.pgDump),
+    pgDump: pgDumpChoice(config.db, options.pgDump),
     ...pickDefined(deps, ['reporter', 'connect']),
   };
 }
@@ -101,7 +107,11 @@ function schemaSource(config: Config, options: DbSchemaRunOptions): SchemaSource
   if (options.fromMigrations)
     return { kind: 'migrations', dir: options.fromMigrations, seed: options.seed === true };
   if (options.fromDump) return { kind: 'dump-file', file: options.fromDump };
-  return { kind: 'pg_dump', sourceUrl: config.source.db.url, pgDump: pgDumpChoice(config, options.pgDump) };
+  return {
+    kind: 'pg_dump',
+    sourceUrl: config.source.db.url,
+    pgDump: pgDumpChoice(config.db, options.pgDump),
+  };
 }
 
 /** `db schema`: where the schema comes from and how it is rewritten. */

@@ -2,7 +2,7 @@
  * Connections for the database phase. Every connection is injected through `ConnectFn` so tests and the
  * demo can hand in their own; the default opens a pg.Client from a connection string.
  */
-import { connectPostgres, qualified, quoteIdent, type PgClient } from '../core/pg.ts';
+import { connectPostgres, type PgClient } from '../core/pg.ts';
 
 export type { PgClient };
 
@@ -31,8 +31,6 @@ export async function withClient<T>(
     await client.end().catch(() => undefined);
   }
 }
-
-export { qualified, quoteIdent };
 
 /** Session settings that fix the text form of values, so digests agree between servers. */
 export const DIGEST_SETTINGS: Readonly<Record<string, string>> = {

@@ -1,5 +1,6 @@
 import type { ConfigInspection } from '../core/config/load.ts';
 import { s3EndpointSchema, type Config, type S3EndpointConfig } from '../core/config/schema.ts';
+import { pgDumpChoice } from '../db/from-config.ts';
 import {
   checkAwsCli,
   checkAwsCredentials,
@@ -85,8 +86,7 @@ export async function runDoctor(input: DoctorConfig, deps: DoctorDeps = {}): Pro
   const source = sourceUrl ? await checkSourceDb(sourceUrl) : undefined;
   if (source) checks.push(...source.checks);
   const pgDump = {
-    ...(deps.pgDump ? { flag: deps.pgDump } : {}),
-    ...(configured ? { config: configured } : {}),
+    ...pgDumpChoice({ pgDump: configured }, deps.pgDump),
     ...(deps.debianRoot ? { debianRoot: deps.debianRoot } : {}),
     env,
   };

@@ -2,6 +2,7 @@
  * A phase's metrics in words ("120 objects copied, 7.0 MiB"), never its raw keys: each key has its phrase;
  * a key without one is still split into words. Zeros are left out: the checks say what is missing.
  */
+import { formatBytes } from '../core/format-bytes.ts';
 import type { PhaseReport } from './phase-report.ts';
 
 /** `{n}` is the value, formatted. Keys are `metric`, or `phase command:metric` where one step means another thing. */
@@ -84,17 +85,6 @@ const WORDS: Record<string, string> = {
   imageBytes: '{n} of images',
   videoBytes: '{n} of video',
 };
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

@@ -105,6 +105,13 @@ export function timingSince(start: Date | number): PhaseTiming {
   };
 }
 
+/** Runs `fn` and returns what it gave with the step's timing. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; timing: PhaseTiming }> {
+  const started = new Date();
+  const value = await fn();
+  return { value, timing: timingSince(started) };
+}
+
 /** Times `fn` and builds a PhaseReport from what it returns. */
 export async function timedReport(
   phase: string,
@@ -113,7 +120,6 @@ export async function timedReport(
     Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>
   >,
 ): Promise<PhaseReport> {
-  const started = new Date();
-  const body = await fn();
-  return { version: 1, phase, command, ...timingSince(started), ...body };
+  const { value: body, timing } = await timed(fn);
+  return { version: 1, phase, command, ...timing, ...body };
 }

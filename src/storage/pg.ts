@@ -1,5 +1,5 @@
 /** Database connections for the storage phase (storage.objects, URL columns, the URL ledger). */
-import { connectPostgres, qualified, quoteIdent, type PgClient } from '../core/pg.ts';
+import { connectPostgres, type PgClient } from '../core/pg.ts';
 
 export type { PgClient };
 
@@ -21,5 +21,3 @@ export async function withPg<T>(
     await client.end().catch(() => undefined);
   }
 }
-
-export { qualified, quoteIdent };

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { formatBytes } from '../core/format-bytes.ts';
 import { redactText } from '../core/redact.ts';
 import { reportFileName, writePhaseReport, type PhaseReport } from '../report/index.ts';
 import type { StorageCopyResult } from './apply.ts';
@@ -13,17 +14,6 @@ import type { UrlRewriteResult } from './urls/rewrite-urls.ts';
 import type { StorageVerifyReport } from './verify.ts';
 
 type Timing = Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'>;
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 function mdTable(headers: string[], rows: Array<Array<string | number>>): string {
   return [

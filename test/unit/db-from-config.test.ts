@@ -7,6 +7,7 @@ import {
   copyDataOptions,
   cutoverOptions,
   ownerRoleOf,
+  pgDumpChoice,
   planDbOptions,
   replicationSides,
   startReplicationOptions,
@@ -70,6 +71,16 @@ describe('db adapters from a config', () => {
     const bare = planDbOptions(configWith());
     assert.equal('schemas' in bare, false, 'no db.schemas: every app schema is discovered');
     assert.deepEqual(bare.pgDump, {});
+  });
+
+  it('GIVEN --pg-dump and db.pgDump WHEN backup or doctor choose pg_dump THEN they pass the flag first, then db.pgDump, as db plan does', () => {
+    assert.deepEqual(
+      pgDumpChoice(tuned.db, '/usr/bin/pg_dump'),
+      planDbOptions(tuned, { pgDump: '/usr/bin/pg_dump' }).pgDump,
+    );
+    assert.deepEqual(pgDumpChoice(tuned.db, undefined), { config: '/opt/pg17/bin/pg_dump' });
+    assert.deepEqual(pgDumpChoice({}, '/usr/bin/pg_dump'), { flag: '/usr/bin/pg_dump' });
+    assert.deepEqual(pgDumpChoice({ pgDump: undefined }, undefined), {});
   });
 
   it('GIVEN no db.ownerRole WHEN db schema maps the config THEN pg_dump reads the source and the owner is the target URL’s user', () => {

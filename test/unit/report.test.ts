@@ -6,6 +6,7 @@ import {
   readPhaseReports,
   renderHtml,
   renderMarkdown,
+  timed,
   writeMigrationReport,
   writePhaseReport,
   type PhaseReport,
@@ -232,5 +233,17 @@ describe('migration report', () => {
       () => writeMigrationReport(dir),
       (e: { code?: string }) => e.code === 'REPORT_EMPTY',
     );
+  });
+
+  it('GIVEN a step that takes a while WHEN timed THEN its value comes back with when it started, ended and how long it took', async () => {
+    const before = Date.now();
+    const { value, timing } = await timed(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'done';
+    });
+    assert.equal(value, 'done');
+    assert.ok(Date.parse(timing.startedAt) >= before);
+    assert.equal(Date.parse(timing.finishedAt) - Date.parse(timing.startedAt), timing.durationMs);
+    assert.ok(timing.durationMs >= 15, String(timing.durationMs));
   });
 });

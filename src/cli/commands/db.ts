@@ -17,12 +17,13 @@ import {
   type DbPlan,
   type Finding,
 } from '../../db/index.ts';
-import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR, timed, writePhaseReport } from '../../report/index.ts';
 import { action } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
 import { registerAppRole } from './app-role.ts';
 import { registerReplicate } from './replicate.ts';
-import { formatBytes, formatDuration, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, table } from '../render.ts';
 
 function findings(title: string, list: Finding[]): string[] {
   if (list.length === 0) return [];
@@ -34,22 +35,6 @@ function findings(title: string, list: Finding[]): string[] {
     if ((f.objects?.length ?? 0) > 12) out.push(`      … and ${(f.objects?.length ?? 0) - 12} more`);
   }
   return out;
-}
-
-async function timed<T>(
-  fn: () => Promise<T>,
-): Promise<{ value: T; timing: { startedAt: string; finishedAt: string; durationMs: number } }> {
-  const started = new Date();
-  const value = await fn();
-  const finished = new Date();
-  return {
-    value,
-    timing: {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-    },
-  };
 }
 
 /** `--tables a.b, c.d` → ['a.b', 'c.d']. */

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { runBackup } from '../../backup/index.ts';
+import { pgDumpChoice } from '../../db/index.ts';
 import { s3ClientFromConfig } from '../../core/s3-from-config.ts';
 import { decommissionCheck } from '../../decommission/index.ts';
 import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
 import { action } from '../context.ts';
-import { formatBytes, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { table } from '../render.ts';
 
 export function registerDecommission(program: Command): void {
   program
@@ -21,10 +23,7 @@ export function registerDecommission(program: Command): void {
         const { manifest, location } = await runBackup({
           config,
           out: opts.out,
-          pgDump: {
-            ...(opts.pgDump ? { flag: opts.pgDump } : {}),
-            ...(config.db.pgDump ? { config: config.db.pgDump } : {}),
-          },
+          pgDump: pgDumpChoice(config.db, opts.pgDump),
           reporter: ctx.reporter,
         });
         ctx.print(manifest, () =>

@@ -16,29 +16,16 @@ import {
   type ReplicationStatus,
   type StartReplicationResult,
 } from '../../db/index.ts';
-import { DEFAULT_REPORT_DIR, writePhaseReport } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR, timed, writePhaseReport } from '../../report/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { positiveInt, wholeNumber } from '../option-parsers.ts';
-import { formatBytes, formatDuration, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, table } from '../render.ts';
 
 /** The superuser connection for the way back's subscription on Supabase: the flag, else SUPA2AWS_SOURCE_ADMIN_URL. */
 function subscriberAdmin(flag: string | undefined): { subscriberAdminUrl?: string } {
   const url = flag ?? process.env.SUPA2AWS_SOURCE_ADMIN_URL;
   return url ? { subscriberAdminUrl: url } : {};
-}
-
-async function timed<T>(fn: () => Promise<T>) {
-  const started = new Date();
-  const value = await fn();
-  const finished = new Date();
-  return {
-    value,
-    timing: {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-    },
-  };
 }
 
 function startText(r: StartReplicationResult, next: string): string {

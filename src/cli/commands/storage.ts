@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.ts';
-import { DEFAULT_REPORT_DIR, timingSince } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR, timed } from '../../report/index.ts';
 import {
   PART_MIB,
   STORAGE_MAX_CONCURRENCY,
@@ -32,7 +32,8 @@ import {
 } from '../../storage/index.ts';
 import { action, type CommandContext } from '../context.ts';
 import { intInRange, oneOf, positiveInt } from '../option-parsers.ts';
-import { formatBytes, formatDuration, table } from '../render.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, table } from '../render.ts';
 
 const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
 
@@ -174,11 +175,6 @@ function discoverText(result: DiscoverResult): string {
     JSON.stringify(result.config, null, 2),
   ];
   return lines.join('\n');
-}
-
-async function timed<T>(fn: () => Promise<T>) {
-  const started = new Date();
-  return { value: await fn(), timing: timingSince(started) };
 }
 
 function reported(ctx: CommandContext, paths: { json: string; markdown: string }) {

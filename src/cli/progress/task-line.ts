@@ -5,7 +5,8 @@
  */
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
-import { formatBytes, formatDuration, formatEta } from '../format.ts';
+import { formatBytes } from '../../core/format-bytes.ts';
+import { formatDuration, formatEta } from '../format.ts';
 import { isFinished, type TaskState } from './task-state.ts';
 
 export interface LineOptions {

@@ -7,7 +7,7 @@
  */
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
-import { quoteIdent, type PgClient } from '../pg.ts';
+import { type PgClient } from '../pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import {
   APP_ROLE_POLICY,
@@ -17,6 +17,7 @@ import {
   type AppRoleInspection,
   type AppRoleSettings,
 } from './inspect-app-role.ts';
+import { quoteIdent } from '../../core/sql-quote.ts';
 
 export interface AppRolePlan {
   version: 1;

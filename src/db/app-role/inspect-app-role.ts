@@ -8,7 +8,8 @@
  * this one list.
  */
 import { discoverAppSchemas } from '../catalog/schemas.ts';
-import { qualified, quoteIdent, type PgClient } from '../pg.ts';
+import { type PgClient } from '../pg.ts';
+import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
 /** The policy `db app-role` puts on every RLS table for the app role. */
 export const APP_ROLE_POLICY = 'supa2aws_app_role';

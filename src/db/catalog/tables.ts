@@ -3,8 +3,8 @@
  * whether binary COPY is safe, size and row estimate. Used by copy, verify and plan, on either side.
  */
 import type { PgClient } from '../pg.ts';
-import { qualified } from '../pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import { qualified } from '../../core/sql-quote.ts';
 
 export interface ColumnInfo {
   name: string;

@@ -19,14 +19,7 @@ import {
   tableSql,
   type TableInfo,
 } from '../catalog/tables.ts';
-import {
-  applyDigestSettings,
-  defaultConnect,
-  qualified,
-  quoteIdent,
-  type ConnectFn,
-  type PgClient,
-} from '../pg.ts';
+import { applyDigestSettings, defaultConnect, type ConnectFn, type PgClient } from '../pg.ts';
 import { digestExpressions, tableDigest } from '../verify/digest.ts';
 import {
   chooseFormat,
@@ -38,6 +31,7 @@ import {
 import { COPY_BOOKKEEPING_SQL, deferForLoad, pendingDeferred, restoreOne } from './deferred-ddl.ts';
 import { openSnapshot, type SourceSnapshot } from './snapshot.ts';
 import { probeDatabase, StallWatch, type DeadSide } from '../stall-watch.ts';
+import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
 export interface CopyDataOptions {
   sourceUrl: string;

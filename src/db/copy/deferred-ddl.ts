@@ -7,8 +7,9 @@
  * grouping by a primary key) are left in place.
  */
 import { DbError } from '../../core/errors.ts';
-import { pgErrorFields, qualified, quoteIdent, type PgClient } from '../pg.ts';
+import { pgErrorFields, type PgClient } from '../pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
+import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
 export const COPY_BOOKKEEPING_SQL = [
   `CREATE SCHEMA IF NOT EXISTS ${SUPA2AWS_SCHEMA}`,

@@ -14,12 +14,13 @@ import { redactUrl } from '../../core/redact.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { copyData } from '../copy/copy-data.ts';
-import { defaultConnect, qualified, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, type ConnectFn, type PgClient } from '../pg.ts';
 import { verifyDb, type VerifyReport } from '../verify/verify-db.ts';
 import { publishedTableKeys, schemaDrift } from './drift.ts';
 import { freezeWrites, recordedFreeze, unfreezeWrites, writableConnect, writerRoles } from './freeze.ts';
 import { replicationNames, urlDatabase } from './names.ts';
 import { dropPublication, dropSlot, dropSubscription, findSlot, findSubscription } from './objects.ts';
+import { qualified } from '../../core/sql-quote.ts';
 
 export interface CutoverOptions {
   /** The side the app leaves (frozen). */

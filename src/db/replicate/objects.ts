@@ -6,8 +6,9 @@
  * duplicate (pgcopydb's method). The snapshot lives as long as that connection stays idle.
  */
 import { DbError } from '../../core/errors.ts';
-import { pgErrorFields, quoteIdent, type ConnectFn, type PgClient } from '../pg.ts';
+import { pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
 import { withParam } from './names.ts';
+import { quoteIdent, quoteLiteral } from '../../core/sql-quote.ts';
 
 export interface CreatedSlot {
   slot: string;
@@ -151,18 +152,14 @@ export async function findSubscription(client: PgClient, name: string): Promise<
     : undefined;
 }
 
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 export async function createSubscription(
   client: PgClient,
   options: { name: string; conninfo: string; publication: string; slot: string },
 ): Promise<void> {
   await client.query(
-    `CREATE SUBSCRIPTION ${quoteIdent(options.name)} CONNECTION ${literal(options.conninfo)}
+    `CREATE SUBSCRIPTION ${quoteIdent(options.name)} CONNECTION ${quoteLiteral(options.conninfo)}
        PUBLICATION ${quoteIdent(options.publication)}
-       WITH (copy_data = false, create_slot = false, slot_name = ${literal(options.slot)}, enabled = true)`,
+       WITH (copy_data = false, create_slot = false, slot_name = ${quoteLiteral(options.slot)}, enabled = true)`,
   );
 }
 

@@ -13,7 +13,7 @@ import { DbError, InterruptedError, isSupa2awsError } from '../../core/errors.ts
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { copyData, type CopyDataResult } from '../copy/copy-data.ts';
-import { defaultConnect, pgErrorFields, quoteIdent, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
 import {
   assertDirectHost,
   replicationNames,
@@ -39,6 +39,7 @@ import {
   replicatedTables,
   type Direction,
 } from './published-tables.ts';
+import { quoteIdent } from '../../core/sql-quote.ts';
 
 export interface StartReplicationOptions {
   /** The publisher, through its direct host (Supabase's poolers cannot carry replication). */

@@ -7,14 +7,7 @@
  */
 import { API_ROLES, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { ExtensionInstall } from './types.ts';
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+import { quoteIdent, quoteLiteral } from '../../core/sql-quote.ts';
 
 /** Columns of the compat auth.users, in order; `db copy` fills those that also exist on the source. */
 export const COMPAT_USER_COLUMNS = [

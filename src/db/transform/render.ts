@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
-import { preludeSql, quoteLiteral } from './prelude.ts';
+import { quoteLiteral } from '../../core/sql-quote.ts';
+import { preludeSql } from './prelude.ts';
 import type { Decision, DroppedObject, ExtensionInstall, Finding, TransformResult } from './types.ts';
 
 export interface ScriptStatement {

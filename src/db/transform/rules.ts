@@ -25,7 +25,7 @@ import {
   type RoleMap,
 } from './rewrite.ts';
 import type { Decision, ExtensionInstall, RuleId } from './types.ts';
-import { quoteIdent, quoteLiteral } from './prelude.ts';
+import { quoteLiteral } from '../../core/sql-quote.ts';
 
 export interface RuleContext {
   owner: string;
@@ -348,5 +348,3 @@ export function decide(statement: SqlStatement, info: StatementInfo, ctx: RuleCo
   if (refs) return refs;
   return privilegeRule(statement, ctx) ?? keep;
 }
-
-export { quoteIdent };

@@ -9,8 +9,8 @@
  * Session settings that change text output are fixed anyway (DIGEST_SETTINGS) for the text casts.
  */
 import type { PgClient } from '../pg.ts';
-import { quoteIdent } from '../pg.ts';
 import { tableSql, type ColumnInfo, type TableInfo } from '../catalog/tables.ts';
+import { quoteIdent } from '../../core/sql-quote.ts';
 
 export interface Digest {
   rows: number;

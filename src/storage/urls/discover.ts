@@ -4,9 +4,10 @@
  * bare keys are recognised by checking a sample of their values against storage.objects.
  */
 import type { UrlColumn } from '../config.ts';
-import { qualified, quoteIdent, type PgClient } from '../pg.ts';
+import { type PgClient } from '../pg.ts';
 import type { UrlRewriter } from './rewriter.ts';
 import { MANAGED_SCHEMAS } from '../../db/supabase-facts.ts';
+import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
 /** Supabase-managed schemas (DESIGN §5), the system ones and ours: never scanned. */
 const SKIP_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', ...MANAGED_SCHEMAS, 'supa2aws'];

@@ -16,11 +16,12 @@
 import { randomUUID } from 'node:crypto';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
 import type { UrlColumn } from '../config.ts';
-import { quoteIdent, type PgClient } from '../pg.ts';
+import { type PgClient } from '../pg.ts';
 import { describeColumn, keyMatchesLedger, keyParams, keyTuple, type ColumnInfo } from './catalog.ts';
 import { ensureLedger, ledgerExists, LEDGER_TABLE } from './ledger.ts';
 import type { RefKind } from './parse.ts';
 import type { KindCounts, UrlRewriter } from './rewriter.ts';
+import { quoteIdent } from '../../core/sql-quote.ts';
 
 export interface ColumnResult {
   schema: string;
