@@ -19,9 +19,14 @@ const RUNGS = {
   pack: ['test/pack'],
 };
 const NEEDS_SANDBOX = new Set(['integration', 'e2e', 'browser']);
-// Files that share nothing run two at a time (most of an infra or unit file's time is loading its modules);
-// the sandbox rungs run one file at a time, since some of their tests time outages and signals.
-const PARALLEL = new Set(['unit', 'infra']);
+// Files run side by side: unit and infra files share nothing (most of their time is loading modules), one per
+// core; integration files take their own databases and buckets from the shared sandbox, two at a time (much
+// of their time is waiting on outage deadlines, signals and servers). e2e and browser run one file at a time.
+const PARALLEL = {
+  unit: Math.max(2, os.availableParallelism()),
+  infra: Math.max(2, os.availableParallelism()),
+  integration: 2,
+};
 
 function findTests(dir) {
   const abs = path.join(root, dir);
@@ -62,7 +67,7 @@ async function runRung(rung, env) {
     return { code: 0, counts: { pass: 0, fail: 0, skipped: 0 } };
   }
   console.log(`\n== ${rung}: ${files.length} file(s)`);
-  const concurrency = PARALLEL.has(rung) ? Math.max(2, os.availableParallelism()) : 1;
+  const concurrency = PARALLEL[rung] ?? 1;
   const args = [
     '--import',
     'tsx',
