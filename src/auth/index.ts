@@ -18,6 +18,7 @@ export * from './pool-checks.ts';
 export * from './rate-limiter.ts';
 export * from './relink.ts';
 export * from './report.ts';
+export * from './rollback.ts';
 export * from './user-id.ts';
 export * from './verify.ts';
 export { targetPool, type TargetPool } from './cognito.ts';
