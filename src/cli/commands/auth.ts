@@ -152,6 +152,8 @@ function verifyText(r: VerifyResult): string {
 
 const LISTED = 50;
 
+const users = (n: number) => `${n} user${n === 1 ? '' : 's'}`;
+
 /** A Cognito user by sub, or by username (masked when it is an email). */
 const cognitoName = (u: { username: string; sub: string | null }) =>
   u.sub ? `sub ${u.sub}` : `username ${u.username.includes('@') ? maskEmail(u.username) : u.username}`;
@@ -161,7 +163,7 @@ const removalLine = (u: AuthRollbackPlan['remove'][number]) =>
 
 function rollbackText(plan: AuthRollbackPlan, removal: AuthRollbackResult | null, dryRun: boolean): string {
   const lines = [
-    `pool ${plan.userPoolId}: ${plan.poolUsers} users; ${plan.remove.length} not in Supabase, ${plan.changed.length} changed in Cognito`,
+    `pool ${plan.userPoolId}: ${users(plan.poolUsers)}; ${plan.remove.length} not in Supabase, ${plan.changed.length} changed in Cognito`,
   ];
   if (plan.remove.length > 0) {
     lines.push(
@@ -188,7 +190,7 @@ function rollbackText(plan: AuthRollbackPlan, removal: AuthRollbackResult | null
   lines.push('');
   if (removal) {
     lines.push(
-      `removed ${removal.removed}, already gone ${removal.alreadyGone}, skipped ${removal.skipped.length}, failed ${removal.failed.length} of ${removal.planned} users`,
+      `removed ${removal.removed}, already gone ${removal.alreadyGone}, skipped ${removal.skipped.length}, failed ${removal.failed.length} of ${users(removal.planned)}`,
     );
     for (const s of removal.skipped) lines.push(`  skipped ${s.sub ?? 'a user without a sub'}: ${s.why}`);
     for (const f of removal.failed)
@@ -197,7 +199,7 @@ function rollbackText(plan: AuthRollbackPlan, removal: AuthRollbackResult | null
     lines.push('nobody to remove: every pool user has a Supabase account');
   } else {
     lines.push(
-      `${dryRun ? 'dry run: nothing removed. ' : ''}\`supa2aws auth rollback --remove\` deletes the ${plan.remove.length} users above from the pool (it asks first; --yes skips the question)`,
+      `${dryRun ? 'dry run: nothing removed. ' : ''}\`supa2aws auth rollback --remove\` deletes the ${users(plan.remove.length)} above from the pool (it asks first; --yes skips the question)`,
     );
   }
   return lines.join('\n');
@@ -390,7 +392,7 @@ export function registerAuth(program: Command): void {
           if (removing && plan.remove.length > 0) {
             for (const u of plan.remove.slice(0, LISTED))
               ctx.reporter.emit({ type: 'log', level: 'info', message: `to remove: ${removalLine(u)}` });
-            await ctx.confirm(`auth rollback --remove (${plan.remove.length} Cognito users)`);
+            await ctx.confirm(`auth rollback --remove (${users(plan.remove.length)} in Cognito)`);
             removal = await applyAuthRollbackFromConfig(config, plan, deps);
           }
           return rollbackReport(plan, removal ?? undefined);
