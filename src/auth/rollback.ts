@@ -389,15 +389,17 @@ export async function applyAuthRollback(options: AuthRollbackApplyOptions): Prom
           const found = await call(() =>
             pool.client.send(new AdminGetUserCommand({ ...key, Username: user.username })),
           );
-          const sub = found.UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? null;
-          const id =
-            supabaseIdOf({ Username: found.Username, Attributes: found.UserAttributes }, mode) ?? null;
-          const same = user.sub ? sub === user.sub : id?.toLowerCase() === user.userId;
+          const now = rollbackPoolUser(
+            { Username: found.Username ?? user.username, Attributes: found.UserAttributes },
+            mode,
+          );
+          // Without a sub (cognito-local's migrated users) the plan's app ID is the UUID the user carried.
+          const same = user.sub ? now?.sub === user.sub : now?.supabaseId === user.userId;
           if (!same) {
             result.skipped.push({
               username: user.username,
               sub: user.sub,
-              why: `the username now names another Cognito user (sub ${sub ?? 'none'}): plan again`,
+              why: `the username now names another Cognito user (sub ${now?.sub ?? 'none'}): plan again`,
             });
             continue;
           }

@@ -6,6 +6,7 @@
  */
 import {
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
   type CognitoIdentityProviderClient,
@@ -18,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  applyAuthRollback,
   exportLegacyStore,
   importRemaining,
   planAuthRollback,
@@ -221,5 +223,39 @@ describe('auth rollback: the users Supabase does not have, listed and removed wh
       [changedId],
       'a changed user is listed, never removed',
     );
+  });
+
+  it('GIVEN a saved plan whose user was deleted and signed up again WHEN applied THEN the new user is left alone and the old one counts as gone', async () => {
+    const email = `again-${randomBytes(3).toString('hex')}@example.com`;
+    // The pool generates usernames (email is a username attribute, as in CDK signInAliases): a user who
+    // signs up again gets a new username and sub, which a stale plan does not name.
+    const signUp = async () =>
+      (
+        await cognito.send(
+          new AdminCreateUserCommand({
+            UserPoolId: userPoolId,
+            Username: email,
+            UserAttributes: [{ Name: 'email', Value: email }],
+            MessageAction: 'SUPPRESS',
+          }),
+        )
+      ).User!;
+    const first = await signUp();
+    const stale = await planAuthRollback({ config, reporter });
+    assert.deepEqual(
+      stale.remove.map((u) => u.username),
+      [first.Username],
+    );
+    await cognito.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: first.Username! }));
+    const second = await signUp();
+    assert.notEqual(second.Username, first.Username);
+
+    const applied = await applyAuthRollback({ config, plan: stale, reporter });
+    assert.deepEqual([applied.removed, applied.alreadyGone, applied.skipped], [0, 1, []]);
+    assert.equal(await poolUserExists(email), true, 'the user who signed up again is left alone');
+
+    const fresh = await planAuthRollback({ config, reporter });
+    assert.equal((await applyAuthRollback({ config, plan: fresh, reporter })).removed, 1);
+    assert.equal(await poolUserExists(email), false);
   });
 });

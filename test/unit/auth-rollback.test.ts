@@ -1,12 +1,20 @@
+import {
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  type CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  applyAuthRollback,
   rollbackPoolUser,
   rollbackVerdict,
+  type AuthRollbackPlan,
   type RollbackCounterpart,
   type RollbackPoolUser,
   type SourceUser,
 } from '../../src/auth/index.ts';
+import { parseConfig } from '../../src/core/config/index.ts';
 
 const NOW = new Date('2026-12-05T12:00:00Z');
 const ID = '0b5e7c1a-6f0d-4c1e-9a53-2f1f2d3c4b5a';
@@ -146,5 +154,81 @@ describe('auth rollback: who switching back to Supabase leaves without an accoun
     assert.equal(rollbackPoolUser({ ...entry, Username: ID }, 'username')?.supabaseId, ID);
     assert.equal(rollbackPoolUser({ ...entry, Enabled: false }, 'custom:supabase_id')?.enabled, false);
     assert.equal(rollbackPoolUser({ Attributes: [] }, 'custom:supabase_id'), undefined);
+  });
+});
+
+describe('auth rollback --remove: only the users the plan saw', () => {
+  const { config } = parseConfig(
+    {
+      version: 1,
+      source: {
+        projectUrl: 'https://abcdefghijklmnopqrst.supabase.co',
+        db: { url: 'postgresql://postgres:pw@127.0.0.1:1/postgres' },
+        storage: { endpoint: 'http://127.0.0.1:1', region: 'us-east-1' },
+      },
+      target: {
+        region: 'eu-central-1',
+        db: { url: 'postgresql://postgres:pw@127.0.0.1:1/aiuteur' },
+        s3: {},
+        cognito: { endpoint: 'http://127.0.0.1:1', userPoolId: 'eu-central-1_abc', clientId: 'client' },
+      },
+      auth: { userIdAttribute: 'username', maxRequestsPerSecond: 50 },
+    },
+    {},
+  );
+  assert.ok(config);
+
+  it('GIVEN a pool of chosen usernames where a planned username now names another Cognito user WHEN applied THEN that user is skipped, the planned one deleted, a gone one counted', async () => {
+    // cognito-local generates every username, so a username naming another user is only possible in pools
+    // of chosen usernames (auth.userIdAttribute = username): AWS's answers, as documented, stand in.
+    const other = '22222222-2222-4222-8222-222222222222';
+    const pool: Record<string, string> = { [ID]: SUB, 'aaaaaaaa-0000-4000-8000-000000000000': other };
+    const deleted: string[] = [];
+    const client = {
+      send: async (command: object) => {
+        const { Username } = (command as { input: { Username: string } }).input;
+        if (!(Username in pool))
+          throw Object.assign(new Error('User does not exist.'), { name: 'UserNotFoundException' });
+        if (command instanceof AdminGetUserCommand)
+          return { Username, UserAttributes: [{ Name: 'sub', Value: pool[Username] }] };
+        if (command instanceof AdminDeleteUserCommand) {
+          deleted.push(Username);
+          return {};
+        }
+        throw new Error('unexpected command');
+      },
+    } as unknown as CognitoIdentityProviderClient;
+    const entry = (username: string, sub: string) => ({
+      username,
+      sub,
+      userId: username,
+      email: null,
+      reason: 'created-in-cognito' as const,
+      detail: '',
+    });
+    const plan: AuthRollbackPlan = {
+      version: 1,
+      userPoolId: 'eu-central-1_abc',
+      poolUsers: 3,
+      remove: [
+        entry(ID, SUB),
+        entry('aaaaaaaa-0000-4000-8000-000000000000', SUB),
+        entry('bbbbbbbb-0000-4000-8000-000000000000', SUB),
+      ],
+      changed: [],
+      everyone: [],
+      undetectable: [],
+    };
+    const result = await applyAuthRollback({
+      config,
+      plan,
+      pool: { client, userPoolId: 'eu-central-1_abc', clientId: 'client', emulator: false },
+    });
+    assert.deepEqual(deleted, [ID]);
+    assert.deepEqual([result.removed, result.alreadyGone, result.failed], [1, 1, []]);
+    assert.deepEqual(
+      result.skipped.map((s) => s.why),
+      [`the username now names another Cognito user (sub ${other}): plan again`],
+    );
   });
 });
