@@ -14,12 +14,8 @@ import { exportLegacyStore, type ExportResult } from './export.ts';
 import { importRemaining, type ImportOptions, type ImportResult } from './import.ts';
 import { planAuth, type AuthPlan } from './plan.ts';
 import { relinkUser, type RelinkResult } from './relink.ts';
-import {
-  applyAuthRollback,
-  planAuthRollback,
-  type AuthRollbackPlan,
-  type AuthRollbackResult,
-} from './rollback.ts';
+import { applyAuthRollback, planAuthRollback, type AuthRollbackResult } from './rollback.ts';
+import type { AuthRollbackPlan } from './rollback-verdict.ts';
 import { verifyAuth, type VerifyResult } from './verify.ts';
 
 export interface AuthRunDeps {

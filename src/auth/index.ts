@@ -19,6 +19,7 @@ export * from './rate-limiter.ts';
 export * from './relink.ts';
 export * from './report.ts';
 export * from './rollback.ts';
+export * from './rollback-verdict.ts';
 export * from './user-id.ts';
 export * from './verify.ts';
 export { targetPool, type TargetPool } from './cognito.ts';

@@ -5,7 +5,8 @@ import type { ExportResult } from './export.ts';
 import type { ImportResult } from './import.ts';
 import type { AuthPlan } from './plan.ts';
 import type { RelinkResult } from './relink.ts';
-import type { AuthRollbackPlan, AuthRollbackResult } from './rollback.ts';
+import type { AuthRollbackResult } from './rollback.ts';
+import type { AuthRollbackPlan } from './rollback-verdict.ts';
 import type { VerifyResult } from './verify.ts';
 
 type Body = Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>;
