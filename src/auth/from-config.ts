@@ -1,5 +1,5 @@
 /**
- * Phase 3 from a loaded config: one entry point per step, which `auth plan|export|import|relink|verify`,
+ * Phase 3 from a loaded config: one entry point per step, which `auth plan|export|import|relink|verify|rollback`,
  * `supa2aws verify` and the demo all call. The engines read `auth.*`, `source.db`, `target.db` and
  * `target.cognito` from the config they are given; a flag overrides a setting through the step's run
  * options, never by editing the config.
@@ -14,6 +14,8 @@ import { exportLegacyStore, type ExportResult } from './export.ts';
 import { importRemaining, type ImportOptions, type ImportResult } from './import.ts';
 import { planAuth, type AuthPlan } from './plan.ts';
 import { relinkUser, type RelinkResult } from './relink.ts';
+import { applyAuthRollback, planAuthRollback, type AuthRollbackResult } from './rollback.ts';
+import type { AuthRollbackPlan } from './rollback-verdict.ts';
 import { verifyAuth, type VerifyResult } from './verify.ts';
 
 export interface AuthRunDeps {
@@ -104,4 +106,21 @@ export function verifyAuthFromConfig(
     ...(options.probe ? { probe: options.probe } : {}),
     ...pickDefined(deps, ['reporter', 'signal', 'connect', 'pool']),
   });
+}
+
+/** `auth rollback`: who switching the app back to Supabase tokens leaves without an account, or changed. */
+export function planAuthRollbackFromConfig(
+  config: Config,
+  deps: AuthRunDeps = {},
+): Promise<AuthRollbackPlan> {
+  return planAuthRollback({ config, ...pickDefined(deps, ['reporter', 'signal', 'connect', 'pool']) });
+}
+
+/** `auth rollback --remove`: removes the plan's users from the pool. */
+export function applyAuthRollbackFromConfig(
+  config: Config,
+  plan: AuthRollbackPlan,
+  deps: AuthRunDeps = {},
+): Promise<AuthRollbackResult> {
+  return applyAuthRollback({ config, plan, ...pickDefined(deps, ['reporter', 'signal', 'pool']) });
 }

@@ -18,6 +18,8 @@ export * from './pool-checks.ts';
 export * from './rate-limiter.ts';
 export * from './relink.ts';
 export * from './report.ts';
+export * from './rollback.ts';
+export * from './rollback-verdict.ts';
 export * from './user-id.ts';
 export * from './verify.ts';
 export { targetPool, type TargetPool } from './cognito.ts';

@@ -5,6 +5,8 @@ import type { ExportResult } from './export.ts';
 import type { ImportResult } from './import.ts';
 import type { AuthPlan } from './plan.ts';
 import type { RelinkResult } from './relink.ts';
+import type { AuthRollbackResult } from './rollback.ts';
+import type { AuthRollbackPlan } from './rollback-verdict.ts';
 import type { VerifyResult } from './verify.ts';
 
 type Body = Omit<PhaseReport, 'version' | 'phase' | 'command' | 'startedAt' | 'finishedAt' | 'durationMs'>;
@@ -122,5 +124,47 @@ export function relinkReport(result: RelinkResult): Body {
     metrics: { changed: result.changed ? 1 : 0 },
     checks: [{ name: `user ${result.userId} bound to pool user ${result.username}`, ok: true }],
     details: { ...result },
+  };
+}
+
+/** `auth rollback` (and `--remove`): who Supabase lacks or knows otherwise, by app ID and sub, never email. */
+export function rollbackReport(plan: AuthRollbackPlan, result?: AuthRollbackResult): Body {
+  const who = (u: { userId: string | null; sub: string | null }) =>
+    `${u.userId ?? 'no app user'} (sub ${u.sub ?? 'none'})`;
+  return {
+    ok: result ? result.failed.length === 0 && result.skipped.length === 0 : true,
+    metrics: {
+      poolUsers: plan.poolUsers,
+      notInSupabase: plan.remove.length,
+      changedInCognito: plan.changed.length,
+      ...(result
+        ? {
+            removed: result.removed,
+            alreadyGone: result.alreadyGone,
+            skipped: result.skipped.length,
+            failed: result.failed.length,
+          }
+        : {}),
+    },
+    checks: result
+      ? [
+          {
+            name: 'every pool user Supabase does not have removed',
+            ok: result.failed.length === 0 && result.skipped.length === 0,
+            detail: `${result.removed} removed, ${result.alreadyGone} already gone, ${result.skipped.length} skipped, ${result.failed.length} failed`,
+          },
+        ]
+      : [],
+    caveats: plan.undetectable,
+    details: {
+      notInSupabase: plan.remove.slice(0, 100).map((u) => ({ user: who(u), reason: u.reason })),
+      changedInCognito: plan.changed.slice(0, 100).map((u) => ({ user: who(u), changes: u.changes })),
+      ...(result
+        ? {
+            skipped: result.skipped.map((s) => s.sub ?? 'no sub'),
+            failed: result.failed.map((f) => ({ sub: f.sub, code: f.code })),
+          }
+        : {}),
+    },
   };
 }

@@ -96,6 +96,17 @@ export async function* readSourceUsers(client: pg.ClientBase, batchSize = 500): 
   }
 }
 
+/** These users (ids that are not in auth.users are left out), without their identities. */
+export async function readSourceUsersById(client: pg.ClientBase, ids: string[]): Promise<SourceUser[]> {
+  if (ids.length === 0) return [];
+  const columns = await selectList(client);
+  const { rows } = await client.query<Row>(
+    `SELECT ${columns}, NULL::json AS identities FROM auth.users u WHERE u.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return rows.map(toSourceUser);
+}
+
 /**
  * Lower-cased emails shared by more than one user who could sign in with them (not SSO, not deleted,
  * not anonymous). Usually empty or tiny: held in memory.

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  applyAuthRollbackFromConfig,
   exportLegacyStoreFromConfig,
   importRemainingOptions,
   planAuthFromConfig,
+  planAuthRollbackFromConfig,
   relinkUserFromConfig,
   verifyAuthFromConfig,
 } from '../../src/auth/index.ts';
@@ -83,5 +85,43 @@ describe('auth adapters from a config', () => {
       config.target.db.url,
     );
     assert.equal(await opened(() => verifyAuthFromConfig(config, {}, { connect })), config.source.db.url);
+  });
+
+  it('GIVEN an injected connector WHEN auth rollback plans from the config THEN it opens the source database the config names through it', async () => {
+    const error = await planAuthRollbackFromConfig(config, { connect }).then(
+      () => assert.fail('expected the connector to be used'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof Opened, String(error));
+    assert.equal(error.url, config.source.db.url);
+  });
+
+  it('GIVEN a rollback plan for another pool WHEN applied from the config THEN it is a usage error and nobody is removed', async () => {
+    const plan = {
+      version: 1 as const,
+      userPoolId: 'eu-central-1_other',
+      poolUsers: 1,
+      remove: [
+        {
+          username: 'a',
+          sub: null,
+          userId: null,
+          email: null,
+          reason: 'created-in-cognito' as const,
+          detail: '',
+        },
+      ],
+      changed: [],
+      everyone: [],
+      undetectable: [],
+    };
+    await assert.rejects(
+      applyAuthRollbackFromConfig(config, plan),
+      (error: unknown) =>
+        isSupa2awsError(error) &&
+        error.code === 'AUTH_ROLLBACK_PLAN_POOL' &&
+        error.exitCode === 2 &&
+        /eu-central-1_abc/.test(error.message),
+    );
   });
 });
