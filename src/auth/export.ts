@@ -9,7 +9,7 @@ import type { Config } from '../core/config/schema.ts';
 import { AuthError, InterruptedError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, type Outcome, type UserKind } from './classify.ts';
-import { defaultConnect, inTransaction, withClient, type Connect } from './db.ts';
+import { defaultConnect, inReadOnlySnapshot, inTransaction, withClient, type ConnectFn } from '../core/pg.ts';
 import {
   checkStorePrivileges,
   ensureLegacyStore,
@@ -29,7 +29,7 @@ export interface ExportOptions {
   now?: () => Date;
   /** Users per statement. @default 500 */
   batchSize?: number;
-  connect?: Connect;
+  connect?: ConnectFn;
 }
 
 export interface ExportResult {
@@ -70,11 +70,10 @@ export async function exportLegacyStore(options: ExportOptions): Promise<ExportR
     warnings: [],
   };
 
-  await withClient(connect, config.source.db.url, (source) =>
-    withClient(connect, config.target.db.url, async (target) => {
+  await withClient(connect, config.source.db.url, 'database', (source) =>
+    withClient(connect, config.target.db.url, 'database', async (target) => {
       // One snapshot of the source, one transaction on the target.
-      await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
+      await inReadOnlySnapshot(source, async () => {
         await inTransaction(target, async () => {
           result.role = await step(
             reporter,
@@ -125,9 +124,7 @@ export async function exportLegacyStore(options: ExportOptions): Promise<ExportR
             );
           }
         });
-      } finally {
-        await source.query('ROLLBACK').catch(() => undefined);
-      }
+      });
     }),
   );
 

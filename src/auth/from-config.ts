@@ -9,7 +9,7 @@ import { ConfigError } from '../core/errors.ts';
 import { pickDefined } from '../core/pick-defined.ts';
 import type { Reporter } from '../core/reporter.ts';
 import type { TargetPool } from './cognito.ts';
-import type { Connect } from './db.ts';
+import type { ConnectFn } from '../core/pg.ts';
 import { exportLegacyStore, type ExportResult } from './export.ts';
 import { importRemaining, type ImportOptions, type ImportResult } from './import.ts';
 import { planAuth, type AuthPlan } from './plan.ts';
@@ -21,7 +21,7 @@ import { verifyAuth, type VerifyResult } from './verify.ts';
 export interface AuthRunDeps {
   reporter?: Reporter;
   signal?: AbortSignal;
-  connect?: Connect;
+  connect?: ConnectFn;
   /** The target pool to use instead of building it from target.cognito (tests). */
   pool?: TargetPool;
 }

@@ -25,7 +25,7 @@ import { OutageWatch } from '../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
-import { defaultConnect, withClient, type Connect } from './db.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { CsvImportFile, csvLayout, type CsvLayout } from './import-csv.ts';
 import { legacyTable } from './legacy-schema.ts';
 import {
@@ -43,7 +43,7 @@ export interface ImportOptions {
   config: Config;
   reporter?: Reporter;
   signal?: AbortSignal;
-  connect?: Connect;
+  connect?: ConnectFn;
   pool?: TargetPool;
   limiter?: AdaptiveRateLimiter;
   /** Cognito admin calls per second at the most. @default config.auth.maxRequestsPerSecond */
@@ -177,7 +177,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   let skippedUnverified = 0;
 
   try {
-    await withClient(options.connect ?? defaultConnect, config.target.db.url, async (target) => {
+    await withClient(options.connect ?? defaultConnect, config.target.db.url, 'database', async (target) => {
       result.cognitoSub.column = await hasCognitoSubColumn(target);
       const recordSub = async (id: string, sub: string | undefined) => {
         if (!sub || !result.cognitoSub.column) return;

@@ -12,7 +12,7 @@ import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, KIND_OUTCOMES, type Outcome, type UserKind } from './classify.ts';
 import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
-import { defaultConnect, withClient, type Connect } from './db.ts';
+import { defaultConnect, inReadOnlySnapshot, withClient, type ConnectFn } from '../core/pg.ts';
 import { bcryptCostOutOfRange } from './hash-kind.ts';
 import { checkPool, type PoolCheck } from './pool-checks.ts';
 import { readCaseDuplicateGroups, readDuplicateEmails, readSourceUsers } from './source-users.ts';
@@ -53,7 +53,7 @@ export interface AuthPlan {
 export interface PlanOptions {
   config: Config;
   reporter?: Reporter;
-  connect?: Connect;
+  connect?: ConnectFn;
   /** Injected for tests; else built from config.target.cognito. */
   pool?: TargetPool;
   now?: () => Date;
@@ -83,9 +83,8 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
   const kinds = new Map<UserKind, KindSummary>();
 
   await step(reporter, 'read Supabase users', () =>
-    withClient(options.connect ?? defaultConnect, config.source.db.url, async (source) => {
-      await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
+    withClient(options.connect ?? defaultConnect, config.source.db.url, 'database', async (source) => {
+      await inReadOnlySnapshot(source, async () => {
         const duplicateEmails = await readDuplicateEmails(source);
         for await (const batch of readSourceUsers(source)) {
           for (const user of batch) {
@@ -120,9 +119,7 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
           email: maskEmail(g.email),
           users: g.users,
         }));
-      } finally {
-        await source.query('ROLLBACK').catch(() => undefined);
-      }
+      });
     }),
   );
   const order = Object.keys(KIND_OUTCOMES) as UserKind[];

@@ -11,7 +11,7 @@ import type { Config } from '../core/config/schema.ts';
 import { AuthError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { targetPool, type TargetPool } from './cognito.ts';
-import { defaultConnect, withClient, type Connect } from './db.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { hasCognitoSubColumn, POOL_TABLE, snapshotPool } from './pool-snapshot.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
 import { isUuid } from '@supa2aws/runtime/auth';
@@ -22,7 +22,7 @@ export interface RelinkOptions {
   userId: string;
   reporter?: Reporter;
   signal?: AbortSignal;
-  connect?: Connect;
+  connect?: ConnectFn;
   pool?: TargetPool;
 }
 
@@ -58,96 +58,105 @@ export async function relinkUser(options: RelinkOptions): Promise<RelinkResult> 
   const pool = options.pool ?? targetPool(config);
   const limiter = new AdaptiveRateLimiter({ ceiling: config.auth.maxRequestsPerSecond });
   try {
-    return await withClient(options.connect ?? defaultConnect, config.target.db.url, async (target) => {
-      if (!(await hasCognitoSubColumn(target))) {
-        throw new AuthError('AUTH_RELINK_NO_COMPAT', 'the target has no auth.users.cognito_sub to re-bind', {
-          exit: 'usage',
-          hint: 'Run `supa2aws db schema` and `supa2aws db copy` first: they create the compat auth.users.',
-        });
-      }
-      await step(reporter, `list the users of pool ${pool.userPoolId}`, () =>
-        snapshotPool(target, pool, config.auth.userIdAttribute, limiter, options.signal),
-      );
-      const user = await target.query<{ cognito_sub: string | null }>(
-        'SELECT cognito_sub FROM auth.users WHERE id = $1',
-        [id],
-      );
-      if (user.rows.length === 0) {
-        throw new AuthError('AUTH_RELINK_NO_USER', `user ${id} is not in the target auth.users`, {
-          exit: 'usage',
-          hint: relinkHint('Check the UUID, or copy the users with `supa2aws db copy`'),
-        });
-      }
-      const from = user.rows[0]!.cognito_sub;
-      const members = await target.query<{ username: string; sub: string | null }>(
-        `SELECT username, sub FROM ${POOL_TABLE} WHERE supabase_id = $1`,
-        [id],
-      );
-      if (members.rows.length !== 1) {
-        throw new AuthError(
-          'AUTH_RELINK_POOL_USER',
-          `pool ${pool.userPoolId} has ${members.rows.length} users carrying ${id}, not one`,
-          {
-            exit: 'usage',
-            hint: relinkHint(
-              members.rows.length === 0
-                ? 'The user is not in the pool yet: they come at first sign-in or with `supa2aws auth import --remaining`'
-                : `Delete the extra Cognito users (${members.rows.map((m) => m.username).join(', ')}) so one remains`,
-            ),
-          },
-        );
-      }
-      const member = members.rows[0]!;
-      const to = member.sub;
-      const oldIdentityInPool =
-        from !== null &&
-        from !== to &&
-        (await target.query(`SELECT 1 FROM ${POOL_TABLE} WHERE sub = $1`, [from])).rows.length > 0;
-      if (from === to) {
-        log.info(`user ${id} is already bound to Cognito user ${member.username} (sub ${to ?? 'none'})`);
-        return result(false);
-      }
-      if (to !== null) {
-        const taken = await target.query<{ id: string }>(
-          'SELECT id::text AS id FROM auth.users WHERE cognito_sub = $1 AND id <> $2',
-          [to, id],
-        );
-        if (taken.rows[0]) {
+    return await withClient(
+      options.connect ?? defaultConnect,
+      config.target.db.url,
+      'database',
+      async (target) => {
+        if (!(await hasCognitoSubColumn(target))) {
           throw new AuthError(
-            'AUTH_RELINK_SUB_TAKEN',
-            `Cognito sub ${to} (pool user ${member.username}) is bound to another user, ${taken.rows[0].id}`,
+            'AUTH_RELINK_NO_COMPAT',
+            'the target has no auth.users.cognito_sub to re-bind',
+            {
+              exit: 'usage',
+              hint: 'Run `supa2aws db schema` and `supa2aws db copy` first: they create the compat auth.users.',
+            },
+          );
+        }
+        await step(reporter, `list the users of pool ${pool.userPoolId}`, () =>
+          snapshotPool(target, pool, config.auth.userIdAttribute, limiter, options.signal),
+        );
+        const user = await target.query<{ cognito_sub: string | null }>(
+          'SELECT cognito_sub FROM auth.users WHERE id = $1',
+          [id],
+        );
+        if (user.rows.length === 0) {
+          throw new AuthError('AUTH_RELINK_NO_USER', `user ${id} is not in the target auth.users`, {
+            exit: 'usage',
+            hint: relinkHint('Check the UUID, or copy the users with `supa2aws db copy`'),
+          });
+        }
+        const from = user.rows[0]!.cognito_sub;
+        const members = await target.query<{ username: string; sub: string | null }>(
+          `SELECT username, sub FROM ${POOL_TABLE} WHERE supabase_id = $1`,
+          [id],
+        );
+        if (members.rows.length !== 1) {
+          throw new AuthError(
+            'AUTH_RELINK_POOL_USER',
+            `pool ${pool.userPoolId} has ${members.rows.length} users carrying ${id}, not one`,
             {
               exit: 'usage',
               hint: relinkHint(
-                `Find out which user that Cognito identity belongs to; re-bind ${taken.rows[0].id} first if it is the wrong one`,
+                members.rows.length === 0
+                  ? 'The user is not in the pool yet: they come at first sign-in or with `supa2aws auth import --remaining`'
+                  : `Delete the extra Cognito users (${members.rows.map((m) => m.username).join(', ')}) so one remains`,
               ),
             },
           );
         }
-      }
-      await target.query('UPDATE auth.users SET cognito_sub = $2 WHERE id = $1', [id, to]);
-      log.warn(
-        `re-bound user ${id}: auth.users.cognito_sub ${from ?? 'none'} → ${to ?? 'none (recorded at the next sign-in)'} (pool user ${member.username})${
-          oldIdentityInPool
-            ? `; Cognito user with sub ${from} is still in the pool and no longer resolves to this user`
-            : ''
-        }`,
-      );
-      return result(true);
+        const member = members.rows[0]!;
+        const to = member.sub;
+        const oldIdentityInPool =
+          from !== null &&
+          from !== to &&
+          (await target.query(`SELECT 1 FROM ${POOL_TABLE} WHERE sub = $1`, [from])).rows.length > 0;
+        if (from === to) {
+          log.info(`user ${id} is already bound to Cognito user ${member.username} (sub ${to ?? 'none'})`);
+          return result(false);
+        }
+        if (to !== null) {
+          const taken = await target.query<{ id: string }>(
+            'SELECT id::text AS id FROM auth.users WHERE cognito_sub = $1 AND id <> $2',
+            [to, id],
+          );
+          if (taken.rows[0]) {
+            throw new AuthError(
+              'AUTH_RELINK_SUB_TAKEN',
+              `Cognito sub ${to} (pool user ${member.username}) is bound to another user, ${taken.rows[0].id}`,
+              {
+                exit: 'usage',
+                hint: relinkHint(
+                  `Find out which user that Cognito identity belongs to; re-bind ${taken.rows[0].id} first if it is the wrong one`,
+                ),
+              },
+            );
+          }
+        }
+        await target.query('UPDATE auth.users SET cognito_sub = $2 WHERE id = $1', [id, to]);
+        log.warn(
+          `re-bound user ${id}: auth.users.cognito_sub ${from ?? 'none'} → ${to ?? 'none (recorded at the next sign-in)'} (pool user ${member.username})${
+            oldIdentityInPool
+              ? `; Cognito user with sub ${from} is still in the pool and no longer resolves to this user`
+              : ''
+          }`,
+        );
+        return result(true);
 
-      function result(changed: boolean): RelinkResult {
-        return {
-          version: 1,
-          userPoolId: pool.userPoolId,
-          userId: id,
-          username: member.username,
-          from,
-          to,
-          changed,
-          oldIdentityInPool,
-        };
-      }
-    });
+        function result(changed: boolean): RelinkResult {
+          return {
+            version: 1,
+            userPoolId: pool.userPoolId,
+            userId: id,
+            username: member.username,
+            from,
+            to,
+            changed,
+            oldIdentityInPool,
+          };
+        }
+      },
+    );
   } finally {
     if (!options.pool) pool.client.destroy();
   }

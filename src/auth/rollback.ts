@@ -26,7 +26,7 @@ import { AuthError, ConfigError, InterruptedError, isSupa2awsError } from '../co
 import { OutageWatch } from '../core/outage.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
-import { defaultConnect, withClient, type Connect } from './db.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { legacyTable } from './legacy-schema.ts';
 import { hasCognitoSubColumn } from './pool-snapshot.ts';
 import { AdaptiveRateLimiter } from './rate-limiter.ts';
@@ -45,7 +45,7 @@ export interface AuthRollbackOptions {
   config: Config;
   reporter?: Reporter;
   signal?: AbortSignal;
-  connect?: Connect;
+  connect?: ConnectFn;
   pool?: TargetPool;
   now?: () => Date;
 }
@@ -138,8 +138,8 @@ export async function planAuthRollback(options: AuthRollbackOptions): Promise<Au
     undetectable: ROLLBACK_UNDETECTABLE,
   };
   try {
-    await withClient(connect, config.source.db.url, (source) =>
-      withClient(connect, config.target.db.url, async (target) => {
+    await withClient(connect, config.source.db.url, 'database', (source) =>
+      withClient(connect, config.target.db.url, 'database', async (target) => {
         const table = legacyTable(config.auth.legacySchema);
         const lookups = {
           subColumn: await hasCognitoSubColumn(target),

@@ -17,7 +17,7 @@ import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import type pg from 'pg';
 import { classifyUser, type Classified, type SourceUser } from './classify.ts';
 import { awsErrorName, targetPool, type TargetPool } from './cognito.ts';
-import { defaultConnect, withClient, type Connect } from './db.ts';
+import { defaultConnect, inReadOnlySnapshot, withClient, type ConnectFn } from '../core/pg.ts';
 import { parseSignInName } from './identifiers.ts';
 import { legacyTable } from './legacy-schema.ts';
 import { storeRow } from './legacy-store.ts';
@@ -71,7 +71,7 @@ export interface VerifyOptions {
   config: Config;
   reporter?: Reporter;
   signal?: AbortSignal;
-  connect?: Connect;
+  connect?: ConnectFn;
   pool?: TargetPool;
   /** Sign this user in over USER_PASSWORD_AUTH. */
   probe?: { username: string; password: string };
@@ -126,8 +126,8 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
   };
 
   try {
-    await withClient(connect, config.source.db.url, (source) =>
-      withClient(connect, config.target.db.url, async (target) => {
+    await withClient(connect, config.source.db.url, 'database', (source) =>
+      withClient(connect, config.target.db.url, 'database', async (target) => {
         result.pool.users = await step(reporter, `list the users of pool ${pool.userPoolId}`, () =>
           snapshotPool(target, pool, mode, limiter, options.signal),
         );
@@ -135,8 +135,7 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
         const subColumn = await hasCognitoSubColumn(target);
         if (subColumn) result.cognitoSubRecorded = 0;
 
-        await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        try {
+        await inReadOnlySnapshot(source, async () => {
           const duplicateEmails = await readDuplicateEmails(source);
           await step(reporter, 'account for every Supabase user', async () => {
             for await (const batch of readSourceUsers(source)) {
@@ -208,9 +207,7 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
               reporter.emit({ type: 'progress', task: 'verify users', done: result.total, unit: 'users' });
             }
           });
-        } finally {
-          await source.query('ROLLBACK').catch(() => undefined);
-        }
+        });
 
         const orphans = await target.query<{ without: number; unknown: number }>(
           `SELECT count(*) FILTER (WHERE p.supabase_id IS NULL)::int AS without,

@@ -1,6 +1,8 @@
 /**
- * Opening PostgreSQL connections with libpq's semantics (see pg-settings.ts) and errors a user can act
- * on. Every connection the CLI opens goes through `connectPostgres`.
+ * The one PostgreSQL helper: opening connections with libpq's semantics (see pg-settings.ts) and errors a
+ * user can act on, a connect/use/close helper, transactions and read-only snapshots. Every connection the
+ * CLI opens goes through `connectPostgres`; the phases take a `ConnectFn` so tests and the demo can hand
+ * in their own.
  */
 import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
@@ -166,4 +168,85 @@ export function pgPoolConfig(
   const config: pg.PoolConfig = resolved.clientConfig(first);
   if (options.max !== undefined) config.max = options.max;
   return config;
+}
+
+/** What a caller may ask of one connection. */
+export type ConnectOptions = Pick<ConnectPostgresOptions, 'applicationName' | 'connectTimeoutMs'>;
+
+/**
+ * Opens a connection; `role` says which database it is, for error messages. `connectTimeoutMs` bounds the
+ * attempt (a probe's), else connect_timeout applies.
+ */
+export type ConnectFn = (url: string, role: DbRole, options?: ConnectOptions) => Promise<PgClient>;
+
+export const defaultConnect: ConnectFn = (url, role, options) => connectPostgres(url, role, options);
+
+/** Connects, hands the client to `fn` and closes it whatever happens. */
+export async function withClient<T>(
+  connect: ConnectFn,
+  url: string,
+  role: DbRole,
+  fn: (client: PgClient) => Promise<T>,
+): Promise<T> {
+  const client = await connect(url, role);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs fn in a transaction: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(
+  client: pg.ClientBase,
+  fn: () => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
+  await client.query(begin);
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Runs fn in one read-only snapshot (REPEATABLE READ READ ONLY), ended whatever happens. */
+export async function inReadOnlySnapshot<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    return await fn();
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}
+
+/** The server's major version (15, 16, 17...). */
+export async function serverMajor(client: PgClient): Promise<number> {
+  const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  return Math.floor(Number(rows[0]?.v ?? 0) / 10000);
+}
+
+/** The fields of a server error worth reporting. */
+export interface PgErrorFields {
+  code?: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  position?: string;
+  where?: string;
+}
+
+export function pgErrorFields(error: unknown): PgErrorFields {
+  const e = error as PgErrorFields & { message?: string };
+  return {
+    message: e.message ?? String(error),
+    ...(e.code ? { code: e.code } : {}),
+    ...(e.detail ? { detail: e.detail } : {}),
+    ...(e.hint ? { hint: e.hint } : {}),
+    ...(e.position ? { position: e.position } : {}),
+    ...(e.where ? { where: e.where } : {}),
+  };
 }

@@ -9,7 +9,7 @@ import { pickDefined } from '../core/pick-defined.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { copyData, type CopyDataOptions, type CopyDataResult } from './copy/copy-data.ts';
 import { planDb, type DbPlan, type PlanDbOptions } from './plan/plan-db.ts';
-import type { ConnectFn } from './pg.ts';
+import type { ConnectFn } from '../core/pg.ts';
 import { applySchema, setupPrivileged, type ApplySchemaResult } from './schema/apply-schema.ts';
 import {
   buildSchema,

@@ -15,7 +15,7 @@ export {
 export type * from './transform/types.ts';
 export { COMPAT_USER_COLUMNS, COMPAT_AUTH_SQL } from './transform/prelude.ts';
 export { DB_MAX_CONCURRENCY, dbConfigSchema, type DbConfig } from './config.ts';
-export type { ConnectFn } from './pg.ts';
+export type { ConnectFn } from '../core/pg.ts';
 export * from './phase-reports.ts';
 export * from './replicate/index.ts';
 export * from './app-role/index.ts';

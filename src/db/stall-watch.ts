@@ -10,7 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { outageDeadlineMs, unreachableReason, OUTAGE_DEADLINE_ENV } from '../core/outage.ts';
-import type { ConnectFn, PgClient } from './pg.ts';
+import type { ConnectFn, PgClient } from '../core/pg.ts';
 
 export type WatchedSide = 'source' | 'target';
 

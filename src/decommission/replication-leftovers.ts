@@ -2,7 +2,7 @@
  * Replication objects supa2aws made (named supa2aws_…) that are still there: a slot keeps WAL on its
  * server forever once nobody reads it, and a subscription keeps connecting to a database about to go.
  */
-import { defaultConnect, type ConnectFn } from '../db/pg.ts';
+import { defaultConnect, type ConnectFn } from '../core/pg.ts';
 import { REPLICATION_PREFIX } from '../db/replicate/names.ts';
 
 /** `slot x on the source`, `subscription y on the target`…, for every supa2aws replication object left. */

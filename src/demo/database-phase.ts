@@ -21,7 +21,7 @@ import {
   verifyPhaseReport,
   type VerifyReport,
 } from '../db/index.ts';
-import { defaultConnect, withClient } from '../db/pg.ts';
+import { defaultConnect, withClient } from '../core/pg.ts';
 import { timingSince, type PhaseReport } from '../report/index.ts';
 
 export interface DatabasePhase {

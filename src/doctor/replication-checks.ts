@@ -8,7 +8,7 @@
 import { selectSchemas } from '../db/catalog/schemas.ts';
 import type { Config } from '../core/config/schema.ts';
 import { redactText } from '../core/redact.ts';
-import { defaultConnect, type ConnectFn } from '../db/pg.ts';
+import { defaultConnect, type ConnectFn } from '../core/pg.ts';
 import { isPoolerUrl, replicationNames, urlDatabase } from '../db/replicate/names.ts';
 import {
   assertPublisherReady,

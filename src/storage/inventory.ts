@@ -21,7 +21,7 @@ import {
   taggingUnsupported,
   type Side,
 } from './s3-errors.ts';
-import type { PgClient } from './pg.ts';
+import type { PgClient } from '../core/pg.ts';
 import { META_SHA256, type TargetHead } from './object-meta.ts';
 
 /** One storage.objects row. */

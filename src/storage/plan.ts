@@ -19,7 +19,7 @@ import {
   type ObjectRow,
 } from './inventory.ts';
 import { encodeUserMetadata, judgeTarget, type TargetHead, type TargetState } from './object-meta.ts';
-import type { PgClient } from './pg.ts';
+import type { PgClient } from '../core/pg.ts';
 import { inShard, type Shard } from './shard.ts';
 
 /** Why an object is copied: the verdicts of the rule verify shares (object-meta.ts, deep-compare.ts), or an orphan. */

@@ -9,7 +9,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { applyStorageCopy, type StorageCopyResult } from './apply.ts';
-import { connectPg, withPg, type ConnectFn } from './pg.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { planStorageCopy, type StoragePlan } from './plan.ts';
 import type { Shard } from './shard.ts';
 import { checksumSupport } from './target-checksums.ts';
@@ -86,7 +86,7 @@ export function planStorageFromConfig(
 ): Promise<StoragePlan> {
   requireBuckets(config);
   return withClients(config, deps, ({ source, target }) =>
-    withPg(config.source.db.url, deps.connect ?? connectPg, (db) =>
+    withClient(deps.connect ?? defaultConnect, config.source.db.url, 'database', (db) =>
       planStorageCopy({
         db,
         source,
@@ -166,7 +166,7 @@ export function verifyStorageFromConfig(
 ): Promise<StorageVerifyReport> {
   requireBuckets(config);
   return withClients(config, deps, ({ source, target }) =>
-    withPg(config.source.db.url, deps.connect ?? connectPg, (db) =>
+    withClient(deps.connect ?? defaultConnect, config.source.db.url, 'database', (db) =>
       verifyStorage({
         db,
         source,
@@ -224,7 +224,7 @@ export function rewriteUrlsFromConfig(
     });
   }
   requireBuckets(config);
-  return withPg(databaseUrl(config, options.database), deps.connect ?? connectPg, (db) =>
+  return withClient(deps.connect ?? defaultConnect, databaseUrl(config, options.database), 'database', (db) =>
     rewriteUrls({
       db,
       columns: config.storage.urlColumns,
@@ -244,7 +244,7 @@ export function restoreUrlsFromConfig(
   options: Omit<RewriteOptions, 'batchSize'> & { batchSize?: number } = {},
   deps: StorageRunDeps = {},
 ): Promise<UrlRewriteResult> {
-  return withPg(databaseUrl(config, options.database), deps.connect ?? connectPg, (db) =>
+  return withClient(deps.connect ?? defaultConnect, databaseUrl(config, options.database), 'database', (db) =>
     restoreUrls({
       db,
       batchSize: options.batchSize ?? config.storage.urlBatchSize,
@@ -261,7 +261,7 @@ export function discoverUrlsFromConfig(
   options: { database?: UrlDatabase } = {},
   deps: StorageRunDeps = {},
 ): Promise<DiscoverResult> {
-  return withPg(databaseUrl(config, options.database), deps.connect ?? connectPg, (db) =>
+  return withClient(deps.connect ?? defaultConnect, databaseUrl(config, options.database), 'database', (db) =>
     discoverUrlColumns({ db, rewriter: rewriterFromConfig(config) }),
   );
 }

@@ -29,7 +29,7 @@ import {
   type ListedObject,
 } from './inventory.ts';
 import { judgeTarget, md5Comparable, type TargetState } from './object-meta.ts';
-import type { PgClient } from './pg.ts';
+import type { PgClient } from '../core/pg.ts';
 import type { Tally } from './plan.ts';
 
 export type DifferReason =

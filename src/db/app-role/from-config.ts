@@ -1,6 +1,6 @@
 import type { Config } from '../../core/config/schema.ts';
 import type { Reporter } from '../../core/reporter.ts';
-import { defaultConnect, withClient, type ConnectFn } from '../pg.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../../core/pg.ts';
 import { runAppRole, type AppRoleResult } from './apply-app-role.ts';
 
 /** `db app-role` from the config: db.appRole on target.db.url (the owner), away from auth's legacy store. */

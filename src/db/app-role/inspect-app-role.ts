@@ -8,7 +8,7 @@
  * this one list.
  */
 import { discoverAppSchemas } from '../catalog/schemas.ts';
-import { type PgClient } from '../pg.ts';
+import { type PgClient } from '../../core/pg.ts';
 import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
 /** The policy `db app-role` puts on every RLS table for the app role. */

@@ -5,7 +5,7 @@
  * "0 tables copied" without a word).
  */
 import { DbError } from '../../core/errors.ts';
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 import { isManagedSchema, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 
 const SYSTEM_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;

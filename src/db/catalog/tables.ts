@@ -2,7 +2,7 @@
  * The tables of the app as the catalog describes them: columns (generated ones marked), primary key,
  * whether binary COPY is safe, size and row estimate. Used by copy, verify and plan, on either side.
  */
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { qualified } from '../../core/sql-quote.ts';
 

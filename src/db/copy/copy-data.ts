@@ -19,7 +19,8 @@ import {
   tableSql,
   type TableInfo,
 } from '../catalog/tables.ts';
-import { applyDigestSettings, defaultConnect, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { applyDigestSettings } from '../digest-settings.ts';
 import { digestExpressions, tableDigest } from '../verify/digest.ts';
 import {
   chooseFormat,

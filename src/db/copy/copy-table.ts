@@ -13,7 +13,7 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { type PgClient } from '../pg.ts';
+import { type PgClient } from '../../core/pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { tableSql, type ColumnInfo, type TableInfo } from '../catalog/tables.ts';
 import { quoteIdent } from '../../core/sql-quote.ts';

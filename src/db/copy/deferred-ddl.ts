@@ -7,7 +7,7 @@
  * grouping by a primary key) are left in place.
  */
 import { DbError } from '../../core/errors.ts';
-import { pgErrorFields, type PgClient } from '../pg.ts';
+import { pgErrorFields, type PgClient } from '../../core/pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 

@@ -4,7 +4,8 @@
  * Works through Supabase's session pooler (5432), not through the transaction pooler (6543).
  */
 import { DbError } from '../../core/errors.ts';
-import { applyDigestSettings, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
+import { pgErrorFields, type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { applyDigestSettings } from '../digest-settings.ts';
 
 export interface SourceSnapshot {
   id: string;

@@ -8,7 +8,7 @@ import { analyzeStatement, collectRefs, display, emptyRefs, type Refs } from '..
 import { loadParser, parseSql } from '../sql/parser.ts';
 import { splitSql } from '../sql/split.ts';
 import { isReservedRole } from '../supabase-facts.ts';
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 
 export interface AppObjectRefs {
   /** e.g. `function public.notify()`, `policy "x" on public.t`, `default of public.t.id`. */

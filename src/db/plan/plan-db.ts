@@ -6,7 +6,7 @@ import { toSupa2awsError } from '../../core/errors.ts';
 import { silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { selectSchemas } from '../catalog/schemas.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
-import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../pg.ts';
+import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../../core/pg.ts';
 import { choosePgDump, type FindPgDumpOptions } from '../schema/pg-dump.ts';
 import { display } from '../sql/analyze.ts';
 import {

@@ -14,7 +14,7 @@ import { redactUrl } from '../../core/redact.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { copyData } from '../copy/copy-data.ts';
-import { defaultConnect, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { verifyDb, type VerifyReport } from '../verify/verify-db.ts';
 import { publishedTableKeys, schemaDrift } from './drift.ts';
 import { freezeWrites, recordedFreeze, unfreezeWrites, writableConnect, writerRoles } from './freeze.ts';

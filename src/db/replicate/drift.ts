@@ -4,7 +4,7 @@
  * cutover, before the freeze: the source's app tables against the publication and against the target.
  */
 import { tableKey, type TableInfo } from '../catalog/tables.ts';
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 
 export interface Drift {
   table: string;

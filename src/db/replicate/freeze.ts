@@ -14,7 +14,7 @@
  */
 import { logger, type Reporter } from '../../core/reporter.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
-import { type ConnectFn, type PgClient } from '../pg.ts';
+import { type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { quoteIdent } from '../../core/sql-quote.ts';
 
 const FREEZE_TABLE = `${SUPA2AWS_SCHEMA}.write_freeze`;

@@ -6,7 +6,7 @@
  * duplicate (pgcopydb's method). The snapshot lives as long as that connection stays idle.
  */
 import { DbError } from '../../core/errors.ts';
-import { pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
+import { pgErrorFields, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { withParam } from './names.ts';
 import { quoteIdent, quoteLiteral } from '../../core/sql-quote.ts';
 

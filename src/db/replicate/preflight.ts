@@ -5,7 +5,7 @@
  * RDS's rds_superuser, or PostgreSQL 16's pg_create_subscription) and CREATE on the database.
  */
 import { DbError } from '../../core/errors.ts';
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 import type { Direction } from './published-tables.ts';
 
 export interface PublisherFacts {

@@ -8,7 +8,7 @@
  */
 import { DbError } from '../../core/errors.ts';
 import { commonColumns, listTables, tableKey, tableSql, type TableInfo } from '../catalog/tables.ts';
-import { type PgClient } from '../pg.ts';
+import { type PgClient } from '../../core/pg.ts';
 import { quoteIdent } from '../../core/sql-quote.ts';
 
 export interface ReplicatedTables {

@@ -13,7 +13,7 @@ import { DbError, InterruptedError, isSupa2awsError } from '../../core/errors.ts
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { copyData, type CopyDataResult } from '../copy/copy-data.ts';
-import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import {
   assertDirectHost,
   replicationNames,

@@ -5,7 +5,7 @@
  * far the subscriber confirmed, how much WAL the slot keeps: a stuck slot fills the disk) and
  * pg_stat_replication (lag in time). Reads only.
  */
-import { defaultConnect, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { replicationNames, urlDatabase, type ReplicationNames } from './names.ts';
 
 export interface ReplicationStatusOptions {

@@ -2,7 +2,7 @@
  * `db replicate stop`: drops the subscription on the subscriber, then the slot and the publication on the
  * publisher. Each is dropped only if it is there, so a re-run or a half-stopped replication finishes.
  */
-import { defaultConnect, type ConnectFn } from '../pg.ts';
+import { defaultConnect, type ConnectFn } from '../../core/pg.ts';
 import { replicationNames, urlDatabase, type ReplicationNames } from './names.ts';
 import { writableConnect } from './freeze.ts';
 import { dropPublication, dropSlot, dropSubscription } from './objects.ts';

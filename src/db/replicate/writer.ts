@@ -7,7 +7,7 @@
  * duplicated, nothing deleted come back.
  */
 import { randomBytes } from 'node:crypto';
-import { defaultConnect, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
 
 type Table = 'projects' | 'scenes' | 'notifications' | 'credit_transactions';
 

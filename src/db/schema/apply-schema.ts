@@ -5,7 +5,7 @@
  */
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
-import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../pg.ts';
+import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { parseSql } from '../sql/parser.ts';
 import { extensionVerdict, missingExtensionHint, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { recordSql, type SchemaScript, type ScriptStatement } from '../transform/render.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
-import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../pg.ts';
+import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../../core/pg.ts';
 import { rangeVar } from '../sql/analyze.ts';
 import { loadParser } from '../sql/parser.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';

@@ -4,7 +4,7 @@
  * written as SQL, so the transform keeps or reports them like any other statement. Also: which functions
  * belong to which extension, so calls into extensions living in a shared schema are recognised.
  */
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 import { MANAGED_SCHEMAS } from '../supabase-facts.ts';
 
 const managedList = MANAGED_SCHEMAS.map((s) => `'${s}'`).join(', ');

@@ -8,7 +8,7 @@
  * (boundaries taken from the source) so a difference is narrowed to a key range.
  * Session settings that change text output are fixed anyway (DIGEST_SETTINGS) for the text casts.
  */
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 import { tableSql, type ColumnInfo, type TableInfo } from '../catalog/tables.ts';
 import { quoteIdent } from '../../core/sql-quote.ts';
 

@@ -11,7 +11,7 @@
  * reserved roles on the source, the recorded owner role on the target) is `OWNER`; grants to Supabase's
  * platform roles are dropped by `db schema` on purpose and not compared; every other role by name.
  */
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 import { isManagedSchema, isPlatformRole, isReservedRole, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { DroppedObject } from '../transform/types.ts';
 

@@ -12,14 +12,8 @@ import { logger, silentReporter, step, type Reporter } from '../../core/reporter
 import { discoverAppSchemas, selectSchemas } from '../catalog/schemas.ts';
 import { commonColumns, listTables, tableKey, type TableInfo } from '../catalog/tables.ts';
 import { openSnapshot, type SourceSnapshot } from '../copy/snapshot.ts';
-import {
-  applyDigestSettings,
-  DIGEST_SETTINGS,
-  defaultConnect,
-  serverMajor,
-  type ConnectFn,
-  type PgClient,
-} from '../pg.ts';
+import { defaultConnect, serverMajor, type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { applyDigestSettings, DIGEST_SETTINGS } from '../digest-settings.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { DroppedObject } from '../transform/types.ts';
 import {

@@ -1,7 +1,7 @@
 /** What the URL commands need to know about a column: its type and its table's primary key. */
 import { StorageError } from '../../core/errors.ts';
 import type { UrlColumn } from '../config.ts';
-import { type PgClient } from '../pg.ts';
+import { type PgClient } from '../../core/pg.ts';
 import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
 export interface KeyColumn {

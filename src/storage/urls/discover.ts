@@ -4,7 +4,7 @@
  * bare keys are recognised by checking a sample of their values against storage.objects.
  */
 import type { UrlColumn } from '../config.ts';
-import { type PgClient } from '../pg.ts';
+import { type PgClient } from '../../core/pg.ts';
 import type { UrlRewriter } from './rewriter.ts';
 import { MANAGED_SCHEMAS } from '../../db/supabase-facts.ts';
 import { qualified, quoteIdent } from '../../core/sql-quote.ts';

@@ -3,7 +3,7 @@
  * change, in `supa2aws.url_ledger` of the same database, so `storage restore-urls` can put back exactly what
  * was there. It holds old signed URLs (with their tokens): it is readable only by its owner.
  */
-import type { PgClient } from '../pg.ts';
+import type { PgClient } from '../../core/pg.ts';
 
 export const LEDGER_SCHEMA = 'supa2aws';
 export const LEDGER_TABLE = 'supa2aws.url_ledger';

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
 import type { UrlColumn } from '../config.ts';
-import { type PgClient } from '../pg.ts';
+import { type PgClient } from '../../core/pg.ts';
 import { describeColumn, keyMatchesLedger, keyParams, keyTuple, type ColumnInfo } from './catalog.ts';
 import { ensureLedger, ledgerExists, LEDGER_TABLE } from './ledger.ts';
 import type { RefKind } from './parse.ts';
