@@ -1,6 +1,6 @@
 /**
  * Generates schema/supa2aws.config.schema.json, the JSON Schema of supa2aws.config.json, from the zod schema
- * (src/core/config/schema.ts): `npm run schema`. test/unit/config-json-schema.test.ts fails when the committed
+ * (src/config/schema.ts): `npm run schema`. test/unit/config-json-schema.test.ts fails when the committed
  * file differs from a fresh generation. The schema describes the file as written: before `${ENV}`
  * interpolation, with defaults optional, and a `"//"` comment allowed in every object.
  */
@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { COMMENT_KEY, CONFIG_SCHEMA_FILE } from '../src/core/config/comments.ts';
-import { configSchema } from '../src/core/config/schema.ts';
+import { configSchema } from '../src/config/schema.ts';
 
 type Node = Record<string, unknown>;
 
@@ -44,7 +44,7 @@ export function generateConfigSchema(): string {
     $schema,
     title: 'supa2aws config (supa2aws.config.json)',
     description:
-      'Generated from src/core/config/schema.ts by `npm run schema`. Strings may hold ${ENV} references, filled in when the file is loaded.',
+      'Generated from src/config/schema.ts by `npm run schema`. Strings may hold ${ENV} references, filled in when the file is loaded.',
     ...rest,
     definitions: { comment: COMMENT },
   };

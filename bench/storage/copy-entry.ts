@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/storage/copy-entry.ts <config.json> [concurrency]
  */
-import { loadConfig } from '../../src/core/config/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { copyStorageFromConfig } from '../../src/storage/index.ts';
 
 const [file, concurrency] = process.argv.slice(2);

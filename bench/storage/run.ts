@@ -26,7 +26,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { parseConfig } from '../../src/core/config/index.ts';
+import { parseConfig } from '../../src/config/index.ts';
 import { createS3Client } from '@supa2aws/runtime/storage';
 import {
   adminUrl,

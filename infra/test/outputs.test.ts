@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { configSchema } from '../../src/core/config/schema.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import {
   configFromStackOutputs,
   stackOutputsSummary,

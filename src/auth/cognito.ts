@@ -1,7 +1,7 @@
 /** The target Cognito user pool as the auth phase talks to it. */
 import { requireRegion } from '../core/aws/aws-context.ts';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { AuthError } from '../core/errors.ts';
 import { outageDeadlineMs } from '../core/outage.ts';
 

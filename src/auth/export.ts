@@ -5,7 +5,7 @@
  * old store or the new one, never half of each. Never prints a hash.
  */
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { AuthError, InterruptedError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, type Outcome, type UserKind } from './classify.ts';

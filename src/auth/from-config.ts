@@ -4,7 +4,7 @@
  * `target.cognito` from the config they are given; a flag overrides a setting through the step's run
  * options, never by editing the config.
  */
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import { pickDefined } from '../core/pick-defined.ts';
 import type { Reporter } from '../core/reporter.ts';

@@ -18,7 +18,7 @@ import {
   GetCSVHeaderCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { AuthError, InterruptedError, isSupa2awsError } from '../core/errors.ts';
 import { eachConcurrently } from '../core/concurrency.ts';
 import { OutageWatch } from '../core/outage.ts';

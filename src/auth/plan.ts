@@ -6,7 +6,7 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { AuthError } from '../core/errors.ts';
 import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { classifyUser, KIND_OUTCOMES, type Outcome, type UserKind } from './classify.ts';

@@ -7,7 +7,7 @@
  * sets `auth.users.cognito_sub` to that user's sub and logs the change. App servers forget a cached
  * answer for the old sub within the resolver's ttlMs (5 minutes by default).
  */
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { AuthError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { targetPool, type TargetPool } from './cognito.ts';

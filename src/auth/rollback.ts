@@ -20,7 +20,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type pg from 'pg';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts';
 import { AuthError, ConfigError, InterruptedError, isSupa2awsError } from '../core/errors.ts';
 import { OutageWatch } from '../core/outage.ts';

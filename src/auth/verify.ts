@@ -12,7 +12,7 @@
  * pending, as any sign-in would).
  */
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { silentReporter, step, type Reporter } from '../core/reporter.ts';
 import type pg from 'pg';
 import { classifyUser, type Classified, type SourceUser } from './classify.ts';

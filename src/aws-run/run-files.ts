@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../core/errors.ts';
-import { literalSecretWarnings } from '../core/config/load.ts';
+import { literalSecretWarnings } from '../config/load.ts';
 import { stripComments } from '../core/config/comments.ts';
 import { awsRunError } from './errors.ts';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../core/config/index.ts';
+import type { Config } from '../config/index.ts';
 import { connectPostgres, serverMajor } from '../core/pg.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { logger, type Reporter } from '../core/reporter.ts';

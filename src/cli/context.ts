@@ -9,9 +9,9 @@ import {
   type ConfigInspection,
   type LoadConfigOptions,
   type LoadedConfig,
-} from '../core/config/index.ts';
+} from '../config/index.ts';
 import { createInterface } from 'node:readline/promises';
-import { describeTouches, summarizeTouches } from '../core/config/touches.ts';
+import { describeTouches, summarizeTouches } from '../config/touches.ts';
 import { ExitCode, InterruptedError, isSupa2awsError, Supa2awsError } from '../core/errors.ts';
 import { deadStandInsFor, standInDownError } from '../sandbox/stand-ins.ts';
 import type { Reporter } from '../core/reporter.ts';

@@ -4,7 +4,7 @@
  * write freeze, every acknowledged write proved on RDS from the writer's ledger, and the `db verify` the
  * cutover makes inside the freeze.
  */
-import type { Config } from '../core/config/index.ts';
+import type { Config } from '../config/index.ts';
 import { InternalError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import {

@@ -3,7 +3,7 @@ import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { connectPostgres, pgPoolConfig } from '../core/pg.ts';
-import type { Config } from '../core/config/index.ts';
+import type { Config } from '../config/index.ts';
 import { Supa2awsError, VerifyError } from '../core/errors.ts';
 import {
   adminGetUserAttributes,

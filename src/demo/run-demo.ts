@@ -15,7 +15,7 @@ import {
   verifyAuthFromConfig,
   verifyReport as authVerifyReport,
 } from '../auth/index.ts';
-import { parseConfig, type Config } from '../core/config/index.ts';
+import { parseConfig, type Config } from '../config/index.ts';
 import { libpqSslEnv } from '../core/pg-settings.ts';
 import { SandboxError, Supa2awsError, VerifyError } from '../core/errors.ts';
 import { silentReporter, type Reporter } from '../core/reporter.ts';

@@ -1,5 +1,5 @@
 /** The demo's phase 1: buckets, copy, verify, then the URLs stored in the (still live) Supabase database. */
-import type { Config } from '../core/config/index.ts';
+import type { Config } from '../config/index.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { timingSince, type PhaseReport } from '../report/index.ts';
 import { copyPhaseReport, setupPhaseReport, urlsPhaseReport, verifyPhaseReport } from '../storage/report.ts';

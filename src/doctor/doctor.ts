@@ -1,5 +1,6 @@
-import type { ConfigInspection } from '../core/config/load.ts';
-import { s3EndpointSchema, type Config, type S3EndpointConfig } from '../core/config/schema.ts';
+import type { ConfigInspection } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { s3EndpointSchema, type S3EndpointConfig } from '../core/config/schema.ts';
 import { pgDumpChoice } from '../db/from-config.ts';
 import {
   checkAwsCli,

@@ -6,7 +6,7 @@
  * shortfall warns: the snapshot route (`db copy`) works without them.
  */
 import { selectSchemas } from '../db/catalog/schemas.ts';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { redactText } from '../core/redact.ts';
 import { defaultConnect, type ConnectFn } from '../core/pg.ts';
 import { isPoolerUrl, replicationNames, urlDatabase } from '../db/replicate/names.ts';

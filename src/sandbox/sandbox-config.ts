@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import type { SandboxState } from './state.ts';
 
 /** The sandbox's AWS region. */

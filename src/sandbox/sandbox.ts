@@ -27,7 +27,7 @@ import type { PackageDirs } from './packaged-extensions.ts';
 import { supabaseInstall } from './supabase-install.ts';
 import { createCertificateAuthority, issueServerCertificate } from './tls-certs.ts';
 import { isAlive, isOurProcess, stopProcess } from './processes.ts';
-import { parseConfig } from '../core/config/index.ts';
+import { parseConfig } from '../config/index.ts';
 import { discoverUrlsFromConfig } from '../storage/run.ts';
 import { pgUrl, S3RVER_KEY, sandboxConfigFile, sandboxEnv, writeSandboxConfig } from './sandbox-config.ts';
 import {

@@ -4,7 +4,7 @@
  * "unreachable, run again".
  */
 import path from 'node:path';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { SandboxError, type Supa2awsError } from '../core/errors.ts';
 import { isRunning } from './processes.ts';
 import { readState, registeredStateDirs, type SandboxState } from './state.ts';

@@ -4,7 +4,7 @@
  */
 import { requireRegion } from '../core/aws/aws-context.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '../core/config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';

@@ -6,7 +6,7 @@
  * the answer covers every phase.
  */
 import { verifyAuthFromConfig, verifyReport as authVerifyBody } from '../auth/index.ts';
-import type { Config } from '../core/config/index.ts';
+import type { Config } from '../config/index.ts';
 import { ExitCode, InterruptedError, toSupa2awsError } from '../core/errors.ts';
 import type { Reporter } from '../core/reporter.ts';
 import { verifyDbFromConfig, verifyPhaseReport as dbVerifyReport } from '../db/index.ts';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { parseConfig } from '../../src/core/config/index.ts';
+import { parseConfig } from '../../src/config/index.ts';
 import { startBackendProcesses, type BackendProcesses } from '../../src/demo/backend-processes.ts';
 import { backendEnv, runDemo } from '../../src/demo/run-demo.ts';
 import { readTestUsers } from '../../src/fixture/index.ts';

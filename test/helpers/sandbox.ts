@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { parseConfig, type Config } from '../../src/core/config/index.ts';
+import { parseConfig, type Config } from '../../src/config/index.ts';
 import { applyDatabaseGrants } from '../../src/fixture/index.ts';
 import { createS3Client } from '@supa2aws/runtime/storage';
 import {

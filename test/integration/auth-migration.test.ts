@@ -32,7 +32,7 @@ import {
   verifyAuth,
   verifyReport,
 } from '../../src/auth/index.ts';
-import type { Config } from '../../src/core/config/index.ts';
+import type { Config } from '../../src/config/index.ts';
 import { SIGN_IN_REFUSED } from '../../src/auth/migrate-user/handler.ts';
 import { MemoryReporter } from '../../src/core/reporter.ts';
 import { applySchema, buildSchema, copyData } from '../../src/db/index.ts';

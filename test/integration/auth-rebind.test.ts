@@ -24,7 +24,7 @@ import {
   importRemaining,
   verifyAuth,
 } from '../../src/auth/index.ts';
-import type { Config } from '../../src/core/config/index.ts';
+import type { Config } from '../../src/config/index.ts';
 import { MemoryReporter } from '../../src/core/reporter.ts';
 import { applySchema, buildSchema, copyData } from '../../src/db/index.ts';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Config } from '../../src/core/config/index.ts';
+import type { Config } from '../../src/config/index.ts';
 import { headTarget, sealedSha256 } from '../../src/storage/index.ts';
 import type { TestDatabase, TestSandbox } from '../helpers/sandbox.ts';
 

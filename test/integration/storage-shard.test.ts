@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Config } from '../../src/core/config/index.ts';
+import type { Config } from '../../src/config/index.ts';
 import type { StorageCopyResult } from '../../src/storage/index.ts';
 import { setupStorageFromConfig, shardOf, verifyStorageFromConfig } from '../../src/storage/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { Config } from '../../src/core/config/index.ts';
+import type { Config } from '../../src/config/index.ts';
 import {
   discoverUrlsFromConfig,
   projectHosts,

@@ -9,7 +9,7 @@ import {
   relinkUserFromConfig,
   verifyAuthFromConfig,
 } from '../../src/auth/index.ts';
-import { parseConfig, type Config } from '../../src/core/config/index.ts';
+import { parseConfig, type Config } from '../../src/config/index.ts';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 
 const { config: parsed, errors } = parseConfig(

@@ -14,7 +14,7 @@ import {
   type RollbackPoolUser,
   type SourceUser,
 } from '../../src/auth/index.ts';
-import { parseConfig } from '../../src/core/config/index.ts';
+import { parseConfig } from '../../src/config/index.ts';
 
 const NOW = new Date('2026-12-05T12:00:00Z');
 const ID = '0b5e7c1a-6f0d-4c1e-9a53-2f1f2d3c4b5a';

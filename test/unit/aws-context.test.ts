@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveAwsContext, awsCredentialHint } from '../../src/core/aws/aws-context.ts';
-import { loadConfig } from '../../src/core/config/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

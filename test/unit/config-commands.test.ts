@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { configFromStack } from '../../src/core/stack-outputs/apply-outputs.ts';
+import { configFromStack } from '../../src/config/apply-outputs.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, parseConfig, parseDotenv } from '../../src/core/config/index.ts';
+import { loadConfig, parseConfig, parseDotenv } from '../../src/config/index.ts';
 import type { ConfigError } from '../../src/core/errors.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

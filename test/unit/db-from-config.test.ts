@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig, type Config } from '../../src/core/config/index.ts';
+import { parseConfig, type Config } from '../../src/config/index.ts';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 import {
   buildSchemaOptions,

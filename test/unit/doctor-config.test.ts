@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { inspectConfig } from '../../src/core/config/index.ts';
+import { inspectConfig } from '../../src/config/index.ts';
 import { runDoctor, type Exec } from '../../src/doctor/index.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import { listOf, oneOf, positiveInt, wholeNumber } from '../../src/cli/option-parsers.ts';
-import { parseConfig } from '../../src/core/config/index.ts';
+import { parseConfig } from '../../src/config/index.ts';
 import { phaseNotSetUp, VERIFY_PHASES, verifyExitCode, verifyMigration } from '../../src/verify/index.ts';
 
 const raw = {

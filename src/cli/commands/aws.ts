@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { requireRegion, resolveAwsContext } from '../../core/aws/aws-context.ts';
-import { findConfigFile } from '../../core/config/load.ts';
+import { findConfigFile } from '../../config/load.ts';
 import { DEFAULT_REPORT_DIR } from '../../report/phase-report.ts';
 import {
   awsRun,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { configFromStack } from '../../core/stack-outputs/apply-outputs.ts';
-import { showConfig } from '../../core/config/provenance.ts';
+import { configFromStack } from '../../config/apply-outputs.ts';
+import { showConfig } from '../../config/provenance.ts';
 import { action, type GlobalFlags } from '../context.ts';
 
 export function registerConfig(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { initConfig, type InitConfigOptions } from '../../core/config/init-config.ts';
-import { askInitOptions, type Ask } from '../../core/config/init-prompts.ts';
+import { initConfig, type InitConfigOptions } from '../../config/init-config.ts';
+import { askInitOptions, type Ask } from '../../config/init-prompts.ts';
 import { ConfigError, InterruptedError } from '../../core/errors.ts';
 import { action, type GlobalFlags } from '../context.ts';
 

@@ -1,7 +1,8 @@
+/**
+ * The parts of the config core owns: where the source and the target are. The full schema, with each
+ * phase's section, is composed above the phases in src/config/schema.ts.
+ */
 import { z } from 'zod';
-import { authConfigSchema } from '../../auth/config.ts';
-import { dbConfigSchema } from '../../db/config.ts';
-import { storageConfigSchema } from '../../storage/config.ts';
 
 const postgresUrl = z
   .string()
@@ -27,57 +28,50 @@ export const s3EndpointSchema = z
   })
   .strict();
 
-export const configSchema = z
+/** The Supabase project the migration reads from. */
+export const sourceConfigSchema = z
   .object({
-    $schema: z.string().optional(),
-    version: z.literal(1),
-    source: z
-      .object({
-        /** The Supabase project URL, https://<ref>.supabase.co: recognises storage URLs and token issuers. */
-        projectUrl: z.string().url(),
-        db: z.object({ url: postgresUrl }).strict(),
-        storage: s3EndpointSchema.extend({
-          /** The Supabase project's region (Supabase Storage signs with it). */
-          region: z.string().min(1).default('us-east-1'),
-        }),
-        /** Legacy HS256 JWT secret, only while Supabase tokens are still accepted. */
-        jwtSecret: z.string().min(1).optional(),
-      })
-      .strict(),
-    target: z
-      .object({
-        /**
-         * Every AWS client's region unless it names its own. Overridden, as in the AWS CLI, by --region,
-         * AWS_REGION, AWS_DEFAULT_REGION and the profile's region.
-         */
-        region: z.string().min(1).optional(),
-        db: z
-          .object({
-            /** The owner role's connection string (RDS master user or a role like it). */
-            url: postgresUrl,
-          })
-          .strict(),
-        s3: s3EndpointSchema.extend({
-          /** Base URL objects are served from publicly, e.g. a CloudFront domain. */
-          publicBaseUrl: z.string().url().optional(),
-        }),
-        cognito: z
-          .object({
-            endpoint: z.string().url().optional(),
-            /** @default target.region */
-            region: z.string().min(1).optional(),
-            userPoolId: z.string().min(1),
-            clientId: z.string().min(1),
-          })
-          .strict()
-          .optional(),
-      })
-      .strict(),
-    storage: storageConfigSchema.default({}),
-    db: dbConfigSchema.default({}),
-    auth: authConfigSchema.default({}),
+    /** The Supabase project URL, https://<ref>.supabase.co: recognises storage URLs and token issuers. */
+    projectUrl: z.string().url(),
+    db: z.object({ url: postgresUrl }).strict(),
+    storage: s3EndpointSchema.extend({
+      /** The Supabase project's region (Supabase Storage signs with it). */
+      region: z.string().min(1).default('us-east-1'),
+    }),
+    /** Legacy HS256 JWT secret, only while Supabase tokens are still accepted. */
+    jwtSecret: z.string().min(1).optional(),
   })
   .strict();
 
-export type Config = z.infer<typeof configSchema>;
+/** The AWS side the migration writes to. */
+export const targetConfigSchema = z
+  .object({
+    /**
+     * Every AWS client's region unless it names its own. Overridden, as in the AWS CLI, by --region,
+     * AWS_REGION, AWS_DEFAULT_REGION and the profile's region.
+     */
+    region: z.string().min(1).optional(),
+    db: z
+      .object({
+        /** The owner role's connection string (RDS master user or a role like it). */
+        url: postgresUrl,
+      })
+      .strict(),
+    s3: s3EndpointSchema.extend({
+      /** Base URL objects are served from publicly, e.g. a CloudFront domain. */
+      publicBaseUrl: z.string().url().optional(),
+    }),
+    cognito: z
+      .object({
+        endpoint: z.string().url().optional(),
+        /** @default target.region */
+        region: z.string().min(1).optional(),
+        userPoolId: z.string().min(1),
+        clientId: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export type S3EndpointConfig = z.infer<typeof s3EndpointSchema>;

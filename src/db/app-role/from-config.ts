@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config/schema.ts';
+import type { Config } from '../../config/schema.ts';
 import type { Reporter } from '../../core/reporter.ts';
 import { defaultConnect, withClient, type ConnectFn } from '../../core/pg.ts';
 import { runAppRole, type AppRoleResult } from './apply-app-role.ts';

@@ -4,7 +4,7 @@
  * replicate`, `db cutover`, `db rollback` and the demo call these; a flag overrides a setting through the
  * run options.
  */
-import type { Config } from '../../core/config/schema.ts';
+import type { Config } from '../../config/schema.ts';
 import { pickDefined } from '../../core/pick-defined.ts';
 import { verifyDbOptions, type DbRunDeps } from '../from-config.ts';
 import { cutover, undoCutoverFreeze, type CutoverOptions, type CutoverResult } from './cutover.ts';

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { ZodIssue } from 'zod';
-import { ConfigError } from '../errors.ts';
-import { redactText } from '../redact.ts';
-import { resolveAwsContext, type AwsContext } from '../aws/aws-context.ts';
-import { stripComments } from './comments.ts';
+import { ConfigError } from '../core/errors.ts';
+import { redactText } from '../core/redact.ts';
+import { resolveAwsContext, type AwsContext } from '../core/aws/aws-context.ts';
+import { stripComments } from '../core/config/comments.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export interface ConfigProblem {

@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../errors.ts';
-import { schemaReference } from '../config/init-config.ts';
-import { everyVariableSet, parseConfig, type ConfigProblem } from '../config/load.ts';
-import { expandMissing } from '../config/required-fields.ts';
+import { ConfigError } from '../core/errors.ts';
+import { schemaReference } from './init-config.ts';
+import { everyVariableSet, parseConfig, type ConfigProblem } from './load.ts';
+import { expandMissing } from './required-fields.ts';
 import {
   accountOfArn,
   appRoleReference,
@@ -16,15 +16,15 @@ import {
   migrateUserReference,
   TARGET_DB_PASSWORD_ENV,
   type EnvReference,
-} from '../config/secret-refs.ts';
-import { OUTPUT_KEYS } from './output-keys.ts';
+} from '../core/config/secret-refs.ts';
+import { OUTPUT_KEYS } from '../core/stack-outputs/output-keys.ts';
 import {
   configFromStackOutputs,
   stackOutputsSummary,
   StackOutputsError,
   type ConfigFromOutputsOptions,
   type StackOutputs,
-} from './config-from-outputs.ts';
+} from '../core/stack-outputs/config-from-outputs.ts';
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { resolveAwsContext } from '../aws/aws-context.ts';
+import { resolveAwsContext } from '../core/aws/aws-context.ts';
 import { FALLBACK_REGION, type InitConfigOptions } from './init-config.ts';
 
 export interface InitQuestion {

@@ -1,3 +1,3 @@
 export * from './schema.ts';
 export * from './load.ts';
-export * from './comments.ts';
+export * from '../core/config/comments.ts';

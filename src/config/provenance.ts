@@ -3,8 +3,8 @@
  * flag or the AWS environment (the region), or the schema's default. For `config show`.
  */
 import { readFileSync } from 'node:fs';
-import type { AwsContext } from '../aws/aws-context.ts';
-import { isSecretKey, redactValue } from '../redact.ts';
+import type { AwsContext } from '../core/aws/aws-context.ts';
+import { isSecretKey, redactValue } from '../core/redact.ts';
 import type { Config } from './schema.ts';
 
 export interface ShownValue {

@@ -7,16 +7,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkRegionName, resolveAwsContext } from '../aws/aws-context.ts';
-import { ConfigError } from '../errors.ts';
+import { checkRegionName, resolveAwsContext } from '../core/aws/aws-context.ts';
+import { ConfigError } from '../core/errors.ts';
 import {
   configFromStackOutputs,
   stackOutputsSummary,
   StackOutputsError,
   type StackOutputs,
-} from '../stack-outputs/config-from-outputs.ts';
-import { OUTPUT_KEYS } from '../stack-outputs/output-keys.ts';
-import { COMMENT_KEY, CONFIG_SCHEMA_FILE } from './comments.ts';
+} from '../core/stack-outputs/config-from-outputs.ts';
+import { OUTPUT_KEYS } from '../core/stack-outputs/output-keys.ts';
+import { COMMENT_KEY, CONFIG_SCHEMA_FILE } from '../core/config/comments.ts';
 import { everyVariableSet, parseConfig, type ConfigProblem } from './load.ts';
 import {
   envReferences,
@@ -26,7 +26,7 @@ import {
   TARGET_DB_HOST_ENV,
   TARGET_DB_PASSWORD_ENV,
   type EnvReference,
-} from './secret-refs.ts';
+} from '../core/config/secret-refs.ts';
 
 /** When nothing names a region: the AWS CLI has no default; supa2aws starts from this one. */
 export const FALLBACK_REGION = 'eu-west-1';

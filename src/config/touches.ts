@@ -4,7 +4,7 @@
  * secret: hosts and names only.
  */
 import path from 'node:path';
-import type { AwsContext } from '../aws/aws-context.ts';
+import type { AwsContext } from '../core/aws/aws-context.ts';
 import { isLoopbackHost } from '@supa2aws/runtime/db';
 import type { Config } from './schema.ts';
 
