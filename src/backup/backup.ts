@@ -16,8 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
-import { connectPostgres } from '../core/pg.ts';
+import { defaultConnect, withClient, type PgClient } from '../core/pg.ts';
 import { Supa2awsError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 
@@ -92,7 +91,7 @@ function runPgDump(pgDump: string, args: string[], url: string): Promise<void> {
 }
 
 async function writeStorageManifest(
-  client: pg.Client,
+  client: PgClient,
   storage: S3Client,
   file: string,
 ): Promise<BackupManifest['storage']> {
@@ -132,51 +131,63 @@ async function writeStorageManifest(
   return { objects: rows.length, bytes, ghosts: missing };
 }
 
+/** The dumps and the storage manifest, each file checksummed in the manifest. */
+async function writeBackup(
+  client: PgClient,
+  options: BackupOptions,
+  reporter: Reporter,
+): Promise<BackupManifest> {
+  const version =
+    (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '';
+  const schemaFile = path.join(options.outDir, 'schema.dump');
+  const dataFile = path.join(options.outDir, 'data.dump');
+  await step(reporter, 'schema (pg_dump --schema-only)', () =>
+    runPgDump(
+      options.pgDump,
+      ['--format=custom', '--schema-only', '--file', schemaFile],
+      options.sourceDbUrl,
+    ),
+  );
+  await step(reporter, 'data (pg_dump --data-only)', () =>
+    runPgDump(options.pgDump, ['--format=custom', '--data-only', '--file', dataFile], options.sourceDbUrl),
+  );
+  const storageFile = path.join(options.outDir, 'storage-objects.ndjson');
+  const storage = await step(reporter, 'storage manifest', () =>
+    writeStorageManifest(client, options.storage, storageFile),
+  );
+  if (storage.ghosts > 0) {
+    logger(reporter).warn(`${storage.ghosts} storage.objects row(s) have no bytes at the source (ghosts)`);
+  }
+  const files: BackupFile[] = [];
+  for (const file of [schemaFile, dataFile, storageFile]) {
+    chmodSync(file, 0o600); // the data dump holds password hashes
+    files.push({ name: path.basename(file), bytes: statSync(file).size, sha256: await sha256File(file) });
+  }
+  const manifest: BackupManifest = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    source: { serverVersion: version },
+    files,
+    storage,
+  };
+  writeFileSync(path.join(options.outDir, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return manifest;
+}
+
 export async function takeBackup(options: BackupOptions): Promise<BackupManifest> {
   const reporter = options.reporter ?? silentReporter;
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
-  const client = await connectPostgres(options.sourceDbUrl, 'source', { applicationName: 'supa2aws-backup' });
-  try {
-    const version =
-      (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '';
-    const schemaFile = path.join(options.outDir, 'schema.dump');
-    const dataFile = path.join(options.outDir, 'data.dump');
-    await step(reporter, 'schema (pg_dump --schema-only)', () =>
-      runPgDump(
-        options.pgDump,
-        ['--format=custom', '--schema-only', '--file', schemaFile],
-        options.sourceDbUrl,
-      ),
-    );
-    await step(reporter, 'data (pg_dump --data-only)', () =>
-      runPgDump(options.pgDump, ['--format=custom', '--data-only', '--file', dataFile], options.sourceDbUrl),
-    );
-    const storageFile = path.join(options.outDir, 'storage-objects.ndjson');
-    const storage = await step(reporter, 'storage manifest', () =>
-      writeStorageManifest(client, options.storage, storageFile),
-    );
-    if (storage.ghosts > 0) {
-      logger(reporter).warn(`${storage.ghosts} storage.objects row(s) have no bytes at the source (ghosts)`);
-    }
-    const files: BackupFile[] = [];
-    for (const file of [schemaFile, dataFile, storageFile]) {
-      chmodSync(file, 0o600); // the data dump holds password hashes
-      files.push({ name: path.basename(file), bytes: statSync(file).size, sha256: await sha256File(file) });
-    }
-    const manifest: BackupManifest = {
-      version: 1,
-      createdAt: new Date().toISOString(),
-      source: { serverVersion: version },
-      files,
-      storage,
-    };
-    writeFileSync(path.join(options.outDir, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
-      mode: 0o600,
-    });
-    return manifest;
-  } finally {
-    await client.end();
-  }
+  return withClient(
+    defaultConnect,
+    options.sourceDbUrl,
+    'source',
+    (client) => writeBackup(client, options, reporter),
+    {
+      applicationName: 'supa2aws-backup',
+    },
+  );
 }
 
 /** Checks a backup directory against its manifest: every file present with its recorded size and SHA-256. */

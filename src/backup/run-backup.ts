@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
-import { connectPostgres, serverMajor } from '../core/pg.ts';
+import { defaultConnect, serverMajor, withClient } from '../core/pg.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { logger, type Reporter } from '../core/reporter.ts';
 import { choosePgDump, type FindPgDumpOptions, type PgDumpBinary } from '../db/schema/pg-dump.ts';
@@ -51,11 +51,12 @@ export async function runBackup(options: {
 }
 
 /** The pg_dump `db schema` would run for this source: at least the server's major version. */
-async function pgDumpForSource(url: string, options: FindPgDumpOptions): Promise<PgDumpBinary> {
-  const client = await connectPostgres(url, 'source', { applicationName: 'supa2aws-backup' });
-  try {
-    return await choosePgDump(await serverMajor(client), options);
-  } finally {
-    await client.end();
-  }
+function pgDumpForSource(url: string, options: FindPgDumpOptions): Promise<PgDumpBinary> {
+  return withClient(
+    defaultConnect,
+    url,
+    'source',
+    async (client) => choosePgDump(await serverMajor(client), options),
+    { applicationName: 'supa2aws-backup' },
+  );
 }

@@ -187,8 +187,9 @@ export async function withClient<T>(
   url: string,
   role: DbRole,
   fn: (client: PgClient) => Promise<T>,
+  options?: ConnectOptions,
 ): Promise<T> {
-  const client = await connect(url, role);
+  const client = await connect(url, role, options);
   try {
     return await fn(client);
   } finally {

@@ -2,7 +2,7 @@
  * Replication objects supa2aws made (named supa2aws_…) that are still there: a slot keeps WAL on its
  * server forever once nobody reads it, and a subscription keeps connecting to a database about to go.
  */
-import { defaultConnect, type ConnectFn } from '../core/pg.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { REPLICATION_PREFIX } from '../db/replicate/names.ts';
 
 /** `slot x on the source`, `subscription y on the target`…, for every supa2aws replication object left. */
@@ -12,8 +12,7 @@ export async function replicationLeftovers(
 ): Promise<string[]> {
   const found: string[] = [];
   for (const { url, side } of sides) {
-    const client = await connect(url, side);
-    try {
+    await withClient(connect, url, side, async (client) => {
       const { rows } = await client.query<{ kind: string; name: string }>(
         `SELECT 'slot' AS kind, slot_name::text AS name FROM pg_catalog.pg_replication_slots
           WHERE slot_name LIKE $1 AND database = current_database()
@@ -26,9 +25,7 @@ export async function replicationLeftovers(
         [`${REPLICATION_PREFIX.replace(/_/g, '\\_')}%`],
       );
       for (const r of rows) found.push(`${r.kind} ${r.name} on the ${side}`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    });
   }
   return found;
 }

@@ -8,7 +8,7 @@
 import { selectSchemas } from '../db/catalog/schemas.ts';
 import type { Config } from '../config/schema.ts';
 import { redactText } from '../core/redact.ts';
-import { defaultConnect, type ConnectFn } from '../core/pg.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { isPoolerUrl, replicationNames, urlDatabase } from '../db/replicate/names.ts';
 import {
   assertPublisherReady,
@@ -43,8 +43,7 @@ export async function checkReplication(
     ];
   const names = replicationNames(urlDatabase(url));
   try {
-    const source = await connect(url, 'source');
-    try {
+    await withClient(connect, url, 'source', async (source) => {
       assertPublisherReady(await publisherFacts(source, names.slot), 'source');
       await replicatedTables(source, (await selectSchemas(source, config.db.schemas)).schemas, {
         withAuthUsers: true,
@@ -55,9 +54,7 @@ export async function checkReplication(
         status: 'pass',
         detail: 'direct host, wal_level logical, REPLICATION, a free slot, every app table replicable',
       });
-    } finally {
-      await source.end().catch(() => undefined);
-    }
+    });
   } catch (error) {
     checks.push({
       id: 'replication-source',
@@ -67,8 +64,7 @@ export async function checkReplication(
     });
   }
   try {
-    const target = await connect(config.target.db.url, 'target');
-    try {
+    await withClient(connect, config.target.db.url, 'target', async (target) => {
       assertSubscriberReady(await subscriberFacts(target, names.subscription), 'target');
       const back = await publisherFacts(target, replicationNames(urlDatabase(config.target.db.url)).slot);
       checks.push(
@@ -87,9 +83,7 @@ export async function checkReplication(
               fix: 'Set rds.logical_replication = 1 in the DB parameter group (infra: logicalReplication) and reboot.',
             },
       );
-    } finally {
-      await target.end().catch(() => undefined);
-    }
+    });
   } catch (error) {
     checks.push({
       id: 'replication-target',
@@ -106,8 +100,7 @@ export async function checkReplication(
 async function checkWayBack(supabaseUrl: string, rdsUrl: string, connect: ConnectFn): Promise<DoctorCheck> {
   const title = 'live migration: way back (RDS → Supabase)';
   try {
-    const supabase = await connect(supabaseUrl, 'source');
-    try {
+    return await withClient(connect, supabaseUrl, 'source', async (supabase) => {
       const facts = await subscriberFacts(supabase, replicationNames(urlDatabase(rdsUrl)).subscription);
       assertSubscriberReady(facts, 'Supabase', { direction: 'reverse' });
       return {
@@ -116,9 +109,7 @@ async function checkWayBack(supabaseUrl: string, rdsUrl: string, connect: Connec
         status: 'pass',
         detail: `${facts.user} may CREATE SUBSCRIPTION on Supabase (PostgreSQL ${facts.version})`,
       };
-    } finally {
-      await supabase.end().catch(() => undefined);
-    }
+    });
   } catch (error) {
     return { id: 'replication-way-back', title, status: 'warn', ...problem(error) };
   }

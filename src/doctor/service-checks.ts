@@ -3,7 +3,7 @@ import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provid
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import dns from 'node:dns/promises';
 import type pg from 'pg';
-import { connectPostgres, type DbRole } from '../core/pg.ts';
+import { defaultConnect, withClient, type DbRole } from '../core/pg.ts';
 import { choosePgDump, type FindPgDumpOptions } from '../db/schema/pg-dump.ts';
 import type { Config } from '../config/schema.ts';
 import type { S3EndpointConfig } from '../core/config/schema.ts';
@@ -34,16 +34,11 @@ export function classifyHost(url: string): {
   return { kind: 'other', host, port };
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, role: DbRole, sql: string): Promise<T[]> {
-  const client = await connectPostgres(url, role, {
+function query<T extends pg.QueryResultRow>(url: string, role: DbRole, sql: string): Promise<T[]> {
+  return withClient(defaultConnect, url, role, async (client) => (await client.query<T>(sql)).rows, {
     connectTimeoutMs: 5000,
     applicationName: 'supa2aws-doctor',
   });
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 function errorText(error: unknown): string {

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type pg from 'pg';
-import { connectPostgres } from '../core/pg.ts';
+import { defaultConnect, withClient, type PgClient } from '../core/pg.ts';
 import { SandboxError } from '../core/errors.ts';
 import { logger, silentReporter, step, type Reporter } from '../core/reporter.ts';
 import { createS3Client } from '@supa2aws/runtime/storage';
@@ -78,13 +77,8 @@ function secret(): string {
   return randomBytes(18).toString('base64url');
 }
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connectPostgres(url, 'admin', { applicationName: 'supa2aws-sandbox' });
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+function asAdmin<T>(url: string, fn: (client: PgClient) => Promise<T>): Promise<T> {
+  return withClient(defaultConnect, url, 'admin', fn, { applicationName: 'supa2aws-sandbox' });
 }
 
 export function adminUrl(db: PostgresState, database = db.database): string {
@@ -234,7 +228,7 @@ async function startPostgres(
       }
       const cronDatabase = options.cronDatabase ?? db.database;
       if (db.packagedExtensions.some((e) => e.name === 'pg_cron' && e.loaded) && cronDatabase !== db.database)
-        await withClient(adminUrl(db), (client) =>
+        await asAdmin(adminUrl(db), (client) =>
           client.query(`CREATE DATABASE ${client.escapeIdentifier(cronDatabase)}`),
         );
       for (const e of db.packagedExtensions.filter((x) => !x.loaded))
@@ -254,7 +248,7 @@ async function startPostgres(
  * (CREATE SUBSCRIPTION) and REPLICATION (RDS's rds_replication role: slots, for the way back).
  */
 async function prepareTarget(db: PostgresState): Promise<void> {
-  await withClient(adminUrl(db, 'postgres'), async (client) => {
+  await asAdmin(adminUrl(db, 'postgres'), async (client) => {
     await client.query(`CREATE ROLE rds_superuser NOLOGIN`);
     await client.query(
       `CREATE ROLE ${db.appUser} LOGIN CREATEDB CREATEROLE REPLICATION IN ROLE rds_superuser PASSWORD '${db.appPassword}'`,
@@ -271,7 +265,7 @@ async function prepareSource(
   reporter: Reporter,
 ) {
   if (options.fixture === false) {
-    await withClient(adminUrl(db), async (client) => {
+    await asAdmin(adminUrl(db), async (client) => {
       await client.query(
         `CREATE ROLE ${db.appUser} LOGIN CREATEDB CREATEROLE REPLICATION BYPASSRLS PASSWORD '${db.appPassword}'`,
       );

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import path from 'node:path';
-import { connectPostgres } from '../core/pg.ts';
+import { defaultConnect, withClient } from '../core/pg.ts';
 import { createS3Client } from '@supa2aws/runtime/storage';
 import { appUrl } from './sandbox.ts';
 import { S3RVER_KEY } from './sandbox-config.ts';
@@ -57,14 +57,17 @@ const healthHandler = {
   throwOnRequestTimeout: true,
 };
 
-async function pgHealth(url: string): Promise<string> {
-  const client = await connectPostgres(url, 'database', { connectTimeoutMs: HEALTH_TIMEOUT_MS });
-  try {
-    const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    return `PostgreSQL ${rows[0]?.v}`;
-  } finally {
-    await client.end();
-  }
+function pgHealth(url: string): Promise<string> {
+  return withClient(
+    defaultConnect,
+    url,
+    'database',
+    async (client) => {
+      const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+      return `PostgreSQL ${rows[0]?.v}`;
+    },
+    { connectTimeoutMs: HEALTH_TIMEOUT_MS },
+  );
 }
 
 async function s3Health(port: number): Promise<string> {

@@ -14,7 +14,7 @@ import { redactUrl } from '../../core/redact.ts';
 import { logger, silentReporter, step, type Reporter } from '../../core/reporter.ts';
 import { listTables, tableKey } from '../catalog/tables.ts';
 import { copyData } from '../copy/copy-data.ts';
-import { defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { defaultConnect, withClient, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { verifyDb, type VerifyReport } from '../verify/verify-db.ts';
 import { publishedTableKeys, schemaDrift } from './drift.ts';
 import { freezeWrites, recordedFreeze, unfreezeWrites, writableConnect, writerRoles } from './freeze.ts';
@@ -165,12 +165,9 @@ export async function undoCutoverFreeze(options: {
   connect?: ConnectFn;
 }): Promise<string[]> {
   const connect = writableConnect(options.connect ?? defaultConnect);
-  const source = await connect(options.sourceUrl, 'source');
-  try {
-    return await unfreezeWrites(source, options.reporter ?? silentReporter);
-  } finally {
-    await source.end().catch(() => undefined);
-  }
+  return withClient(connect, options.sourceUrl, 'source', (source) =>
+    unfreezeWrites(source, options.reporter ?? silentReporter),
+  );
 }
 
 export async function cutover(options: CutoverOptions): Promise<CutoverResult> {

@@ -2,7 +2,7 @@
  * `db replicate stop`: drops the subscription on the subscriber, then the slot and the publication on the
  * publisher. Each is dropped only if it is there, so a re-run or a half-stopped replication finishes.
  */
-import { defaultConnect, type ConnectFn } from '../../core/pg.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../../core/pg.ts';
 import { replicationNames, urlDatabase, type ReplicationNames } from './names.ts';
 import { writableConnect } from './freeze.ts';
 import { dropPublication, dropSlot, dropSubscription } from './objects.ts';
@@ -25,20 +25,14 @@ export async function stopReplication(options: StopReplicationOptions): Promise<
   const connect = writableConnect(options.connect ?? defaultConnect);
   const names = replicationNames(urlDatabase(options.sourceUrl));
   const result: StopReplicationResult = { version: 1, names, dropped: [] };
-  const admin = await connect(options.subscriberAdminUrl ?? options.targetUrl, 'target');
-  try {
+  await withClient(connect, options.subscriberAdminUrl ?? options.targetUrl, 'target', async (admin) => {
     if (await dropSubscription(admin, names.subscription))
       result.dropped.push(`subscription ${names.subscription}`);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const source = await connect(options.sourceUrl, 'source');
-  try {
+  });
+  await withClient(connect, options.sourceUrl, 'source', async (source) => {
     if (await dropSlot(source, names.slot)) result.dropped.push(`slot ${names.slot}`);
     if (await dropPublication(source, names.publication))
       result.dropped.push(`publication ${names.publication}`);
-  } finally {
-    await source.end().catch(() => undefined);
-  }
+  });
   return result;
 }

@@ -5,7 +5,7 @@
  */
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
-import { defaultConnect, pgErrorFields, type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { defaultConnect, pgErrorFields, withClient, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { parseSql } from '../sql/parser.ts';
 import { extensionVerdict, missingExtensionHint, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { recordSql, type SchemaScript, type ScriptStatement } from '../transform/render.ts';
@@ -199,8 +199,7 @@ export interface PrivilegedSetupOptions {
 export async function setupPrivileged(options: PrivilegedSetupOptions): Promise<string[]> {
   const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
   const created: string[] = [];
-  const client = await (options.connect ?? defaultConnect)(options.adminUrl, 'admin');
-  try {
+  await withClient(options.connect ?? defaultConnect, options.adminUrl, 'admin', async (client) => {
     for (const schema of new Set(['extensions', ...options.extensions.map((e) => e.schema)])) {
       await client.query(
         `CREATE SCHEMA IF NOT EXISTS ${quote(schema)} AUTHORIZATION ${quote(options.ownerRole)}`,
@@ -222,9 +221,7 @@ export async function setupPrivileged(options: PrivilegedSetupOptions): Promise<
       }
       created.push(ext.name);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
   logger(options.reporter ?? silentReporter).info(
     `privileged setup: extensions ${created.join(', ') || '(none)'}`,
   );
