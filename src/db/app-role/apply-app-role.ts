@@ -7,7 +7,7 @@
  */
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
-import { type PgClient } from '../../core/pg.ts';
+import { inTransaction, type PgClient } from '../../core/pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import {
   APP_ROLE_POLICY,
@@ -134,8 +134,7 @@ export async function runAppRole(client: PgClient, options: AppRoleOptions): Pro
   }
   const role = quoteIdent(options.name);
   const statements = convergeSql(plan.inspection);
-  await client.query('BEGIN');
-  try {
+  await inTransaction(client, async () => {
     const password =
       options.password === undefined ? '' : ` PASSWORD ${client.escapeLiteral(options.password)}`;
     try {
@@ -174,11 +173,7 @@ export async function runAppRole(client: PgClient, options: AppRoleOptions): Pro
         }),
       ],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
   const after = await inspectAppRole(client, options);
   const ok = after.checks.every((c) => c.ok);
   log[ok ? 'info' : 'warn'](

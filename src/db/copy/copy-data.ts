@@ -19,7 +19,7 @@ import {
   tableSql,
   type TableInfo,
 } from '../catalog/tables.ts';
-import { defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { inTransaction, defaultConnect, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { applyDigestSettings } from '../digest-settings.ts';
 import { digestExpressions, tableDigest } from '../verify/digest.ts';
 import {
@@ -156,8 +156,7 @@ async function setSequences(
     [schemas],
   );
   const out: CopyDataResult['sequences'] = [];
-  await target.query('BEGIN');
-  try {
+  await inTransaction(target, async () => {
     for (const seq of targetSeqs.rows) {
       const name = qualified(seq.schemaname, seq.sequencename);
       const exists = await snapshot.client.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [
@@ -180,11 +179,7 @@ async function setSequences(
         isCalled: row.is_called,
       });
     }
-    await target.query('COMMIT');
-  } catch (error) {
-    await target.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
   return out;
 }
 

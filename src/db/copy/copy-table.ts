@@ -13,7 +13,7 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { type PgClient } from '../../core/pg.ts';
+import { inTransaction, type PgClient } from '../../core/pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { tableSql, type ColumnInfo, type TableInfo } from '../catalog/tables.ts';
 import { quoteIdent } from '../../core/sql-quote.ts';
@@ -93,8 +93,7 @@ export async function copyTable(
   const table = tableSql(job.table);
   const columns = job.columns.map((c) => quoteIdent(c.name)).join(', ');
   const options = job.format === 'binary' ? '(FORMAT binary)' : '';
-  await target.query('BEGIN');
-  try {
+  return inTransaction(target, async () => {
     if (job.truncate && !job.merge) await target.query(`TRUNCATE ${table}`);
     if (job.enabledTriggers.length > 0) await target.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
     if (job.table.rlsForced) await target.query(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
@@ -127,10 +126,6 @@ export async function copyTable(
          SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, snapshot = EXCLUDED.snapshot, completed_at = now()`,
       [job.table.schema, job.table.name, rows, bytes, snapshot],
     );
-    await target.query('COMMIT');
     return { rows, bytes };
-  } catch (error) {
-    await target.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
 }

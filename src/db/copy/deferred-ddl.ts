@@ -7,7 +7,7 @@
  * grouping by a primary key) are left in place.
  */
 import { DbError } from '../../core/errors.ts';
-import { pgErrorFields, type PgClient } from '../../core/pg.ts';
+import { inTransaction, pgErrorFields, type PgClient } from '../../core/pg.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import { qualified, quoteIdent } from '../../core/sql-quote.ts';
 
@@ -100,8 +100,7 @@ export async function deferForLoad(
   const names = tables.map((t) => qualified(t.schema, t.name));
   const keep = new Set((options.keepKeysOf ?? []).map((t) => qualified(t.schema, t.name)));
   const keyed = names.filter((n) => !keep.has(n));
-  await client.query('BEGIN');
-  try {
+  return inTransaction(client, async () => {
     await client.query(`SELECT pg_catalog.set_config('search_path', '', true)`);
     const oids = `ARRAY(SELECT to_regclass(x)::oid FROM unnest($1::text[]) x)`;
     const fks = await client.query<CatalogItem>(
@@ -173,12 +172,8 @@ export async function deferForLoad(
         result.deferred.push(item);
       else result.kept.push(`${index.schema}.${index.name}`);
     }
-    await client.query('COMMIT');
     return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
 }
 
 export async function pendingDeferred(client: PgClient): Promise<Array<DeferredItem & { id: string }>> {

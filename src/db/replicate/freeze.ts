@@ -14,7 +14,7 @@
  */
 import { logger, type Reporter } from '../../core/reporter.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
-import { type ConnectFn, type PgClient } from '../../core/pg.ts';
+import { inTransaction, type ConnectFn, type PgClient } from '../../core/pg.ts';
 import { quoteIdent } from '../../core/sql-quote.ts';
 
 const FREEZE_TABLE = `${SUPA2AWS_SCHEMA}.write_freeze`;
@@ -78,31 +78,30 @@ export async function freezeWrites(
   roles: string[],
   reporter: Reporter,
 ): Promise<{ roles: FrozenRole[]; sessionsEnded: number }> {
-  await client.query('BEGIN READ WRITE');
-  try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${SUPA2AWS_SCHEMA}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${FREEZE_TABLE} (role_name text PRIMARY KEY, previous text, frozen_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    for (const role of roles) {
+  await inTransaction(
+    client,
+    async () => {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${SUPA2AWS_SCHEMA}`);
       await client.query(
-        `INSERT INTO ${FREEZE_TABLE} (role_name, previous)
+        `CREATE TABLE IF NOT EXISTS ${FREEZE_TABLE} (role_name text PRIMARY KEY, previous text, frozen_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      for (const role of roles) {
+        await client.query(
+          `INSERT INTO ${FREEZE_TABLE} (role_name, previous)
          SELECT $1, (SELECT split_part(c, '=', 2) FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) c
                       WHERE s.setrole = to_regrole($1)
                         AND s.setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
                         AND c LIKE 'default\\_transaction\\_read\\_only=%')
          ON CONFLICT (role_name) DO NOTHING`,
-        [role],
-      );
-      await client.query(
-        `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(await database(client))} SET default_transaction_read_only = on`,
-      );
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+          [role],
+        );
+        await client.query(
+          `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(await database(client))} SET default_transaction_read_only = on`,
+        );
+      }
+    },
+    'BEGIN READ WRITE',
+  );
   // A session that was starting while the setting committed may have read the old value: end twice.
   let sessionsEnded = await endSessions(client, roles);
   await new Promise((r) => setTimeout(r, 200));
@@ -124,22 +123,21 @@ export async function unfreezeWrites(client: PgClient, reporter: Reporter): Prom
   const frozen = await recordedFreeze(client);
   if (frozen.length === 0) return [];
   const db = quoteIdent(await database(client));
-  await client.query('BEGIN READ WRITE');
-  try {
-    for (const role of frozen) {
-      const alter = `ALTER ROLE ${quoteIdent(role.role)} IN DATABASE ${db}`;
-      await client.query(
-        role.previous === null
-          ? `${alter} RESET default_transaction_read_only`
-          : `${alter} SET default_transaction_read_only = ${['on', 'true', 'yes', '1'].includes(role.previous.toLowerCase()) ? 'on' : 'off'}`,
-      );
-    }
-    await client.query(`DELETE FROM ${FREEZE_TABLE}`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  await inTransaction(
+    client,
+    async () => {
+      for (const role of frozen) {
+        const alter = `ALTER ROLE ${quoteIdent(role.role)} IN DATABASE ${db}`;
+        await client.query(
+          role.previous === null
+            ? `${alter} RESET default_transaction_read_only`
+            : `${alter} SET default_transaction_read_only = ${['on', 'true', 'yes', '1'].includes(role.previous.toLowerCase()) ? 'on' : 'off'}`,
+        );
+      }
+      await client.query(`DELETE FROM ${FREEZE_TABLE}`);
+    },
+    'BEGIN READ WRITE',
+  );
   const roles = frozen.map((r) => r.role);
   const ended = await endSessions(client, roles);
   logger(reporter).info(`writes allowed again for ${roles.join(', ')}: ${ended} read-only session(s) ended`);
