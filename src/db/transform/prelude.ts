@@ -39,7 +39,12 @@ DECLARE
 BEGIN
   FOREACH r IN ARRAY ARRAY[${API_ROLES.map(quoteLiteral).join(', ')}] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+      -- Roles are the cluster's, not the database's: another apply on the same server may create it first.
+      BEGIN
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+      END;
     END IF;
     -- The owner (RDS master user) must be able to SET ROLE to them, as runtime/db's withUser() does; on
     -- PostgreSQL 16 a CREATEROLE creator only gets ADMIN OPTION, not membership, until it grants itself.
