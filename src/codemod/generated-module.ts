@@ -83,6 +83,8 @@ export function generatedModule(
         'export const auth = createBrowserAuth({',
         '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
         '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
+        "  // Only for a local Cognito stand-in (cognito-local, as in the supa2aws sandbox): on AWS it follows from the pool's region.",
+        '  ...(import.meta.env.VITE_COGNITO_ENDPOINT ? { userPoolEndpoint: import.meta.env.VITE_COGNITO_ENDPOINT } : {}),',
         '});',
         '',
       ].join('\n') + (handles.has('presignedUpload') ? PRESIGNED_UPLOAD : '')

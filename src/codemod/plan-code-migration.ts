@@ -10,12 +10,15 @@ import { silentReporter, type Reporter } from '../core/reporter.ts';
 import {
   analyzeCodeSites,
   CLIENT_NAME_PATTERN,
+  fileSide,
   readCodebase,
   RUNTIME_IMPORT,
+  runtimeModule,
   supabasePackage,
   type ForeignKey,
   type ScanOptions,
 } from '../scan/index.ts';
+import { importBrowserAuthTypes } from './browser-auth-types.ts';
 import { generatedModule, type RuntimeHandle } from './generated-module.ts';
 import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
 import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
@@ -105,6 +108,8 @@ export async function planCodeMigration(
     const rewrite = rewriteFile({ rel: file.rel, sf, sites });
     for (const bucket of rewrite.uploadBuckets) uploads.push({ file: file.rel, bucket });
     let text = rewrite.text;
+    if (fileSide(sf, file.rel) !== 'server')
+      text = importBrowserAuthTypes(text, file.rel, runtimeModule('browser-auth', runtime));
     for (const side of ['server', 'browser'] as const) {
       const handles: RuntimeHandle[] = rewrite.imports[side];
       if (handles.length === 0) continue;
