@@ -21,6 +21,7 @@ import {
 import { importBrowserAuthTypes } from './browser-auth-types.ts';
 import { generatedModule, type RuntimeHandle } from './generated-module.ts';
 import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
+import { planAdditions, runtimeRange, variablesReadByRuntime, type Additions } from './add-runtime.ts';
 import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
 import {
   addImport,
@@ -39,6 +40,8 @@ export interface CodeMigrationOptions extends Pick<ScanOptions, 'exclude' | 'sig
   foreignKeys?: readonly ForeignKey[];
   /** Where the app imports the runtime from. @default RUNTIME_IMPORT ('@supa2aws/runtime') */
   runtimeImport?: string;
+  /** The range the app's package.json gets for the runtime. @default the supa2aws CLI's own dependency range */
+  runtimeRange?: string;
   reporter?: Reporter;
 }
 
@@ -66,6 +69,8 @@ export interface CodeMigrationPlan {
   skipped: Array<{ file: string; reason: string }>;
   /** What goes once nothing uses it: client modules, supabase-js packages, Supabase env variables. */
   removals: Pick<Removals, 'deleted' | 'dependencies' | 'env'>;
+  /** What the migrated code needs: the runtime (and aws-amplify) in package.json, the runtime's variables. */
+  additions: Pick<Additions, 'dependencies' | 'env'>;
 }
 
 const SERVER_MODULE = 'supa2aws.server.ts';
@@ -177,7 +182,20 @@ export async function planCodeMigration(
       const text = await readFile(f.abs, 'utf8').catch(() => undefined);
       if (text !== undefined) config.set(f.rel, text);
     }
-  const removals = planRemovals({ code: finalCode, config });
+  const removals = planRemovals({
+    code: finalCode,
+    config,
+    readByRuntime: variablesReadByRuntime(finalCode, runtime),
+  });
+  const afterRemovals = new Map(config);
+  for (const [file, after] of removals.edits) afterRemovals.set(file, after);
+  const additions = planAdditions({
+    code: new Map([...finalCode].filter(([file]) => !removals.deleted.includes(file))),
+    config: afterRemovals,
+    runtimeImport: runtime,
+    runtimeRange: options.runtimeRange ?? runtimeRange(),
+  });
+  const configEdits = new Map([...removals.edits, ...additions.edits]);
   const removed: FileChange[] = [
     ...removals.deleted.map((file) => ({
       file,
@@ -186,7 +204,7 @@ export async function planCodeMigration(
       deleted: true as const,
       sites: changes.find((c) => c.file === file)?.sites ?? [],
     })),
-    ...[...removals.edits].map(([file, after]) => ({ file, before: config.get(file)!, after, sites: [] })),
+    ...[...configEdits].map(([file, after]) => ({ file, before: config.get(file)!, after, sites: [] })),
   ];
   return {
     version: 1,
@@ -198,6 +216,7 @@ export async function planCodeMigration(
     bySide,
     skipped: code.skipped,
     removals: { deleted: removals.deleted, dependencies: removals.dependencies, env: removals.env },
+    additions: { dependencies: additions.dependencies, env: additions.env },
   };
 }
 
