@@ -20,3 +20,4 @@ export * from './phase-reports.ts';
 export * from './replicate/index.ts';
 export * from './app-role/index.ts';
 export * from './from-config.ts';
+export * from './phase-runs.ts';
