@@ -8,7 +8,6 @@ import { selectSchemas } from '../catalog/schemas.ts';
 import { listTables, tableKey, type TableInfo } from '../catalog/tables.ts';
 import { defaultConnect, serverMajor, withClient, type ConnectFn } from '../pg.ts';
 import { choosePgDump, type FindPgDumpOptions } from '../schema/pg-dump.ts';
-import { display } from '../sql/analyze.ts';
 import { SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { DbPlan } from './db-plan.ts';
 import { foreignKeysIntoSupabase, planFindings } from './findings.ts';
@@ -156,5 +155,3 @@ function assemblePlan(
     ...findings,
   };
 }
-
-export { display };
