@@ -12,6 +12,7 @@ import {
   CLIENT_NAME_PATTERN,
   readCodebase,
   RUNTIME_IMPORT,
+  runtimeModule,
   supabasePackage,
   type ForeignKey,
   type ScanOptions,
@@ -123,6 +124,13 @@ export async function planCodeMigration(
       });
       text = addImport(text, file.rel, names, importSpecifier(sf, file.rel, moduleRel));
     }
+    for (const m of rewrite.moduleImports)
+      text = addImport(
+        text,
+        file.rel,
+        m.names,
+        m.from === 'next/headers' ? m.from : runtimeModule(m.from, runtime),
+      );
     if (text !== sf.text)
       text = dropUnusedClientImports(
         text,
