@@ -5,7 +5,8 @@
  * WHEN Next.js server code asks the runtime's server session, over a cookie jar shaped like next/headers'
  * THEN getUser()/getSession() answer supabase-js's shapes for a good token, an error for an expired one,
  *   one from another pool or app client, none without cookies, Supabase tokens only while the switch is
- *   on, and signOut() clears the cookies at path=/.
+ *   on, and signOut() clears the cookies at path=/; and reads the very cookies Amplify writes when the
+ *   runtime's browser client signs in with `ssr: true` (document.cookie stood in for in Node).
  */
 import {
   AdminCreateUserCommand,
@@ -53,6 +54,37 @@ class Jar implements CookieJar {
     this.sets.push({ name, options });
     if (options?.maxAge === 0) this.values.delete(name);
     else this.values.set(name, value);
+  }
+}
+
+/** A browser's cookie store behind `document.cookie`, as js-cookie reads and writes it; expired cookies go. */
+class DocumentCookies {
+  readonly values = new Map<string, string>();
+  get cookie(): string {
+    return [...this.values].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  set cookie(line: string) {
+    const [pair = '', ...attributes] = line.split(';').map((p) => p.trim());
+    const at = pair.indexOf('=');
+    const expires = attributes.find((a) => /^expires=/i.test(a));
+    if (expires && Date.parse(expires.slice(8)) < Date.now()) this.values.delete(pair.slice(0, at));
+    else this.values.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  /** What Amplify's platform detection asks a document. */
+  querySelector(): null {
+    return null;
+  }
+  querySelectorAll(): never[] {
+    return [];
+  }
+  getElementById(): null {
+    return null;
+  }
+  /** The request's cookies as Next parses the Cookie header: values percent-decoded. */
+  jar(): Jar {
+    const jar = new Jar();
+    for (const [k, v] of this.values) jar.values.set(k, decodeURIComponent(v));
+    return jar;
   }
 }
 
@@ -301,5 +333,29 @@ describe('runtime server session: Cognito sessions in cookies', () => {
     const { error } = await session(readOnly).signOut();
     assert.equal(error?.code, 'AUTH_COOKIES_READ_ONLY');
     assert.equal((await session(readOnly).getUser()).data.user?.id, appUserId);
+  });
+
+  it("reads the cookies Amplify writes when the runtime's browser client signs in with ssr: true", async () => {
+    const document = new DocumentCookies();
+    Object.assign(globalThis, { document });
+    try {
+      const { createBrowserAuth } = await import('@supa2aws/runtime/browser-auth');
+      const browser = createBrowserAuth({
+        userPoolId: pool.userPoolId,
+        userPoolClientId: pool.clientId,
+        userPoolEndpoint: endpoint,
+        ssr: true,
+      });
+      const signedIn = await browser.signInWithPassword({ email: username, password });
+      assert.equal(signedIn.error, null);
+      assert.ok(document.values.has(cognitoTokenCookie(pool.clientId, username, 'accessToken')));
+      const { data, error } = await session(document.jar()).getUser();
+      assert.equal(error, null);
+      assert.equal(data.user?.id, appUserId);
+      assert.equal((await browser.signOut()).error, null);
+      assert.equal((await session(document.jar()).getUser()).error?.code, AuthErrorCode.missing);
+    } finally {
+      Reflect.deleteProperty(globalThis, 'document');
+    }
   });
 });
