@@ -1,6 +1,6 @@
 /**
- * `supa2aws migrate-code` in Next.js server code (server components and other modules under app/, route
- * handlers, server actions, middleware.ts): `supabase.auth.getUser()`, `getSession()` and `signOut()` on a
+ * `supa2aws migrate-code` in Next.js server code (pages and layouts, route handlers, server actions,
+ * middleware.ts, modules importing next/*): `supabase.auth.getUser()`, `getSession()` and `signOut()` on a
  * cookie-bound server client (createServerClient, createRouteHandlerClient, createServerComponentClient,
  * createMiddlewareClient) become the same calls on the runtime's server session over the request's
  * cookies: `serverSessionFromEnv(await cookies()).getUser()`, or `serverSessionFromEnv(request.cookies)`
@@ -22,22 +22,29 @@ export type NextServerAuth =
 const SESSION_METHODS = new Set(['getUser', 'getSession', 'signOut']);
 const SESSION = 'serverSessionFromEnv';
 const MIDDLEWARE = /(^|\/)(src\/)?middleware\.(ts|js)$/;
-const NEXT_APP = /(^|\/)(src\/)?app\//;
+/** App Router files that are server code unless they say 'use client'. */
+const NEXT_ROUTE_FILE = /(^|\/)app\/(.*\/)?(page|layout|template|default|not-found|route)\.(tsx|jsx|ts|js)$/;
 const ROUTE_HANDLER = /(^|\/)route\.(ts|js)$/;
+/** Imports only Next.js code has (@supabase/ssr's createServerClient serves SvelteKit and Remix too). */
+const NEXT_IMPORT = /^(next\/|@supabase\/auth-helpers-nextjs$)/;
 const HOW = `serverSessionFromEnv from @supa2aws/runtime/server-session reads the Cognito session from the request's cookies`;
 
-/** Whether the file is Next.js server code: the scanner said server, and Next's conventions agree. */
+/**
+ * Whether the file is Next.js server code (the scanner decides the side; this, that the side is Next's): a
+ * 'use server' module, an App Router page, layout or route handler, or a module importing next/* or the
+ * Next.js auth helpers. An Express `src/middleware.ts` or `src/app/` is none of these.
+ */
 export function isNextServerFile(sf: ts.SourceFile, rel: string): boolean {
-  if (directive(sf) === 'use client') return false;
+  const said = directive(sf);
+  if (said === 'use client') return false;
   return (
-    directive(sf) === 'use server' ||
-    NEXT_APP.test(rel) ||
-    MIDDLEWARE.test(rel) ||
+    said === 'use server' ||
+    NEXT_ROUTE_FILE.test(rel) ||
     sf.statements.some(
       (s) =>
         ts.isImportDeclaration(s) &&
         ts.isStringLiteral(s.moduleSpecifier) &&
-        /^next\/(headers|server)$/.test(s.moduleSpecifier.text),
+        NEXT_IMPORT.test(s.moduleSpecifier.text),
     )
   );
 }

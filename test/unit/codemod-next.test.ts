@@ -271,4 +271,23 @@ export async function GET(request: Request) {
     assert.match(route, /await auth\.getUser\(token\);/);
     assert.doesNotMatch(route, /serverSessionFromEnv/);
   });
+
+  it('GIVEN Express code at src/middleware.ts and src/app/ WHEN planned THEN this rule leaves it to the server rules (no next/headers there)', async () => {
+    const express = `import { createClient } from '@supabase/supabase-js';
+import type { Request } from 'express';
+
+export async function whoAmI(req: Request) {
+  const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_ANON_KEY!, {
+    global: { headers: { Authorization: req.headers.authorization ?? '' } },
+  });
+  return supabase.auth.getUser();
+}
+`;
+    const root = app({ 'src/middleware.ts': express, 'src/app/users.ts': express });
+    const plan = await planCodeMigration(root);
+    for (const file of ['src/middleware.ts', 'src/app/users.ts']) {
+      assert.doesNotMatch(after(plan, file), /serverSessionFromEnv|next\/headers/);
+      assert.deepEqual(outcomes(plan, file), ['marked supabase.auth.getUser()']);
+    }
+  });
 });
