@@ -133,6 +133,13 @@ export async function planCodeMigration(
       });
       text = addImport(text, file.rel, names, importSpecifier(sf, file.rel, moduleRel));
     }
+    for (const m of rewrite.moduleImports)
+      text = addImport(
+        text,
+        file.rel,
+        m.names,
+        m.from === 'next/headers' ? m.from : runtimeModule(m.from, runtime),
+      );
     if (text !== sf.text)
       text = dropUnusedClientImports(
         text,

@@ -158,7 +158,7 @@ function importedModules(sf: ts.SourceFile): string[] {
 }
 
 /** The file's leading directive ('use client' / 'use server'), if any. */
-function directive(sf: ts.SourceFile): 'use client' | 'use server' | undefined {
+export function directive(sf: ts.SourceFile): 'use client' | 'use server' | undefined {
   for (const stmt of sf.statements) {
     if (!ts.isExpressionStatement(stmt) || !ts.isStringLiteral(stmt.expression)) return undefined;
     const text = stmt.expression.text;
