@@ -12,17 +12,22 @@ import { envFileKind } from './remove-unused.ts';
 /** The range of aws-amplify that @supa2aws/runtime/browser-auth names as its peer (a test keeps them equal). */
 export const AMPLIFY_RANGE = '^6.22.1';
 
+const VERIFIER_ENV = ['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'AWS_REGION', 'SUPABASE_URL'];
 /**
- * The variables each runtime entry point reads without the app naming them (the generated modules call its
- * `*FromEnv` functions), the required ones: see packages/runtime/src/{db,auth,storage}/ and the generated
- * browser module. The auth verifier also accepts Supabase tokens during the switch, which needs SUPABASE_URL.
+ * The variables each server entry point reads without the app naming them (the generated modules call its
+ * `*FromEnv` functions), the required ones: see packages/runtime/src/{db,auth,storage,server-session}/. The
+ * auth verifier also accepts Supabase tokens during the switch, which needs SUPABASE_URL. The browser module
+ * names its own (VITE_ or NEXT_PUBLIC_), read from its text.
  */
 export const RUNTIME_ENV: Readonly<Record<string, readonly string[]>> = {
   db: ['DATABASE_URL'],
-  auth: ['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'AWS_REGION', 'SUPABASE_URL'],
+  auth: VERIFIER_ENV,
+  'server-session': VERIFIER_ENV,
   storage: ['AWS_REGION'],
-  'browser-auth': ['VITE_COGNITO_USER_POOL_ID', 'VITE_COGNITO_CLIENT_ID'],
 };
+/** The pool and client a generated browser module reads (its endpoint is for local stand-ins only). */
+const BROWSER_ENV =
+  /(?:import\.meta\.env|process\.env)\.((?:VITE|NEXT_PUBLIC)_COGNITO_(?:USER_POOL_ID|CLIENT_ID))\b/g;
 
 /** The range the supa2aws CLI itself depends on the runtime with (its package.json, two levels up). */
 export function runtimeRange(): string {
@@ -135,6 +140,8 @@ export function planAdditions(input: AdditionInput): Additions {
     if (entries.length === 0) continue;
     const dir = owner(rel) ?? '.';
     const use = byDir.get(dir) ?? { entries: new Set<string>(), variables: new Map<string, string>() };
+    for (const [, name] of text.matchAll(BROWSER_ENV))
+      if (!use.variables.has(name!)) use.variables.set(name!, `${packageName}/browser-auth`);
     for (const entry of entries) {
       use.entries.add(entry);
       for (const name of RUNTIME_ENV[entry] ?? [])

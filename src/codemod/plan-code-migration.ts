@@ -19,7 +19,7 @@ import {
   type ScanOptions,
 } from '../scan/index.ts';
 import { importBrowserAuthTypes } from './browser-auth-types.ts';
-import { generatedModule, type RuntimeHandle } from './generated-module.ts';
+import { type BrowserBundler, generatedModule, type RuntimeHandle } from './generated-module.ts';
 import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
 import { planAdditions, runtimeRange, variablesReadByRuntime, type Additions } from './add-runtime.ts';
 import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
@@ -166,9 +166,15 @@ export async function planCodeMigration(
       unit: 'files',
     });
   }
+  // A Next.js app (a file importing next or next/*) gets its browser module in Next's terms.
+  const bundler: BrowserBundler = [...code.texts.values()].some((t) =>
+    /\bfrom\s+['"]next(?:\/[^'"]*)?['"]/.test(t),
+  )
+    ? 'next'
+    : 'vite';
   const created: FileChange[] = [...generated].map(([file, m]) => ({
     file,
-    after: generatedModule(m.side, m.handles, runtime),
+    after: generatedModule(m.side, m.handles, runtime, bundler),
     sites: [],
   }));
   const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file) : undefined;

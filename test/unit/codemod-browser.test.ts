@@ -229,6 +229,35 @@ describe('migrate-code in the browser', () => {
       assert.ok(module.after.includes(line), `missing: ${line}\n---\n${module.after}`);
   });
 
+  it('GIVEN a Next.js app WHEN planned THEN the browser module reads NEXT_PUBLIC_ variables, keeps the session in cookies for server code, and the env example and package.json get what it needs', async () => {
+    const root = app({
+      'package.json': '{\n  "name": "web",\n  "dependencies": {\n    "next": "^15.0.0"\n  }\n}\n',
+      '.env.example': 'NEXT_PUBLIC_SUPABASE_URL=\n',
+      'src/lib/supabase.ts': CLIENT,
+      'src/app/login/form.tsx':
+        "'use client';\nimport { useRouter } from 'next/navigation';\nimport { supabase } from '../../lib/supabase';\nexport function useSignOut() {\n  const router = useRouter();\n  return () => supabase.auth.signOut().then(() => router.push('/'));\n}\n",
+    });
+    const plan = await planCodeMigration(root);
+    const after = (file: string) => plan.changes.find((c) => c.file === file)?.after ?? '';
+    const module = plan.changes.find((c) => c.file.endsWith('supa2aws.browser.ts'))!.after;
+    for (const line of [
+      '  userPoolId: process.env.NEXT_PUBLIC_COGNITO_USER_POOL_ID,',
+      '  userPoolClientId: process.env.NEXT_PUBLIC_COGNITO_CLIENT_ID,',
+      '  ssr: true,',
+    ])
+      assert.ok(module.includes(line), `missing: ${line}\n---\n${module}`);
+    assert.ok(!module.includes('import.meta'), 'Next.js has no import.meta.env');
+    assert.deepEqual(JSON.parse(after('package.json')).dependencies, {
+      '@supa2aws/runtime': '^0.1.0',
+      'aws-amplify': '^6.22.1',
+      next: '^15.0.0',
+    });
+    assert.match(
+      after('.env.example'),
+      /\nNEXT_PUBLIC_COGNITO_USER_POOL_ID=\nNEXT_PUBLIC_COGNITO_CLIENT_ID=\n$/,
+    );
+  });
+
   it('GIVEN a migrated app whose changes are not committed yet WHEN migrate-code --write runs again THEN it writes nothing and does not refuse', async () => {
     const root = app({
       'src/lib/supabase.ts': CLIENT,
