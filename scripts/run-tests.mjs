@@ -43,7 +43,7 @@ function findTests(dir) {
 function runNode(args, env) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const counts = { pass: 0, fail: 0, skipped: 0 };
+    const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
     let buffer = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
@@ -52,7 +52,7 @@ function runNode(args, env) {
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        const m = /^(?:ℹ|#) (pass|fail|skipped) (\d+)\s*$/.exec(line.trim());
+        const m = /^(?:ℹ|#) (pass|fail|cancelled|skipped) (\d+)\s*$/.exec(line.trim());
         if (m) counts[m[1]] = Number(m[2]);
       }
     });
@@ -64,7 +64,7 @@ async function runRung(rung, env) {
   const files = findTests(RUNGS[rung][0]).concat(RUNGS[rung].slice(1).flatMap(findTests));
   if (files.length === 0) {
     console.log(`\n== ${rung}: no tests yet`);
-    return { code: 0, counts: { pass: 0, fail: 0, skipped: 0 } };
+    return { code: 0, counts: { pass: 0, fail: 0, cancelled: 0, skipped: 0 } };
   }
   console.log(`\n== ${rung}: ${files.length} file(s)`);
   const concurrency = PARALLEL[rung] ?? 1;
@@ -96,7 +96,7 @@ if (!rungs.every((r) => r in RUNGS)) {
   process.exit(2);
 }
 
-const totals = { pass: 0, fail: 0, skipped: 0 };
+const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
 let failed = false;
 let stateDir;
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env };
@@ -122,5 +122,7 @@ try {
     }
   }
 }
-console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
-process.exit(failed || totals.fail > 0 ? 1 : 0);
+// A test cancelled because its suite's hook failed never ran: it counts as failed.
+const failedTests = totals.fail + totals.cancelled;
+console.log(`\ntests: ${totals.pass} passed, ${failedTests} failed, ${totals.skipped} skipped`);
+process.exit(failed || failedTests > 0 ? 1 : 0);

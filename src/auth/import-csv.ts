@@ -63,7 +63,7 @@ export function csvLayout(
 }
 
 /** RFC 4180 quoting: fields with a comma, quote, CR or LF are quoted, quotes doubled. */
-export function csvField(value: string): string {
+function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

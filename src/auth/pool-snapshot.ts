@@ -19,7 +19,7 @@ export interface PoolUserRow {
   enabled: boolean;
 }
 
-export function poolUserRow(user: UserType, mode: UserIdAttribute): PoolUserRow | undefined {
+function poolUserRow(user: UserType, mode: UserIdAttribute): PoolUserRow | undefined {
   if (!user.Username) return undefined;
   const id = supabaseIdOf(user, mode);
   return {

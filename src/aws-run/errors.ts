@@ -6,7 +6,7 @@ import { awsCredentialError, credentialProblem } from '../core/aws/aws-errors.ts
 import { AuthError, ConfigError, isSupa2awsError, Supa2awsError } from '../core/errors.ts';
 
 /** What the operator's credentials need for `aws run` (the guide's policy lists the same). */
-export const AWS_RUN_OPERATOR_ACTIONS = [
+const AWS_RUN_OPERATOR_ACTIONS = [
   'ecs:RunTask',
   'ecs:DescribeTasks',
   'ecs:StopTask',

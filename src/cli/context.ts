@@ -68,7 +68,7 @@ function routeProcessWarnings(reporter: Reporter): void {
   });
 }
 
-export function contextFrom(command: Command): CommandContext {
+function contextFrom(command: Command): CommandContext {
   const flags = command.optsWithGlobals<GlobalFlags>();
   const output: OutputOptions = { json: flags.json === true, verbose: flags.verbose === true };
   const reporter = new CliReporter(output);

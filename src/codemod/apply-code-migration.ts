@@ -29,6 +29,8 @@ export function planDiff(plan: CodeMigrationPlan): string {
 
 /** Files among `files` that git reports as modified or untracked under root (empty outside a git checkout). */
 export function uncommitted(root: string, files: string[]): string[] {
+  // No pathspec would make git report every change in the checkout.
+  if (files.length === 0) return [];
   let out: string;
   try {
     out = execFileSync('git', ['status', '--porcelain', '-z', '--', ...files], {

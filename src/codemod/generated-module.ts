@@ -69,11 +69,21 @@ export const auth = {
 `;
 
 /** The generated module that creates the runtime handles for one side. */
+/**
+ * How the browser module reads its settings: Vite's `import.meta.env.VITE_*`, or, in a Next.js app, the
+ * `process.env.NEXT_PUBLIC_*` names Next inlines, with the session in cookies (`ssr`) so that server code
+ * reads it through runtime/server-session.
+ */
+export type BrowserBundler = 'vite' | 'next';
+
 export function generatedModule(
   side: 'server' | 'browser',
   handles: ReadonlySet<RuntimeHandle>,
   base?: string,
+  bundler: BrowserBundler = 'vite',
 ): string {
+  const env = (name: string) =>
+    bundler === 'next' ? `process.env.NEXT_PUBLIC_${name}` : `import.meta.env.VITE_${name}`;
   if (side === 'browser')
     return (
       [
@@ -81,8 +91,16 @@ export function generatedModule(
         `import { createBrowserAuth } from '${runtimeModule('browser-auth', base)}';`,
         '',
         'export const auth = createBrowserAuth({',
-        '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
-        '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
+        `  userPoolId: ${env('COGNITO_USER_POOL_ID')},`,
+        `  userPoolClientId: ${env('COGNITO_CLIENT_ID')},`,
+        "  // Only for a local Cognito stand-in (cognito-local, as in the supa2aws sandbox): on AWS it follows from the pool's region.",
+        `  ...(${env('COGNITO_ENDPOINT')} ? { userPoolEndpoint: ${env('COGNITO_ENDPOINT')} } : {}),`,
+        ...(bundler === 'next'
+          ? [
+              '  // The session in cookies, where server code reads it (@supa2aws/runtime/server-session).',
+              '  ssr: true,',
+            ]
+          : []),
         '});',
         '',
       ].join('\n') + (handles.has('presignedUpload') ? PRESIGNED_UPLOAD : '')

@@ -10,14 +10,18 @@ import { silentReporter, type Reporter } from '../core/reporter.ts';
 import {
   analyzeCodeSites,
   CLIENT_NAME_PATTERN,
+  fileSide,
   readCodebase,
   RUNTIME_IMPORT,
+  runtimeModule,
   supabasePackage,
   type ForeignKey,
   type ScanOptions,
 } from '../scan/index.ts';
-import { generatedModule, type RuntimeHandle } from './generated-module.ts';
+import { importBrowserAuthTypes } from './browser-auth-types.ts';
+import { type BrowserBundler, generatedModule, type RuntimeHandle } from './generated-module.ts';
 import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
+import { planAdditions, runtimeRange, variablesReadByRuntime, type Additions } from './add-runtime.ts';
 import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
 import {
   addImport,
@@ -36,6 +40,8 @@ export interface CodeMigrationOptions extends Pick<ScanOptions, 'exclude' | 'sig
   foreignKeys?: readonly ForeignKey[];
   /** Where the app imports the runtime from. @default RUNTIME_IMPORT ('@supa2aws/runtime') */
   runtimeImport?: string;
+  /** The range the app's package.json gets for the runtime. @default the supa2aws CLI's own dependency range */
+  runtimeRange?: string;
   reporter?: Reporter;
 }
 
@@ -63,6 +69,8 @@ export interface CodeMigrationPlan {
   skipped: Array<{ file: string; reason: string }>;
   /** What goes once nothing uses it: client modules, supabase-js packages, Supabase env variables. */
   removals: Pick<Removals, 'deleted' | 'dependencies' | 'env'>;
+  /** What the migrated code needs: the runtime (and aws-amplify) in package.json, the runtime's variables. */
+  additions: Pick<Additions, 'dependencies' | 'env'>;
 }
 
 const SERVER_MODULE = 'supa2aws.server.ts';
@@ -105,6 +113,8 @@ export async function planCodeMigration(
     const rewrite = rewriteFile({ rel: file.rel, sf, sites });
     for (const bucket of rewrite.uploadBuckets) uploads.push({ file: file.rel, bucket });
     let text = rewrite.text;
+    if (fileSide(sf, file.rel) !== 'server')
+      text = importBrowserAuthTypes(text, file.rel, runtimeModule('browser-auth', runtime));
     for (const side of ['server', 'browser'] as const) {
       const handles: RuntimeHandle[] = rewrite.imports[side];
       if (handles.length === 0) continue;
@@ -123,6 +133,13 @@ export async function planCodeMigration(
       });
       text = addImport(text, file.rel, names, importSpecifier(sf, file.rel, moduleRel));
     }
+    for (const m of rewrite.moduleImports)
+      text = addImport(
+        text,
+        file.rel,
+        m.names,
+        m.from === 'next/headers' ? m.from : runtimeModule(m.from, runtime),
+      );
     if (text !== sf.text)
       text = dropUnusedClientImports(
         text,
@@ -149,9 +166,15 @@ export async function planCodeMigration(
       unit: 'files',
     });
   }
+  // A Next.js app (a file importing next or next/*) gets its browser module in Next's terms.
+  const bundler: BrowserBundler = [...code.texts.values()].some((t) =>
+    /\bfrom\s+['"]next(?:\/[^'"]*)?['"]/.test(t),
+  )
+    ? 'next'
+    : 'vite';
   const created: FileChange[] = [...generated].map(([file, m]) => ({
     file,
-    after: generatedModule(m.side, m.handles, runtime),
+    after: generatedModule(m.side, m.handles, runtime, bundler),
     sites: [],
   }));
   const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file) : undefined;
@@ -172,7 +195,20 @@ export async function planCodeMigration(
       const text = await readFile(f.abs, 'utf8').catch(() => undefined);
       if (text !== undefined) config.set(f.rel, text);
     }
-  const removals = planRemovals({ code: finalCode, config });
+  const removals = planRemovals({
+    code: finalCode,
+    config,
+    readByRuntime: variablesReadByRuntime(finalCode, runtime),
+  });
+  const afterRemovals = new Map(config);
+  for (const [file, after] of removals.edits) afterRemovals.set(file, after);
+  const additions = planAdditions({
+    code: new Map([...finalCode].filter(([file]) => !removals.deleted.includes(file))),
+    config: afterRemovals,
+    runtimeImport: runtime,
+    runtimeRange: options.runtimeRange ?? runtimeRange(),
+  });
+  const configEdits = new Map([...removals.edits, ...additions.edits]);
   const removed: FileChange[] = [
     ...removals.deleted.map((file) => ({
       file,
@@ -181,7 +217,7 @@ export async function planCodeMigration(
       deleted: true as const,
       sites: changes.find((c) => c.file === file)?.sites ?? [],
     })),
-    ...[...removals.edits].map(([file, after]) => ({ file, before: config.get(file)!, after, sites: [] })),
+    ...[...configEdits].map(([file, after]) => ({ file, before: config.get(file)!, after, sites: [] })),
   ];
   return {
     version: 1,
@@ -193,6 +229,7 @@ export async function planCodeMigration(
     bySide,
     skipped: code.skipped,
     removals: { deleted: removals.deleted, dependencies: removals.dependencies, env: removals.env },
+    additions: { dependencies: additions.dependencies, env: additions.env },
   };
 }
 

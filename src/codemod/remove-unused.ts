@@ -14,6 +14,8 @@ export interface RemovalInput {
   code: ReadonlyMap<string, string>;
   /** The package.json and env files: path relative to the root → text. */
   config: ReadonlyMap<string, string>;
+  /** Variables the runtime reads for the migrated code (name → entry point): kept in env examples. */
+  readByRuntime?: ReadonlyMap<string, string>;
 }
 
 export interface EnvVariableOutcome {
@@ -216,12 +218,15 @@ export function planRemovals(input: RemovalInput): Removals {
         return true;
       }
       const namedBy = remaining.find((rel) => input.code.get(rel)!.includes(name));
+      const readBy = input.readByRuntime?.get(name);
       env.push(
         namedBy
           ? { file, name, action: 'kept', reason: `still named in ${namedBy}` }
-          : { file, name, action: 'removed', reason: 'no code names it any more' },
+          : readBy
+            ? { file, name, action: 'kept', reason: `read by ${readBy} while it accepts Supabase tokens` }
+            : { file, name, action: 'removed', reason: 'no code names it any more' },
       );
-      return namedBy !== undefined;
+      return namedBy !== undefined || readBy !== undefined;
     });
     if (keep.length !== lines.length) edits.set(file, keep.join('\n'));
   }

@@ -12,6 +12,7 @@ import { runtimeModule, type CodeSite } from '../scan/index.ts';
 import type { Segment } from '../scan/ts-chain.ts';
 import { objectEntries, stringValue, unwrap } from '../scan/ts-chain.ts';
 import type { RuntimeHandle } from './generated-module.ts';
+import { nextServerAuth, type ModuleImport } from './next-server-auth.ts';
 
 export interface SiteOutcome {
   line: number;
@@ -32,6 +33,8 @@ export interface FileRewrite {
   localNames: Map<RuntimeHandle, string>;
   /** Buckets browser uploads now reach through presigned URLs (the upload route signs for them). */
   uploadBuckets: string[];
+  /** Imports straight from a runtime module or a framework (Next.js server code's session), not the generated module. */
+  moduleImports: ModuleImport[];
 }
 
 /** Names the file declares (variables, parameters, functions, classes, imports), which a handle must not shadow. */
@@ -155,6 +158,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
   const server = new Set<RuntimeHandle>();
   const browser = new Set<RuntimeHandle>();
   const uploadBuckets: string[] = [];
+  const moduleImports: ModuleImport[] = [];
   const taken = declaredNames(sf);
   const localNames = new Map<RuntimeHandle, string>();
   const local = (h: RuntimeHandle): string => {
@@ -287,6 +291,17 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       continue;
     }
     if (f.kind === 'auth' && chain && offset >= 0) {
+      const next = nextServerAuth(site, sf, input.rel, offset);
+      if (next && 'mark' in next) {
+        mark(site, next.mark);
+        continue;
+      }
+      if (next) {
+        edits.push(next.rewrite);
+        moduleImports.push(...next.imports);
+        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        continue;
+      }
       const method = chain.segments[offset + 1]?.name ?? '';
       if (f.side === 'browser' && BROWSER_AUTH_METHODS.has(method) && chain.segments[offset + 1]?.call) {
         edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
@@ -323,6 +338,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     imports: { server: [...server], browser: [...browser] },
     localNames,
     uploadBuckets,
+    moduleImports,
   };
 }
 

@@ -33,7 +33,7 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Deep merge: objects merge key by key, anything else in `over` replaces what `base` had. */
-export function deepMerge(base: Json, over: Json): Json {
+function deepMerge(base: Json, over: Json): Json {
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(over)) {
     out[key] = isObject(value) && isObject(out[key]) ? deepMerge(out[key] as Json, value) : value;

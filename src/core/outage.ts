@@ -68,7 +68,7 @@ export function unreachableReason(error: unknown): string {
 /** The environment variable that sets the outage deadline, in seconds. */
 export const OUTAGE_DEADLINE_ENV = 'SUPA2AWS_OUTAGE_DEADLINE_SECONDS';
 /** How long a step waits for an endpoint that is down before it gives up. */
-export const DEFAULT_OUTAGE_DEADLINE_MS = 90_000;
+const DEFAULT_OUTAGE_DEADLINE_MS = 90_000;
 
 /** The deadline from SUPA2AWS_OUTAGE_DEADLINE_SECONDS (a positive number), else the default 90 s. */
 export function outageDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {

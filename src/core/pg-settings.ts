@@ -26,7 +26,7 @@ import {
 } from '@supa2aws/runtime/db';
 
 /** Seconds to wait for a server to accept and answer a connection when connect_timeout is not given. */
-export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
+const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
 
 /** Which database a connection is for: it picks the hint when connecting fails. */
 export type DbRole = 'source' | 'target' | 'admin' | 'database';

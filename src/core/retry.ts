@@ -15,6 +15,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Random source, injectable for tests. @default Math.random */
   random?: () => number;
+  /** Wait in ms after a failed attempt, injectable for tests. @default backoffMs (full jitter) */
+  backoff?: (attempt: number) => number;
 }
 
 const RETRYABLE_CODES = new Set([
@@ -75,7 +77,7 @@ export async function withRetry<T>(
       return await fn(attempt);
     } catch (error) {
       if (attempt >= attempts || !retryable(error) || options.signal?.aborted) throw error;
-      const wait = backoffMs(attempt, options);
+      const wait = options.backoff ? options.backoff(attempt) : backoffMs(attempt, options);
       options.onRetry?.(error, attempt, wait);
       await sleep(wait, options.signal);
     }

@@ -9,16 +9,16 @@ import { INTERFACE_ENDPOINTS } from './deployment.ts';
 import type { AwsPriceTable, LineItem, SideEstimate, Usage } from './types.ts';
 
 /** RDS gp3 storage has a 20 GB minimum. */
-export const RDS_MIN_STORAGE_GB = 20;
+const RDS_MIN_STORAGE_GB = 20;
 /** An internet-facing ALB holds one public IPv4 address per AZ, and needs at least two AZs. */
-export const ALB_MIN_AZS = 2;
+const ALB_MIN_AZS = 2;
 
 /** Public IPv4 addresses of the ALB (one per AZ it spans). */
-export function albPublicIps(usage: Usage): number {
+function albPublicIps(usage: Usage): number {
   return Math.max(ALB_MIN_AZS, usage.azs);
 }
 
-export function rdsAllocatedGb(usage: Usage): number {
+function rdsAllocatedGb(usage: Usage): number {
   return Math.max(RDS_MIN_STORAGE_GB, Math.ceil(usage.dbGb));
 }
 
@@ -94,7 +94,7 @@ function fargate(usage: Usage, t: AwsPriceTable): LineItem[] {
 }
 
 /** GB that leave through the ALB (the API), not the CDN. */
-export function apiEgressGb(usage: Usage): number {
+function apiEgressGb(usage: Usage): number {
   return usage.egressGb * (1 - usage.cdnShare);
 }
 

@@ -125,7 +125,7 @@ export function resolveUsage(
 }
 
 /** Checks every field; all problems are usage errors naming the field, the value and what is allowed. */
-export function validateUsage(usage: Usage, region: string): void {
+function validateUsage(usage: Usage, region: string): void {
   const nonNegative: Array<keyof Usage> = [
     'mau',
     'dbGb',

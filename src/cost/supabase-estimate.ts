@@ -18,7 +18,7 @@ function cap(s: string): string {
 }
 
 /** Paid plans cannot run Nano: it is billed as Micro. The Free plan runs Nano only. */
-export function effectiveCompute(plan: SupabasePlan, size: string): string {
+function effectiveCompute(plan: SupabasePlan, size: string): string {
   if (plan === 'free') return 'nano';
   return size === 'nano' ? 'micro' : size;
 }

@@ -34,7 +34,7 @@ export interface SweepTables {
 }
 
 /** Both monthly totals at one scale. */
-export function pointAt(usage: Usage, tables: SweepTables, scale: number): SweepPoint {
+function pointAt(usage: Usage, tables: SweepTables, scale: number): SweepPoint {
   const scaled = scaleUsage(usage, scale);
   return {
     scale,

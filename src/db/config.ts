@@ -75,5 +75,3 @@ export const dbConfigSchema = z
       .default({}),
   })
   .strict();
-
-export type DbConfig = z.infer<typeof dbConfigSchema>;

@@ -26,7 +26,7 @@ export interface WatchedConnection {
  * over the socket and requires being its only reader; COPY progress is reported with `touch()`), and
  * cutting destroys the socket.
  */
-export function pgConnection(client: PgClient): WatchedConnection {
+function pgConnection(client: PgClient): WatchedConnection {
   const connection = (client as unknown as { connection: EventEmitter & { stream: Socket } }).connection;
   return {
     onProgress: (listener) => void connection.on('message', listener),

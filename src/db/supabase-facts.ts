@@ -379,9 +379,6 @@ export function extensionOfFunction(name: string): string | undefined {
   return undefined;
 }
 
-/** Schemas whose objects the compat layer recreates on the target. */
-export const COMPAT_SCHEMAS: readonly string[] = ['auth', 'extensions'];
-
 /** Functions of the compat auth schema. */
 export const COMPAT_AUTH_FUNCTIONS: readonly string[] = ['uid', 'role', 'email', 'jwt'];
 

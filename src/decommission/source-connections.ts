@@ -1,7 +1,7 @@
 import { defaultConnect, withClient, type PgClient } from '../core/pg.ts';
 
 /** Roles Supabase's own services connect as; their sessions are not the app's. */
-export const PLATFORM_ROLES = new Set([
+const PLATFORM_ROLES = new Set([
   'supabase_admin',
   'supabase_auth_admin',
   'supabase_storage_admin',

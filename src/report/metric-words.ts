@@ -105,11 +105,7 @@ function words(key: string): string {
     .toLowerCase()}`;
 }
 
-export function describeMetric(
-  step: Pick<PhaseReport, 'phase' | 'command'>,
-  key: string,
-  value: number,
-): string {
+function describeMetric(step: Pick<PhaseReport, 'phase' | 'command'>, key: string, value: number): string {
   const phrase = WORDS[`${step.phase} ${step.command}:${key}`] ?? WORDS[key] ?? words(key);
   return phrase.replace('{n}', formatValue(key, value));
 }

@@ -95,7 +95,7 @@ export async function prepareCognitoTriggers(
 }
 
 /** Where one pool's route lives (pool IDs are `[\w-]+`; anything else is refused). */
-export function routeFile(dir: string, userPoolId: string): string {
+function routeFile(dir: string, userPoolId: string): string {
   if (!/^[\w-]+$/.test(userPoolId)) throw new Error(`not a user pool ID: ${userPoolId}`);
   return path.join(dir, 'routes', `${userPoolId}.json`);
 }

@@ -176,7 +176,7 @@ export function lastServerError(dataDir: string): string | undefined {
 }
 
 /** The postmaster's PID from postmaster.pid, if the file exists. */
-export function postmasterPid(dataDir: string): number | undefined {
+function postmasterPid(dataDir: string): number | undefined {
   const file = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);

@@ -13,7 +13,7 @@ export const SANDBOX_REGION = 'eu-west-1';
 /** s3rver accepts only this key pair; it is not a secret. */
 export const S3RVER_KEY = 'S3RVER';
 
-export const SANDBOX_BUCKETS = {
+const SANDBOX_BUCKETS = {
   videos: { target: 'aiuteur-videos', access: 'private' as const },
   images: { target: 'aiuteur-images', access: 'public-read' as const },
   'asset-images': { target: 'aiuteur-asset-images', access: 'public-read' as const },
@@ -26,7 +26,7 @@ export interface SandboxPg {
 }
 
 /** `sslmode=verify-full` against the server's own CA, as production should be; plaintext for a pre-TLS state. */
-export function tlsQuery(db: SandboxPg): string {
+function tlsQuery(db: SandboxPg): string {
   return db.caFile ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(db.caFile)}` : '';
 }
 
@@ -114,7 +114,7 @@ export function writeSandboxConfig(state: SandboxState): string {
 
 type Up = Required<Pick<SandboxState, 'sourceDb' | 'targetDb' | 'sourceS3' | 'targetS3' | 'cognito'>>;
 
-export function requireUp(state: SandboxState): Up {
+function requireUp(state: SandboxState): Up {
   const { sourceDb, targetDb, sourceS3, targetS3, cognito } = state;
   if (!sourceDb || !targetDb || !sourceS3 || !targetS3 || !cognito) {
     throw new Error('the sandbox is not fully started');

@@ -90,7 +90,7 @@ export function appUrl(db: PostgresState, database = db.database): string {
 }
 
 /** Stops every service a state records and removes its data; safe on half-started and stale sandboxes. */
-export async function teardown(state: SandboxState): Promise<void> {
+async function teardown(state: SandboxState): Promise<void> {
   const marker = state.dataDir;
   const services = [state.sourceS3, state.targetS3, state.cognito];
   await Promise.all(
@@ -117,7 +117,7 @@ function canWrite(dir: string): boolean {
 }
 
 /** Tears down every registered sandbox whose owner died without stopping it (e.g. SIGKILL). */
-export async function cleanStaleSandboxes(reporter: Reporter = silentReporter): Promise<number> {
+async function cleanStaleSandboxes(reporter: Reporter = silentReporter): Promise<number> {
   let cleaned = 0;
   for (const stateDir of registeredStateDirs()) {
     if (!canWrite(stateDir)) continue; // another user's sandbox: not ours to judge or clean

@@ -71,7 +71,7 @@ export interface SandboxState {
 export const STATE_FILE = 'sandbox-state.json';
 
 /** Where every sandbox on this machine registers itself (one small file each). */
-export function registryDir(): string {
+function registryDir(): string {
   // One registry per OS user: each user cleans up only their own sandboxes.
   return path.join(os.tmpdir(), `supa2aws-sandboxes-${process.getuid?.() ?? 'user'}`);
 }

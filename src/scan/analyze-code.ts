@@ -60,7 +60,7 @@ const SERVER_CREATORS = new Set([
 const NEXT_SERVER_FILE =
   /(^|\/)app\/(.*\/)?(page|layout|template|loading|error|not-found|default|route|opengraph-image|sitemap)\.(tsx|jsx|ts|js)$|(^|\/)(src\/)?middleware\.(ts|js)$/;
 /** A Supabase Edge Function's entry point: `supabase/functions/<name>/index.ts`. */
-export const EDGE_FUNCTION = /(^|\/)supabase\/functions\/([^/_][^/]*)\/index\.(ts|js|mjs|tsx)$/;
+const EDGE_FUNCTION = /(^|\/)supabase\/functions\/([^/_][^/]*)\/index\.(ts|js|mjs|tsx)$/;
 
 /**
  * The @supabase package an import specifier names, however it is written: `@supabase/ssr`, Deno's
@@ -98,7 +98,7 @@ function createsServiceClient(sf: ts.SourceFile, c: Creators): boolean {
   return found;
 }
 
-export function scriptKind(file: string): ts.ScriptKind {
+function scriptKind(file: string): ts.ScriptKind {
   switch (path.extname(file).toLowerCase()) {
     case '.tsx':
       return ts.ScriptKind.TSX;
@@ -158,7 +158,7 @@ function importedModules(sf: ts.SourceFile): string[] {
 }
 
 /** The file's leading directive ('use client' / 'use server'), if any. */
-function directive(sf: ts.SourceFile): 'use client' | 'use server' | undefined {
+export function directive(sf: ts.SourceFile): 'use client' | 'use server' | undefined {
   for (const stmt of sf.statements) {
     if (!ts.isExpressionStatement(stmt) || !ts.isStringLiteral(stmt.expression)) return undefined;
     const text = stmt.expression.text;

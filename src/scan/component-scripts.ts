@@ -4,7 +4,7 @@
  * every line and column stays where it is in the file.
  */
 
-export const COMPONENT_EXTENSIONS = ['.vue', '.svelte', '.astro'] as const;
+const COMPONENT_EXTENSIONS = ['.vue', '.svelte', '.astro'] as const;
 
 export function isComponentFile(file: string): boolean {
   const lower = file.toLowerCase();

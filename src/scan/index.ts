@@ -23,7 +23,7 @@ export {
   type ScanOptions,
 } from './scan-codebase.ts';
 export { quoteIdent, selectList, translateFromChain, translateRpc } from './sql-translate.ts';
-export { classify, DEFAULT_EXCLUDED_DIRS, walkFiles } from './walk-files.ts';
+export { classify, walkFiles } from './walk-files.ts';
 export type { ForeignKey } from './embed.ts';
 export { RUNTIME_IMPORT, runtimeModule, type RuntimeModule } from './runtime-import.ts';
 export { SCAN_PHASES } from './types.ts';

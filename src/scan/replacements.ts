@@ -49,7 +49,7 @@ const MFA: Record<string, string> = {
     'fetchMFAPreference(): Cognito has no AAL; with TOTP on, a session exists only after confirmSignIn, so a signed-in user is aal2',
 };
 
-export function mfaReplacement(method: string): string {
+function mfaReplacement(method: string): string {
   return `${BROWSER_AUTH} has no TOTP: use Amplify Auth (aws-amplify/auth) ${MFA[method] ?? 'setUpTOTP / verifyTOTPSetup / updateMFAPreference / confirmSignIn'}`;
 }
 

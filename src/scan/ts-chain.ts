@@ -173,9 +173,3 @@ export function position(sf: ts.SourceFile, node: ts.Node): { line: number; colu
   const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
   return { line: line + 1, column: character + 1 };
 }
-
-/** The first line of a node's text, trimmed to 200 characters. */
-export function snippetOf(sf: ts.SourceFile, node: ts.Node): string {
-  const text = node.getText(sf).split('\n')[0]?.trim() ?? '';
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
-}

@@ -17,7 +17,7 @@ export interface ScanFile {
 }
 
 /** Directories never scanned: dependencies, build output, caches. */
-export const DEFAULT_EXCLUDED_DIRS = [
+const DEFAULT_EXCLUDED_DIRS = [
   'node_modules',
   '.git',
   'dist',

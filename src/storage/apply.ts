@@ -1,7 +1,7 @@
 /**
- * `storage copy`: runs a plan's items through a pool of `concurrency` workers (see copy-object.ts for how
- * one object is streamed, verified and sealed), reports progress, and on Ctrl-C or a fatal error stops,
- * removes what it left unsealed and aborts its multipart uploads.
+ * `storage copy`: runs a plan's items through a pool of `concurrency` workers (see copy/copy-one-object.ts
+ * for how one object is streamed, verified and sealed), reports progress, and on Ctrl-C or a fatal error
+ * stops, removes what it left unsealed and aborts its multipart uploads.
  */
 import {
   AbortMultipartUploadCommand,
@@ -16,7 +16,7 @@ import { isUnreachable, OutageWatch, unreachableReason } from '../core/outage.ts
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { sleep, withRetry } from '../core/retry.ts';
 import { eachConcurrently, slots } from '../core/concurrency.ts';
-import { copyOneObject, removeWritten, type InFlight } from './copy-object.ts';
+import { copyOneObject, removeWritten, type InFlight } from './copy/index.ts';
 import type { CopyItem, StoragePlan, Tally } from './plan.ts';
 import type { Shard } from './shard.ts';
 import { probeChecksums, type ChecksumSupport } from './target-checksums.ts';

@@ -6,7 +6,7 @@ export {
   type CopyFailure,
   type StorageCopyResult,
 } from './apply.ts';
-export { copyOneObject, type CopiedObject, type CopyObjectDeps, type InFlight } from './copy-object.ts';
+export { copyOneObject, type CopiedObject, type CopyObjectDeps, type InFlight } from './copy/index.ts';
 export {
   headTarget,
   listBucket,

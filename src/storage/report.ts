@@ -15,6 +15,9 @@ import type { StorageVerifyReport } from './verify.ts';
 
 type Timing = Pick<PhaseReport, 'startedAt' | 'finishedAt' | 'durationMs'>;
 
+/** A table's header row and body rows, as both the Markdown reports and the terminal render them. */
+export type TableCells = [headers: string[], rows: Array<Array<string | number>>];
+
 function mdTable(headers: string[], rows: Array<Array<string | number>>): string {
   return [
     `| ${headers.join(' | ')} |`,
@@ -164,6 +167,23 @@ export function copyPhaseReport(result: StorageCopyResult): PhaseReport {
   };
 }
 
+/** One row per bucket with its counts per group: the table `storage verify` prints and its report shows. */
+export function verifyTable(report: StorageVerifyReport): TableCells {
+  return [
+    ['bucket', 'target', 'rows', 'match', 'missing on target', 'differ', 'orphans', 'ghosts'],
+    report.buckets.map((b) => [
+      b.source,
+      b.target,
+      b.rows,
+      b.match.count,
+      b.missing.count,
+      b.differ.count,
+      b.orphans.count,
+      b.ghosts.count,
+    ]),
+  ];
+}
+
 export function verifyMarkdown(report: StorageVerifyReport): string {
   const out = [
     `# storage verify — ${report.ok ? 'PASS' : 'FAIL'}`,
@@ -172,19 +192,7 @@ export function verifyMarkdown(report: StorageVerifyReport): string {
       ? 'Size, seal, MD5 where both ETags are MD5s, and SHA-256 of both sides read in full.'
       : 'Size, the SHA-256 seal (set with the upload up to 1 MiB, after the read-back above), and MD5 where both ETags are MD5s (`--deep` re-reads both sides).',
     '',
-    mdTable(
-      ['bucket', 'target', 'rows', 'match', 'missing on target', 'differ', 'orphans', 'ghosts'],
-      report.buckets.map((b) => [
-        b.source,
-        b.target,
-        b.rows,
-        b.match.count,
-        b.missing.count,
-        b.differ.count,
-        b.orphans.count,
-        b.ghosts.count,
-      ]),
-    ),
+    mdTable(...verifyTable(report)),
   ];
   for (const b of report.buckets) {
     if (b.missing.sample.length)

@@ -12,7 +12,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { removeWritten } from './copy-object.ts';
+import { removeWritten } from './copy/index.ts';
 import type { CopyItem } from './plan.ts';
 import { fatalS3Error, isChecksumRefusal, s3ErrorName } from './s3-errors.ts';
 

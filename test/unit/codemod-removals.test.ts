@@ -79,10 +79,16 @@ describe('migrate-code removals', () => {
     assert.deepEqual(JSON.parse(pkg), {
       name: 'api',
       type: 'module',
-      dependencies: { express: '^5.3.0' },
+      dependencies: { '@supa2aws/runtime': '^0.1.0', express: '^5.3.0' },
       devDependencies: { tsx: '^4.0.0' },
     });
-    assert.equal(plan.changes.find((c) => c.file === 'api/.env.example')!.after, 'PORT=3001\n');
+    assert.equal(
+      plan.changes.find((c) => c.file === 'api/.env.example')!.after,
+      'PORT=3001\n\n# Read by @supa2aws/runtime (added by supa2aws migrate-code)\nDATABASE_URL=\n',
+    );
+    assert.deepEqual(plan.additions.dependencies, [
+      { file: 'api/package.json', added: ['@supa2aws/runtime'] },
+    ]);
     assert.deepEqual(
       plan.removals.env.map((e) => [e.file, e.name, e.action]),
       [

@@ -46,4 +46,16 @@ describe('retry by class', () => {
     );
     assert.equal(calls, 1);
   });
+
+  it('waits what an injected backoff says between attempts', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    await withRetry(
+      async () => {
+        if (++calls < 3) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+      },
+      { backoff: (attempt) => attempt, onRetry: (_error, _attempt, wait) => waits.push(wait) },
+    );
+    assert.deepEqual(waits, [1, 2]);
+  });
 });

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 import { applyStorageCopy } from '../../src/storage/apply.ts';
-import { copyOneObject, type InFlight } from '../../src/storage/copy-object.ts';
+import { copyOneObject, type InFlight } from '../../src/storage/copy/index.ts';
 import { headTarget } from '../../src/storage/inventory.ts';
 import { sealedSha256 } from '../../src/storage/object-meta.ts';
 import type { CopyItem, StoragePlan } from '../../src/storage/plan.ts';

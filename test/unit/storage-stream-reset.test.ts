@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { isSupa2awsError } from '../../src/core/errors.ts';
 import { createS3Client } from '@supa2aws/runtime/storage';
-import { copyOneObject } from '../../src/storage/copy-object.ts';
+import { copyOneObject } from '../../src/storage/copy/index.ts';
 import type { CopyItem } from '../../src/storage/plan.ts';
 
 const MiB = 1024 * 1024;

@@ -21,7 +21,7 @@ export interface LockoutPolicy {
   windowSeconds: number;
 }
 
-export const DEFAULT_LOCKOUT: LockoutPolicy = {
+const DEFAULT_LOCKOUT: LockoutPolicy = {
   freeFailures: 5,
   baseSeconds: 60,
   maxSeconds: 3600,

@@ -1,7 +1,8 @@
 /**
- * A bound on the password checks one handler runs at once. Each check is ~100 ms of CPU (bcrypt cost 10):
- * without a bound a burst of sign-ins queues without end. Past `maxWaiting` a check is not run at all and
- * the caller refuses the sign-in. Across Lambda instances the bound is the function's reserved concurrency.
+ * A bound on the password checks one handler runs at once. Each check is a bcrypt (cost 10) compare, all
+ * CPU (figures: bench/auth/README.md): without a bound a burst of sign-ins queues without end. Past
+ * `maxWaiting` a check is not run at all and the caller refuses the sign-in. Across Lambda instances the
+ * bound is the function's reserved concurrency.
  */
 export interface WorkLimit {
   /** Runs `work` when a slot is free; undefined (work not run) when the queue is full. */

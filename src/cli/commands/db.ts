@@ -1,23 +1,20 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.ts';
 import {
   DB_MAX_CONCURRENCY,
-  applySchemaFromConfig,
-  buildSchemaFromConfig,
-  copyDataFromConfig,
-  copyPhaseReport,
-  loadSchemaFile,
+  applySchemaFile,
   planDbFromConfig,
-  schemaPhaseReport,
-  verifyDbFromConfig,
-  verifyPhaseReport,
+  runCopyPhase,
+  runSchemaPhase,
+  runVerifyPhase,
   verifyReportMarkdown,
+  type CopyDataResult,
   type DbPlan,
+  type DbSchemaPhaseOptions,
+  type DbSchemaPhaseResult,
   type Finding,
 } from '../../db/index.ts';
-import { DEFAULT_REPORT_DIR, timed, writePhaseReport } from '../../report/index.ts';
+import { DEFAULT_REPORT_DIR } from '../../report/index.ts';
 import { action } from '../context.ts';
 import { intInRange, positiveInt } from '../option-parsers.ts';
 import { registerAppRole } from './app-role.ts';
@@ -87,11 +84,82 @@ function planText(plan: DbPlan): string {
   return lines.join('\n');
 }
 
-export function registerDb(program: Command): void {
-  const db = program
-    .command('db')
-    .description('phase 2: the database — plan, schema, copy, verify; replicate, cutover, rollback');
+function schemaText({ build, applied }: DbSchemaPhaseResult, out: string): string {
+  const c = build.script.summary.counts;
+  return [
+    `schema from ${build.sourceLabel}: ${c.kept} kept as written, ${c.rewritten} rewritten, ${c.dropped} dropped, ${c.blocked} blocked`,
+    table(
+      ['rule', 'dropped', 'rewritten', 'blocked'],
+      Object.entries(build.rules).map(([rule, n]) => [rule, n.dropped, n.rewritten, n.blocked]),
+    ),
+    ...findings('BLOCKERS', build.blockers),
+    ...findings('Warnings', build.warnings),
+    `written to ${out} (review it: the header says what was dropped and why)`,
+    applied
+      ? `${applied.status === 'applied' ? 'applied' : 'already applied, nothing to do'}: ${applied.statements} statement(s) in one transaction (${formatDuration(applied.elapsedMs)})`
+      : 'not applied (--dry-run); apply it with: supa2aws db schema --apply-file ' + out,
+  ].join('\n');
+}
 
+function copyText(result: CopyDataResult): string {
+  return [
+    table(
+      ['table', 'action', 'why', 'format', 'rows', 'size', 'time'],
+      result.tables.map((t) => [
+        t.table,
+        t.action,
+        t.reason,
+        t.format ?? '-',
+        t.rows ?? '-',
+        t.bytes === undefined ? '-' : formatBytes(t.bytes),
+        t.elapsedMs === undefined ? '-' : formatDuration(t.elapsedMs),
+      ]),
+    ),
+    result.dryRun
+      ? 'dry run: nothing copied'
+      : `${result.rows} rows, ${formatBytes(result.bytes)} in ${formatDuration(result.elapsedMs)} from snapshot ${result.snapshot}; ${result.deferred.restored} keys/indexes/FKs re-created; ${result.sequences.length} sequence(s) set`,
+    ...(result.missingOnTarget.length > 0
+      ? [
+          `not on the target (not copied): ${result.missingOnTarget.join(', ')}`,
+          'apply the schema first: supa2aws db schema',
+        ]
+      : []),
+    result.dryRun ? '' : 'Next: supa2aws db verify',
+  ].join('\n');
+}
+
+interface SchemaFlags {
+  fromMigrations?: string;
+  seed?: boolean;
+  fromDump?: string;
+  applyFile?: string;
+  out: string;
+  rls?: string;
+  apiDefaultPrivileges?: boolean;
+  pgDump?: string;
+  skipBlocked?: boolean;
+  privilegedUrl?: string;
+  dryRun?: boolean;
+  reportDir: string;
+}
+
+/** `db schema`'s flags as the phase's options. */
+function schemaPhaseOptions(opts: SchemaFlags, apply: { privilegedUrl?: string }): DbSchemaPhaseOptions {
+  return {
+    ...(opts.fromMigrations ? { fromMigrations: opts.fromMigrations, seed: opts.seed === true } : {}),
+    ...(opts.fromDump ? { fromDump: opts.fromDump } : {}),
+    ...(opts.rls !== undefined ? { rls: opts.rls as 'keep' | 'drop' } : {}),
+    ...(opts.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
+    ...(opts.pgDump ? { pgDump: opts.pgDump } : {}),
+    ...apply,
+    allowBlocked: opts.skipBlocked === true,
+    out: opts.out,
+    dryRun: opts.dryRun === true,
+    reportDir: opts.reportDir,
+  };
+}
+
+function registerDbPlan(db: Command): void {
   db.command('plan')
     .description(
       'inspect the source (and the target): versions, extensions, Supabase-specific objects, blockers',
@@ -111,7 +179,9 @@ export function registerDb(program: Command): void {
         return plan.blockers.length === 0 && !targetDown ? 0 : ExitCode.environment;
       }),
     );
+}
 
+function registerDbSchema(db: Command): void {
   db.command('schema')
     .description(
       'take the source schema (pg_dump or migration files), rewrite it for RDS, write it for review, apply it in one transaction',
@@ -141,97 +211,42 @@ export function registerDb(program: Command): void {
     .option('--dry-run', 'write the file, apply nothing')
     .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
     .action(
-      action(
-        async (
-          ctx,
-          opts: {
-            fromMigrations?: string;
-            seed?: boolean;
-            fromDump?: string;
-            applyFile?: string;
-            out: string;
-            rls?: string;
-            apiDefaultPrivileges?: boolean;
-            pgDump?: string;
-            skipBlocked?: boolean;
-            privilegedUrl?: string;
-            dryRun?: boolean;
-            reportDir: string;
-          },
-        ) => {
-          const { config } = await ctx.config();
-          await ctx.confirm('db schema (apply)', { dryRun: opts.dryRun === true });
-          const deps = { reporter: ctx.reporter, signal: ctx.signal };
-          const privilegedUrl = opts.privilegedUrl ?? process.env.SUPA2AWS_TARGET_ADMIN_URL;
-          const apply = { ...(privilegedUrl ? { privilegedUrl } : {}) };
-          if (opts.applyFile) {
-            const script = await loadSchemaFile(opts.applyFile);
-            const applied = await applySchemaFromConfig(config, script, apply, deps);
-            ctx.print(
-              applied,
-              () =>
-                `${applied.status}: ${applied.statements} statement(s) from ${opts.applyFile} (checksum ${applied.checksum.slice(0, 12)})`,
-            );
-            return 0;
-          }
-          const { value, timing } = await timed(async () => {
-            const build = await buildSchemaFromConfig(
-              config,
-              {
-                ...(opts.fromMigrations
-                  ? { fromMigrations: opts.fromMigrations, seed: opts.seed === true }
-                  : {}),
-                ...(opts.fromDump ? { fromDump: opts.fromDump } : {}),
-                ...(opts.rls !== undefined ? { rls: opts.rls as 'keep' | 'drop' } : {}),
-                ...(opts.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
-                ...(opts.pgDump ? { pgDump: opts.pgDump } : {}),
-              },
-              deps,
-            );
-            mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-            writeFileSync(opts.out, build.script.text);
-            if (opts.dryRun) return { build, applied: undefined };
-            const applied = await applySchemaFromConfig(
-              config,
-              build.script,
-              { ...apply, allowBlocked: opts.skipBlocked === true },
-              deps,
-            );
-            return { build, applied };
-          });
-          writePhaseReport(opts.reportDir, schemaPhaseReport(value.build, value.applied, timing));
-          const { build, applied } = value;
-          const c = build.script.summary.counts;
+      action(async (ctx, opts: SchemaFlags) => {
+        const { config } = await ctx.config();
+        await ctx.confirm('db schema (apply)', { dryRun: opts.dryRun === true });
+        const deps = { reporter: ctx.reporter, signal: ctx.signal };
+        const privilegedUrl = opts.privilegedUrl ?? process.env.SUPA2AWS_TARGET_ADMIN_URL;
+        const apply = { ...(privilegedUrl ? { privilegedUrl } : {}) };
+        if (opts.applyFile) {
+          const file = opts.applyFile;
+          const applied = await applySchemaFile(config, file, apply, deps);
           ctx.print(
-            {
-              out: opts.out,
-              counts: c,
-              blockers: build.blockers,
-              warnings: build.warnings,
-              fixes: build.fixes,
-              rules: build.rules,
-              applied,
-            },
+            applied,
             () =>
-              [
-                `schema from ${build.sourceLabel}: ${c.kept} kept as written, ${c.rewritten} rewritten, ${c.dropped} dropped, ${c.blocked} blocked`,
-                table(
-                  ['rule', 'dropped', 'rewritten', 'blocked'],
-                  Object.entries(build.rules).map(([rule, n]) => [rule, n.dropped, n.rewritten, n.blocked]),
-                ),
-                ...findings('BLOCKERS', build.blockers),
-                ...findings('Warnings', build.warnings),
-                `written to ${opts.out} (review it: the header says what was dropped and why)`,
-                applied
-                  ? `${applied.status === 'applied' ? 'applied' : 'already applied, nothing to do'}: ${applied.statements} statement(s) in one transaction (${formatDuration(applied.elapsedMs)})`
-                  : 'not applied (--dry-run); apply it with: supa2aws db schema --apply-file ' + opts.out,
-              ].join('\n'),
+              `${applied.status}: ${applied.statements} statement(s) from ${file} (checksum ${applied.checksum.slice(0, 12)})`,
           );
           return 0;
-        },
-      ),
+        }
+        const result = await runSchemaPhase(config, schemaPhaseOptions(opts, apply), deps);
+        const { build, applied } = result;
+        ctx.print(
+          {
+            out: opts.out,
+            counts: build.script.summary.counts,
+            blockers: build.blockers,
+            warnings: build.warnings,
+            fixes: build.fixes,
+            rules: build.rules,
+            applied,
+          },
+          () => schemaText(result, opts.out),
+        );
+        return 0;
+      }),
     );
+}
 
+function registerDbCopy(db: Command): void {
   db.command('copy')
     .description(
       'copy every table from one source snapshot, several at once, as the owner role; converges when re-run',
@@ -255,51 +270,26 @@ export function registerDb(program: Command): void {
         ) => {
           const { config } = await ctx.config();
           await ctx.confirm('db copy', { dryRun: opts.dryRun === true });
-          const { value: result, timing } = await timed(() =>
-            copyDataFromConfig(
-              config,
-              {
-                ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-                ...(opts.format ? { format: opts.format } : {}),
-                ...(opts.tables ? { tables: tableList(opts.tables) } : {}),
-                dryRun: opts.dryRun === true,
-              },
-              { reporter: ctx.reporter, signal: ctx.signal },
-            ),
+          const result = await runCopyPhase(
+            config,
+            {
+              ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+              ...(opts.format ? { format: opts.format } : {}),
+              ...(opts.tables ? { tables: tableList(opts.tables) } : {}),
+              dryRun: opts.dryRun === true,
+              reportDir: opts.reportDir,
+            },
+            { reporter: ctx.reporter, signal: ctx.signal },
           );
-          if (!opts.dryRun) writePhaseReport(opts.reportDir, copyPhaseReport(result, timing));
-          ctx.print(result, () =>
-            [
-              table(
-                ['table', 'action', 'why', 'format', 'rows', 'size', 'time'],
-                result.tables.map((t) => [
-                  t.table,
-                  t.action,
-                  t.reason,
-                  t.format ?? '-',
-                  t.rows ?? '-',
-                  t.bytes === undefined ? '-' : formatBytes(t.bytes),
-                  t.elapsedMs === undefined ? '-' : formatDuration(t.elapsedMs),
-                ]),
-              ),
-              result.dryRun
-                ? 'dry run: nothing copied'
-                : `${result.rows} rows, ${formatBytes(result.bytes)} in ${formatDuration(result.elapsedMs)} from snapshot ${result.snapshot}; ${result.deferred.restored} keys/indexes/FKs re-created; ${result.sequences.length} sequence(s) set`,
-              ...(result.missingOnTarget.length > 0
-                ? [
-                    `not on the target (not copied): ${result.missingOnTarget.join(', ')}`,
-                    'apply the schema first: supa2aws db schema',
-                  ]
-                : []),
-              result.dryRun ? '' : 'Next: supa2aws db verify',
-            ].join('\n'),
-          );
+          ctx.print(result, () => copyText(result));
           // Tables missing on the target mean the schema is not applied: an environment problem, not a difference.
           return result.missingOnTarget.length === 0 ? 0 : ExitCode.environment;
         },
       ),
     );
+}
 
+function registerDbVerify(db: Command): void {
   db.command('verify')
     .description(
       'row counts and digests per table (by key range) on both sides, and a schema comparison; exit 1 on any difference',
@@ -322,28 +312,32 @@ export function registerDb(program: Command): void {
           },
         ) => {
           const { config } = await ctx.config();
-          const { value: report, timing } = await timed(() =>
-            verifyDbFromConfig(
-              config,
-              {
-                ...(opts.chunkRows !== undefined ? { chunkRows: opts.chunkRows } : {}),
-                ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-                ...(opts.tables ? { tables: tableList(opts.tables) } : {}),
-                schema: opts.schema !== false,
-              },
-              { reporter: ctx.reporter, signal: ctx.signal },
-            ),
+          const { report, markdown } = await runVerifyPhase(
+            config,
+            {
+              ...(opts.chunkRows !== undefined ? { chunkRows: opts.chunkRows } : {}),
+              ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+              ...(opts.tables ? { tables: tableList(opts.tables) } : {}),
+              schema: opts.schema !== false,
+              reportDir: opts.reportDir,
+            },
+            { reporter: ctx.reporter, signal: ctx.signal },
           );
-          writePhaseReport(opts.reportDir, verifyPhaseReport(report, timing));
-          mkdirSync(opts.reportDir, { recursive: true });
-          const markdown = path.join(opts.reportDir, 'db-verify.md');
-          writeFileSync(markdown, verifyReportMarkdown(report));
           ctx.print(report, () => `${verifyReportMarkdown(report)}\nreport: ${markdown}`);
           return report.ok ? 0 : 1;
         },
       ),
     );
+}
 
+export function registerDb(program: Command): void {
+  const db = program
+    .command('db')
+    .description('phase 2: the database — plan, schema, copy, verify; replicate, cutover, rollback');
+  registerDbPlan(db);
+  registerDbSchema(db);
+  registerDbCopy(db);
+  registerDbVerify(db);
   registerAppRole(db);
   registerReplicate(db);
 }

@@ -57,6 +57,12 @@ function summary(
     for (const k of d.kept) lines.push(`  ${d.file}  keeps ${k.name}: still imported by ${k.importedBy}`);
   }
   for (const e of plan.removals.env) lines.push(`  ${e.file}  ${e.name} ${e.action}: ${e.reason}`);
+  for (const d of plan.additions.dependencies)
+    lines.push(`  ${d.file}  with ${d.added.join(', ')} (run npm install to fetch them)`);
+  for (const e of plan.additions.env)
+    lines.push(
+      `  ${e.file}  ${e.name} added (empty): read by ${e.readBy}; fill it in where the app is configured`,
+    );
   for (const s of plan.skipped) lines.push(`skipped ${s.file}: ${s.reason}`);
   lines.push(
     written
@@ -123,6 +129,7 @@ export function registerMigrateCode(program: Command): void {
                 sites: c.sites,
               })),
               removals: plan.removals,
+              additions: plan.additions,
               typeCheck: check,
               skipped: plan.skipped,
             },

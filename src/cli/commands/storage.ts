@@ -23,6 +23,7 @@ import {
   verifyMarkdown,
   verifyPhaseReport,
   verifyStorageFromConfig,
+  verifyTable,
   writeStorageReport,
   type DiscoverResult,
   type StoragePlan,
@@ -82,21 +83,7 @@ function planText(plan: StoragePlan): string {
 }
 
 function verifyText(report: StorageVerifyReport): string {
-  const lines = [
-    table(
-      ['bucket', 'target', 'rows', 'match', 'missing on target', 'differ', 'orphans', 'ghosts'],
-      report.buckets.map((b) => [
-        b.source,
-        b.target,
-        b.rows,
-        b.match.count,
-        b.missing.count,
-        b.differ.count,
-        b.orphans.count,
-        b.ghosts.count,
-      ]),
-    ),
-  ];
+  const lines = [table(...verifyTable(report))];
   for (const b of report.buckets) {
     if (b.missing.count) lines.push(`  missing in ${b.target}: ${b.missing.sample.join(', ')}`);
     if (b.differ.count)

@@ -59,7 +59,7 @@ function readSections(file: string, isConfig: boolean): Map<string, ProfileSecti
   return out;
 }
 
-export function awsConfigFiles(env: NodeJS.ProcessEnv): { config: string; credentials: string } {
+function awsConfigFiles(env: NodeJS.ProcessEnv): { config: string; credentials: string } {
   const home = env.HOME || os.homedir();
   return {
     config: env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config'),

@@ -3,7 +3,7 @@
  * those of the RDS CA bundle shipped in packages/runtime/certs/rds (one CA per region, 2025-07), plus GovCloud and China.
  * A well-formed code that only differs from a known one by its number is accepted (a newer region).
  */
-export const KNOWN_REGIONS: readonly string[] = [
+const KNOWN_REGIONS: readonly string[] = [
   'af-south-1',
   'ap-east-1',
   'ap-northeast-1',

@@ -48,7 +48,7 @@ export interface AppRoleOptions extends AppRoleSettings {
   reporter?: Reporter;
 }
 
-export async function planAppRole(client: PgClient, options: AppRoleOptions): Promise<AppRolePlan> {
+async function planAppRole(client: PgClient, options: AppRoleOptions): Promise<AppRolePlan> {
   const inspection = await inspectAppRole(client, options);
   const failed = inspection.checks.filter((c) => !c.ok);
   return {

@@ -6,11 +6,5 @@ export {
   type AppRoleInspection,
   type AppRoleSettings,
 } from './inspect-app-role.ts';
-export {
-  planAppRole,
-  runAppRole,
-  type AppRoleOptions,
-  type AppRolePlan,
-  type AppRoleResult,
-} from './apply-app-role.ts';
+export { runAppRole, type AppRoleOptions, type AppRolePlan, type AppRoleResult } from './apply-app-role.ts';
 export { runAppRoleFromConfig } from './from-config.ts';

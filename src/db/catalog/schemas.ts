@@ -11,7 +11,7 @@ import { isManagedSchema, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 const SYSTEM_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;
 
 /** An app schema: not PostgreSQL's, not Supabase's, not ours. */
-export function isAppSchema(schema: string): boolean {
+function isAppSchema(schema: string): boolean {
   return !SYSTEM_SCHEMA.test(schema) && !isManagedSchema(schema) && schema !== SUPA2AWS_SCHEMA;
 }
 

@@ -4,11 +4,10 @@
  * keeps user triggers from firing, and records completion. Nothing is held in memory.
  *
  * Format: binary COPY when every column's binary form is server-independent, else text. Chosen by
- * measurement (bench/db/run.ts, 2 M rows PG15 → PG16 on 2 cores, same run): `pg_dump -Fc | pg_restore`
- * 27.5 s, this copy with binary COPY 13.2 s (0.48x), with text COPY 20.5 s — compression is pg_dump's
- * bottleneck on 2 cores, and binary rows skip text formatting and parsing. Binary is unsafe only for arrays
+ * measurement against `pg_dump -Fc | pg_restore` and text COPY (figures: bench/db/README.md): binary rows
+ * skip text formatting and parsing, and there is no compression step. Binary is unsafe only for arrays
  * of user-defined types and composite types (their binary form embeds type OIDs, which differ between
- * servers); such tables go as text. Figures: bench/db/README.md.
+ * servers); such tables go as text.
  */
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -62,11 +62,11 @@ function sqlRefs(sql: string): Refs {
   }
 }
 
-export async function readInventory(client: PgClient, schemas: string[]): Promise<Inventory> {
-  await loadParser();
-  await client.query(`SELECT pg_catalog.set_config('search_path', '', false)`);
-  const q = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = [schemas]) =>
-    (await client.query<T>(sql, params)).rows;
+/** A catalog query with the app schemas as $1 unless other parameters are given. */
+type Query = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/** The server, the connected user, and the extensions with what each owns. */
+async function readServer(q: Query) {
   const [info] = await q<{
     version: string;
     num: string;
@@ -100,7 +100,11 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
   );
   const extensionMembers: Record<string, string> = {};
   for (const m of members) extensionMembers[m.obj] = m.ext;
+  return { info, extensions, extensionMembers };
+}
 
+/** Functions of the app schemas with the references their bodies make. */
+async function functionObjects(q: Query): Promise<AppObjectRefs[]> {
   const objects: AppObjectRefs[] = [];
   const functions = await q<{ name: string; def: string }>(
     `SELECT n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS name,
@@ -121,6 +125,11 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
       // A definition the parser cannot read: nothing known about its references.
     }
   }
+  return objects;
+}
+
+/** Policies (on the app schemas, auth and storage) with the references their expressions make. */
+async function readPolicies(q: Query) {
   const policies = await q<{
     schemaname: string;
     tablename: string;
@@ -133,6 +142,7 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
     `SELECT schemaname, tablename, policyname, roles::text[] AS roles, cmd, qual, with_check FROM pg_catalog.pg_policies
       WHERE schemaname = ANY($1::text[]) OR schemaname IN ('storage', 'auth') ORDER BY 1, 2, 3`,
   );
+  const objects: AppObjectRefs[] = [];
   for (const p of policies) {
     const refs = exprRefs(p.qual ?? 'true');
     const check = exprRefs(p.with_check ?? 'true');
@@ -146,6 +156,12 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
       on: `${p.schemaname}.${p.tablename}`,
     });
   }
+  return { policies, objects };
+}
+
+/** Column defaults, views and columns of extension types. */
+async function expressionObjects(q: Query): Promise<AppObjectRefs[]> {
+  const objects: AppObjectRefs[] = [];
   const defaults = await q<{ col: string; expr: string }>(
     `SELECT n.nspname || '.' || c.relname || '.' || a.attname AS col, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS expr
        FROM pg_catalog.pg_attrdef d
@@ -178,6 +194,11 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
     refs.types.push({ schema: c.type_schema, name: c.type_name.replace(/^_/, '') });
     objects.push({ object: `column ${c.col}`, kind: 'column type', refs, body: false });
   }
+  return objects;
+}
+
+/** What ties the app to Supabase's tables and platform: keys, triggers, event triggers, publications, grants. */
+async function readLinks(q: Query) {
   const foreignKeys = await q<{ table: string; name: string; references: string }>(
     `SELECT n.nspname || '.' || c.relname AS table, con.conname AS name, rn.nspname || '.' || rc.relname AS references
        FROM pg_catalog.pg_constraint con
@@ -222,6 +243,10 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
        SELECT (aclexplode(n.nspacl)).grantee FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1::text[]) AND n.nspacl IS NOT NULL
      ) x JOIN pg_catalog.pg_roles g ON g.oid = x.grantee GROUP BY 1 ORDER BY 1`,
   );
+  return { foreignKeys, managedTableTriggers, eventTriggers, publications, acl };
+}
+
+async function readColumnsAndSequences(q: Query) {
   const generated = await q<{ col: string }>(
     `SELECT n.nspname || '.' || c.relname || '.' || a.attname AS col
        FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -231,6 +256,11 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
     `SELECT schemaname || '.' || sequencename AS sequence, last_value::text AS last_value FROM pg_catalog.pg_sequences
       WHERE schemaname = ANY($1::text[]) ORDER BY 1`,
   );
+  return { generated, sequences };
+}
+
+/** The number of pg_cron jobs, null where pg_cron is absent or its table unreadable. */
+async function readCronJobs(q: Query): Promise<number | null> {
   let cronJobs: number | null = null;
   const cron = await q<{ t: string | null }>(`SELECT to_regclass('cron.job')::text AS t`, []);
   if (cron[0]?.t) {
@@ -240,6 +270,21 @@ export async function readInventory(client: PgClient, schemas: string[]): Promis
       cronJobs = null;
     }
   }
+  return cronJobs;
+}
+
+export async function readInventory(client: PgClient, schemas: string[]): Promise<Inventory> {
+  await loadParser();
+  await client.query(`SELECT pg_catalog.set_config('search_path', '', false)`);
+  const q: Query = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = [schemas]) =>
+    (await client.query<T>(sql, params)).rows;
+  const { info, extensions, extensionMembers } = await readServer(q);
+  const functions = await functionObjects(q);
+  const { policies, objects: policyObjects } = await readPolicies(q);
+  const objects = [...functions, ...policyObjects, ...(await expressionObjects(q))];
+  const { foreignKeys, managedTableTriggers, eventTriggers, publications, acl } = await readLinks(q);
+  const { generated, sequences } = await readColumnsAndSequences(q);
+  const cronJobs = await readCronJobs(q);
   return {
     version: info?.version ?? '',
     major: Math.floor(Number(info?.num ?? 0) / 10000),

@@ -32,7 +32,7 @@ export interface FindPgDumpOptions {
   debianRoot?: string;
 }
 
-export async function pgDumpVersion(binary: string): Promise<{ major: number; version: string } | undefined> {
+async function pgDumpVersion(binary: string): Promise<{ major: number; version: string } | undefined> {
   try {
     const { stdout } = await run(binary, ['--version']);
     const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
@@ -52,7 +52,7 @@ function onPath(env: Record<string, string | undefined>): string | undefined {
 }
 
 /** Every pg_dump we can find, in order of preference. */
-export async function findPgDumps(options: FindPgDumpOptions = {}): Promise<PgDumpBinary[]> {
+async function findPgDumps(options: FindPgDumpOptions = {}): Promise<PgDumpBinary[]> {
   const env = options.env ?? process.env;
   const candidates: Array<[string | undefined, PgDumpBinary['from']]> = [
     [options.flag, 'flag'],

@@ -222,7 +222,7 @@ function onTable(kind: ObjectKind, name: string, relation: unknown): StatementTa
 }
 
 /** What a statement is about. */
-export function statementTarget(node: string, ast: AstNode): { tag: string; target?: StatementTarget } {
+function statementTarget(node: string, ast: AstNode): { tag: string; target?: StatementTarget } {
   switch (node) {
     case 'CreateSchemaStmt':
       return {
@@ -398,10 +398,6 @@ export function analyzeStatement(statement: SqlStatement): StatementInfo {
     info.bodyRefs = functionBodyRefs(statement);
   }
   return info;
-}
-
-export function sameName(a: QName, b: QName): boolean {
-  return a.name === b.name && (a.schema ?? 'public') === (b.schema ?? 'public');
 }
 
 export function display(q: QName): string {

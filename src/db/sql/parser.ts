@@ -26,12 +26,6 @@ export function loadParser(): Promise<void> {
   return loaded;
 }
 
-export interface ParserErrorInfo {
-  message: string;
-  /** 1-based byte position in the text parsed, when the parser gave one. */
-  cursorPosition?: number;
-}
-
 export class SqlParseError extends Error {
   constructor(
     message: string,

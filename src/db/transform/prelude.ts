@@ -9,20 +9,7 @@ import { API_ROLES, SUPA2AWS_SCHEMA } from '../supabase-facts.ts';
 import type { ExtensionInstall } from './types.ts';
 import { quoteIdent, quoteLiteral } from '../../core/sql-quote.ts';
 
-/** Columns of the compat auth.users, in order; `db copy` fills those that also exist on the source. */
-export const COMPAT_USER_COLUMNS = [
-  'id',
-  'email',
-  'phone',
-  'created_at',
-  'updated_at',
-  'raw_user_meta_data',
-  'raw_app_meta_data',
-  'is_anonymous',
-  'cognito_sub',
-] as const;
-
-export const BOOKKEEPING_SQL: string[] = [
+const BOOKKEEPING_SQL: string[] = [
   `CREATE SCHEMA IF NOT EXISTS ${SUPA2AWS_SCHEMA}`,
   `CREATE TABLE IF NOT EXISTS ${SUPA2AWS_SCHEMA}.schema_migrations (
   checksum text PRIMARY KEY,
@@ -39,7 +26,12 @@ DECLARE
 BEGIN
   FOREACH r IN ARRAY ARRAY[${API_ROLES.map(quoteLiteral).join(', ')}] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+      -- Roles are the cluster's, not the database's: another apply on the same server may create it first.
+      BEGIN
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+      END;
     END IF;
     -- The owner (RDS master user) must be able to SET ROLE to them, as runtime/db's withUser() does; on
     -- PostgreSQL 16 a CREATEROLE creator only gets ADMIN OPTION, not membership, until it grants itself.
@@ -73,7 +65,7 @@ AS $$
 $$`;
 }
 
-export const COMPAT_AUTH_SQL: string[] = [
+const COMPAT_AUTH_SQL: string[] = [
   `CREATE SCHEMA IF NOT EXISTS auth`,
   `GRANT USAGE ON SCHEMA auth TO ${API_GRANTEES}`,
   `CREATE TABLE IF NOT EXISTS auth.users (
@@ -106,13 +98,13 @@ $$`,
 ];
 
 /** Sessions of every role resolve unqualified extension functions as they did on Supabase. */
-export const SEARCH_PATH_SQL = `DO $supa2aws$
+const SEARCH_PATH_SQL = `DO $supa2aws$
 BEGIN
   EXECUTE pg_catalog.format('ALTER DATABASE %I SET search_path TO "$user", public, extensions', pg_catalog.current_database());
 END
 $supa2aws$`;
 
-export function extensionSql(install: ExtensionInstall): string {
+function extensionSql(install: ExtensionInstall): string {
   return `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(install.name)} WITH SCHEMA ${quoteIdent(install.schema)}`;
 }
 
@@ -127,7 +119,7 @@ export function extensionSql(install: ExtensionInstall): string {
  * applies the schema, so they cover every object it creates next; `postgres` needs none on the target (the
  * owner role owns everything).
  */
-export const API_DEFAULT_PRIVILEGES_SQL: string[] = [
+const API_DEFAULT_PRIVILEGES_SQL: string[] = [
   `GRANT USAGE ON SCHEMA public TO ${API_GRANTEES}`,
   ...['TABLES', 'SEQUENCES', 'FUNCTIONS'].map(
     (objects) => `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON ${objects} TO ${API_GRANTEES}`,

@@ -29,7 +29,7 @@ export interface RefProblems {
 }
 
 /** The extension a qualified function belongs to, from the catalog map or the built-in list. */
-export function extensionOf(fn: QName, catalog: Record<string, string>): string | undefined {
+function extensionOf(fn: QName, catalog: Record<string, string>): string | undefined {
   if (fn.schema) {
     const fromCatalog = catalog[`${fn.schema}.${fn.name}`];
     if (fromCatalog) return fromCatalog;

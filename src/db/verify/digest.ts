@@ -2,7 +2,7 @@
  * Table digests computed the same way on both servers. Each row is hashed as md5 of its binary form
  * (`record_send`, the format binary COPY uses: per field a type OID, a length and the value), with every
  * column whose type is not built in — or differs between the two sides — cast to text first, so the bytes
- * are the same on both servers. (record_send is ~3x cheaper than the text form; measured in bench/db.)
+ * are the same on both servers. (record_send is cheaper than the text form: bench/db/README.md.)
  * The hashes are summed: an order-independent aggregate, so tables without a primary key digest whole
  * and no sort is needed. With a primary key, rows are grouped into ranges of the first key column
  * (boundaries taken from the source) so a difference is narrowed to a key range.

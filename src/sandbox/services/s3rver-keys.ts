@@ -14,7 +14,7 @@
 
 const ESC = '\u0001';
 /** At most this many bytes per on-disk name, leaving room for s3rver's `._S3rver_metadata.json`. */
-export const SEGMENT_BYTES = 200;
+const SEGMENT_BYTES = 200;
 
 function chunks(segment: string): string[] {
   if (Buffer.byteLength(segment, 'utf8') <= SEGMENT_BYTES) return [segment];

@@ -69,16 +69,20 @@ export interface BrowserAuth {
 }
 
 export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
-  Amplify.configure({
-    Auth: {
-      Cognito: {
-        userPoolId: options.userPoolId,
-        userPoolClientId: options.userPoolClientId,
-        ...(options.userPoolEndpoint ? { userPoolEndpoint: options.userPoolEndpoint } : {}),
-        loginWith: { email: true },
+  Amplify.configure(
+    {
+      Auth: {
+        Cognito: {
+          userPoolId: options.userPoolId,
+          userPoolClientId: options.userPoolClientId,
+          ...(options.userPoolEndpoint ? { userPoolEndpoint: options.userPoolEndpoint } : {}),
+          loginWith: { email: true },
+        },
       },
     },
-  });
+    // ssr: Amplify keeps the session in cookies, where server code reads it (runtime/server-session).
+    options.ssr ? { ssr: true } : undefined,
+  );
   const authFlowType = options.authFlowType ?? 'USER_PASSWORD_AUTH';
 
   const currentSession = async (forceRefresh = false): Promise<AuthSession | null> =>

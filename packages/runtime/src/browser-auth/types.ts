@@ -50,4 +50,10 @@ export interface BrowserAuthOptions {
    * @default 'USER_PASSWORD_AUTH'
    */
   authFlowType?: 'USER_PASSWORD_AUTH' | 'USER_SRP_AUTH';
+  /**
+   * Keep the session in cookies instead of localStorage (Amplify's `ssr` mode), so Next.js server code
+   * reads it with `@supa2aws/runtime/server-session`.
+   * @default false
+   */
+  ssr?: boolean;
 }

@@ -1,0 +1,21 @@
+export { createServerSession } from './server-session.ts';
+export type { ServerSessionOptions } from './server-session.ts';
+export { createServerSessionFactory, serverSessionFromEnv } from './from-env.ts';
+export type { ServerSessionFactory } from './from-env.ts';
+export {
+  COGNITO_COOKIE_PREFIX,
+  COGNITO_TOKEN_KEYS,
+  cognitoTokenCookie,
+  encodeCookieName,
+  lastAuthUserCookie,
+  supabaseAuthCookie,
+} from './cookie-names.ts';
+export type { CognitoTokenKey } from './cookie-names.ts';
+export type {
+  CookieJar,
+  CookieSetOptions,
+  ServerSession,
+  ServerSessionData,
+  SessionError,
+  SessionUser,
+} from './types.ts';

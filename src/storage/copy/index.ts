@@ -1,0 +1,3 @@
+export { copyOneObject } from './copy-one-object.ts';
+export type { CopiedObject, CopyObjectDeps, InFlight } from './copy-job.ts';
+export { removeWritten } from './remove-written.ts';

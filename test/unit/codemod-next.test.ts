@@ -1,0 +1,293 @@
+/**
+ * `supa2aws migrate-code` in Next.js server code (issue 21): supabase.auth.getUser() / getSession() /
+ * signOut() on cookie-bound server clients become the runtime's server session over the request's cookies,
+ * per kind of file (server component, route handler, server action, middleware); what cannot be rewritten
+ * exactly is marked. The rewritten app type-checks against the runtime's sources.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { planCodeMigration, typeCheckChange, type CodeMigrationPlan } from '../../src/codemod/index.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+function app(files: Record<string, string>): string {
+  const root = tempDir('codemod-next');
+  for (const [rel, text] of Object.entries({ ...STUBS, ...files })) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+/** Next.js and Supabase as far as the app uses them (neither is installed here). */
+const STUBS: Record<string, string> = {
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [path.join(REPO, 'node_modules/@types')],
+      paths: {
+        '@supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
+        'next/headers': ['./stubs/next-headers.d.ts'],
+        'next/server': ['./stubs/next-server.d.ts'],
+        'next/navigation': ['./stubs/next-navigation.d.ts'],
+        '@supabase/ssr': ['./stubs/supabase.d.ts'],
+        '@supabase/auth-helpers-nextjs': ['./stubs/supabase.d.ts'],
+      },
+    },
+    include: ['app', 'utils', 'middleware.ts', 'stubs'],
+  }),
+  'stubs/next-headers.d.ts': [
+    'interface Cookie { name: string; value: string }',
+    'export declare function cookies(): Promise<{',
+    '  get(name: string): Cookie | undefined;',
+    '  getAll(): Cookie[];',
+    '  set(name: string, value: string, options?: { path?: string; maxAge?: number; expires?: Date }): void;',
+    '}>;',
+    '',
+  ].join('\n'),
+  'stubs/next-server.d.ts': [
+    'interface Cookie { name: string; value: string }',
+    'export declare class NextRequest {',
+    '  url: string;',
+    '  cookies: { get(name: string): Cookie | undefined; getAll(): Cookie[]; set(name: string, value: string): void };',
+    '}',
+    'export declare class NextResponse {',
+    '  static next(init?: unknown): NextResponse;',
+    '  static json(body: unknown): NextResponse;',
+    '  static redirect(url: URL): NextResponse;',
+    '}',
+    '',
+  ].join('\n'),
+  'stubs/next-navigation.d.ts': 'export declare function redirect(url: string): never;\n',
+  'stubs/supabase.d.ts': [
+    'export declare function createServerClient(url: string, key: string, options: unknown): any;',
+    'export declare function createRouteHandlerClient(options: unknown): any;',
+    'export declare function createServerComponentClient(options: unknown): any;',
+    '',
+  ].join('\n'),
+  // The @supabase/ssr helper of Supabase's Next.js guide.
+  'utils/supabase/server.ts': `import { createServerClient } from '@supabase/ssr';
+import { cookies } from 'next/headers';
+
+export async function createClient() {
+  const cookieStore = await cookies();
+  return createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
+    cookies: { getAll: () => cookieStore.getAll() },
+  });
+}
+`,
+};
+
+const after = (plan: CodeMigrationPlan, file: string): string => {
+  const change = plan.changes.find((c) => c.file === file);
+  assert.ok(change, `${file} changed`);
+  return change.after;
+};
+const outcomes = (plan: CodeMigrationPlan, file: string) =>
+  plan.changes.find((c) => c.file === file)?.sites.map((s) => `${s.action} ${s.api}`);
+
+describe('migrate-code: Next.js server code reads the Cognito session from cookies', () => {
+  it('GIVEN a server component WHEN planned THEN getUser() is the server session over await cookies(), cookies imported', async () => {
+    const root = app({
+      'app/dashboard/page.ts': `import { redirect } from 'next/navigation';
+import { createClient } from '../../utils/supabase/server';
+
+export default async function Dashboard() {
+  const supabase = await createClient();
+  const { data: { user }, error } = await supabase.auth.getUser();
+  if (error || !user) redirect('/login');
+  return \`Hello \${user.email ?? user.id}\`;
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const page = after(plan, 'app/dashboard/page.ts');
+    assert.match(page, /= await serverSessionFromEnv\(await cookies\(\)\)\.getUser\(\);/);
+    assert.match(page, /^import \{ serverSessionFromEnv \} from '@supa2aws\/runtime\/server-session';$/m);
+    assert.match(page, /^import \{ cookies \} from 'next\/headers';$/m);
+    assert.deepEqual(outcomes(plan, 'app/dashboard/page.ts'), ['rewritten supabase.auth.getUser()']);
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN a route handler with createRouteHandlerClient({ cookies }) WHEN planned THEN getSession() and signOut() reuse its cookies import', async () => {
+    const root = app({
+      'app/api/session/route.ts': `import { createRouteHandlerClient } from '@supabase/auth-helpers-nextjs';
+import { cookies } from 'next/headers';
+import { NextResponse } from 'next/server';
+
+export async function GET() {
+  const supabase = createRouteHandlerClient({ cookies });
+  const { data: { session } } = await supabase.auth.getSession();
+  return NextResponse.json({ expiresAt: session?.expires_at ?? null });
+}
+
+export async function DELETE() {
+  const supabase = createRouteHandlerClient({ cookies });
+  const { error } = await supabase.auth.signOut();
+  return NextResponse.json({ error: error?.message ?? null });
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const route = after(plan, 'app/api/session/route.ts');
+    assert.match(route, /await serverSessionFromEnv\(await cookies\(\)\)\.getSession\(\);/);
+    assert.match(route, /await serverSessionFromEnv\(await cookies\(\)\)\.signOut\(\);/);
+    assert.equal(route.match(/from 'next\/headers'/g)?.length, 1, 'one next/headers import');
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it("GIVEN a 'use server' action WHEN planned THEN getUser() is rewritten and the imports go after the directive", async () => {
+    const root = app({
+      'app/actions.ts': `'use server';
+import { createClient } from '../utils/supabase/server';
+
+export async function myId() {
+  const supabase = await createClient();
+  const { data } = await supabase.auth.getUser();
+  return data.user?.id ?? null;
+}
+
+export async function leave() {
+  const supabase = await createClient();
+  await supabase.auth.signOut({ scope: 'global' });
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const actions = after(plan, 'app/actions.ts');
+    assert.match(actions, /^'use server';\nimport /);
+    assert.match(actions, /const \{ data \} = await serverSessionFromEnv\(await cookies\(\)\)\.getUser\(\);/);
+    assert.match(
+      actions,
+      /\/\/ supa2aws: signOut\(options\) has no scope here: .*\n {2}await supabase\.auth\.signOut\(\{ scope: 'global' \}\);/,
+    );
+    assert.deepEqual(outcomes(plan, 'app/actions.ts'), [
+      'rewritten supabase.auth.getUser()',
+      'marked supabase.auth.signOut()',
+    ]);
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN middleware.ts WHEN planned THEN getUser() reads request.cookies, and signOut() there is marked', async () => {
+    const root = app({
+      'middleware.ts': `import { createServerClient } from '@supabase/ssr';
+import { NextResponse, type NextRequest } from 'next/server';
+
+export async function middleware(req: NextRequest) {
+  const supabase = createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
+    cookies: { getAll: () => req.cookies.getAll() },
+  });
+  const { data: { user } } = await supabase.auth.getUser();
+  if (!user) return NextResponse.redirect(new URL('/login', req.url));
+  if (req.url.endsWith('/logout')) await supabase.auth.signOut();
+  return NextResponse.next();
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const mw = after(plan, 'middleware.ts');
+    assert.match(mw, /= await serverSessionFromEnv\(req\.cookies\)\.getUser\(\);/);
+    assert.doesNotMatch(mw, /next\/headers/);
+    assert.match(mw, /\/\/ supa2aws: middleware cannot clear the browser's cookies/);
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN calls that cannot take await cookies() WHEN planned THEN they are marked: outside an async function, signOut() in a server component', async () => {
+    const root = app({
+      'app/api/me/route.ts': `import { createRouteHandlerClient } from '@supabase/auth-helpers-nextjs';
+import { cookies } from 'next/headers';
+
+export function GET() {
+  const supabase = createRouteHandlerClient({ cookies });
+  return supabase.auth.getUser().then(({ data }: any) => Response.json(data));
+}
+`,
+      'app/bye/page.ts': `import { createClient } from '../../utils/supabase/server';
+
+export default async function Bye() {
+  const supabase = await createClient();
+  await supabase.auth.signOut();
+  return 'Bye';
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.match(
+      after(plan, 'app/api/me/route.ts'),
+      /\/\/ supa2aws: not in an async function, so the request's cookies cannot be awaited here: call serverSessionFromEnv\(await cookies\(\)\)\.getUser\(\) inside one/,
+    );
+    assert.match(
+      after(plan, 'app/bye/page.ts'),
+      /\/\/ supa2aws: a server component cannot clear cookies: sign out in a route handler or server action/,
+    );
+    assert.equal(plan.totals.rewritten, 0);
+  });
+
+  it('GIVEN a file of its own named cookies WHEN planned THEN next/headers cookies come in as nextCookies', async () => {
+    const root = app({
+      'app/profile/page.ts': `import { createClient } from '../../utils/supabase/server';
+
+const cookies = ['theme'];
+
+export default async function Profile() {
+  const supabase = await createClient();
+  const { data } = await supabase.auth.getUser();
+  return \`\${data.user?.id} \${cookies.length}\`;
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const page = after(plan, 'app/profile/page.ts');
+    assert.match(page, /serverSessionFromEnv\(await nextCookies\(\)\)\.getUser\(\)/);
+    assert.match(page, /^import \{ cookies as nextCookies \} from 'next\/headers';$/m);
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN getUser(token) in a route handler WHEN planned THEN the bearer-token rule still applies (auth from the generated module)', async () => {
+    const root = app({
+      'app/api/token/route.ts': `import { createClient } from '../../../utils/supabase/server';
+
+export async function GET(request: Request) {
+  const supabase = await createClient();
+  const token = request.headers.get('authorization')?.slice(7) ?? '';
+  const { data } = await supabase.auth.getUser(token);
+  return Response.json({ id: data.user?.id ?? null });
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const route = after(plan, 'app/api/token/route.ts');
+    assert.match(route, /await auth\.getUser\(token\);/);
+    assert.doesNotMatch(route, /serverSessionFromEnv/);
+  });
+
+  it('GIVEN Express code at src/middleware.ts and src/app/ WHEN planned THEN this rule leaves it to the server rules (no next/headers there)', async () => {
+    const express = `import { createClient } from '@supabase/supabase-js';
+import type { Request } from 'express';
+
+export async function whoAmI(req: Request) {
+  const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_ANON_KEY!, {
+    global: { headers: { Authorization: req.headers.authorization ?? '' } },
+  });
+  return supabase.auth.getUser();
+}
+`;
+    const root = app({ 'src/middleware.ts': express, 'src/app/users.ts': express });
+    const plan = await planCodeMigration(root);
+    for (const file of ['src/middleware.ts', 'src/app/users.ts']) {
+      assert.doesNotMatch(after(plan, file), /serverSessionFromEnv|next\/headers/);
+      assert.deepEqual(outcomes(plan, file), ['marked supabase.auth.getUser()']);
+    }
+  });
+});
