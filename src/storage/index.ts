@@ -16,7 +16,6 @@ export {
   type ObjectRow,
 } from './inventory.ts';
 export {
-  decodeUserMetadata,
   encodeUserMetadata,
   judgeTarget,
   META_SHA256,
@@ -49,7 +48,6 @@ export * from './run.ts';
 export { inShard, MAX_SHARDS, parseShard, shardLabel, shardOf, type Shard } from './shard.ts';
 export { checksumSupport, probeChecksums, type ChecksumSupport } from './target-checksums.ts';
 export {
-  classifyS3Error,
   fatalS3Error,
   isNotImplemented,
   objectS3Error,
@@ -80,7 +78,7 @@ export {
   partRanges,
 } from './streams.ts';
 export { discoverUrlColumns, type DiscoveredColumn, type DiscoverResult } from './urls/discover.ts';
-export { ensureLedger, LEDGER_TABLE, pendingLedger } from './urls/ledger.ts';
+export { ensureLedger, LEDGER_TABLE } from './urls/ledger.ts';
 export { parseBarePath, parseStorageUrl, projectHosts, type RefKind, type StorageRef } from './urls/parse.ts';
 export {
   restoreUrls,

@@ -177,15 +177,6 @@ export function encodeUserMetadata(value: unknown): string | undefined {
   return encodeURIComponent(JSON.stringify(value));
 }
 
-export function decodeUserMetadata(value: string | undefined): unknown {
-  if (!value) return undefined;
-  try {
-    return JSON.parse(decodeURIComponent(value)) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** S3 allows 2 KB of user metadata in all (keys and values). */
 export function metadataBytes(metadata: Record<string, string>): number {
   return Object.entries(metadata).reduce(

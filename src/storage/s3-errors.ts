@@ -180,10 +180,3 @@ export function objectS3Error(
     },
   );
 }
-
-/** Throws the fatal error for `error` if there is one; else returns the per-object error. */
-export function classifyS3Error(error: unknown, context: ErrorContext): StorageError {
-  const fatal = fatalS3Error(error, context);
-  if (fatal) throw fatal;
-  return objectS3Error(error, context);
-}

@@ -2,10 +2,9 @@
  * Copies one object: stream, confirm, seal — the steps, each in its own file of this folder.
  *
  * Why no temporary key. The obvious design — upload to a temporary key, verify it, CopyObject it to the final
- * key — costs a second full write of every object on the target (and on s3rver a re-hash too: measured
- * 2× the target's CPU), and CopyObject stops at 5 GiB. A seal written by copying the object onto itself costs
- * that second write too (and a second version in a versioned bucket); tags cost none (bench/storage: the
- * target's CPU a seventh lower). Instead the object is written straight to its final key with write
+ * key — costs a second full write of every object on the target, and CopyObject stops at 5 GiB. A seal
+ * written by copying the object onto itself costs that second write too (and a second version in a versioned
+ * bucket); tags cost none (figures in bench/storage/README.md). Instead the object is written straight to its final key with write
  * primitives that publish atomically on S3 — one PutObject, or CompleteMultipartUpload — and is *sealed* only
  * after verification:
  *

@@ -5,7 +5,6 @@
  */
 import type { PgClient } from '../../core/pg.ts';
 
-export const LEDGER_SCHEMA = 'supa2aws';
 export const LEDGER_TABLE = 'supa2aws.url_ledger';
 
 const DDL = `
@@ -52,29 +51,4 @@ export async function ledgerExists(db: PgClient): Promise<boolean> {
     `select to_regclass('supa2aws.url_ledger') is not null as ok`,
   );
   return rows[0]?.ok === true;
-}
-
-/** Entries not yet restored, per column. */
-export async function pendingLedger(db: PgClient): Promise<
-  Array<{
-    table_schema: string;
-    table_name: string;
-    column_name: string;
-    kind: 'text' | 'jsonb';
-    entries: number;
-  }>
-> {
-  if (!(await ledgerExists(db))) return [];
-  const { rows } = await db.query(
-    `select table_schema, table_name, column_name, min(kind) as kind, count(*)::int as entries
-       from supa2aws.url_ledger where restored_at is null
-      group by 1, 2, 3 order by 1, 2, 3`,
-  );
-  return rows as Array<{
-    table_schema: string;
-    table_name: string;
-    column_name: string;
-    kind: 'text' | 'jsonb';
-    entries: number;
-  }>;
 }

@@ -115,8 +115,3 @@ export function parseBarePath(value: string, buckets: ReadonlySet<string>): Stor
   if (!buckets.has(bucket) || !key) return undefined;
   return { kind: 'bare', bucket, key, relative: true, extraQuery: [], transform: false };
 }
-
-/** Quick test used to skip values that cannot hold a reference (no parsing). */
-export function mightHoldStorageRef(value: string): boolean {
-  return value.includes('/storage/v1/');
-}
