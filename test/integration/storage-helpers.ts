@@ -151,3 +151,20 @@ export async function targetObjects(s3: S3Client, bucket: string): Promise<Map<s
   } while (token);
   return out;
 }
+
+/**
+ * The target's objects once the requests a killed copy had already sent have landed: a process killed with
+ * SIGKILL can leave a PUT or a seal that the server finishes after the process is gone, so two listings 300 ms
+ * apart must agree on what exists and what is sealed.
+ */
+export async function settledTargetObjects(s3: S3Client, bucket: string): Promise<Map<string, TargetObject>> {
+  const shape = (objects: Map<string, TargetObject>) =>
+    [...objects.values()].map((o) => `${o.key}:${o.etag}:${o.sealed ?? ''}`).join('\n');
+  let last = await targetObjects(s3, bucket);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = await targetObjects(s3, bucket);
+    if (shape(now) === shape(last)) return now;
+    last = now;
+  }
+}

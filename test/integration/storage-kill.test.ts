@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StorageCopyResult } from '../../src/storage/index.ts';
 import { setupStorageFromConfig, verifyStorageFromConfig } from '../../src/storage/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
-import { seedBucket, storageConfig, targetObjects } from './storage-helpers.ts';
+import { seedBucket, settledTargetObjects, storageConfig, targetObjects } from './storage-helpers.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OBJECTS = 120;
@@ -99,7 +99,7 @@ describe('storage copy killed with SIGKILL', () => {
       `the copy was killed (exit ${first.code}): ${first.stderr.slice(-500)}`,
     );
 
-    const atKill = await targetObjects(sb.targetS3, target);
+    const atKill = await settledTargetObjects(sb.targetS3, target);
     const sealed = [...atKill.values()].filter((o) => o.sealed);
     assert.ok(
       sealed.length >= killedAt && sealed.length < OBJECTS,

@@ -16,7 +16,7 @@ import type { StorageCopyResult } from '../../src/storage/index.ts';
 import { setupStorageFromConfig, shardOf, verifyStorageFromConfig } from '../../src/storage/index.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { tcpPlug } from '../helpers/tcp-plug.ts';
-import { seedBucket, storageConfig, targetObjects } from './storage-helpers.ts';
+import { seedBucket, settledTargetObjects, storageConfig, targetObjects } from './storage-helpers.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OBJECTS = 100;
@@ -198,13 +198,13 @@ describe('storage copy --shard i/N: N shard processes side by side', () => {
           : runShard(configFile, reportDir, `${i}/${SHARDS}`),
       ),
     );
-    plug.release();
+    // Closed, not released: what it held must never reach the target after the kill.
     await plug.close();
     assert.equal(runs[1]?.signal, 'SIGKILL', `shard 2 was killed: ${runs[1]?.stderr.slice(-500)}`);
     for (const i of [0, 2, 3])
       assert.equal(runs[i]?.code, 0, `shard ${i + 1}: ${runs[i]?.stderr.slice(-800)}`);
 
-    const atKill = await targetObjects(sb.targetS3, target);
+    const atKill = await settledTargetObjects(sb.targetS3, target);
     const sealed = [...atKill.values()].filter((o) => o.sealed);
     const sealedMine = sealed.filter((o) => mine(o.key));
     assert.ok(
