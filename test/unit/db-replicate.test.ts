@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ColumnInfo, TableInfo } from '../../src/db/catalog/tables.ts';
 import { schemaDrift } from '../../src/db/replicate/drift.ts';
+import { writableConnect } from '../../src/db/replicate/freeze.ts';
 import {
   assertDirectHost,
   isPoolerUrl,
@@ -16,6 +17,7 @@ import {
   type SubscriberFacts,
 } from '../../src/db/replicate/preflight.ts';
 import { publicationSql } from '../../src/db/replicate/published-tables.ts';
+import type { ConnectFn, ConnectOptions, PgClient } from '../../src/core/pg.ts';
 
 function column(name: string, extra: Partial<ColumnInfo> = {}): ColumnInfo {
   return {
@@ -192,5 +194,24 @@ describe('db replicate: publication and drift', () => {
       ],
     );
     assert.deepEqual(schemaDrift(source.slice(2), [], new Set(), new Set(['public.new'])), []);
+  });
+});
+
+describe('db replicate: bookkeeping connections', () => {
+  it("stay writable during a freeze and keep the caller's connect options (timeout, application name)", async () => {
+    const seen: { options?: ConnectOptions; sql: string[] } = { sql: [] };
+    const client = {
+      query: async (sql: string) => {
+        seen.sql.push(sql);
+        return { rows: [] };
+      },
+    } as unknown as PgClient;
+    const connect: ConnectFn = async (_url, _role, options) => {
+      seen.options = options;
+      return client;
+    };
+    const options = { connectTimeoutMs: 1234, applicationName: 'probe' };
+    assert.equal(await writableConnect(connect)('postgres://h/db', 'target', options), client);
+    assert.deepEqual(seen, { options, sql: ['SET default_transaction_read_only = off'] });
   });
 });

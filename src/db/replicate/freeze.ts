@@ -149,8 +149,8 @@ export async function unfreezeWrites(client: PgClient, reporter: Reporter): Prom
  * publication, writing the freeze record), whichever role they log in as.
  */
 export function writableConnect(connect: ConnectFn): ConnectFn {
-  return async (url, role) => {
-    const client = await connect(url, role);
+  return async (url, role, options) => {
+    const client = await connect(url, role, options);
     await client.query('SET default_transaction_read_only = off');
     return client;
   };
