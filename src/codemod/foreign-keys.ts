@@ -3,8 +3,8 @@
  * (`select('*, author(*)')`) can become subqueries over the one key between two tables. Reads the
  * catalog only (pg_constraint), as any role that can connect.
  */
-import pg from 'pg';
 import { DbError } from '../core/errors.ts';
+import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
 import { redactText, redactUrl } from '../core/redact.ts';
 import type { ForeignKey } from '../scan/index.ts';
 
@@ -22,22 +22,27 @@ SELECT c.conname AS name,
  WHERE c.contype = 'f' AND tn.nspname NOT IN ('pg_catalog', 'information_schema')
  ORDER BY 1, 2`;
 
-export async function readForeignKeys(url: string): Promise<ForeignKey[]> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.query<ForeignKey>(SQL)).rows;
-  } catch (error) {
-    throw new DbError(
-      'CODE_SCHEMA_UNREADABLE',
-      `could not read foreign keys from ${redactUrl(url)}: ${redactText((error as Error).message)}`,
-      {
-        hint: 'Check the URL and that the database is reachable, or run without --database-url (embedded relations are then marked for a hand-written JOIN).',
-        cause: error,
-      },
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/**
+ * Reads them over one connection with libpq's TLS rules (sslmode, sslrootcert, the RDS CA for RDS hosts); a
+ * connection that fails throws its own coded error (DB_AUTH_FAILED, DB_TLS_UNTRUSTED...), a query that fails
+ * CODE_SCHEMA_UNREADABLE.
+ */
+export async function readForeignKeys(
+  url: string,
+  connect: ConnectFn = defaultConnect,
+): Promise<ForeignKey[]> {
+  return withClient(connect, url, 'database', async (client) => {
+    try {
+      return (await client.query<ForeignKey>(SQL)).rows;
+    } catch (error) {
+      throw new DbError(
+        'CODE_SCHEMA_UNREADABLE',
+        `could not read foreign keys from ${redactUrl(url)}: ${redactText((error as Error).message)}`,
+        {
+          hint: 'Connect as a role that can read pg_catalog, or run without --database-url (embedded relations are then marked for a hand-written JOIN).',
+          cause: error,
+        },
+      );
+    }
+  });
 }

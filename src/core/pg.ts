@@ -101,7 +101,7 @@ function explain(error: unknown, role: DbRole, url: string, resolved: ResolvedPg
       : explained.code === DbErrorCode.unreachable
         ? unreachableHint(role)
         : explained.code === DbErrorCode.authFailed
-          ? `Check the user and password of ${configField(role)} in the config.`
+          ? `Check the user and password of ${configField(role)}${role === 'database' ? '' : ' in the config'}.`
           : explained.code === DbErrorCode.tlsUnsupported
             ? `The server does not offer TLS. For a local server use sslmode=disable in ${configField(role)}; a remote server must offer TLS.`
             : explained.hint;
