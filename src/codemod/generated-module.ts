@@ -4,7 +4,7 @@
  * the parts some rewritten file uses.
  */
 import { runtimeModule } from '../scan/index.ts';
-import { PRESIGNED_UPLOAD } from './presigned-upload.ts';
+import { presignedUploadHelper } from './presigned-upload.ts';
 
 /** The runtime handles a rewritten file imports from its generated module. */
 export type RuntimeHandle = 'db' | 'sqlResult' | 'rowSql' | 'storage' | 'auth' | 'presignedUpload';
@@ -84,6 +84,8 @@ export function generatedModule(
 ): string {
   const env = (name: string) =>
     bundler === 'next' ? `process.env.NEXT_PUBLIC_${name}` : `import.meta.env.VITE_${name}`;
+  // Next types process.env values as string | undefined (it inlines them at build time); Vite's as any.
+  const required = (name: string) => `${env(name)}${bundler === 'next' ? '!' : ''}`;
   if (side === 'browser')
     return (
       [
@@ -91,8 +93,8 @@ export function generatedModule(
         `import { createBrowserAuth } from '${runtimeModule('browser-auth', base)}';`,
         '',
         'export const auth = createBrowserAuth({',
-        `  userPoolId: ${env('COGNITO_USER_POOL_ID')},`,
-        `  userPoolClientId: ${env('COGNITO_CLIENT_ID')},`,
+        `  userPoolId: ${required('COGNITO_USER_POOL_ID')},`,
+        `  userPoolClientId: ${required('COGNITO_CLIENT_ID')},`,
         "  // Only for a local Cognito stand-in (cognito-local, as in the supa2aws sandbox): on AWS it follows from the pool's region.",
         `  ...(${env('COGNITO_ENDPOINT')} ? { userPoolEndpoint: ${env('COGNITO_ENDPOINT')} } : {}),`,
         ...(bundler === 'next'
@@ -103,7 +105,7 @@ export function generatedModule(
           : []),
         '});',
         '',
-      ].join('\n') + (handles.has('presignedUpload') ? PRESIGNED_UPLOAD : '')
+      ].join('\n') + (handles.has('presignedUpload') ? presignedUploadHelper(bundler) : '')
     );
   const db = handles.has('db') || handles.has('sqlResult');
   const lines = [HEADER];

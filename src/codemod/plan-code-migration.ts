@@ -20,7 +20,12 @@ import {
 } from '../scan/index.ts';
 import { importBrowserAuthTypes } from './browser-auth-types.ts';
 import { type BrowserBundler, generatedModule, type RuntimeHandle } from './generated-module.ts';
-import { UPLOAD_ROUTE_FILE, uploadRouteModule } from './presigned-upload.ts';
+import {
+  NEXT_UPLOAD_ROUTE_FILE,
+  nextUploadRouteModule,
+  UPLOAD_ROUTE_FILE,
+  uploadRouteModule,
+} from './presigned-upload.ts';
 import { planAdditions, runtimeRange, variablesReadByRuntime, type Additions } from './add-runtime.ts';
 import { envFileKind, planRemovals, type Removals } from './remove-unused.ts';
 import {
@@ -177,16 +182,16 @@ export async function planCodeMigration(
     after: generatedModule(m.side, m.handles, runtime, bundler),
     sites: [],
   }));
-  const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file) : undefined;
-  if (route && !code.texts.has(route))
+  const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file, bundler) : undefined;
+  if (route && !code.texts.has(route)) {
+    const buckets = uploads.map((u) => u.bucket);
     created.push({
       file: route,
-      after: uploadRouteModule(
-        uploads.map((u) => u.bucket),
-        runtime,
-      ),
+      after:
+        bundler === 'next' ? nextUploadRouteModule(buckets, runtime) : uploadRouteModule(buckets, runtime),
       sites: [],
     });
+  }
   const finalCode = new Map(code.texts);
   for (const c of [...changes, ...created]) finalCode.set(c.file, c.after);
   const config = new Map<string, string>();
@@ -233,11 +238,25 @@ export async function planCodeMigration(
   };
 }
 
+/** A Next.js App Router directory (`app`, `src/app`, `web/app`...), from a page, layout or route in it. */
+const APP_ROUTER_DIR = /^((?:.*\/)?app)\/(?:.*\/)?(?:page|layout|route)\.(?:tsx|jsx|ts|js)$/;
+
 /**
- * Where the upload route stub goes, once per app: next to the Express server's code when the codebase has
- * one (a file importing express), else next to the browser code that uploads, for the user to move.
+ * Where the upload route stub goes, once per app. In a Next.js app, a route handler in its App Router
+ * (`app/` when it has none yet). Otherwise next to the Express server's code when the codebase has one (a
+ * file importing express), else next to the browser code that uploads, for the user to move.
  */
-function uploadRouteFile(texts: ReadonlyMap<string, string>, uploader: string): string {
+function uploadRouteFile(
+  texts: ReadonlyMap<string, string>,
+  uploader: string,
+  bundler: BrowserBundler,
+): string {
+  if (bundler === 'next') {
+    const appDir = [...texts.keys()]
+      .map((rel) => APP_ROUTER_DIR.exec(rel)?.[1])
+      .find((dir) => dir !== undefined);
+    return path.posix.join(appDir ?? 'app', NEXT_UPLOAD_ROUTE_FILE);
+  }
   const server = [...texts].find(([, text]) =>
     /\bfrom\s+['"]express['"]|require\(\s*['"]express['"]\s*\)/.test(text),
   );

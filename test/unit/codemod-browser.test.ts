@@ -241,8 +241,8 @@ describe('migrate-code in the browser', () => {
     const after = (file: string) => plan.changes.find((c) => c.file === file)?.after ?? '';
     const module = plan.changes.find((c) => c.file.endsWith('supa2aws.browser.ts'))!.after;
     for (const line of [
-      '  userPoolId: process.env.NEXT_PUBLIC_COGNITO_USER_POOL_ID,',
-      '  userPoolClientId: process.env.NEXT_PUBLIC_COGNITO_CLIENT_ID,',
+      '  userPoolId: process.env.NEXT_PUBLIC_COGNITO_USER_POOL_ID!,',
+      '  userPoolClientId: process.env.NEXT_PUBLIC_COGNITO_CLIENT_ID!,',
       '  ssr: true,',
     ])
       assert.ok(module.includes(line), `missing: ${line}\n---\n${module}`);

@@ -290,4 +290,39 @@ export async function whoAmI(req: Request) {
       assert.deepEqual(outcomes(plan, file), ['marked supabase.auth.getUser()']);
     }
   });
+
+  it('GIVEN a client component that uploads WHEN planned THEN presignedUpload calls its own origin, and the route handler that signs is a new file in the App Router reading the session cookies; it all type-checks', async () => {
+    const root = app({
+      'stubs/supabase.d.ts': `${STUBS['stubs/supabase.d.ts']}export declare function createBrowserClient(url: string, key: string): any;\n`,
+      'utils/supabase/client.ts': `import { createBrowserClient } from '@supabase/ssr';
+
+export const supabase = createBrowserClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!);
+`,
+      'app/profile/avatar.tsx': `'use client';
+import { supabase } from '../../utils/supabase/client';
+
+export async function saveAvatar(userId: string, file: File) {
+  const { error } = await supabase.storage.from('avatars').upload(\`\${userId}/avatar.png\`, file, { upsert: true });
+  return error;
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.deepEqual(outcomes(plan, 'app/profile/avatar.tsx'), [
+      "rewritten supabase.storage.from('avatars').upload()",
+    ]);
+    const browser = plan.changes.find((c) => c.file.endsWith('supa2aws.browser.ts'))!.after;
+    assert.match(browser, /await fetch\('\/api\/storage\/upload-url', \{/);
+    assert.doesNotMatch(browser, /import\.meta/);
+    const route = plan.changes.find((c) => c.file === 'app/api/storage/upload-url/route.ts');
+    assert.ok(route && route.before === undefined, 'the route handler is a created file');
+    assert.match(route.after, /^export async function POST\(request: Request\): Promise<Response> \{$/m);
+    assert.match(route.after, /await serverSessionFromEnv\(await cookies\(\)\)\.getUser\(\);/);
+    assert.match(route.after, /const BUCKETS = new Set\(\['avatars'\]\);/);
+    assert.ok(
+      plan.changes.every((c) => !c.file.endsWith('supa2aws.upload-route.ts')),
+      'no Express router',
+    );
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
 });
