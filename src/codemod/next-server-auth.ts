@@ -9,6 +9,7 @@
 import ts from 'typescript';
 import type { CodeSite, RuntimeModule } from '../scan/index.ts';
 import { directive } from '../scan/analyze-code.ts';
+import { declaredNames } from './declared-names.ts';
 
 /** What the rewritten file must import: names from a runtime module or from next/headers. */
 export interface ModuleImport {
@@ -74,7 +75,8 @@ export function nextServerAuth(
       };
     return undefined;
   }
-  if (taken(sf, SESSION)) return { mark: `the name ${SESSION} is taken in this file: ${HOW}` };
+  const declared = declaredNames(sf);
+  if (declared.has(SESSION)) return { mark: `the name ${SESSION} is taken in this file: ${HOW}` };
   const range = { start: chain.root.getStart(sf), end: chain.segments[offset]!.node.getEnd() };
   const fn = enclosingFunction(site.node);
   if (MIDDLEWARE.test(rel)) {
@@ -101,7 +103,7 @@ export function nextServerAuth(
       mark: `not in an async function, so the request's cookies cannot be awaited here: call ${SESSION}(await cookies()).${call.name}() inside one (${HOW})`,
     };
   const imported = nextCookiesImport(sf);
-  const cookies = imported ?? (taken(sf, 'cookies') ? 'nextCookies' : 'cookies');
+  const cookies = imported ?? (declared.has('cookies') ? 'nextCookies' : 'cookies');
   return {
     rewrite: { ...range, text: `${SESSION}(await ${cookies}())` },
     imports: [
@@ -150,29 +152,4 @@ function nextCookiesImport(sf: ts.SourceFile): string | undefined {
     if (el) return el.name.text;
   }
   return undefined;
-}
-
-/** Whether the file declares this name (a variable, parameter, function, class or import binding). */
-function taken(sf: ts.SourceFile, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (
-      (ts.isVariableDeclaration(n) ||
-        ts.isParameter(n) ||
-        ts.isBindingElement(n) ||
-        ts.isFunctionDeclaration(n) ||
-        ts.isClassDeclaration(n) ||
-        ts.isImportSpecifier(n) ||
-        ts.isImportClause(n) ||
-        ts.isNamespaceImport(n)) &&
-      n.name &&
-      ts.isIdentifier(n.name) &&
-      n.name.text === name
-    )
-      found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
 }

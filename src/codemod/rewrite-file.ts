@@ -12,6 +12,7 @@ import { runtimeModule, type CodeSite } from '../scan/index.ts';
 import type { Segment } from '../scan/ts-chain.ts';
 import { objectEntries, stringValue, unwrap } from '../scan/ts-chain.ts';
 import type { RuntimeHandle } from './generated-module.ts';
+import { declaredNames } from './declared-names.ts';
 import { nextServerAuth, type ModuleImport } from './next-server-auth.ts';
 
 export interface SiteOutcome {
@@ -35,29 +36,6 @@ export interface FileRewrite {
   uploadBuckets: string[];
   /** Imports straight from a runtime module or a framework (Next.js server code's session), not the generated module. */
   moduleImports: ModuleImport[];
-}
-
-/** Names the file declares (variables, parameters, functions, classes, imports), which a handle must not shadow. */
-function declaredNames(sf: ts.SourceFile): Set<string> {
-  const out = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (
-      (ts.isVariableDeclaration(n) ||
-        ts.isParameter(n) ||
-        ts.isBindingElement(n) ||
-        ts.isFunctionDeclaration(n) ||
-        ts.isClassDeclaration(n) ||
-        ts.isImportSpecifier(n) ||
-        ts.isImportClause(n) ||
-        ts.isNamespaceImport(n)) &&
-      n.name &&
-      ts.isIdentifier(n.name)
-    )
-      out.add(n.name.text);
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return out;
 }
 
 /** The facade's methods (packages/runtime/src/storage/storage-bucket.ts), named as supabase-js names them. */

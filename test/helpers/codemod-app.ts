@@ -67,3 +67,26 @@ export function typeErrors(app: string): string[] {
         `${d.file ? path.relative(app, d.file.fileName) : ''}:${d.file?.getLineAndCharacterOfPosition(d.start ?? 0).line ?? 0}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
     );
 }
+
+/**
+ * A strict tsconfig for a small app written in a test: it compiles against the repository's runtime sources
+ * and Node types, with `paths` mapping what the app imports but the repository does not install to stubs.
+ */
+export function stubbedAppTsconfig(paths: Record<string, string[]>, include: string[]): string {
+  return JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [path.join(REPO, 'node_modules/@types')],
+      paths: { '@supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')], ...paths },
+    },
+    include,
+  });
+}

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { applyCodeMigration, planCodeMigration, planDiff, typeCheckChange } from '../../src/codemod/index.ts';
+import { stubbedAppTsconfig } from '../helpers/codemod-app.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -22,26 +23,13 @@ function app(files: Record<string, string>): string {
 }
 
 /** A tsconfig that compiles browser and Express code against the repository's runtime sources and types. */
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    target: 'ES2022',
-    lib: ['ES2022', 'DOM'],
-    module: 'ESNext',
-    moduleResolution: 'Bundler',
-    noEmit: true,
-    allowImportingTsExtensions: true,
-    skipLibCheck: true,
-    types: ['node'],
-    typeRoots: [path.join(REPO, 'node_modules/@types')],
-    paths: {
-      '@supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
-      '@supabase/supabase-js': ['./supabase-stub.d.ts'],
-      express: [path.join(REPO, 'node_modules/@types/express/index.d.ts')],
-    },
+const TSCONFIG = stubbedAppTsconfig(
+  {
+    '@supabase/supabase-js': ['./supabase-stub.d.ts'],
+    express: [path.join(REPO, 'node_modules/@types/express/index.d.ts')],
   },
-  include: ['src', 'api', 'env.d.ts', 'supabase-stub.d.ts'],
-});
+  ['src', 'api', 'env.d.ts', 'supabase-stub.d.ts'],
+);
 
 const CLIENT = `import { createClient } from '@supabase/supabase-js';
 export const supabase = createClient(import.meta.env.VITE_SUPABASE_URL, import.meta.env.VITE_SUPABASE_ANON_KEY);

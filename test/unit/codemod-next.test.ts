@@ -9,9 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { planCodeMigration, typeCheckChange, type CodeMigrationPlan } from '../../src/codemod/index.ts';
+import { stubbedAppTsconfig } from '../helpers/codemod-app.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-
-const REPO = path.resolve(import.meta.dirname, '../..');
 
 function app(files: Record<string, string>): string {
   const root = tempDir('codemod-next');
@@ -24,29 +23,16 @@ function app(files: Record<string, string>): string {
 
 /** Next.js and Supabase as far as the app uses them (neither is installed here). */
 const STUBS: Record<string, string> = {
-  'tsconfig.json': JSON.stringify({
-    compilerOptions: {
-      strict: true,
-      target: 'ES2022',
-      lib: ['ES2022', 'DOM'],
-      module: 'ESNext',
-      moduleResolution: 'Bundler',
-      noEmit: true,
-      allowImportingTsExtensions: true,
-      skipLibCheck: true,
-      types: ['node'],
-      typeRoots: [path.join(REPO, 'node_modules/@types')],
-      paths: {
-        '@supa2aws/runtime/*': [path.join(REPO, 'packages/runtime/src/*/index.ts')],
-        'next/headers': ['./stubs/next-headers.d.ts'],
-        'next/server': ['./stubs/next-server.d.ts'],
-        'next/navigation': ['./stubs/next-navigation.d.ts'],
-        '@supabase/ssr': ['./stubs/supabase.d.ts'],
-        '@supabase/auth-helpers-nextjs': ['./stubs/supabase.d.ts'],
-      },
+  'tsconfig.json': stubbedAppTsconfig(
+    {
+      'next/headers': ['./stubs/next-headers.d.ts'],
+      'next/server': ['./stubs/next-server.d.ts'],
+      'next/navigation': ['./stubs/next-navigation.d.ts'],
+      '@supabase/ssr': ['./stubs/supabase.d.ts'],
+      '@supabase/auth-helpers-nextjs': ['./stubs/supabase.d.ts'],
     },
-    include: ['app', 'utils', 'middleware.ts', 'stubs'],
-  }),
+    ['app', 'utils', 'middleware.ts', 'stubs'],
+  ),
   'stubs/next-headers.d.ts': [
     'interface Cookie { name: string; value: string }',
     'export declare function cookies(): Promise<{',
