@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli-run.ts';
-import { checkedOutCopy, typeErrors } from '../helpers/codemod-app.ts';
+import { checkedOutCopy, sourcesLeft, typeErrors } from '../helpers/codemod-app.ts';
 import {
   signInReloadSignOut,
   startMigratedDemo,
@@ -66,10 +66,7 @@ describe('migrate-code on the supabase-js front end, in Chromium', () => {
     assert.deepEqual(migrated.bySide, { browser: { sites: 4, rewritten: 4, marked: 0 } });
     assert.deepEqual(migrated.typeCheck.introduced, []);
     assert.deepEqual(typeErrors(app), []);
-    const sources = execFileSync('git', ['ls-files', 'src'], { cwd: app, encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter((file) => existsSync(path.join(app, file)));
+    const sources = sourcesLeft(app);
     assert.ok(!sources.includes('src/lib/supabase.ts'), 'the supabase client module was removed');
     for (const file of sources)
       assert.doesNotMatch(readFileSync(path.join(app, file), 'utf8'), /@supabase\/|supabase\.auth\b/, file);

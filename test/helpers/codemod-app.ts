@@ -4,7 +4,7 @@
  * with the runtime as the package the generated code imports; and its type errors under its own tsconfig.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { RUNTIME_IMPORT } from '../../src/scan/index.ts';
@@ -89,4 +89,12 @@ export function stubbedAppTsconfig(paths: Record<string, string[]>, include: str
     },
     include,
   });
+}
+
+/** The app's committed files under src/ that still exist after a migration (removed modules are gone). */
+export function sourcesLeft(app: string): string[] {
+  return execFileSync('git', ['ls-files', 'src'], { cwd: app, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter((file) => existsSync(path.join(app, file)));
 }

@@ -5,8 +5,7 @@
  * API contract as the hand-written reference (test/helpers/backend-api-contract.ts) against the sandbox.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { createVideoJobExecutor } from '../../examples/backend/src/worker/video-
 import { closePool } from '@supa2aws/runtime/db';
 import { backendApiContract } from '../helpers/backend-api-contract.ts';
 import { runCli } from '../helpers/cli-run.ts';
-import { checkedOutCopy, typeErrors } from '../helpers/codemod-app.ts';
+import { checkedOutCopy, sourcesLeft, typeErrors } from '../helpers/codemod-app.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -97,10 +96,7 @@ describe('migrate-code on the supabase-js backend', () => {
     assert.deepEqual(migrated.typeCheck.introduced, []);
     assert.deepEqual(typeErrors(app), []);
     // Every source file left (the client module nothing imports any more is gone).
-    const sources = execFileSync('git', ['ls-files', 'src'], { cwd: app, encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter((file) => existsSync(path.join(app, file)));
+    const sources = sourcesLeft(app);
     assert.ok(!sources.includes('src/config/supabase.ts'), 'the supabase client module was removed');
     for (const file of sources)
       assert.doesNotMatch(
