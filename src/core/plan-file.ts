@@ -128,6 +128,8 @@ export function readPlanFile<P>(file: string, spec: PlanFileSpec<P>): PlanFile<P
     throw invalid(file, spec, 'it has no "fingerprint" or "createdAt"');
   if (envelope.inputs === null || typeof envelope.inputs !== 'object' || Array.isArray(envelope.inputs))
     throw invalid(file, spec, 'it has no "inputs"');
+  if (fingerprintOf(envelope.inputs) !== envelope.fingerprint)
+    throw invalid(file, spec, 'its fingerprint does not match its inputs (the file was edited)');
   const plan = spec.schema.safeParse(envelope.plan);
   if (!plan.success) {
     const issue = plan.error.issues[0];
@@ -165,8 +167,8 @@ function differingInputs(saved: PlanInputs, now: PlanInputs): string[] {
 }
 
 /**
- * Refuses (PLAN_CONFIG_CHANGED, exit 2) when the config's inputs now are not those the plan was made from,
- * naming the parts that differ.
+ * Refuses (PLAN_CONFIG_CHANGED, exit 2) when the config's inputs now are not those the plan was made from
+ * (whose fingerprint readPlanFile checked), naming the parts that differ.
  */
 export function assertSameInputs(
   file: string,
@@ -178,9 +180,7 @@ export function assertSameInputs(
   const differ = differingInputs(planFile.inputs, now);
   throw new ConfigError(
     'PLAN_CONFIG_CHANGED',
-    differ.length > 0
-      ? `the config does not match the plan in ${file}: ${differ.join('; ')}`
-      : `the fingerprint in ${file} does not match its own inputs: the file was edited`,
+    `the config does not match the plan in ${file}: ${differ.join('; ')}`,
     {
       exit: 'usage',
       details: { file, differ },

@@ -16,7 +16,7 @@ import {
   type PlanFileSpec,
   type PlanInputs,
 } from '../core/plan-file.ts';
-import type { PlannedObject, StoragePlan } from './plan.ts';
+import type { PlannedObject, StoragePlan, Tally } from './plan.ts';
 import { MAX_SHARDS, type Shard } from './shard.ts';
 
 const tally = z.object({ count: z.number().int().min(0), bytes: z.number().min(0) }).strict();
@@ -90,6 +90,10 @@ export function storagePlanInputs(
   };
 }
 
+/** A tally's count and bytes alone (the plan's tallies carry samples and reasons too). */
+const counted = (t: Tally): Tally => ({ count: t.count, bytes: t.bytes });
+const none: Tally = { count: 0, bytes: 0 };
+
 /** The plan as data to save: tallies per bucket and every object to copy, by key. */
 export function savedStoragePlan(plan: StoragePlan): SavedStoragePlan {
   return {
@@ -98,24 +102,19 @@ export function savedStoragePlan(plan: StoragePlan): SavedStoragePlan {
     buckets: plan.buckets.map((b) => ({
       source: b.source,
       target: b.target,
-      sourceObjects: b.sourceObjects,
-      identical: b.identical,
-      toCopy: { count: b.toCopy.count, bytes: b.toCopy.bytes },
-      skipped: {
-        orphans: plan.includeOrphans
-          ? { count: 0, bytes: 0 }
-          : { count: b.orphans.count, bytes: b.orphans.bytes },
-        ghosts: { count: b.ghosts.count, bytes: b.ghosts.bytes },
-      },
+      sourceObjects: counted(b.sourceObjects),
+      identical: counted(b.identical),
+      toCopy: counted(b.toCopy),
+      skipped: { orphans: plan.includeOrphans ? none : counted(b.orphans), ghosts: counted(b.ghosts) },
       objects: plan.items
         .filter((i) => i.sourceBucket === b.source)
         .map((i) => ({ key: i.key, size: i.size, ...(i.sourceEtag ? { etag: i.sourceEtag } : {}) })),
     })),
     unmappedBuckets: plan.unmappedBuckets,
     totals: {
-      sourceObjects: plan.totals.sourceObjects,
-      identical: plan.totals.identical,
-      toCopy: plan.totals.toCopy,
+      sourceObjects: counted(plan.totals.sourceObjects),
+      identical: counted(plan.totals.identical),
+      toCopy: counted(plan.totals.toCopy),
     },
   };
 }
