@@ -36,7 +36,7 @@ describe('auth plan --out, then auth import --plan', () => {
   let userPoolId: string;
   let raw: Record<string, unknown> & { target: { cognito?: { userPoolId: string } } };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-auth-plan-file-'));
-  const planFile = path.join(dir, 'auth-plan.json');
+  const planFile = path.join(dir, 'saved-auth-plan.json');
   const role = `supa2aws_migrate_${randomBytes(3).toString('hex')}`;
   const rolePassword = randomBytes(18).toString('base64url');
 
