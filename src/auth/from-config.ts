@@ -13,6 +13,7 @@ import type { ConnectFn } from '../core/pg.ts';
 import { exportLegacyStore, type ExportResult } from './export.ts';
 import { importRemaining, type ImportOptions, type ImportResult } from './import.ts';
 import { planAuth, type AuthPlan } from './plan.ts';
+import { plannedImports, PlannedUsers, readAuthPlanFile, writeAuthPlanFile } from './plan-file.ts';
 import { relinkUser, type RelinkResult } from './relink.ts';
 import { applyAuthRollback, planAuthRollback, type AuthRollbackResult } from './rollback.ts';
 import type { AuthRollbackPlan } from './rollback-verdict.ts';
@@ -29,9 +30,26 @@ export interface AuthRunDeps {
 /** Cognito shares 50 AdminCreateUser requests per second per account and region. */
 const COGNITO_RATE_CEILING = 50;
 
-/** `auth plan` (and `auth export --dry-run`). */
-export function planAuthFromConfig(config: Config, deps: AuthRunDeps = {}): Promise<AuthPlan> {
-  return planAuth({ config, ...pickDefined(deps, ['reporter', 'connect', 'pool']) });
+export interface AuthPlanRunOptions {
+  /** Also save the plan there (every user's id under their kind), for `auth import --plan` after review. */
+  out?: string;
+}
+
+/** `auth plan` (and `auth export --dry-run`); with `out`, the plan is saved there too. */
+export async function planAuthFromConfig(
+  config: Config,
+  options: AuthPlanRunOptions = {},
+  deps: AuthRunDeps = {},
+): Promise<AuthPlan> {
+  const users = options.out ? new PlannedUsers() : undefined;
+  const plan = await planAuth({
+    config,
+    ...pickDefined(deps, ['reporter', 'connect', 'pool']),
+    ...(users ? { onUser: users.add } : {}),
+  });
+  if (options.out && users)
+    writeAuthPlanFile(options.out, config, users.saved(plan), new Date(plan.generatedAt));
+  return plan;
 }
 
 /** `auth export`. */
@@ -46,9 +64,15 @@ export interface AuthImportRunOptions {
   csvFile?: string | false;
   /** Only write the CSV: create nobody. @default false */
   csvOnly?: boolean;
+  /**
+   * A plan file written by `auth plan --out`: create only the users it imports, after checking it matches
+   * the config; users the store would import that it does not name are reported, not created.
+   * @default every user of the legacy store not in the pool yet
+   */
+  planFile?: string;
 }
 
-/** `auth import --remaining`. */
+/** `auth import --remaining` (or `--plan <file>`). */
 export function importRemainingOptions(
   config: Config,
   options: AuthImportRunOptions = {},
@@ -60,8 +84,12 @@ export function importRemainingOptions(
       exit: 'usage',
       hint: 'Cognito shares 50 AdminCreateUser requests/s per account and region: stay below it.',
     });
+  const saved = options.planFile ? readAuthPlanFile(options.planFile, config) : undefined;
   return {
     config,
+    ...(saved && options.planFile
+      ? { planned: { file: options.planFile, createdAt: saved.createdAt, ids: plannedImports(saved.plan) } }
+      : {}),
     maxRequestsPerSecond: rate ?? config.auth.maxRequestsPerSecond,
     csvFile: options.csvFile ?? false,
     csvOnly: options.csvOnly === true,

@@ -31,6 +31,11 @@ import {
   type UserIdAttribute,
 } from './user-id.ts';
 
+/** Planned users checked against the store per query. */
+const PLAN_ID_BATCH = 5000;
+/** User ids kept as samples of what changed since a plan. */
+const SINCE_PLAN_SAMPLE = 20;
+
 interface Candidate {
   id: string;
   email_key: string | null;
@@ -118,6 +123,27 @@ export class RemainingImport {
       this.createRemaining(target),
     );
     if (this.result.cognitoSub.column && !options.csvOnly) await this.recordSubsFromListing(target);
+    if (options.planned) await this.countGoneSincePlan(target, options.planned.ids);
+  }
+
+  /** Users the plan imports whom the store no longer imports: removed at the source, or skipped now. */
+  private async countGoneSincePlan(target: pg.ClientBase, planned: ReadonlySet<string>): Promise<void> {
+    const gone = this.result.sincePlan?.gone;
+    if (!gone) return;
+    const ids = [...planned];
+    for (let i = 0; i < ids.length; i += PLAN_ID_BATCH) {
+      const { rows } = await target.query<{ id: string }>(
+        `SELECT p.id::text AS id FROM unnest($1::uuid[]) AS p(id)
+          WHERE NOT EXISTS (SELECT 1 FROM ${this.setup.table} l WHERE l.id = p.id AND l.outcome <> 'skip'
+                              AND (l.banned_until IS NULL OR l.banned_until <= $2))
+          ORDER BY 1`,
+        [ids.slice(i, i + PLAN_ID_BATCH), this.setup.now],
+      );
+      for (const { id } of rows) {
+        gone.count++;
+        if (gone.sample.length < SINCE_PLAN_SAMPLE) gone.sample.push(id);
+      }
+    }
   }
 
   private call<T>(fn: () => Promise<T>): Promise<T> {
@@ -191,9 +217,10 @@ export class RemainingImport {
       );
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.id;
-      this.result.candidates += rows.length;
+      const mine = this.inPlan(rows);
+      this.result.candidates += mine.length;
       // Workers share the rate limit; the first fatal error stops them all before the next user.
-      await eachConcurrently(rows, { concurrency: options.concurrency ?? 4 }, (user) =>
+      await eachConcurrently(mine, { concurrency: options.concurrency ?? 4 }, (user) =>
         this.createOne(target, user),
       );
       reporter.emit({
@@ -203,6 +230,19 @@ export class RemainingImport {
         unit: 'users',
       });
     }
+  }
+
+  /** The users of a page the saved plan imports (all without a plan); the others are counted, not created. */
+  private inPlan(rows: Candidate[]): Candidate[] {
+    const planned = this.setup.options.planned?.ids;
+    const notInPlan = this.result.sincePlan?.notInPlan;
+    if (!planned || !notInPlan) return rows;
+    return rows.filter((user) => {
+      if (planned.has(user.id)) return true;
+      notInPlan.count++;
+      if (notInPlan.sample.length < SINCE_PLAN_SAMPLE) notInPlan.sample.push(user.id);
+      return false;
+    });
   }
 
   private async createOne(target: pg.ClientBase, user: Candidate): Promise<void> {

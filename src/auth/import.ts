@@ -38,6 +38,30 @@ export interface ImportOptions {
   /** Users created at once (they share the rate limit). @default 4 */
   concurrency?: number;
   now?: () => Date;
+  /**
+   * A saved plan (`auth import --plan`): only the users it imports are created; the others the store
+   * would import are counted in `result.sincePlan`, not created. @default every user the store imports
+   */
+  planned?: PlannedImport;
+}
+
+/** The saved plan an import applies: its file, when it was made, and the users it imports. */
+export interface PlannedImport {
+  file: string;
+  createdAt: string;
+  ids: ReadonlySet<string>;
+}
+
+/** What changed since the saved plan an import applied. */
+export interface ImportSincePlan {
+  file: string;
+  createdAt: string;
+  /** Users the plan imports. */
+  planned: number;
+  /** Users the store imports now that the plan does not (added, or no longer skipped since): not created. */
+  notInPlan: { count: number; sample: string[] };
+  /** Users the plan imports that the store no longer does (removed at the source, or skipped now). */
+  gone: { count: number; sample: string[] };
 }
 
 export interface ImportFailure {
@@ -72,9 +96,15 @@ export interface ImportResult {
     experimental: true;
   };
   elapsedMs: number;
+  /** With a saved plan: what changed since it was made. */
+  sincePlan?: ImportSincePlan;
 }
 
-function emptyResult(userPoolId: string, limiter: AdaptiveRateLimiter): ImportResult {
+function emptyResult(
+  userPoolId: string,
+  limiter: AdaptiveRateLimiter,
+  planned: PlannedImport | undefined,
+): ImportResult {
   return {
     version: 1,
     userPoolId,
@@ -89,6 +119,17 @@ function emptyResult(userPoolId: string, limiter: AdaptiveRateLimiter): ImportRe
     cognitoSub: { recorded: 0, rebound: [], conflicts: [], column: false },
     rate: { ceiling: limiter.ceiling, final: limiter.rate, throttles: 0, calls: 0 },
     elapsedMs: 0,
+    ...(planned
+      ? {
+          sincePlan: {
+            file: planned.file,
+            createdAt: planned.createdAt,
+            planned: planned.ids.size,
+            notInPlan: { count: 0, sample: [] },
+            gone: { count: 0, sample: [] },
+          },
+        }
+      : {}),
   };
 }
 
@@ -104,7 +145,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
       ceiling: options.maxRequestsPerSecond ?? config.auth.maxRequestsPerSecond,
       outage: new OutageWatch({ what: 'Cognito', onWait: (m) => log.warn(m) }),
     });
-  const result = emptyResult(pool.userPoolId, limiter);
+  const result = emptyResult(pool.userPoolId, limiter, options.planned);
   const run = new RemainingImport(
     {
       options,
@@ -140,6 +181,11 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   log.info(
     `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users; re-bound ${result.cognitoSub.rebound.length}, sub conflicts ${result.cognitoSub.conflicts.length}`,
   );
+  const since = result.sincePlan;
+  if (since?.notInPlan.count)
+    log.warn(
+      `${since.notInPlan.count} user(s) to import are not in the plan ${since.file} (added or no longer skipped since it was made): not created; run \`supa2aws auth plan --out <file>\` again to take them`,
+    );
   return result;
 }
 

@@ -14,6 +14,7 @@ export * from './identifiers.ts';
 export * from './import.ts';
 export * from './import-csv.ts';
 export * from './plan.ts';
+export * from './plan-file.ts';
 export * from './pool-checks.ts';
 export * from './rate-limiter.ts';
 export * from './relink.ts';

@@ -57,6 +57,15 @@ export interface PlanOptions {
   /** Injected for tests; else built from config.target.cognito. */
   pool?: TargetPool;
   now?: () => Date;
+  /** Sees each user's verdict as it is read (`auth plan --out` keeps them, by id). */
+  onUser?: (user: PlannedUser) => void;
+}
+
+/** One user's verdict, by id only. */
+export interface PlannedUser {
+  id: string;
+  kind: UserKind;
+  outcome: Outcome;
 }
 
 /** `frank.case@example.com` → `fr***@example.com`: enough to find the user, not to copy the address. */
@@ -106,6 +115,7 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
             }
             entry.count++;
             if (entry.sampleIds.length < 5) entry.sampleIds.push(user.id);
+            options.onUser?.({ id: user.id, kind: c.kind, outcome: c.outcome });
             plan.byOutcome[c.outcome] = (plan.byOutcome[c.outcome] ?? 0) + 1;
             plan.users.total++;
             if (c.outcome !== 'skip' && !c.emailKey && c.phone) plan.users.phoneOnly++;

@@ -72,6 +72,13 @@ export function importReport(result: ImportResult): Body {
       cognitoSubRebound: result.cognitoSub.rebound.length,
       cognitoSubConflicts: result.cognitoSub.conflicts.length,
       ...(result.csv ? { csvRows: result.csv.rows } : {}),
+      ...(result.sincePlan
+        ? {
+            planned: result.sincePlan.planned,
+            notInPlan: result.sincePlan.notInPlan.count,
+            goneSincePlan: result.sincePlan.gone.count,
+          }
+        : {}),
     },
     checks: [{ name: 'every remaining user created', ok: result.failed.length === 0 }],
     details: {
@@ -80,6 +87,7 @@ export function importReport(result: ImportResult): Body {
       rebound: result.cognitoSub.rebound.slice(0, 100),
       subConflicts: result.cognitoSub.conflicts.slice(0, 100),
       rate: result.rate,
+      ...(result.sincePlan ? { sincePlan: result.sincePlan } : {}),
       ...(result.csv ? { csv: { ...result.csv, note: 'EXPERIMENTAL: unproven on a real account' } } : {}),
     },
   };

@@ -17,7 +17,7 @@ import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import { sleep, withRetry } from '../core/retry.ts';
 import { eachConcurrently, slots } from '../core/concurrency.ts';
 import { copyOneObject, removeWritten, type InFlight } from './copy/index.ts';
-import type { CopyItem, StoragePlan, Tally } from './plan.ts';
+import type { CopyItem, SincePlan, StoragePlan, Tally } from './plan.ts';
 import type { Shard } from './shard.ts';
 import { probeChecksums, type ChecksumSupport } from './target-checksums.ts';
 import {
@@ -92,7 +92,8 @@ export interface StorageCopyResult {
   cleanedUp: { deletedUnsealed: number; abortedUploads: number };
   /** Operations the target endpoint does not implement (s3rver), so not done. */
   notSupported: string[];
-  buckets: Array<{ source: string; target: string; copied: Tally; failed: number }>;
+  /** Per bucket; `sincePlan` when the copy applied a saved plan (what changed at the source since, not copied). */
+  buckets: Array<{ source: string; target: string; copied: Tally; failed: number; sincePlan?: SincePlan }>;
   settings: { concurrency: number; partSizeBytes: number; multipartThresholdBytes: number };
   /**
    * How each copied object was confirmed: by the SHA-256 checksum the target checked on upload and reports
@@ -275,7 +276,13 @@ export async function applyStorageCopy(
   const perBucket = new Map(
     plan.buckets.map((b) => [
       b.source,
-      { source: b.source, target: b.target, copied: { count: 0, bytes: 0 }, failed: 0 },
+      {
+        source: b.source,
+        target: b.target,
+        copied: { count: 0, bytes: 0 },
+        failed: 0,
+        ...(b.sincePlan ? { sincePlan: b.sincePlan } : {}),
+      },
     ]),
   );
   let multipart = 0;

@@ -39,10 +39,22 @@ export {
   type CopyItem,
   type CopyReason,
   type DiffInput,
+  type PlannedObject,
   type PlanStorageCopyInput,
+  type SincePlan,
   type StoragePlan,
   type Tally,
 } from './plan.ts';
+export {
+  plannedObjects,
+  readStoragePlanFile,
+  savedStoragePlan,
+  STORAGE_PLAN_FILE,
+  storagePlanInputs,
+  writeStoragePlanFile,
+  type SavedStoragePlan,
+  type StoragePlanFile,
+} from './plan-file.ts';
 export * from './report.ts';
 export * from './run.ts';
 export { inShard, MAX_SHARDS, parseShard, shardLabel, shardOf, type Shard } from './shard.ts';

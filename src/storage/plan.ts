@@ -65,6 +65,27 @@ export interface BucketPlan {
   ghosts: Tally & { sample: string[] };
   /** Rows whose recorded size differs from the bytes at the source (the bytes win). */
   sizeMismatches: { count: number; sample: string[] };
+  /** Planned against a saved plan (`storage copy --plan`): what changed at the source since it was made. */
+  sincePlan?: SincePlan;
+}
+
+/** One object a saved plan copies: its size and source ETag when planned. */
+export interface PlannedObject {
+  size: number;
+  etag?: string | undefined;
+}
+
+/**
+ * What changed since a saved plan was made. Only the plan's objects are copied: the others are reported
+ * here, for a new plan to take them.
+ */
+export interface SincePlan {
+  /** Objects to copy now that the plan does not name (added, or changed while identical): not copied. */
+  notInPlan: Tally & { sample: string[] };
+  /** Objects the plan copies that are gone from the source (or lost their row): nothing to copy. */
+  gone: { count: number; sample: string[] };
+  /** Objects the plan copies whose size or ETag changed since: copied as they are now. */
+  changed: { count: number; sample: string[] };
 }
 
 export interface StoragePlan {
@@ -106,6 +127,11 @@ export interface DiffInput {
   shard?: Shard;
   /** How many keys to keep as samples. @default 10 */
   sampleSize?: number;
+  /**
+   * The objects a saved plan copies in this bucket (`storage copy --plan`): only they are copied; the rest
+   * is counted in `sincePlan`. @default every object that needs copying
+   */
+  planned?: ReadonlyMap<string, PlannedObject>;
 }
 
 const tally = (): Tally => ({ count: 0, bytes: 0 });
@@ -146,6 +172,11 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
   };
   const items: CopyItem[] = [];
   const mine = (key: string) => inShard(input.shard, input.mapping.target, key);
+  const since = input.planned ? emptySincePlan() : undefined;
+  const note = (list: { count: number; sample: string[] }, key: string) => {
+    list.count++;
+    if (list.sample.length < sample) list.sample.push(key);
+  };
   for (const [key, row] of input.rows) {
     if (!mine(key)) continue;
     add(plan.rows, row.size ?? 0);
@@ -162,7 +193,10 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
     if (!row) {
       add(plan.orphans, src.size);
       if (plan.orphans.sample.length < sample) plan.orphans.sample.push(key);
-      if (!input.includeOrphans) continue;
+      if (!input.includeOrphans) {
+        if (since && input.planned?.has(key)) note(since.gone, key);
+        continue;
+      }
     } else if (row.size !== undefined && row.size !== src.size) {
       plan.sizeMismatches.count++;
       if (plan.sizeMismatches.sample.length < sample) plan.sizeMismatches.sample.push(key);
@@ -177,6 +211,14 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
       add(plan.identical, src.size);
       continue;
     }
+    const planned = input.planned?.get(key);
+    if (since && !planned) {
+      note(since.notInPlan, key);
+      since.notInPlan.bytes += src.size;
+      continue;
+    }
+    if (since && planned && (planned.size !== src.size || planned.etag !== src.etag))
+      note(since.changed, key);
     const reason: CopyReason = row ? state : state === 'missing' ? 'orphan' : state;
     add(plan.toCopy, src.size);
     plan.toCopy.byReason[reason] = (plan.toCopy.byReason[reason] ?? 0) + 1;
@@ -193,7 +235,19 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
       ...(userMetadata ? { userMetadata } : {}),
     });
   }
+  if (since) {
+    for (const key of input.planned?.keys() ?? []) if (!input.sourceObjects.has(key)) note(since.gone, key);
+    plan.sincePlan = since;
+  }
   return { plan, items };
+}
+
+function emptySincePlan(): SincePlan {
+  return {
+    notInPlan: { ...tally(), sample: [] },
+    gone: { count: 0, sample: [] },
+    changed: { count: 0, sample: [] },
+  };
 }
 
 /** Code-point order (what S3 documents for listings: UTF-8 binary order). */
@@ -209,6 +263,11 @@ export interface PlanStorageCopyInput {
   includeOrphans?: boolean;
   /** Plan only this shard's keys (`storage copy --shard i/N`). @default every key */
   shard?: Shard;
+  /**
+   * Per source bucket, the objects a saved plan copies (`storage copy --plan`): only they are copied, and
+   * each bucket plan says what changed since (`sincePlan`). @default every object that needs copying
+   */
+  planned?: ReadonlyMap<string, ReadonlyMap<string, PlannedObject>>;
   /** Also read both sides of every object identical by its metadata and copy those whose bytes differ. @default false */
   deep?: boolean;
   /** Parallel HeadObject calls on the target. @default 16 */
@@ -247,6 +306,7 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
         targetObjects,
         includeOrphans: input.includeOrphans === true,
         ...(input.shard ? { shard: input.shard } : {}),
+        ...(input.planned ? { planned: input.planned.get(source) ?? new Map<string, PlannedObject>() } : {}),
       };
       const inspect = keysToInspect(base);
       const heads = new Map<string, TargetHead>();

@@ -116,6 +116,15 @@ export function copyMarkdown(result: StorageCopyResult): string {
       result.buckets.map((b) => [b.source, b.target, b.copied.count, formatBytes(b.copied.bytes), b.failed]),
     ),
   );
+  const since = result.buckets.flatMap(({ source, sincePlan: s }) =>
+    s
+      ? [
+          `- ${source}: ${s.notInPlan.count} not in the plan (not copied: plan again to take them), ${s.gone.count} gone from the source, ${s.changed.count} changed (copied as they are now)`,
+        ]
+      : [],
+  );
+  if (since.length)
+    out.push('', '## Since the plan', '', 'Only the objects the saved plan names were copied.', '', ...since);
   if (result.failed.length) {
     out.push(
       '',

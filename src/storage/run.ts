@@ -10,7 +10,8 @@ import type { Reporter } from '../core/reporter.ts';
 import { s3ClientFromConfig } from '../core/s3-from-config.ts';
 import { applyStorageCopy, type StorageCopyResult } from './apply.ts';
 import { defaultConnect, withClient, type ConnectFn } from '../core/pg.ts';
-import { planStorageCopy, type StoragePlan } from './plan.ts';
+import { planStorageCopy, type PlannedObject, type StoragePlan } from './plan.ts';
+import { plannedObjects, readStoragePlanFile, writeStoragePlanFile } from './plan-file.ts';
 import type { Shard } from './shard.ts';
 import { checksumSupport } from './target-checksums.ts';
 import { bucketOwnerFor, setupStorage, type StorageSetupResult } from './setup.ts';
@@ -49,8 +50,22 @@ export interface CopyOptions {
    * @default false
    */
   readBack?: boolean;
+  /**
+   * A plan file written by `storage plan --out`: copy only the objects it names, after checking it matches
+   * the config; what changed at the source since is reported per bucket (`sincePlan`), not copied. Its
+   * orphans and shard choices are the plan's. @default plan afresh and copy whatever needs copying
+   */
+  planFile?: string;
   /** Plan only. */
   dryRun?: boolean;
+}
+
+export interface PlanOptions {
+  includeOrphans?: boolean;
+  deep?: boolean;
+  shard?: Shard;
+  /** Also save the plan to this file, for `storage copy --plan` to apply after review. */
+  out?: string;
 }
 
 function requireBuckets(config: Config): void {
@@ -78,11 +93,21 @@ async function withClients<T>(
   }
 }
 
-/** `storage plan` (and the first half of `storage copy`). */
-export function planStorageFromConfig(
+/** `storage plan` (and the first half of `storage copy`); with `out`, the plan is saved there too. */
+export async function planStorageFromConfig(
   config: Config,
-  options: { includeOrphans?: boolean; deep?: boolean; shard?: Shard } = {},
+  options: PlanOptions = {},
   deps: StorageRunDeps = {},
+): Promise<StoragePlan> {
+  const plan = await planAgainst(config, options, deps);
+  if (options.out) writeStoragePlanFile(options.out, config, plan);
+  return plan;
+}
+
+function planAgainst(
+  config: Config,
+  options: Omit<PlanOptions, 'out'> & { planned?: ReadonlyMap<string, ReadonlyMap<string, PlannedObject>> },
+  deps: StorageRunDeps,
 ): Promise<StoragePlan> {
   requireBuckets(config);
   return withClients(config, deps, ({ source, target }) =>
@@ -95,6 +120,7 @@ export function planStorageFromConfig(
         includeOrphans: options.includeOrphans === true,
         deep: options.deep === true,
         ...(options.shard ? { shard: options.shard } : {}),
+        ...(options.planned ? { planned: options.planned } : {}),
         sourceEndpoint: config.source.storage.endpoint,
         targetEndpoint: config.target.s3.endpoint,
         ...(deps.reporter ? { reporter: deps.reporter } : {}),
@@ -108,21 +134,42 @@ export interface StorageCopyRun {
   plan: StoragePlan;
   /** Absent with dryRun. */
   result?: StorageCopyResult;
+  /** The saved plan applied (`planFile`): the file and when it was made. */
+  planFile?: { file: string; createdAt: string };
 }
 
-/** `storage copy`: plan, then apply (unless dryRun). */
+/**
+ * `storage copy`: plan, then apply (unless dryRun). With `planFile`, the plan is made again against the
+ * saved one, so only its objects are copied and what is already identical is still left alone.
+ */
 export async function copyStorageFromConfig(
   config: Config,
   options: CopyOptions = {},
   deps: StorageRunDeps = {},
 ): Promise<StorageCopyRun> {
+  const saved = options.planFile
+    ? readStoragePlanFile(options.planFile, config, {
+        ...(options.includeOrphans ? { includeOrphans: true } : {}),
+        ...(options.shard ? { shard: options.shard } : {}),
+      })
+    : undefined;
+  const planOptions = saved
+    ? {
+        includeOrphans: saved.plan.includeOrphans,
+        deep: options.deep === true,
+        ...(saved.plan.shard ? { shard: saved.plan.shard } : {}),
+        planned: plannedObjects(saved.plan),
+      }
+    : options;
+  const planFile =
+    saved && options.planFile ? { file: options.planFile, createdAt: saved.createdAt } : undefined;
   return withClients(config, deps, async (clients) => {
-    const plan = await planStorageFromConfig(config, options, {
+    const plan = await planAgainst(config, planOptions, {
       ...deps,
       sourceS3: clients.source,
       targetS3: clients.target,
     });
-    if (options.dryRun) return { plan };
+    if (options.dryRun) return { plan, ...(planFile ? { planFile } : {}) };
     const result = await applyStorageCopy(plan, {
       source: clients.source,
       target: clients.target,
@@ -133,7 +180,7 @@ export async function copyStorageFromConfig(
       ...(deps.reporter ? { reporter: deps.reporter } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    return { plan, result };
+    return { plan, result, ...(planFile ? { planFile } : {}) };
   });
 }
 

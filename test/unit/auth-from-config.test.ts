@@ -78,7 +78,7 @@ describe('auth adapters from a config', () => {
       assert.ok(error instanceof Opened, String(error));
       return error.url;
     };
-    assert.equal(await opened(() => planAuthFromConfig(config, { connect })), config.source.db.url);
+    assert.equal(await opened(() => planAuthFromConfig(config, {}, { connect })), config.source.db.url);
     assert.equal(await opened(() => exportLegacyStoreFromConfig(config, { connect })), config.source.db.url);
     assert.equal(
       await opened(() => relinkUserFromConfig(config, { userId: crypto.randomUUID() }, { connect })),

@@ -21,6 +21,7 @@ import {
   type AuthRollbackResult,
   type ExportResult,
   type ImportResult,
+  type ImportSincePlan,
   type RelinkResult,
   type VerifyResult,
 } from '../../auth/index.ts';
@@ -80,12 +81,29 @@ function exportText(r: ExportResult): string {
   return lines.join('\n');
 }
 
+/** What changed since the saved plan an import applied. */
+function sincePlanLines(s: ImportSincePlan): string[] {
+  const lines = [
+    `the plan in ${s.file}, made ${s.createdAt}: only its ${users(s.planned)} to import are created`,
+  ];
+  if (s.notInPlan.count)
+    lines.push(
+      `  ${users(s.notInPlan.count)} to import not in the plan (added or no longer skipped since), not created — run \`supa2aws auth plan --out <file>\` again to take them: ${s.notInPlan.sample.join(', ')}`,
+    );
+  if (s.gone.count)
+    lines.push(
+      `  ${users(s.gone.count)} of the plan no longer to import (removed at the source, or skipped now): ${s.gone.sample.join(', ')}`,
+    );
+  return lines;
+}
+
 function importText(r: ImportResult): string {
   const lines = [
     `pool ${r.userPoolId}: ${r.poolUsersBefore} users before; ${r.candidates} remaining`,
     `created ${r.created}, already there ${r.existing}, finished ${r.finished}, linked ${r.linked}, failed ${r.failed.length}`,
     `rate: ceiling ${r.rate.ceiling}/s, ${r.rate.calls} calls, ${r.rate.throttles} throttled; cognito_sub recorded for ${r.cognitoSub.recorded}${r.cognitoSub.column ? '' : ' (the target has no auth.users.cognito_sub)'}`,
   ];
+  if (r.sincePlan) lines.push(...sincePlanLines(r.sincePlan));
   for (const f of r.failed.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.code}: ${f.message}`);
   if (r.failed.length > 20) lines.push(`  … and ${r.failed.length - 20} more (see the report)`);
   for (const id of r.finishedIds.slice(0, 20))
@@ -219,17 +237,26 @@ export function registerAuth(program: Command): void {
   auth
     .command('plan')
     .description('sort the Supabase users into kinds, say what happens to each, check the target pool')
+    .option(
+      '--out <file>',
+      "also save the plan there (JSON: each kind's verdict and its users' ids, no email or hash), to review and apply later with `auth import --plan <file>`",
+    )
     .option(...reportDirOption)
     .action(
-      action(async (ctx, opts: { reportDir: string }) => {
+      action(async (ctx, opts: { out?: string; reportDir: string }) => {
         const { config } = await ctx.config();
         let plan: AuthPlan | undefined;
         const report = await timedReport('auth', 'plan', async () => {
-          plan = await planAuthFromConfig(config, { reporter: ctx.reporter });
+          plan = await planAuthFromConfig(config, opts.out ? { out: opts.out } : {}, {
+            reporter: ctx.reporter,
+          });
           return planReport(plan);
         });
         writePhaseReport(opts.reportDir, report);
-        ctx.print(plan, () => planText(plan!));
+        const saved = opts.out
+          ? `\n\nplan saved to ${opts.out}; review it, then create exactly its users with: supa2aws auth import --plan ${opts.out}`
+          : '';
+        ctx.print(opts.out ? { ...plan, out: opts.out } : plan, () => `${planText(plan!)}${saved}`);
         const failed = planPoolError(plan!);
         if (failed) throw failed;
         return 0;
@@ -245,7 +272,7 @@ export function registerAuth(program: Command): void {
       action(async (ctx, opts: { dryRun?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
         if (opts.dryRun) {
-          const plan = await planAuthFromConfig(config, { reporter: ctx.reporter });
+          const plan = await planAuthFromConfig(config, {}, { reporter: ctx.reporter });
           ctx.print(plan, () => planText(plan));
           return 0;
         }
@@ -263,7 +290,11 @@ export function registerAuth(program: Command): void {
   auth
     .command('import')
     .description('at the end of the lazy window: create the users who never signed in')
-    .option('--remaining', 'create every legacy-store user not in the pool yet (required)')
+    .option('--remaining', 'create every legacy-store user not in the pool yet (this or --plan is required)')
+    .option(
+      '--plan <file>',
+      'create only the users a plan saved by `auth plan --out` imports (refused when the config no longer matches it); users added or no longer skipped since are reported, not created — plan again to take them',
+    )
     .option(
       '--csv <file>',
       'also write the EXPERIMENTAL bcrypt import-job CSV here',
@@ -279,6 +310,7 @@ export function registerAuth(program: Command): void {
           ctx,
           opts: {
             remaining?: boolean;
+            plan?: string;
             csv: string | false;
             csvOnly?: boolean;
             rate?: number;
@@ -287,10 +319,10 @@ export function registerAuth(program: Command): void {
         ) => {
           const { config } = await ctx.config();
           await ctx.confirm('auth import', { dryRun: opts.csvOnly === true });
-          if (!opts.remaining) {
-            throw new ConfigError('AUTH_IMPORT_SCOPE', 'auth import needs --remaining', {
+          if (!opts.remaining && !opts.plan) {
+            throw new ConfigError('AUTH_IMPORT_SCOPE', 'auth import needs --remaining or --plan <file>', {
               exit: 'usage',
-              hint: 'Run `supa2aws auth import --remaining` at the end of the migration window: it creates the users who never signed in.',
+              hint: 'Run `supa2aws auth import --remaining` at the end of the migration window: it creates the users who never signed in (or `--plan <file>`: only those of a plan saved by `auth plan --out <file>`).',
             });
           }
           let result: ImportResult | undefined;
@@ -301,6 +333,7 @@ export function registerAuth(program: Command): void {
                 ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
                 csvFile: opts.csv,
                 csvOnly: opts.csvOnly === true,
+                ...(opts.plan ? { planFile: opts.plan } : {}),
               },
               { reporter: ctx.reporter, signal: ctx.signal },
             );

@@ -26,6 +26,7 @@ import {
   verifyTable,
   writeStorageReport,
   type DiscoverResult,
+  type SincePlan,
   type StoragePlan,
   type StorageVerifyReport,
   type UrlDatabase,
@@ -37,6 +38,27 @@ import { formatBytes } from '../../core/format-bytes.ts';
 import { formatDuration, table } from '../render.ts';
 
 const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
+
+/** What changed at the source since a saved plan, per bucket (`storage copy --plan`). */
+function sincePlanLines(buckets: Array<{ source: string; sincePlan?: SincePlan }>): string[] {
+  const lines: string[] = [];
+  for (const { source, sincePlan: s } of buckets) {
+    if (!s) continue;
+    if (s.notInPlan.count)
+      lines.push(
+        `  ${source}: ${size(s.notInPlan)} not in the plan (added or changed since), not copied — run \`supa2aws storage plan --out <file>\` again to take them: ${s.notInPlan.sample.join(', ')}`,
+      );
+    if (s.gone.count)
+      lines.push(
+        `  ${source}: ${s.gone.count} planned object(s) gone from the source since: ${s.gone.sample.join(', ')}`,
+      );
+    if (s.changed.count)
+      lines.push(
+        `  ${source}: ${s.changed.count} planned object(s) changed at the source since, copied as they are now: ${s.changed.sample.join(', ')}`,
+      );
+  }
+  return lines;
+}
 
 function planText(plan: StoragePlan): string {
   const lines = [
@@ -71,6 +93,7 @@ function planText(plan: StoragePlan): string {
   }
   for (const u of plan.unmappedBuckets)
     lines.push(`  ${u.id}: ${u.objects} object(s), no mapping in storage.buckets: not copied`);
+  lines.push(...sincePlanLines(plan.buckets));
   lines.push(
     '',
     plan.buckets.some((b) => !b.targetExists)
@@ -183,21 +206,45 @@ export function registerStorage(program: Command): void {
       '--deep',
       'read both sides of every object that looks identical in full (SHA-256), so bytes changed under an unchanged ETag are copied again',
     )
+    .option(
+      '--out <file>',
+      'also save the plan there (JSON: every object to copy, by key), to review and apply later with `storage copy --plan <file>`',
+    )
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
-      action(async (ctx, opts: { includeOrphans?: boolean; deep?: boolean; reportDir: string }) => {
-        const { config } = await ctx.config();
-        const { value: plan, timing } = await timed(() =>
-          planStorageFromConfig(
-            config,
-            { includeOrphans: opts.includeOrphans === true, deep: opts.deep === true },
-            { reporter: ctx.reporter, signal: ctx.signal },
-          ),
-        );
-        reported(ctx, writeStorageReport(opts.reportDir, planPhaseReport(plan, timing), planMarkdown(plan)));
-        ctx.print({ ...plan, items: undefined, itemCount: plan.items.length }, () => planText(plan));
-        return 0;
-      }),
+      action(
+        async (ctx, opts: { includeOrphans?: boolean; deep?: boolean; out?: string; reportDir: string }) => {
+          const { config } = await ctx.config();
+          const { value: plan, timing } = await timed(() =>
+            planStorageFromConfig(
+              config,
+              {
+                includeOrphans: opts.includeOrphans === true,
+                deep: opts.deep === true,
+                ...(opts.out ? { out: opts.out } : {}),
+              },
+              { reporter: ctx.reporter, signal: ctx.signal },
+            ),
+          );
+          reported(
+            ctx,
+            writeStorageReport(opts.reportDir, planPhaseReport(plan, timing), planMarkdown(plan)),
+          );
+          const saved = opts.out
+            ? `\nplan saved to ${opts.out}; review it, then copy exactly its objects with: supa2aws storage copy --plan ${opts.out}`
+            : '';
+          ctx.print(
+            {
+              ...plan,
+              items: undefined,
+              itemCount: plan.items.length,
+              ...(opts.out ? { out: opts.out } : {}),
+            },
+            () => `${planText(plan)}${saved}`,
+          );
+          return 0;
+        },
+      ),
     );
 
   storage
@@ -274,6 +321,10 @@ export function registerStorage(program: Command): void {
       '--shard <i/N>',
       'copy only shard i of N (counted from 1): N copies run side by side, each taking the same keys on every run; storage verify checks them all',
     )
+    .option(
+      '--plan <file>',
+      'apply a plan saved by `storage plan --out`: copy only the objects it names (refused when the config no longer matches it); objects added or changed at the source since are reported, not copied — plan again to take them',
+    )
     .option('--dry-run', 'print the plan; copy nothing')
     .option('--report-dir <dir>', 'where reports go', DEFAULT_REPORT_DIR)
     .action(
@@ -281,6 +332,7 @@ export function registerStorage(program: Command): void {
         async (
           ctx,
           opts: {
+            plan?: string;
             shard?: string;
             readBack?: boolean;
             concurrency?: number;
@@ -307,21 +359,31 @@ export function registerStorage(program: Command): void {
               includeOrphans: opts.includeOrphans === true,
               deep: opts.deep === true,
               readBack: opts.readBack === true,
+              ...(opts.plan ? { planFile: opts.plan } : {}),
               dryRun: opts.dryRun === true,
             },
             { reporter: ctx.reporter, signal: ctx.signal },
           );
+          const from = run.planFile
+            ? `the plan in ${run.planFile.file}, made ${run.planFile.createdAt}: only its objects are copied`
+            : '';
           if (!run.result) {
             ctx.print(
-              { ...run.plan, items: undefined, itemCount: run.plan.items.length },
-              () => `${planText(run.plan)}\n\ndry run: nothing was copied`,
+              {
+                ...run.plan,
+                items: undefined,
+                itemCount: run.plan.items.length,
+                ...(run.planFile ? { planFile: run.planFile } : {}),
+              },
+              () => `${from ? `${from}\n` : ''}${planText(run.plan)}\n\ndry run: nothing was copied`,
             );
             return 0;
           }
           const r = run.result;
           reported(ctx, writeStorageReport(opts.reportDir, copyPhaseReport(r), copyMarkdown(r)));
-          ctx.print(r, () =>
+          ctx.print({ ...r, ...(run.planFile ? { planFile: run.planFile } : {}) }, () =>
             [
+              from,
               ...(r.shard
                 ? [`shard ${shardLabel(r.shard)}: the keys of the plan that fall to this shard`]
                 : []),
@@ -334,6 +396,7 @@ export function registerStorage(program: Command): void {
                 : []),
               ...r.failed.slice(0, 20).map((f) => `  ${f.bucket}/${f.key}: ${f.code}: ${f.message}`),
               ...r.notSupported.map((n) => `  not supported by the target endpoint: ${n}`),
+              ...sincePlanLines(r.buckets),
               r.failed.length === 0 && !r.interrupted
                 ? r.shard
                   ? 'Next, once every shard has finished: supa2aws storage verify'
