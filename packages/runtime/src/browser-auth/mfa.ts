@@ -192,8 +192,8 @@ export function createMfa(deps: MfaDeps): Mfa {
       if (await deps.currentSession().catch(() => null))
         return fail(
           'mfa_challenge_unavailable',
-          'This session is already aal2: Cognito asks for the TOTP code only at sign-in and when enrolling.',
-          'To ask for the code again, sign out and sign in with the password; Cognito then asks for it.',
+          'No TOTP code to ask for: this session is signed in, and Cognito asks for the code only at sign-in and when enrolling.',
+          'To enroll, call auth.mfa.enroll first; to ask for the code again, sign out and sign in with the password.',
           422,
         );
       return fail(

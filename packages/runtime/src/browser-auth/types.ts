@@ -102,7 +102,10 @@ export type MfaResult<T> = { data: T; error: null } | { data: null; error: AuthE
 export interface BrowserAuthMfa {
   /** setUpTOTP (Cognito AssociateSoftwareToken); needs a session; refused while a TOTP device is on. */
   enroll(params: MfaEnrollParams): Promise<MfaResult<MfaEnrollData>>;
-  /** No Cognito call: an id for the held sign-in, or for the enrollment being verified. */
+  /**
+   * No Cognito call: an id for the held sign-in, or for the enrollment being verified. A signed-in session
+   * with neither has no code to ask for (Cognito asks only at sign-in): `mfa_challenge_unavailable`.
+   */
   challenge(params: { factorId: string }): Promise<MfaResult<MfaChallengeData>>;
   /**
    * At sign-in, confirmSignIn (RespondToAuthChallenge SOFTWARE_TOKEN_MFA): the session it answers is the
