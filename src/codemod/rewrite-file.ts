@@ -64,6 +64,16 @@ export const BROWSER_AUTH_METHODS = new Set([
   'getUser',
   'onAuthStateChange',
 ]);
+/** Methods of runtime/browser-auth's `auth.mfa`, shaped as supabase.auth.mfa's (on Cognito TOTP). */
+export const BROWSER_AUTH_MFA_METHODS = new Set([
+  'enroll',
+  'challenge',
+  'verify',
+  'challengeAndVerify',
+  'unenroll',
+  'listFactors',
+  'getAuthenticatorAssuranceLevel',
+]);
 /** Call sites: what a migration must change. Imports, env names, URLs and client creation go last, once unused. */
 export const CALL_KINDS = new Set(['query', 'rpc', 'storage', 'auth', 'functions', 'realtime', 'other']);
 
@@ -281,7 +291,12 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
         continue;
       }
       const method = chain.segments[offset + 1]?.name ?? '';
-      if (f.side === 'browser' && BROWSER_AUTH_METHODS.has(method) && chain.segments[offset + 1]?.call) {
+      const mfa = chain.segments[offset + 2];
+      const sameShape =
+        method === 'mfa'
+          ? BROWSER_AUTH_MFA_METHODS.has(mfa?.name ?? '') && mfa?.call !== undefined
+          : BROWSER_AUTH_METHODS.has(method) && chain.segments[offset + 1]?.call !== undefined;
+      if (f.side === 'browser' && sameShape) {
         edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
         browser.add('auth');
         outcomes.push({ ...outcome(site), action: 'rewritten' });

@@ -31,7 +31,8 @@ const BROWSER_SAME_SHAPE = new Set([
 ]);
 
 /**
- * What replaces `auth.mfa.<method>`: runtime/browser-auth has no TOTP, so Amplify Auth's (aws-amplify/auth);
+ * The Amplify Auth (aws-amplify/auth) calls under each `auth.mfa.<method>`: what browser-auth's `auth.mfa`
+ * runs on Cognito TOTP, and what server code (where there is no browser session) would call instead.
  * Cognito has no assurance levels: a user with TOTP on only gets tokens after confirmSignIn.
  */
 const MFA: Record<string, string> = {
@@ -49,12 +50,17 @@ const MFA: Record<string, string> = {
     'fetchMFAPreference(): Cognito has no AAL; with TOTP on, a session exists only after confirmSignIn, so a signed-in user is aal2',
 };
 
-function mfaReplacement(method: string): string {
-  return `${BROWSER_AUTH} has no TOTP: use Amplify Auth (aws-amplify/auth) ${MFA[method] ?? 'setUpTOTP / verifyTOTPSetup / updateMFAPreference / confirmSignIn'}`;
+function mfaReplacement(method: string, side: CodeSide): string {
+  const amplify = MFA[method];
+  if (side === 'browser' && amplify) {
+    return `${BROWSER_AUTH}: createBrowserAuth(...).mfa.${method}() — same shape as supabase.auth.mfa.${method} on Cognito TOTP, over Amplify's ${amplify}; a password sign-in waits for the code with no session (aal1 → aal2)`;
+  }
+  const where = side === 'server' ? 'server code has no MFA client' : 'if this runs in the browser';
+  return `${where}: run auth.mfa.${method} in the browser (${BROWSER_AUTH}), or use Amplify Auth (aws-amplify/auth) ${amplify ?? 'setUpTOTP / verifyTOTPSetup / updateMFAPreference / confirmSignIn'}`;
 }
 
 export function authReplacement(method: string, side: CodeSide, admin: boolean): string {
-  if (method.startsWith('mfa.')) return mfaReplacement(method.slice(4));
+  if (method.startsWith('mfa.')) return mfaReplacement(method.slice(4), side);
   if (admin) {
     return `Cognito admin API (AdminCreateUser, AdminGetUser, AdminDeleteUser...); users move with supa2aws auth export/import`;
   }

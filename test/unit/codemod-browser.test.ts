@@ -1,6 +1,7 @@
 /**
- * `supa2aws migrate-code` on browser code: uploads through presigned URLs, MFA marked with its Amplify call,
- * supabase-js auth types taken from browser-auth (issue 21).
+ * `supa2aws migrate-code` on browser code: uploads through presigned URLs, MFA calls onto browser-auth's
+ * auth.mfa (server-side ones marked with their Amplify call), supabase-js auth types taken from browser-auth
+ * (issue 21).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -100,11 +101,61 @@ describe('migrate-code in the browser', () => {
     assert.ok(plan.changes.every((c) => !c.file.endsWith('upload-route.ts')));
   });
 
-  it('GIVEN auth.mfa calls in browser code WHEN planned THEN each is marked with the Amplify TOTP call that replaces it', async () => {
+  it('GIVEN auth.mfa calls in browser code WHEN planned THEN each becomes the same call on browser-auth, and it type-checks', async () => {
     const root = app({
+      'tsconfig.json': TSCONFIG,
+      'env.d.ts': '// As Vite types it.\ninterface ImportMeta { readonly env: Record<string, any> }\n',
+      'supabase-stub.d.ts': 'export declare function createClient(url?: string, key?: string): any;\n',
       'src/lib/supabase.ts': CLIENT,
       'src/lib/mfa.ts': [
         "import { supabase } from './supabase';",
+        'export async function enroll() {',
+        "  const { data, error } = await supabase.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'Phone' });",
+        '  if (error) throw error;',
+        '  return { factorId: data.id, qr: data.totp.qr_code, secret: data.totp.secret };',
+        '}',
+        'export async function confirm(factorId: string, code: string) {',
+        '  const challenge = await supabase.auth.mfa.challenge({ factorId });',
+        '  if (challenge.error) throw challenge.error;',
+        '  return supabase.auth.mfa.verify({ factorId, challengeId: challenge.data.id, code });',
+        '}',
+        'export const once = (factorId: string, code: string) => supabase.auth.mfa.challengeAndVerify({ factorId, code });',
+        'export const off = (factorId: string) => supabase.auth.mfa.unenroll({ factorId });',
+        'export async function needsCode() {',
+        '  const { data } = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();',
+        "  return data?.currentLevel === 'aal1' && data.nextLevel === 'aal2';",
+        '}',
+        'export async function totpFactorId() {',
+        '  const { data } = await supabase.auth.mfa.listFactors();',
+        '  return data?.totp[0]?.id;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const plan = await planCodeMigration(root);
+    const mfa = plan.changes.find((c) => c.file === 'src/lib/mfa.ts')!.after;
+    for (const expected of [
+      "import { auth } from '../supa2aws.browser';",
+      "await auth.mfa.enroll({ factorType: 'totp', friendlyName: 'Phone' });",
+      'await auth.mfa.challenge({ factorId });',
+      'return auth.mfa.verify({ factorId, challengeId: challenge.data.id, code });',
+      'auth.mfa.challengeAndVerify({ factorId, code });',
+      'auth.mfa.unenroll({ factorId });',
+      'await auth.mfa.getAuthenticatorAssuranceLevel();',
+      'await auth.mfa.listFactors();',
+    ])
+      assert.ok(mfa.includes(expected), `missing: ${expected}\n---\n${mfa}`);
+    assert.doesNotMatch(mfa, /supabase|supa2aws:/);
+    assert.deepEqual(plan.bySide.browser, { sites: 7, rewritten: 7, marked: 0 });
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN auth.mfa calls in server code WHEN planned THEN each stays marked with the Amplify TOTP call that replaces it', async () => {
+    const root = app({
+      'app/actions.ts': [
+        "'use server';",
+        "import { createClient } from '@supabase/supabase-js';",
+        'const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_ANON_KEY!);',
         'export async function enroll() {',
         "  const { data } = await supabase.auth.mfa.enroll({ factorType: 'totp' });",
         '  return data;',
@@ -112,18 +163,18 @@ describe('migrate-code in the browser', () => {
         'export async function confirm(factorId: string, challengeId: string, code: string) {',
         '  return supabase.auth.mfa.verify({ factorId, challengeId, code });',
         '}',
-        'export const off = (factorId: string) => supabase.auth.mfa.unenroll({ factorId });',
-        'export const level = () => supabase.auth.mfa.getAuthenticatorAssuranceLevel();',
+        'export const off = async (factorId: string) => supabase.auth.mfa.unenroll({ factorId });',
+        'export const level = async () => supabase.auth.mfa.getAuthenticatorAssuranceLevel();',
         '',
       ].join('\n'),
     });
     const plan = await planCodeMigration(root);
-    const mfa = plan.changes.find((c) => c.file === 'src/lib/mfa.ts')!.after.split('\n');
+    const mfa = plan.changes.find((c) => c.file === 'app/actions.ts')!.after.split('\n');
     const above = (call: string) =>
       mfa[mfa.findIndex((l) => l.includes(`supabase.auth.mfa.${call}`)) - 1] ?? '';
     assert.match(
       above('enroll('),
-      /^ {2}\/\/ supa2aws: .*browser-auth has no TOTP: use Amplify Auth \(aws-amplify\/auth\) setUpTOTP\(\)/,
+      /^ {2}\/\/ supa2aws: server code has no MFA client: run auth\.mfa\.enroll in the browser \(@supa2aws\/runtime\/browser-auth\), or use Amplify Auth \(aws-amplify\/auth\) setUpTOTP\(\)/,
     );
     assert.match(
       above('verify('),
@@ -131,7 +182,7 @@ describe('migrate-code in the browser', () => {
     );
     assert.match(above('unenroll('), /updateMFAPreference\(\{ totp: 'DISABLED' \}\)$/);
     assert.match(above('getAuthenticatorAssuranceLevel'), /fetchMFAPreference\(\): Cognito has no AAL/);
-    assert.deepEqual(plan.bySide.browser, { sites: 4, rewritten: 0, marked: 4 });
+    assert.deepEqual(plan.bySide.server, { sites: 4, rewritten: 0, marked: 4 });
   });
 
   it('GIVEN browser uploads and no Express code WHEN planned THEN the route stub goes beside the browser code, once', async () => {

@@ -12,11 +12,13 @@ import {
 } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
 import { userFromClaims } from './claims.ts';
+import { createMfa } from './mfa.ts';
 import type {
   AuthChangeEvent,
   AuthErrorShape,
   AuthSession,
   AuthUser,
+  BrowserAuthMfa,
   BrowserAuthOptions,
   Subscription,
 } from './types.ts';
@@ -66,6 +68,8 @@ export interface BrowserAuth {
   onAuthStateChange(callback: (event: AuthChangeEvent, session: AuthSession | null) => void): {
     data: { subscription: Subscription };
   };
+  /** supabase.auth.mfa on Cognito TOTP: see mfa.ts and the differences in types.ts. */
+  mfa: BrowserAuthMfa;
 }
 
 export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
@@ -87,6 +91,7 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
 
   const currentSession = async (forceRefresh = false): Promise<AuthSession | null> =>
     toSession(await fetchAuthSession({ forceRefresh }));
+  const mfa = createMfa({ currentSession: () => currentSession() });
 
   return {
     async signUp({ email, password, options: extra }) {
@@ -113,7 +118,11 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
       try {
         // A stale session from another user would make Amplify refuse to sign in.
         await signOut().catch(() => undefined);
+        mfa.forget();
         const result = await signIn({ username: email, password, options: { authFlowType } });
+        // Supabase would answer an aal1 session here; Cognito holds the sign-in until the TOTP code (mfa.ts).
+        if (!result.isSignedIn && mfa.holdSignIn(result.nextStep.signInStep))
+          return { data: { user: null, session: null }, error: null };
         if (!result.isSignedIn) {
           return {
             data: { user: null, session: null },
@@ -133,6 +142,7 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
 
     async signOut() {
       try {
+        mfa.forget();
         await signOut();
         return { error: null };
       } catch (error) {
@@ -180,5 +190,7 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
       );
       return { data: { subscription: { unsubscribe: stop } } };
     },
+
+    mfa: mfa.api,
   };
 }

@@ -1,3 +1,4 @@
 export * from './browser-auth.ts';
 export * from './claims.ts';
+export { TOTP_FACTOR_ID } from './mfa.ts';
 export type * from './types.ts';
