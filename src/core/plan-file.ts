@@ -67,6 +67,20 @@ export function planFileFor<P>(
   };
 }
 
+/**
+ * Refuses a plan file inside the report folder: every run rewrites its reports there, and a plan saved as
+ * one of them (say `supa2aws-report/auth-plan.json`) would be replaced by the run's own report.
+ */
+export function assertPlanOutsideReports(file: string, reportDir: string): void {
+  const relative = path.relative(path.resolve(reportDir), path.resolve(file));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return;
+  throw new ConfigError('PLAN_FILE_IN_REPORT_DIR', `${file} is inside the report folder ${reportDir}`, {
+    exit: 'usage',
+    details: { file, reportDir },
+    hint: 'Save the plan outside the report folder (each run rewrites its reports there), e.g. --out plans/<name>.json.',
+  });
+}
+
 /** Writes the plan file (mode 0600: it names users and objects), creating its folder. */
 export function writePlanFile(file: string, planFile: PlanFile<unknown>): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -17,7 +17,7 @@ import {
   type AuthPlan,
 } from '../../src/auth/index.ts';
 import { parseConfig, type Config } from '../../src/config/index.ts';
-import { fingerprintOf } from '../../src/core/plan-file.ts';
+import { assertPlanOutsideReports, fingerprintOf } from '../../src/core/plan-file.ts';
 import type { ListedObject, ObjectRow } from '../../src/storage/inventory.ts';
 import { diffBucket, type StoragePlan } from '../../src/storage/plan.ts';
 import {
@@ -324,5 +324,15 @@ describe('auth plan file', () => {
   it('GIVEN the same inputs in another key order WHEN fingerprinted THEN the fingerprint is the same', () => {
     assert.equal(fingerprintOf({ a: 1, b: { c: 2, d: 3 } }), fingerprintOf({ b: { d: 3, c: 2 }, a: 1 }));
     assert.notEqual(fingerprintOf({ a: 1 }), fingerprintOf({ a: 2 }));
+  });
+
+  it('GIVEN --out inside the report folder WHEN checked THEN PLAN_FILE_IN_REPORT_DIR (exit 2), since the run rewrites its reports there; a file beside it is fine', () => {
+    const inside = refusal(() =>
+      assertPlanOutsideReports('supa2aws-report/auth-plan.json', 'supa2aws-report'),
+    );
+    assert.deepEqual([inside.code, inside.exit], ['PLAN_FILE_IN_REPORT_DIR', 2]);
+    assert.match(inside.message, /inside the report folder supa2aws-report/);
+    assert.doesNotThrow(() => assertPlanOutsideReports('plans/auth-plan.json', 'supa2aws-report'));
+    assert.doesNotThrow(() => assertPlanOutsideReports('supa2aws-report-plan.json', 'supa2aws-report'));
   });
 });

@@ -26,6 +26,7 @@ import {
   type VerifyResult,
 } from '../../auth/index.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { assertPlanOutsideReports } from '../../core/plan-file.ts';
 import { DEFAULT_REPORT_DIR, timedReport, writePhaseReport } from '../../report/phase-report.ts';
 import { action } from '../context.ts';
 import { table } from '../render.ts';
@@ -244,6 +245,7 @@ export function registerAuth(program: Command): void {
     .option(...reportDirOption)
     .action(
       action(async (ctx, opts: { out?: string; reportDir: string }) => {
+        if (opts.out) assertPlanOutsideReports(opts.out, opts.reportDir);
         const { config } = await ctx.config();
         let plan: AuthPlan | undefined;
         const report = await timedReport('auth', 'plan', async () => {

@@ -35,6 +35,7 @@ import {
 import { action, type CommandContext } from '../context.ts';
 import { intInRange, oneOf, positiveInt } from '../option-parsers.ts';
 import { formatBytes } from '../../core/format-bytes.ts';
+import { assertPlanOutsideReports } from '../../core/plan-file.ts';
 import { formatDuration, table } from '../render.ts';
 
 const size = (t: { count: number; bytes: number }) => `${t.count} (${formatBytes(t.bytes)})`;
@@ -214,6 +215,7 @@ export function registerStorage(program: Command): void {
     .action(
       action(
         async (ctx, opts: { includeOrphans?: boolean; deep?: boolean; out?: string; reportDir: string }) => {
+          if (opts.out) assertPlanOutsideReports(opts.out, opts.reportDir);
           const { config } = await ctx.config();
           const { value: plan, timing } = await timed(() =>
             planStorageFromConfig(
