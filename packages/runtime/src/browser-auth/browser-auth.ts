@@ -12,6 +12,7 @@ import {
 } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
 import { userFromClaims } from './claims.ts';
+import { amplifyOAuthConfig, createBrowserOAuth, type BrowserOAuth } from './oauth.ts';
 import type {
   AuthChangeEvent,
   AuthErrorShape,
@@ -50,7 +51,7 @@ function toSession(session: AmplifySession): AuthSession | null {
   };
 }
 
-export interface BrowserAuth {
+export interface BrowserAuth extends BrowserOAuth {
   signUp(input: {
     email: string;
     password: string;
@@ -69,6 +70,7 @@ export interface BrowserAuth {
 }
 
 export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
+  const oauth = createBrowserOAuth(options.oauth, () => currentSession());
   Amplify.configure(
     {
       Auth: {
@@ -76,7 +78,10 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
           userPoolId: options.userPoolId,
           userPoolClientId: options.userPoolClientId,
           ...(options.userPoolEndpoint ? { userPoolEndpoint: options.userPoolEndpoint } : {}),
-          loginWith: { email: true },
+          loginWith: {
+            email: true,
+            ...(options.oauth ? { oauth: amplifyOAuthConfig(options.oauth) } : {}),
+          },
         },
       },
     },
@@ -89,6 +94,8 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
     toSession(await fetchAuthSession({ forceRefresh }));
 
   return {
+    ...oauth,
+
     async signUp({ email, password, options: extra }) {
       try {
         const result = await signUp({

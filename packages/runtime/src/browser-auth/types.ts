@@ -1,4 +1,5 @@
 /** The shapes supabase-js's `supabase.auth` returns, which Aiuteur's auth store already consumes. */
+import type { BrowserOAuthOptions } from './oauth.ts';
 
 export interface AuthUser {
   /** The app's user ID: the Supabase UUID carried into Cognito. */
@@ -25,6 +26,8 @@ export interface AuthErrorShape {
   message: string;
   /** Cognito's exception name, e.g. NotAuthorizedException. */
   code: string;
+  /** What to do about it, where the runtime (or Amplify) knows. */
+  hint?: string;
   status?: number;
 }
 
@@ -56,4 +59,9 @@ export interface BrowserAuthOptions {
    * @default false
    */
   ssr?: boolean;
+  /**
+   * The hosted UI, for signInWithOAuth (social, OIDC and SAML providers federated by the user pool).
+   * @default none: signInWithOAuth answers OAUTH_NOT_CONFIGURED
+   */
+  oauth?: BrowserOAuthOptions;
 }
