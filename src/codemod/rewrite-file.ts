@@ -35,6 +35,8 @@ export interface FileRewrite {
   uploadBuckets: string[];
   /** Imports straight from a runtime module or a framework (Next.js server code's session), not the generated module. */
   moduleImports: ModuleImport[];
+  /** The file signs in through Cognito's hosted UI: its browser module needs the domain and redirect URLs. */
+  oauth: boolean;
 }
 
 /** Names the file declares (variables, parameters, functions, classes, imports), which a handle must not shadow. */
@@ -77,6 +79,8 @@ export const STORAGE_METHODS = new Set([
   'move',
   'copy',
 ]);
+/** The browser-auth methods that go through Cognito's hosted UI (runtime/browser-auth/oauth.ts). */
+export const OAUTH_METHODS = ['signInWithOAuth', 'exchangeCodeForSession'];
 /** Methods of runtime/browser-auth, shaped as supabase.auth's. */
 export const BROWSER_AUTH_METHODS = new Set([
   'signUp',
@@ -85,6 +89,7 @@ export const BROWSER_AUTH_METHODS = new Set([
   'getSession',
   'getUser',
   'onAuthStateChange',
+  ...OAUTH_METHODS,
 ]);
 /** Call sites: what a migration must change. Imports, env names, URLs and client creation go last, once unused. */
 export const CALL_KINDS = new Set(['query', 'rpc', 'storage', 'auth', 'functions', 'realtime', 'other']);
@@ -159,6 +164,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
   const browser = new Set<RuntimeHandle>();
   const uploadBuckets: string[] = [];
   const moduleImports: ModuleImport[] = [];
+  let oauth = false;
   const taken = declaredNames(sf);
   const localNames = new Map<RuntimeHandle, string>();
   const local = (h: RuntimeHandle): string => {
@@ -306,6 +312,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       if (f.side === 'browser' && BROWSER_AUTH_METHODS.has(method) && chain.segments[offset + 1]?.call) {
         edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
         browser.add('auth');
+        if (OAUTH_METHODS.includes(method)) oauth = true;
         outcomes.push({ ...outcome(site), action: 'rewritten' });
         continue;
       }
@@ -339,6 +346,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     localNames,
     uploadBuckets,
     moduleImports,
+    oauth,
   };
 }
 
