@@ -194,13 +194,13 @@ describe('signInWithOAuth through the hosted UI, in Chromium', () => {
     assert.equal(exchanged, got.access_token);
 
     await page.reload();
-    await page.waitForFunction(() => (window as unknown as TestWindow).events.length > 0);
+    await page.waitForFunction(() => ((window as unknown as Partial<TestWindow>).events?.length ?? 0) > 0);
     assert.deepEqual(await events(page), [`INITIAL_SESSION:${email}`]);
 
     const before = hostedUi.requests.length;
     await page.click('#sign-out');
     await page.waitForFunction(
-      () => (window as unknown as TestWindow).events[0] === 'INITIAL_SESSION:none',
+      () => (window as unknown as Partial<TestWindow>).events?.[0] === 'INITIAL_SESSION:none',
       null,
       { timeout: 20_000 },
     );
