@@ -137,6 +137,16 @@ export class AuthStack extends Stack {
               callbackUrls: settings.callbackUrls,
               logoutUrls: settings.logoutUrls.length ? settings.logoutUrls : settings.callbackUrls,
             },
+            ...(settings.identityProviders.length
+              ? {
+                  supportedIdentityProviders: [
+                    cognito.UserPoolClientIdentityProvider.COGNITO,
+                    ...settings.identityProviders.map((name) =>
+                      cognito.UserPoolClientIdentityProvider.custom(name),
+                    ),
+                  ],
+                }
+              : {}),
           }
         : { disableOAuth: true }),
       preventUserExistenceErrors: true,

@@ -91,6 +91,7 @@ export function settingsFromContext(read: ContextReader): InfraSettings {
       userPasswordAuth: bool(read, 'userPasswordAuth'),
       callbackUrls: list(read, 'callbackUrls'),
       logoutUrls: list(read, 'logoutUrls'),
+      identityProviders: list(read, 'identityProviders'),
       sesFromEmail: str(read, 'sesFromEmail'),
       sesRegion: str(read, 'sesRegion'),
     },

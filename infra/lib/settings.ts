@@ -134,6 +134,14 @@ export interface AuthSettings {
   /** Where the hosted UI sends users after sign-out; only with callbackUrls. @default callbackUrls */
   logoutUrls: string[];
   /**
+   * The user pool's identity providers the SPA client may sign in through besides its own users, by their
+   * names in the pool: `Google`, `Facebook`, `LoginWithAmazon`, `SignInWithApple`, or an OIDC or SAML
+   * provider's name (runtime/browser-auth's signInWithOAuth({ provider }) asks for the same name). The
+   * providers themselves (client IDs and secrets of the social apps) are created outside this stack; listing
+   * them here keeps a deploy from taking them off the client. Only with callbackUrls. @default []
+   */
+  identityProviders: string[];
+  /**
    * A verified SES identity (an address, or one at a verified domain) Cognito sends mail from. Cognito's own
    * sender allows about 50 messages a day: too few for sign-ups and the migration's password resets.
    * @default undefined (Cognito's sender)
@@ -346,6 +354,7 @@ export const DEFAULT_SETTINGS: InfraSettings = {
     userPasswordAuth: true,
     callbackUrls: [],
     logoutUrls: [],
+    identityProviders: [],
   },
   backend: {
     dockerDirectory: '.',
@@ -596,6 +605,12 @@ export function resolveSettings(input: InfraSettingsInput = {}): InfraSettings {
     'auth.logoutUrls',
     s.auth.logoutUrls,
     'to come with auth.callbackUrls',
+  );
+  check(
+    s.auth.identityProviders.length === 0 || s.auth.callbackUrls.length > 0,
+    'auth.identityProviders',
+    s.auth.identityProviders,
+    'to come with auth.callbackUrls (the hosted UI returns to them)',
   );
   check(
     s.backend.apiMinCount <= s.backend.apiDesiredCount && s.backend.apiDesiredCount <= s.backend.apiMaxCount,

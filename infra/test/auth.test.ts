@@ -201,6 +201,34 @@ describe('auth stack', () => {
     });
   });
 
+  describe('GIVEN callback URLs and identity providers', () => {
+    const client = (auth: Record<string, unknown>) =>
+      Object.values(synth({ auth }).template('auth').findResources('AWS::Cognito::UserPoolClient'))[0]!
+        .Properties;
+
+    test('WHEN synthesised THEN the SPA client may sign in through them and through its own users', () => {
+      const props = client({
+        callbackUrls: ['https://app.example.com/'],
+        identityProviders: ['Google', 'SignInWithApple', 'azure'],
+      });
+      assert.deepEqual(props.SupportedIdentityProviders, ['COGNITO', 'Google', 'SignInWithApple', 'azure']);
+      assert.deepEqual(
+        props.AllowedOAuthScopes,
+        ['openid', 'email', 'profile'],
+        'what the runtime asks by default',
+      );
+    });
+
+    test('WHEN none are listed THEN the client is as before: no SupportedIdentityProviders of our making', () => {
+      const props = client({ callbackUrls: ['https://app.example.com/'] });
+      assert.deepEqual(props.SupportedIdentityProviders, ['COGNITO']);
+    });
+
+    test('WHEN listed without callback URLs THEN the settings are refused with the field named', () => {
+      assert.throws(() => client({ identityProviders: ['Google'] }), /auth\.identityProviders/);
+    });
+  });
+
   describe('GIVEN callback URLs, SES and USER_PASSWORD_AUTH turned off', () => {
     const t = synth({
       auth: {

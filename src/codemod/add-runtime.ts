@@ -25,9 +25,12 @@ export const RUNTIME_ENV: Readonly<Record<string, readonly string[]>> = {
   'server-session': VERIFIER_ENV,
   storage: ['AWS_REGION'],
 };
-/** The pool and client a generated browser module reads (its endpoint is for local stand-ins only). */
+/**
+ * The pool and client a generated browser module reads (its endpoint is for local stand-ins only), and the
+ * hosted UI's domain and redirect URLs where the app signs in with signInWithOAuth.
+ */
 const BROWSER_ENV =
-  /(?:import\.meta\.env|process\.env)\.((?:VITE|NEXT_PUBLIC)_COGNITO_(?:USER_POOL_ID|CLIENT_ID))\b/g;
+  /(?:import\.meta\.env|process\.env)\.((?:VITE|NEXT_PUBLIC)_COGNITO_(?:USER_POOL_ID|CLIENT_ID|DOMAIN|REDIRECT_SIGN_IN|REDIRECT_SIGN_OUT))\b/g;
 
 /** The range the supa2aws CLI itself depends on the runtime with (its package.json, two levels up). */
 export function runtimeRange(): string {

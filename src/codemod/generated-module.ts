@@ -76,11 +76,21 @@ export const auth = {
  */
 export type BrowserBundler = 'vite' | 'next';
 
+export interface BrowserFeatures {
+  /**
+   * Some rewritten file signs in through Cognito's hosted UI (signInWithOAuth): the module configures the user
+   * pool domain and the app client's callback and sign-out URLs.
+   * @default false
+   */
+  oauth?: boolean;
+}
+
 export function generatedModule(
   side: 'server' | 'browser',
   handles: ReadonlySet<RuntimeHandle>,
   base?: string,
   bundler: BrowserBundler = 'vite',
+  features: BrowserFeatures = {},
 ): string {
   const env = (name: string) =>
     bundler === 'next' ? `process.env.NEXT_PUBLIC_${name}` : `import.meta.env.VITE_${name}`;
@@ -101,6 +111,17 @@ export function generatedModule(
           ? [
               '  // The session in cookies, where server code reads it (@supa2aws/runtime/server-session).',
               '  ssr: true,',
+            ]
+          : []),
+        ...(features.oauth
+          ? [
+              "  // Cognito's hosted UI for signInWithOAuth: the user pool domain (no https://), and the callback and",
+              '  // sign-out URLs exactly as the app client lists them (comma-separated when there are several).',
+              '  oauth: {',
+              `    domain: ${required('COGNITO_DOMAIN')},`,
+              `    redirectSignIn: ${required('COGNITO_REDIRECT_SIGN_IN')},`,
+              `    redirectSignOut: ${required('COGNITO_REDIRECT_SIGN_OUT')},`,
+              '  },',
             ]
           : []),
         '});',

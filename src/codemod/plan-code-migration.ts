@@ -89,7 +89,10 @@ export async function planCodeMigration(
   const runtime = options.runtimeImport ?? RUNTIME_IMPORT;
   const code = await readCodebase(dir, options);
   const changes: FileChange[] = [];
-  const generated = new Map<string, { side: 'server' | 'browser'; handles: Set<RuntimeHandle> }>();
+  const generated = new Map<
+    string,
+    { side: 'server' | 'browser'; handles: Set<RuntimeHandle>; oauth: boolean }
+  >();
   const totals = { sites: 0, rewritten: 0, marked: 0 };
   const bySide: CodeMigrationPlan['bySide'] = {};
   const uploads: Array<{ file: string; bucket: string }> = [];
@@ -128,8 +131,13 @@ export async function planCodeMigration(
         side === 'server' ? SERVER_MODULE : BROWSER_MODULE,
       );
       if (!code.texts.has(moduleRel)) {
-        const module = generated.get(moduleRel) ?? { side, handles: new Set<RuntimeHandle>() };
+        const module = generated.get(moduleRel) ?? {
+          side,
+          handles: new Set<RuntimeHandle>(),
+          oauth: false,
+        };
         for (const h of handles) module.handles.add(h);
+        if (side === 'browser' && rewrite.oauth) module.oauth = true;
         generated.set(moduleRel, module);
       }
       const names = handles.map((h) => {
@@ -179,7 +187,7 @@ export async function planCodeMigration(
     : 'vite';
   const created: FileChange[] = [...generated].map(([file, m]) => ({
     file,
-    after: generatedModule(m.side, m.handles, runtime, bundler),
+    after: generatedModule(m.side, m.handles, runtime, bundler, { oauth: m.oauth }),
     sites: [],
   }));
   const route = uploads.length ? uploadRouteFile(code.texts, uploads[0]!.file, bundler) : undefined;

@@ -36,6 +36,8 @@ export interface FileRewrite {
   uploadBuckets: string[];
   /** Imports straight from a runtime module or a framework (Next.js server code's session), not the generated module. */
   moduleImports: ModuleImport[];
+  /** The file signs in through Cognito's hosted UI: its browser module needs the domain and redirect URLs. */
+  oauth: boolean;
 }
 
 /** The facade's methods (packages/runtime/src/storage/storage-bucket.ts), named as supabase-js names them. */
@@ -55,6 +57,8 @@ export const STORAGE_METHODS = new Set([
   'move',
   'copy',
 ]);
+/** The browser-auth methods that go through Cognito's hosted UI (runtime/browser-auth/oauth.ts). */
+export const OAUTH_METHODS = ['signInWithOAuth', 'exchangeCodeForSession'];
 /** Methods of runtime/browser-auth, shaped as supabase.auth's. */
 export const BROWSER_AUTH_METHODS = new Set([
   'signUp',
@@ -63,6 +67,7 @@ export const BROWSER_AUTH_METHODS = new Set([
   'getSession',
   'getUser',
   'onAuthStateChange',
+  ...OAUTH_METHODS,
 ]);
 /** Methods of runtime/browser-auth's `auth.mfa`, shaped as supabase.auth.mfa's (on Cognito TOTP). */
 export const BROWSER_AUTH_MFA_METHODS = new Set([
@@ -147,6 +152,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
   const browser = new Set<RuntimeHandle>();
   const uploadBuckets: string[] = [];
   const moduleImports: ModuleImport[] = [];
+  let oauth = false;
   const taken = declaredNames(sf);
   const localNames = new Map<RuntimeHandle, string>();
   const local = (h: RuntimeHandle): string => {
@@ -299,6 +305,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       if (f.side === 'browser' && sameShape) {
         edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
         browser.add('auth');
+        if (OAUTH_METHODS.includes(method)) oauth = true;
         outcomes.push({ ...outcome(site), action: 'rewritten' });
         continue;
       }
@@ -332,6 +339,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     localNames,
     uploadBuckets,
     moduleImports,
+    oauth,
   };
 }
 

@@ -29,6 +29,8 @@ const BROWSER_SAME_SHAPE = new Set([
   'getUser',
   'onAuthStateChange',
 ]);
+/** Methods it offers with the same shape once it is given Cognito's hosted UI (its oauth option). */
+const BROWSER_OAUTH = new Set(['signInWithOAuth', 'exchangeCodeForSession']);
 
 /**
  * The Amplify Auth (aws-amplify/auth) calls under each `auth.mfa.<method>`: what browser-auth's `auth.mfa`
@@ -70,15 +72,19 @@ export function authReplacement(method: string, side: CodeSide, admin: boolean):
   if (BROWSER_SAME_SHAPE.has(method)) {
     return `${BROWSER_AUTH}: createBrowserAuth(...).${method}() — same shape as supabase.auth.${method}`;
   }
+  if (side === 'browser' && BROWSER_OAUTH.has(method)) {
+    return `${BROWSER_AUTH}: createBrowserAuth({ ..., oauth: { domain, redirectSignIn, redirectSignOut } }).${method}() — same shape as supabase.auth.${method}, through the Cognito hosted UI; each provider is the user pool's identity provider of that name (google, apple, facebook, amazon built in)`;
+  }
   const amplify: Record<string, string> = {
     resetPasswordForEmail: 'resetPassword / confirmResetPassword',
     updateUser: 'updatePassword / updateUserAttributes',
     refreshSession: 'fetchAuthSession({ forceRefresh: true })',
-    signInWithOAuth: 'signInWithRedirect (Cognito hosted UI + identity provider)',
+    signInWithOAuth: `signInWithRedirect, in the browser: move the call to browser code, where ${BROWSER_AUTH}'s signInWithOAuth has the same shape (or, server-side in Next.js, @aws-amplify/adapter-nextjs createAuthRouteHandlers)`,
     signInWithOtp: 'signIn with a custom challenge or passwordless (Essentials plan)',
     verifyOtp: 'confirmSignUp / confirmSignIn',
     setSession: 'not needed: Amplify keeps the session',
-    exchangeCodeForSession: 'handled by signInWithRedirect',
+    exchangeCodeForSession:
+      'signInWithRedirect, which exchanges the code itself when the browser comes back (server-side in Next.js: @aws-amplify/adapter-nextjs createAuthRouteHandlers)',
   };
   const alt = amplify[method];
   return `${BROWSER_AUTH} has no ${method}: use Amplify Auth ${alt ?? `(see docs for ${method})`}`;

@@ -3,7 +3,16 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launchBrowser(): Promise<Browser> {
+export interface LaunchOptions {
+  /**
+   * base64 SHA-256 hashes of certificates' public keys whose certificate errors Chromium ignores (a stand-in's
+   * self-signed HTTPS origin); every other origin's certificate is still checked.
+   * @default none
+   */
+  trustedSpki?: readonly string[];
+}
+
+export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -16,6 +25,9 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...(options.trustedSpki?.length
+        ? [`--ignore-certificate-errors-spki-list=${options.trustedSpki.join(',')}`]
+        : []),
     ],
   });
 }

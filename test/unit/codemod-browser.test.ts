@@ -297,6 +297,103 @@ describe('migrate-code in the browser', () => {
     );
   });
 
+  it('GIVEN signInWithOAuth and exchangeCodeForSession in browser code WHEN planned THEN both go to browser-auth, the module configures the hosted UI from VITE_ variables, the env example names them, and it type-checks', async () => {
+    const root = app({
+      'tsconfig.json': TSCONFIG,
+      'env.d.ts': '// As Vite types it.\ninterface ImportMeta { readonly env: Record<string, any> }\n',
+      'supabase-stub.d.ts': 'export declare function createClient(url?: string, key?: string): any;\n',
+      'package.json': '{\n  "name": "web",\n  "private": true\n}\n',
+      '.env.example': 'VITE_SUPABASE_URL=\nVITE_SUPABASE_ANON_KEY=\n',
+      'src/lib/supabase.ts': CLIENT,
+      'src/lib/oauth.ts': [
+        "import { supabase } from './supabase';",
+        'export async function continueWithGoogle() {',
+        "  const { data, error } = await supabase.auth.signInWithOAuth({ provider: 'google', options: { redirectTo: `${window.location.origin}/auth/callback` } });",
+        '  if (error) throw error;',
+        '  return data.url;',
+        '}',
+        'export async function finish(code: string) {',
+        '  const { data, error } = await supabase.auth.exchangeCodeForSession(code);',
+        '  return error ? null : data.session;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const plan = await planCodeMigration(root);
+    const after = (file: string) => plan.changes.find((c) => c.file === file)?.after ?? '';
+    for (const expected of [
+      "import { auth } from '../supa2aws.browser';",
+      "await auth.signInWithOAuth({ provider: 'google',",
+      'await auth.exchangeCodeForSession(code);',
+    ])
+      assert.ok(
+        after('src/lib/oauth.ts').includes(expected),
+        `missing: ${expected}\n---\n${after('src/lib/oauth.ts')}`,
+      );
+    assert.deepEqual(plan.bySide.browser, { sites: 2, rewritten: 2, marked: 0 });
+    const module = after('src/supa2aws.browser.ts');
+    for (const line of [
+      '  oauth: {',
+      '    domain: import.meta.env.VITE_COGNITO_DOMAIN,',
+      '    redirectSignIn: import.meta.env.VITE_COGNITO_REDIRECT_SIGN_IN,',
+      '    redirectSignOut: import.meta.env.VITE_COGNITO_REDIRECT_SIGN_OUT,',
+    ])
+      assert.ok(module.includes(line), `missing: ${line}\n---\n${module}`);
+    assert.match(
+      after('.env.example'),
+      /\nVITE_COGNITO_USER_POOL_ID=\nVITE_COGNITO_CLIENT_ID=\nVITE_COGNITO_DOMAIN=\nVITE_COGNITO_REDIRECT_SIGN_IN=\nVITE_COGNITO_REDIRECT_SIGN_OUT=\n$/,
+    );
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN a Next.js app signing in with signInWithOAuth WHEN planned THEN the hosted UI comes from NEXT_PUBLIC_ variables; an app that does not sign in that way gets none of them', async () => {
+    const files = (call: string) => ({
+      'package.json': '{\n  "name": "web",\n  "dependencies": {\n    "next": "^15.0.0"\n  }\n}\n',
+      '.env.example': 'NEXT_PUBLIC_SUPABASE_URL=\n',
+      'src/lib/supabase.ts': CLIENT,
+      'src/app/layout.tsx': "import type { Metadata } from 'next';\nexport const metadata: Metadata = {};\n",
+      'src/app/login/button.tsx': `'use client';\nimport { supabase } from '../../lib/supabase';\nexport const signIn = () => ${call};\n`,
+    });
+    const plan = await planCodeMigration(app(files("supabase.auth.signInWithOAuth({ provider: 'azure' })")));
+    const after = (file: string) => plan.changes.find((c) => c.file === file)?.after ?? '';
+    assert.match(
+      after('src/app/login/button.tsx'),
+      /export const signIn = \(\) => auth\.signInWithOAuth\(\{ provider: 'azure' \}\);/,
+    );
+    const module = after('src/supa2aws.browser.ts');
+    assert.ok(module.includes('    domain: process.env.NEXT_PUBLIC_COGNITO_DOMAIN!,'), module);
+    assert.ok(
+      module.includes('    redirectSignIn: process.env.NEXT_PUBLIC_COGNITO_REDIRECT_SIGN_IN!,'),
+      module,
+    );
+    assert.match(
+      after('.env.example'),
+      /\nNEXT_PUBLIC_COGNITO_DOMAIN=\nNEXT_PUBLIC_COGNITO_REDIRECT_SIGN_IN=\nNEXT_PUBLIC_COGNITO_REDIRECT_SIGN_OUT=\n$/,
+    );
+
+    const without = await planCodeMigration(app(files('supabase.auth.signOut()')));
+    const all = without.changes.map((c) => c.after).join('\n');
+    assert.ok(all.includes('auth.signOut()'));
+    assert.doesNotMatch(all, /COGNITO_DOMAIN|REDIRECT_SIGN_IN|oauth:/);
+  });
+
+  it('GIVEN signInWithOAuth in server code WHEN planned THEN it is marked: the hosted UI redirect happens in the browser', async () => {
+    const root = app({
+      'api/src/server.ts': "import express from 'express';\nexport const app = express();\n",
+      'api/src/supabase.ts':
+        "import { createClient } from '@supabase/supabase-js';\nexport const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_SERVICE_ROLE_KEY!);\n",
+      'api/src/login.ts':
+        "import { supabase } from './supabase';\nexport const start = () => supabase.auth.signInWithOAuth({ provider: 'github' });\n",
+    });
+    const plan = await planCodeMigration(root);
+    const login = plan.changes.find((c) => c.file === 'api/src/login.ts')!.after;
+    assert.match(
+      login,
+      /\/\/ supa2aws: .*browser-auth has no signInWithOAuth: use Amplify Auth signInWithRedirect, in the browser/,
+    );
+    assert.ok(plan.changes.every((c) => !/oauth:/.test(c.after)));
+  });
+
   it('GIVEN a migrated app whose changes are not committed yet WHEN migrate-code --write runs again THEN it writes nothing and does not refuse', async () => {
     const root = app({
       'src/lib/supabase.ts': CLIENT,

@@ -13,6 +13,7 @@ import {
 import { Hub } from 'aws-amplify/utils';
 import { userFromClaims } from './claims.ts';
 import { createMfa } from './mfa.ts';
+import { amplifyOAuthConfig, createBrowserOAuth, type BrowserOAuth } from './oauth.ts';
 import type {
   AuthChangeEvent,
   AuthErrorShape,
@@ -52,7 +53,7 @@ function toSession(session: AmplifySession): AuthSession | null {
   };
 }
 
-export interface BrowserAuth {
+export interface BrowserAuth extends BrowserOAuth {
   signUp(input: {
     email: string;
     password: string;
@@ -73,6 +74,7 @@ export interface BrowserAuth {
 }
 
 export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
+  const oauth = createBrowserOAuth(options.oauth, () => currentSession());
   Amplify.configure(
     {
       Auth: {
@@ -80,7 +82,10 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
           userPoolId: options.userPoolId,
           userPoolClientId: options.userPoolClientId,
           ...(options.userPoolEndpoint ? { userPoolEndpoint: options.userPoolEndpoint } : {}),
-          loginWith: { email: true },
+          loginWith: {
+            email: true,
+            ...(options.oauth ? { oauth: amplifyOAuthConfig(options.oauth) } : {}),
+          },
         },
       },
     },
@@ -94,6 +99,8 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
   const mfa = createMfa({ currentSession: () => currentSession() });
 
   return {
+    ...oauth,
+
     async signUp({ email, password, options: extra }) {
       try {
         const result = await signUp({

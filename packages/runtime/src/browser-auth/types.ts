@@ -1,4 +1,5 @@
 /** The shapes supabase-js's `supabase.auth` returns, which Aiuteur's auth store already consumes. */
+import type { BrowserOAuthOptions } from './oauth.ts';
 
 export interface AuthUser {
   /** The app's user ID: the Supabase UUID carried into Cognito. */
@@ -28,9 +29,9 @@ export interface AuthErrorShape {
    * fits (`mfa_verification_failed`, `mfa_challenge_expired`, `mfa_factor_not_found`...), so the app's checks hold.
    */
   code: string;
-  status?: number;
-  /** What to do about it, where the adapter knows. */
+  /** What to do about it, where the runtime (or Amplify) knows. */
   hint?: string;
+  status?: number;
 }
 
 export type AuthResult<T> =
@@ -147,4 +148,9 @@ export interface BrowserAuthOptions {
    * @default false
    */
   ssr?: boolean;
+  /**
+   * The hosted UI, for signInWithOAuth (social, OIDC and SAML providers federated by the user pool).
+   * @default none: signInWithOAuth answers OAUTH_NOT_CONFIGURED
+   */
+  oauth?: BrowserOAuthOptions;
 }
