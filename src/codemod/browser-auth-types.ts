@@ -13,6 +13,9 @@ const TYPES: Record<string, string> = {
   User: 'AuthUser',
   AuthChangeEvent: 'AuthChangeEvent',
   Subscription: 'Subscription',
+  Factor: 'MfaFactor',
+  SignInWithOAuthCredentials: 'SignInWithOAuthCredentials',
+  OAuthResponse: 'OAuthResponse',
 };
 /** Names that are also values in supabase-js (a class): moved only when imported as a type. */
 const TYPE_ONLY: Record<string, string> = { AuthError: 'AuthErrorShape' };

@@ -229,6 +229,8 @@ describe('migrate-code in the browser', () => {
       ].join('\n'),
       'src/main.ts':
         "import type { Session } from '@supabase/supabase-js';\nexport let last: Session | null = null;\n",
+      'src/lib/mfa-types.ts':
+        "import type { Factor, OAuthResponse } from '@supabase/supabase-js';\nexport let factors: Factor[] = [];\nexport let lastOAuth: OAuthResponse | null = null;\n",
       'api/src/server.ts': [
         "import express from 'express';",
         "import type { User } from '@supabase/supabase-js';",
@@ -248,6 +250,11 @@ describe('migrate-code in the browser', () => {
       after('src/main.ts'),
       /^import type \{ AuthSession as Session \} from '@supa2aws\/runtime\/browser-auth';\n/,
       'a file with no call site (side unknown) too',
+    );
+    assert.match(
+      after('src/lib/mfa-types.ts'),
+      /^import type \{ MfaFactor as Factor, OAuthResponse \} from '@supa2aws\/runtime\/browser-auth';\n/,
+      'the MFA factor and the OAuth answer have browser-auth counterparts',
     );
     assert.equal(after('api/src/server.ts'), '', 'server code keeps its types');
     assert.deepEqual(typeCheckChange(plan).introduced, []);
