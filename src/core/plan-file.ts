@@ -67,17 +67,21 @@ export function planFileFor<P>(
   };
 }
 
+/** The names the phases' reports take in the report folder: `<phase>-<command>.json` and `.md`. */
+const PHASE_REPORT_NAME = /^(storage|db|auth)-[a-z0-9-]+\.(json|md)$/i;
+
 /**
- * Refuses a plan file inside the report folder: every run rewrites its reports there, and a plan saved as
- * one of them (say `supa2aws-report/auth-plan.json`) would be replaced by the run's own report.
+ * Refuses a plan file that a phase report would replace: in the report folder under a report's name (say
+ * `supa2aws-report/auth-plan.json`, which the same run writes its report to). Any other name is fine.
  */
 export function assertPlanOutsideReports(file: string, reportDir: string): void {
-  const relative = path.relative(path.resolve(reportDir), path.resolve(file));
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return;
-  throw new ConfigError('PLAN_FILE_IN_REPORT_DIR', `${file} is inside the report folder ${reportDir}`, {
+  const resolved = path.resolve(file);
+  if (path.dirname(resolved) !== path.resolve(reportDir) || !PHASE_REPORT_NAME.test(path.basename(resolved)))
+    return;
+  throw new ConfigError('PLAN_FILE_IS_A_REPORT', `${file} is where the phase reports go`, {
     exit: 'usage',
     details: { file, reportDir },
-    hint: 'Save the plan outside the report folder (each run rewrites its reports there), e.g. --out plans/<name>.json.',
+    hint: 'Name the plan so no report takes its place, e.g. --out plans/auth-plan.json or supa2aws-report/saved-auth-plan.json.',
   });
 }
 

@@ -326,13 +326,17 @@ describe('auth plan file', () => {
     assert.notEqual(fingerprintOf({ a: 1 }), fingerprintOf({ a: 2 }));
   });
 
-  it('GIVEN --out inside the report folder WHEN checked THEN PLAN_FILE_IN_REPORT_DIR (exit 2), since the run rewrites its reports there; a file beside it is fine', () => {
-    const inside = refusal(() =>
+  it("GIVEN --out named like a phase report in the report folder WHEN checked THEN PLAN_FILE_IS_A_REPORT (exit 2), since the run's own report would replace it; other names are fine", () => {
+    const report = refusal(() =>
       assertPlanOutsideReports('supa2aws-report/auth-plan.json', 'supa2aws-report'),
     );
-    assert.deepEqual([inside.code, inside.exit], ['PLAN_FILE_IN_REPORT_DIR', 2]);
-    assert.match(inside.message, /inside the report folder supa2aws-report/);
-    assert.doesNotThrow(() => assertPlanOutsideReports('plans/auth-plan.json', 'supa2aws-report'));
-    assert.doesNotThrow(() => assertPlanOutsideReports('supa2aws-report-plan.json', 'supa2aws-report'));
+    assert.deepEqual([report.code, report.exit], ['PLAN_FILE_IS_A_REPORT', 2]);
+    assert.match(report.message, /is where the phase reports go/);
+    assert.throws(
+      () => assertPlanOutsideReports('./out/storage-plan.md', 'out'),
+      /PLAN_FILE_IS_A_REPORT|phase reports/,
+    );
+    for (const fine of ['plans/auth-plan.json', 'supa2aws-report/saved-auth-plan.json', 'auth-plan.json'])
+      assert.doesNotThrow(() => assertPlanOutsideReports(fine, 'supa2aws-report'), fine);
   });
 });
