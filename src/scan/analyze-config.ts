@@ -16,8 +16,15 @@ function snippet(line: string): string {
   return t.length > 200 ? `${t.slice(0, 197)}...` : t;
 }
 
+/**
+ * supa2aws's own saved plans (`storage plan --out`, `auth plan --out`): they name the Supabase project they
+ * were made from by design, and nothing reads them but `supa2aws ... --plan`.
+ */
+const SUPA2AWS_PLAN_FILE = /^\s*\{\s*"kind"\s*:\s*"supa2aws\//;
+
 /** Every Supabase name, URL and dependency in one config file. */
 export function analyzeConfig(rel: string, text: string): Finding[] {
+  if (SUPA2AWS_PLAN_FILE.test(text)) return [];
   const out: Finding[] = [];
   const isPackageJson = path.posix.basename(rel) === 'package.json';
   const lines = text.split(/\r?\n/);

@@ -114,6 +114,15 @@ describe('config files', () => {
     ]);
   });
 
+  it('GIVEN a plan saved by supa2aws (it names the Supabase project by design) WHEN scanned THEN it is not a leftover; another JSON file with the same URL is', () => {
+    const plan = (kind: string) =>
+      `${JSON.stringify({ kind, version: 1, inputs: { project: 'https://abc.supabase.co' } }, null, 2)}\n`;
+    assert.deepEqual(analyzeConfig('storage-plan.json', plan('supa2aws/storage-plan')), []);
+    assert.deepEqual(brief(analyzeConfig('other.json', plan('someone/else'))), [
+      '5 config url https://abc.supabase.co',
+    ]);
+  });
+
   it('classifies files and resolves imports', () => {
     assert.equal(classify('Dockerfile'), 'config');
     assert.equal(classify('.env.local'), 'config');
