@@ -33,6 +33,7 @@ import {
   supabaseAuthCookie,
   type CookieJar,
   type CookieSetOptions,
+  type CookieToSet,
 } from '@supa2aws/runtime/server-session';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
@@ -49,10 +50,10 @@ class Jar implements CookieJar {
     const value = this.values.get(name);
     return value === undefined ? undefined : { name, value };
   }
-  set(name: string, value: string, options?: CookieSetOptions) {
+  set({ name, value, ...options }: CookieToSet) {
     if (this.readOnly) throw new Error('Cookies can only be modified in a Server Action or Route Handler.');
     this.sets.push({ name, options });
-    if (options?.maxAge === 0) this.values.delete(name);
+    if (options.maxAge === 0) this.values.delete(name);
     else this.values.set(name, value);
   }
 }

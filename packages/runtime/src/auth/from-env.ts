@@ -18,7 +18,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * - `AUTH_CLOCK_SKEW_SECONDS` (default 60).
  * - `COGNITO_USER_STATE_TTL_SECONDS` (createAuthVerifierFromEnv only): how long a user's enabled state
  *   (AdminGetUser) is trusted; default 60; `off` trusts a token until it expires even if its user is
- *   disabled or deleted. `COGNITO_ENDPOINT` points the AdminGetUser client elsewhere (cognito-local).
+ *   disabled or deleted. `COGNITO_ENDPOINT` points the AdminGetUser client elsewhere (cognito-local);
+ *   `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` sign it when set, else the SDK's chain.
  */
 export function authOptionsFromEnv(env: Env = process.env): AuthVerifierOptions {
   const get = (name: string): string | undefined => {
@@ -102,13 +103,9 @@ export function createAuthVerifierFromEnv(options: FromEnvOptions = {}): AuthVer
       );
     }
     const poolId = fromEnv.cognito.userPoolId;
-    const endpoint = env.COGNITO_ENDPOINT?.trim();
     const client =
       options.cognitoClient ??
-      new CognitoIdentityProviderClient({
-        region: fromEnv.cognito.region ?? env.AWS_REGION ?? poolId.split('_')[0],
-        ...(endpoint ? { endpoint } : {}),
-      });
+      userStateClient(env, fromEnv.cognito.region ?? env.AWS_REGION ?? poolId.split('_')[0]);
     userState = { check: adminGetUserState(client, poolId), ttlMs: seconds * 1000 };
   }
   return createAuthVerifier({
@@ -117,6 +114,37 @@ export function createAuthVerifierFromEnv(options: FromEnvOptions = {}): AuthVer
     ...(options.resolveUserId ? { resolveUserId: options.resolveUserId } : {}),
     ...options.overrides,
   });
+}
+
+/**
+ * The client of the user-state check: `COGNITO_ENDPOINT` if set, and the environment's AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) when set, as the SDK's default chain on Node reads them first.
+ * Where a bundler picked the SDK's browser build (Next.js middleware on the Edge runtime, workers) there is
+ * no chain (no task or instance role, no profile): without those keys the check could only fail, so the
+ * verifier is refused here with what to do instead.
+ */
+function userStateClient(env: Env, region: string | undefined): CognitoIdentityProviderClient {
+  const endpoint = env.COGNITO_ENDPOINT?.trim();
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  const sessionToken = env.AWS_SESSION_TOKEN?.trim();
+  const credentials =
+    accessKeyId && secretAccessKey
+      ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+      : undefined;
+  const client = new CognitoIdentityProviderClient({
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+  if (!credentials && client.config.runtime !== 'node') {
+    client.destroy();
+    throw configError(
+      `The Cognito user-state check (AdminGetUser) has no AWS credentials here: the AWS SDK runs as its ${client.config.runtime ?? 'browser'} build, which has no credential chain. Expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the check off`,
+      "In Next.js middleware, run it on Node.js (`export const config = { runtime: 'nodejs' }`, Next.js 15.5 or later); or pass createServerSessionFactory({ env: { ...process.env, COGNITO_USER_STATE_TTL_SECONDS: 'off' } }) there and keep the check in route handlers and server components.",
+    );
+  }
+  return client;
 }
 
 function bool(env: Env, name: string): boolean | undefined {

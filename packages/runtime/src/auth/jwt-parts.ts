@@ -1,3 +1,4 @@
+import { base64url } from 'jose';
 import { TokenMalformedError } from './errors.ts';
 
 /** The protected header and claims of a compact JWS, decoded but NOT verified. */
@@ -48,13 +49,14 @@ export function decodeJwtUnverified(token: string, maxLength: number): DecodedJw
 }
 
 function decodeJsonObject(part: string, name: string): Record<string, unknown> {
-  // Buffer's base64url decoder skips characters it does not know: check the alphabet first.
+  // Base64 decoders skip or refuse unknown characters, each its own way: check the alphabet first.
   if (!BASE64URL.test(part) || part.length % 4 === 1) {
     throw new TokenMalformedError(`Token ${name} is not base64url. Expected unpadded base64url characters`);
   }
   let value: unknown;
   try {
-    const text = decoder.decode(Buffer.from(part, 'base64url'));
+    // jose's decoder, not Buffer: Buffer is no global on the Edge runtime (Next.js middleware).
+    const text = decoder.decode(base64url.decode(part));
     const depth = jsonDepth(text);
     if (depth > MAX_JSON_DEPTH) {
       throw new TokenMalformedError(

@@ -14,6 +14,7 @@ export type { CognitoTokenKey } from './cookie-names.ts';
 export type {
   CookieJar,
   CookieSetOptions,
+  CookieToSet,
   ServerSession,
   ServerSessionData,
   SessionError,

@@ -126,7 +126,8 @@ export function createServerSession(options: ServerSessionOptions): ServerSessio
       if (!cookies.set) return { error: readOnly() };
       try {
         // Amplify writes its cookies at path=/; a cookie is cleared only at the path it was set with.
-        for (const name of present) cookies.set(name, '', { path: '/', maxAge: 0, expires: new Date(0) });
+        for (const name of present)
+          cookies.set({ name, value: '', path: '/', maxAge: 0, expires: new Date(0) });
       } catch {
         // Next's cookies() in a server component: read-only.
         return { error: readOnly() };

@@ -7,14 +7,21 @@ export interface CookieSetOptions {
   expires?: Date;
 }
 
+/** A cookie the session writes, named with its value and options in one object. */
+export interface CookieToSet extends CookieSetOptions {
+  name: string;
+  value: string;
+}
+
 /**
  * The request's cookies. Next's `await cookies()` (next/headers) and `request.cookies` (middleware) fit as
  * they are; elsewhere wrap the framework's. `set` is needed by `signOut` only: server components have
- * read-only cookies, route handlers and server actions can write them.
+ * read-only cookies, route handlers and server actions can write them. It is called with one object, the
+ * form both of Next's cookie stores take (middleware's `request.cookies.set` has no options argument).
  */
 export interface CookieJar {
   get(name: string): { value: string } | undefined;
-  set?(name: string, value: string, options?: CookieSetOptions): unknown;
+  set?(cookie: CookieToSet): unknown;
 }
 
 /** supabase-js's `User`, as much of it as a verified token says. */

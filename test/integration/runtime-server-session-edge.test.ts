@@ -1,0 +1,245 @@
+/**
+ * GIVEN a Next.js middleware as `supa2aws migrate-code` writes it (`serverSessionFromEnv(request.cookies)`),
+ *   bundled as Next compiles the edge and run in Vercel's Edge runtime VM with its settings in process.env,
+ *   and a Cognito user (cognito-local) whose username is their Supabase UUID, signed in, their tokens in
+ *   the cookies Amplify writes
+ * WHEN the middleware asks for the user
+ * THEN it answers the user, the user-state check (AdminGetUser through the AWS SDK's fetch handler) included;
+ *   a forged or expired token and a disabled user answer their coded errors; without AWS keys (the SDK's
+ *   browser build has no credential chain) the check is refused with a hint, and off it is not needed;
+ *   and a Supabase session cookie is accepted while ACCEPT_SUPABASE_TOKENS is on.
+ */
+import {
+  AdminCreateUserCommand,
+  AdminDisableUserCommand,
+  AdminSetUserPasswordCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  InitiateAuthCommand,
+  type CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { AuthErrorCode } from '@supa2aws/runtime/auth';
+import { cognitoTokenCookie, lastAuthUserCookie, supabaseAuthCookie } from '@supa2aws/runtime/server-session';
+import type { SessionError, SessionUser } from '@supa2aws/runtime/server-session';
+import { cognitoClient } from '../../src/sandbox/cognito-pool.ts';
+import { bundleForEdge, loadInEdge } from '../helpers/next-edge.ts';
+import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
+
+const MIDDLEWARE = fileURLToPath(new URL('../fixtures/next-edge/middleware.ts', import.meta.url));
+const SUPABASE_URL = 'http://127.0.0.1:54321';
+const SUPABASE_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
+const PASSWORD = 'Correct-Horse-9';
+
+interface Answer {
+  user: SessionUser | null;
+  error: SessionError | null;
+}
+
+describe('runtime server session on the Edge runtime (Next.js middleware)', () => {
+  let sb: TestSandbox;
+  let cognito: CognitoIdentityProviderClient;
+  let endpoint: string;
+  let userPoolId: string;
+  let clientId: string;
+  let code: string;
+
+  before(async () => {
+    sb = await getTestSandbox();
+    endpoint = `http://127.0.0.1:${sb.state.cognito!.port}`;
+    cognito = cognitoClient(endpoint);
+    // Usernames chosen by the migration (the Supabase UUID), so the user ID needs no lookup in middleware.
+    // cognito-local merges its default (email as the username, which it then generates) into every pool
+    // unless another username attribute is named.
+    const pool = await cognito.send(
+      new CreateUserPoolCommand({ PoolName: sb.uniqueName('edge'), UsernameAttributes: ['phone_number'] }),
+    );
+    userPoolId = pool.UserPool!.Id!;
+    const client = await cognito.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: 'web',
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      }),
+    );
+    clientId = client.UserPoolClient!.ClientId!;
+    code = await bundleForEdge(MIDDLEWARE);
+  });
+  after(() => cognito?.destroy());
+
+  /** A new Cognito user, signed in: their UUID and tokens. */
+  const signedInUser = async () => {
+    const id = randomUUID();
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPoolId,
+        Username: id,
+        UserAttributes: [{ Name: 'email', Value: `${id}@example.com` }],
+        MessageAction: 'SUPPRESS',
+      }),
+    );
+    await cognito.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: userPoolId,
+        Username: id,
+        Password: PASSWORD,
+        Permanent: true,
+      }),
+    );
+    const out = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: clientId,
+        AuthParameters: { USERNAME: id, PASSWORD },
+      }),
+    );
+    return { id, tokens: out.AuthenticationResult! };
+  };
+
+  /** The Cookie header a browser sends after Amplify (ssr: true) stored the session. */
+  const cognitoCookieHeader = (username: string, accessToken: string, refreshToken = 'r') =>
+    [
+      [lastAuthUserCookie(clientId), username],
+      [cognitoTokenCookie(clientId, username, 'accessToken'), accessToken],
+      [cognitoTokenCookie(clientId, username, 'refreshToken'), refreshToken],
+      ['theme', 'dark'],
+    ]
+      .map(([name, value]) => `${name}=${encodeURIComponent(value!)}`)
+      .join('; ');
+
+  /** The settings of the app's deployment, as createAuthVerifierFromEnv reads them. */
+  const appEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+    COGNITO_USER_POOL_ID: userPoolId,
+    COGNITO_CLIENT_ID: clientId,
+    COGNITO_ISSUER: `${endpoint}/${userPoolId}`,
+    COGNITO_REGION: 'us-east-1',
+    COGNITO_ENDPOINT: endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    SUPABASE_URL,
+    SUPABASE_JWT_SECRET: SUPABASE_SECRET,
+    ACCEPT_SUPABASE_TOKENS: 'true',
+    ...extra,
+  });
+
+  /** A fresh edge isolate running the middleware: one request, its JSON answer. */
+  const middleware = async (cookie: string, env = appEnv(), name = 'middleware') => {
+    const edge = loadInEdge(code, env);
+    const run = edge.get<(request: Request) => Promise<Response>>(name);
+    const response = await run(
+      new edge.vm.context.Request('https://app.example.com/', { headers: { cookie } }),
+    );
+    return { edge, answer: (await response.json()) as Answer };
+  };
+
+  it('answers the signed-in user, their state read with AdminGetUser through the SDK inside the isolate', async () => {
+    const { id, tokens } = await signedInUser();
+    const { answer } = await middleware(cognitoCookieHeader(id, tokens.AccessToken!, tokens.RefreshToken));
+    assert.deepEqual(answer, {
+      user: {
+        id,
+        aud: 'authenticated',
+        role: 'authenticated',
+        app_metadata: { provider: 'cognito' },
+        user_metadata: {},
+      },
+      error: null,
+    });
+  });
+
+  it('refuses a user disabled in Cognito (the user-state check ran)', async () => {
+    const { id, tokens } = await signedInUser();
+    await cognito.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: id }));
+    const { answer } = await middleware(cognitoCookieHeader(id, tokens.AccessToken!));
+    assert.equal(answer.user, null);
+    assert.equal(answer.error?.code, AuthErrorCode.userDisabled);
+    assert.equal(answer.error?.status, 401);
+  });
+
+  it('without AWS keys, refuses to start the check it cannot make, and works as its hint says: the check off', async () => {
+    const { id, tokens } = await signedInUser();
+    const cookie = cognitoCookieHeader(id, tokens.AccessToken!);
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...keyless } = appEnv();
+    await assert.rejects(middleware(cookie, keyless), (error: Error & { code?: string; hint?: string }) => {
+      assert.equal(error.code, AuthErrorCode.config);
+      assert.match(error.message, /has no AWS credentials here: the AWS SDK runs as its browser build/);
+      assert.match(error.hint ?? '', /runtime: 'nodejs'/);
+      return true;
+    });
+    const { answer } = await middleware(cookie, keyless, 'tokenOnlyMiddleware');
+    assert.equal(answer.user?.id, id);
+  });
+
+  it('refuses a forged token and an expired one with their codes', async () => {
+    const { id, tokens } = await signedInUser();
+    const [header, payload, signature] = tokens.AccessToken!.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, username: randomUUID() })).toString(
+      'base64url',
+    );
+    const forged = await middleware(cognitoCookieHeader(id, `${header}.${forgedPayload}.${signature}`));
+    assert.equal(forged.answer.user, null);
+    assert.deepEqual(forged.answer.error, {
+      name: 'AuthApiError',
+      code: AuthErrorCode.signature,
+      message: 'Token signature is invalid',
+      status: 401,
+    });
+
+    // cognito-local's access tokens last 24 hours: the isolate's clock is moved a day and more ahead.
+    const edge = loadInEdge(code, appEnv());
+    edge.vm.evaluate(`{ const now = Date.now; Date.now = () => now() + 25 * 3600 * 1000; }`);
+    const run = edge.get<(request: Request) => Promise<Response>>('middleware');
+    const cookie = cognitoCookieHeader(id, tokens.AccessToken!);
+    const response = await run(
+      new edge.vm.context.Request('https://app.example.com/', { headers: { cookie } }),
+    );
+    const expired = (await response.json()) as Answer;
+    assert.equal(expired.user, null);
+    assert.deepEqual(expired.error, {
+      name: 'AuthApiError',
+      code: AuthErrorCode.expired,
+      message: 'Token has expired',
+      status: 401,
+    });
+  });
+
+  it('accepts the Supabase session cookie while ACCEPT_SUPABASE_TOKENS is on, and not once it is off', async () => {
+    const id = randomUUID();
+    const token = await new SignJWT({
+      sub: id,
+      aud: 'authenticated',
+      role: 'authenticated',
+      email: 'alice@example.com',
+      user_metadata: { name: 'Alice' },
+    })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(`${SUPABASE_URL}/auth/v1`)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SUPABASE_SECRET));
+    const session = Buffer.from(JSON.stringify({ access_token: token, refresh_token: 'r1' })).toString(
+      'base64url',
+    );
+    const cookie = `${supabaseAuthCookie(SUPABASE_URL)}=base64-${session}`;
+    const { answer } = await middleware(cookie);
+    assert.deepEqual(answer, {
+      user: {
+        id,
+        aud: 'authenticated',
+        role: 'authenticated',
+        email: 'alice@example.com',
+        app_metadata: { provider: 'supabase' },
+        user_metadata: { name: 'Alice' },
+      },
+      error: null,
+    });
+    const off = await middleware(cookie, appEnv({ ACCEPT_SUPABASE_TOKENS: 'false' }));
+    assert.equal(off.answer.error?.code, AuthErrorCode.missing);
+  });
+});
