@@ -1,14 +1,16 @@
 /**
  * `supa2aws aws run -- <command…>`: runs a supa2aws command as one-off ECS Fargate tasks of the migration
  * stack, with the operator's terminal attached. Named steps: plan (pure: the tasks and their RunTask
- * requests), upload the config, start the tasks, follow their logs until every task is STOPPED, drain the
- * logs, collect what each task wrote back (stdout, exit code, phase reports) into the local report folder.
+ * requests), upload the config and the files the command reads (a saved plan, a reviewed schema), start the
+ * tasks, follow their logs until every task is STOPPED, drain the logs, collect what each task wrote back
+ * (stdout, exit code, phase reports into the local report folder, the files the command wrote to the paths
+ * the operator named).
  * Ctrl-C (the signal) stops every task with StopTask and ends INTERRUPTED (exit 130).
  *
  * AWS calls (the operator's credentials): s3:PutObject/GetObject on the runs bucket, ecs:RunTask (with
  * iam:PassRole on the task's roles), ecs:DescribeTasks, ecs:StopTask, logs:GetLogEvents.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   DescribeTasksCommand,
@@ -33,6 +35,7 @@ import {
 import { awsRunError } from './errors.ts';
 import { LogFollower, type LogsClient } from './log-follower.ts';
 import { RUN_FILES } from './run-contract.ts';
+import { runFileArgs, type RunFile } from './run-file-args.ts';
 import {
   configVariables,
   getRunFile,
@@ -99,6 +102,8 @@ export interface AwsRunPlan {
   runUri: string;
   /** Where the config goes, when one is uploaded. */
   config: string | undefined;
+  /** Files the command reads (uploaded to the run's `inputs/`) and writes (brought back from `outputs/`). */
+  files: { inputs: RunFile[]; outputs: RunFile[] };
   tasks: Array<RunTaskSpec & { request: RunTaskCommandInput; logStream: string }>;
 }
 
@@ -111,6 +116,8 @@ export interface TaskOutcome {
   stdout: string;
   /** Phase reports copied into the report folder. */
   reports: string[];
+  /** The files the command wrote, brought back to the paths it was given. */
+  outputs: string[];
 }
 
 export interface AwsRunResult {
@@ -132,7 +139,8 @@ const SECRET_TEMPLATE_VARIABLES = [SOURCE_DB_PASSWORD_ENV, SOURCE_S3_ACCESS_KEY_
  */
 export function planAwsRun(options: AwsRunOptions, now: Date = new Date()): AwsRunPlan {
   const runId = options.runId ?? newRunId(now);
-  const specs = planRunTasks(options.command, options.tasks ?? 1, { json: options.json ?? false });
+  const files = runFileArgs(options.command);
+  const specs = planRunTasks(files.command, options.tasks ?? 1, { json: options.json ?? false });
   if (options.configFile) readRunConfig(options.configFile);
   return {
     version: 1,
@@ -140,9 +148,12 @@ export function planAwsRun(options: AwsRunOptions, now: Date = new Date()): AwsR
     region: options.target.region,
     runUri: runUri(options.target, runId),
     config: options.configFile ? `s3://${options.target.runsBucket}/${configKey(runId)}` : undefined,
+    files: { inputs: files.inputs, outputs: files.outputs },
     tasks: specs.map((spec) => {
       const request = buildRunTaskRequest(options.target, runId, spec, {
         config: options.configFile !== undefined,
+        inputs: files.inputs.map((f) => f.name),
+        outputs: files.outputs.map((f) => f.name),
       });
       return {
         ...spec,
@@ -186,6 +197,14 @@ class Run {
 
   private get target(): RunTarget {
     return this.options.target;
+  }
+
+  /** Uploads the files the command reads to the run's `inputs/`. */
+  async uploadInputs(): Promise<void> {
+    for (const file of this.plan.files.inputs) {
+      const key = runKey(this.plan.runId, `${RUN_FILES.inputs}${file.name}`);
+      await putRunFile(this.deps.s3, this.target.runsBucket, key, readFileSync(file.local));
+    }
   }
 
   async uploadConfig(): Promise<void> {
@@ -333,7 +352,9 @@ class Run {
     return outcomes;
   }
 
-  private async results(spec: RunTaskSpec): Promise<{ stdout: string; reports: string[] }> {
+  private async results(
+    spec: RunTaskSpec,
+  ): Promise<{ stdout: string; reports: string[]; outputs: string[] }> {
     const { s3 } = this.deps;
     const bucket = this.target.runsBucket;
     const runId = this.plan.runId;
@@ -344,7 +365,7 @@ class Run {
         level: 'warn',
         message: `task ${spec.label} wrote no results to ${this.plan.runUri}task-${spec.label}/ (it was stopped before it could)`,
       });
-      return { stdout: '', reports: [] };
+      return { stdout: '', reports: [], outputs: [] };
     }
     const exit = JSON.parse(exitFile.toString('utf8')) as TaskExit;
     const stdout =
@@ -358,7 +379,17 @@ class Run {
       writeFileSync(file, body, { mode: 0o600 });
       reports.push(file);
     }
-    return { stdout, reports };
+    const outputs: string[] = [];
+    for (const name of exit.outputs ?? []) {
+      const wanted = this.plan.files.outputs.find((f) => f.name === name);
+      const body = await getRunFile(s3, bucket, runKey(runId, `${RUN_FILES.outputs}${name}`, spec.label));
+      if (!wanted || !body) continue;
+      const file = localReportName(wanted.local, spec, this.started.length);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, body, { mode: 0o600 });
+      outputs.push(file);
+    }
+    return { stdout, reports, outputs };
   }
 }
 
@@ -367,6 +398,7 @@ export async function awsRun(options: AwsRunOptions, deps: AwsRunDeps): Promise<
   const plan = planAwsRun(options, (deps.now ?? (() => new Date()))());
   const run = new Run(options, deps, plan);
   await run.uploadConfig();
+  await run.uploadInputs();
   await run.start();
   await run.follow();
   const tasks = await run.collect();

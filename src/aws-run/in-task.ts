@@ -1,14 +1,16 @@
 /**
  * `supa2aws aws in-task -- <command…>`, the container's side of `aws run`: reads the run's config from S3 and
  * the migration secret's keys into the command's environment (by the task role; values never printed), runs
- * the command in a fresh working folder with its stderr going to the task's log unchanged, then writes back
- * to the run's folder its stdout, its phase reports and last `exit.json`, and exits with the command's code.
+ * the command in a fresh working folder (with the run's input files in `inputs/`) with its stderr going to the
+ * task's log unchanged, then writes back to the run's folder its stdout, its phase reports, the output files
+ * it wrote (`outputs/`) and last `exit.json`, and exits with the command's code.
  * SIGTERM (StopTask) is passed on to the command, which stops cleanly; its reports are still uploaded.
  */
 import { spawn } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -23,6 +25,8 @@ import { loadSecrets, type SecretsClient } from '@supa2aws/runtime/secrets';
 import {
   RUN_CONFIG_ENV,
   RUN_FILES,
+  RUN_INPUTS_ENV,
+  RUN_OUTPUTS_ENV,
   RUN_SECRETS_ID_ENV,
   RUN_TASK_ENV,
   RUN_URI_ENV,
@@ -110,6 +114,35 @@ export function reportDirOf(command: readonly string[]): string {
   return DEFAULT_REPORT_DIR;
 }
 
+/** A file's name in the run's folder: `name`, or `folder/name` for a folder's files. */
+const SAFE_NAME = /^[^/\\]+(\/[^/\\]+)?$/;
+
+/** The names an environment variable of the run lists (a JSON array of file names), none when unset. */
+function fileNames(env: NodeJS.ProcessEnv, name: string): string[] {
+  const value = env[name];
+  if (!value) return [];
+  let names: unknown;
+  try {
+    names = JSON.parse(value);
+  } catch {
+    names = undefined;
+  }
+  if (
+    !Array.isArray(names) ||
+    !names.every((n) => typeof n === 'string' && SAFE_NAME.test(n) && !/(^|\/)\.\.?(\/|$)/.test(n))
+  ) {
+    throw new ConfigError(
+      'AWS_IN_TASK_BAD_FILES',
+      `${name} is ${JSON.stringify(value)}; expected a JSON array of file names`,
+      {
+        exit: 'usage',
+        hint: 'aws in-task is started by `supa2aws aws run`, which sets it.',
+      },
+    );
+  }
+  return names as string[];
+}
+
 /** The migration secret's non-empty keys, added to `env` where it has no value of its own. */
 async function secretEnvironment(
   env: NodeJS.ProcessEnv,
@@ -171,6 +204,21 @@ export async function runInTask(options: InTaskOptions, deps: InTaskDeps): Promi
     writeFileSync(file, body, { mode: 0o600 });
     args.push('--config', file);
   }
+  const inputs = fileNames(options.env, RUN_INPUTS_ENV);
+  const outputs = fileNames(options.env, RUN_OUTPUTS_ENV);
+  for (const dir of [RUN_FILES.inputs, RUN_FILES.outputs]) mkdirSync(path.join(work, dir));
+  for (const name of inputs) {
+    const body = await getRunFile(deps.s3, where.bucket, runKey(where.runId, `${RUN_FILES.inputs}${name}`));
+    if (!body) {
+      throw new ConfigError('AWS_IN_TASK_INPUT_MISSING', `the run's input ${name} is not in its folder`, {
+        exit: 'usage',
+        hint: `Runs expire from the runs bucket; start the command again with supa2aws aws run.`,
+      });
+    }
+    const file = path.join(work, RUN_FILES.inputs, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, body, { mode: 0o600 });
+  }
   const env = await secretEnvironment(options.env, deps.secrets);
   const stdoutFile = path.join(work, '.stdout');
   const exitCode = await runCommand(options.bin ?? SUPA2AWS_BIN, [...args, ...options.command], {
@@ -191,7 +239,10 @@ export async function runInTask(options: InTaskOptions, deps: InTaskDeps): Promi
     : [];
   for (const name of reports)
     await put(`${RUN_FILES.reports}${name}`, readFileSync(path.join(reportDir, name)));
-  const exit: TaskExit = { exitCode, reports };
+  const written = outputs.filter((name) => existsSync(path.join(work, RUN_FILES.outputs, name)));
+  for (const name of written)
+    await put(`${RUN_FILES.outputs}${name}`, readFileSync(path.join(work, RUN_FILES.outputs, name)));
+  const exit: TaskExit = { exitCode, reports, outputs: written };
   await put(RUN_FILES.exit, JSON.stringify(exit));
   return exitCode;
 }

@@ -21,13 +21,22 @@ export const RUN_TASK_ENV = 'SUPA2AWS_RUN_TASK';
 /** The environment variable (container override) naming the config to read, `s3://…/config.json`, when the run has one. */
 export const RUN_CONFIG_ENV = 'SUPA2AWS_RUN_CONFIG';
 
+/**
+ * The environment variables (container overrides) naming the run's files, as JSON arrays of names: the
+ * inputs aws run uploaded (run-wide, `inputs/<name>`), and the outputs the task writes back (`outputs/<name>`).
+ */
+export const RUN_INPUTS_ENV = 'SUPA2AWS_RUN_INPUTS';
+export const RUN_OUTPUTS_ENV = 'SUPA2AWS_RUN_OUTPUTS';
+
 /** Where runs live in the runs bucket; the task role may read and write only under it. */
 export const RUNS_PREFIX = 'runs/';
 
-/** Files of a run's folder: the config (run-wide), and per task the command's stdout, exit and reports. */
+/** Files of a run's folder: the config and inputs (run-wide), and per task the command's stdout, exit, reports and outputs. */
 export const RUN_FILES = {
   config: 'config.json',
   stdout: 'stdout',
   exit: 'exit.json',
   reports: 'reports/',
+  inputs: 'inputs/',
+  outputs: 'outputs/',
 } as const;

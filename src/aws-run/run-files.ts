@@ -85,4 +85,6 @@ export interface TaskExit {
   exitCode: number;
   /** File names under the task's `reports/`. */
   reports: string[];
+  /** The output files the command wrote, under the task's `outputs/` (absent from runs before outputs). */
+  outputs?: string[];
 }

@@ -6,7 +6,15 @@
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { ConfigError } from '../core/errors.ts';
-import { RUN_CONFIG_ENV, RUN_FILES, RUN_TASK_ENV, RUN_URI_ENV, RUNS_PREFIX } from './run-contract.ts';
+import {
+  RUN_CONFIG_ENV,
+  RUN_FILES,
+  RUN_INPUTS_ENV,
+  RUN_OUTPUTS_ENV,
+  RUN_TASK_ENV,
+  RUN_URI_ENV,
+  RUNS_PREFIX,
+} from './run-contract.ts';
 import type { RunTarget } from './run-target.ts';
 
 /** One task of a run: what it runs and where its files go. */
@@ -21,7 +29,7 @@ export interface RunTaskSpec {
 const FORBIDDEN_FLAGS = ['-c', '--config', '--profile'];
 
 /** The command's top-level words (global flags and their values skipped): `storage copy --json` → storage, copy. */
-function commandWords(command: readonly string[]): string[] {
+export function commandWords(command: readonly string[]): string[] {
   const valued = new Set(['-c', '--config', '--region', '--profile']);
   const words: string[] = [];
   for (let i = 0; i < command.length; i++) {
@@ -102,15 +110,17 @@ export function runKey(runId: string, file: string, task?: string): string {
 export const configKey = (runId: string) => runKey(runId, RUN_FILES.config);
 
 /**
- * The RunTask request of one task: the stack's network, and as overrides the command, the run's folder and,
- * with `config`, where the uploaded config is.
+ * The RunTask request of one task: the stack's network, and as overrides the command, the run's folder,
+ * with `config` where the uploaded config is, and the names of the run's input and output files.
  */
 export function buildRunTaskRequest(
   target: RunTarget,
   runId: string,
   task: RunTaskSpec,
-  options: { config: boolean },
+  options: { config: boolean; inputs?: readonly string[]; outputs?: readonly string[] },
 ): RunTaskCommandInput {
+  const files = (name: string, names: readonly string[] | undefined) =>
+    names?.length ? [{ name, value: JSON.stringify(names) }] : [];
   return {
     cluster: target.cluster,
     taskDefinition: target.taskDefinition,
@@ -135,6 +145,8 @@ export function buildRunTaskRequest(
             ...(options.config
               ? [{ name: RUN_CONFIG_ENV, value: `s3://${target.runsBucket}/${configKey(runId)}` }]
               : []),
+            ...files(RUN_INPUTS_ENV, options.inputs),
+            ...files(RUN_OUTPUTS_ENV, options.outputs),
           ],
         },
       ],

@@ -247,6 +247,78 @@ describe('aws run against the ECS and CloudWatch Logs stand-in', { timeout: 180_
     assert.match(result.tasks[0]!.stdout, /SUPABASE_DB_PASSWORD/);
   });
 
+  it('GIVEN `db schema --from-dump dump.sql --out reviewed/schema.sql` WHEN run in a task THEN the dump goes up with the run, the task reads it from its working folder, and the schema it writes comes back to the path given', async () => {
+    const here = tempDir('aws-run-files-local');
+    writeFileSync(path.join(here, 'dump.sql'), 'CREATE TABLE projects (id uuid);\n');
+    const bin = path.join(work, 'fake-schema.mjs');
+    writeFileSync(
+      bin,
+      [
+        "import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';",
+        'const arg = (flag) => process.argv[process.argv.indexOf(flag) + 1];',
+        "const dump = readFileSync(arg('--from-dump'), 'utf8');",
+        "writeFileSync(arg('--out'), `-- reviewed by the task\\n${dump}`);",
+        "process.stdout.write(JSON.stringify({ from: arg('--from-dump'), out: arg('--out') }));",
+      ].join('\n'),
+    );
+    container = (task) => {
+      void runInTask(
+        {
+          command: task.command.slice(3),
+          env: { ...containerEnv(SECRET), ...task.environment },
+          bin,
+          tmpDir: work,
+        },
+        { s3, signal: new AbortController().signal, secrets: { send: async () => ({ SecretString: '{}' }) } },
+      ).then(
+        (code) => task.exit(code),
+        (error: Error) => {
+          task.log(error.message);
+          task.exit(1);
+        },
+      );
+    };
+    const out = collecting();
+    const cwd = process.cwd();
+    process.chdir(here);
+    let result: Awaited<ReturnType<typeof awsRun>>;
+    try {
+      result = await awsRun(
+        {
+          target,
+          command: ['db', 'schema', '--from-dump', 'dump.sql', '--out', 'reviewed/schema.sql', '--dry-run'],
+          reportDir: path.join(here, 'r'),
+          pollMs: 100,
+        },
+        { ...clients, onLine: out.onLine },
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.equal(result.exitCode, 0, out.lines.map((l) => l.line).join('\n'));
+    assert.deepEqual(JSON.parse(result.tasks[0]!.stdout), {
+      from: 'inputs/dump.sql',
+      out: 'outputs/schema.sql',
+    });
+    const written = path.join(here, 'reviewed/schema.sql');
+    assert.deepEqual(result.tasks[0]!.outputs, [written]);
+    assert.equal(
+      readFileSync(written, 'utf8'),
+      '-- reviewed by the task\nCREATE TABLE projects (id uuid);\n',
+    );
+    const run = standIn.calls.filter((c) => c.op === 'RunTask').at(-1)!.body as {
+      overrides: { containerOverrides: Array<{ environment: Array<{ name: string; value: string }> }> };
+    };
+    const environment = run.overrides.containerOverrides[0]!.environment;
+    assert.deepEqual(
+      environment.filter((e) => e.name.startsWith('SUPA2AWS_RUN_') && e.name.endsWith('PUTS')),
+      [
+        { name: 'SUPA2AWS_RUN_INPUTS', value: '["dump.sql"]' },
+        { name: 'SUPA2AWS_RUN_OUTPUTS', value: '["schema.sql"]' },
+      ],
+    );
+  });
+
   it('GIVEN --tasks 2 -- storage copy WHEN the shards stop with 0 and 3 THEN both shards’ reports land in the report folder for `supa2aws report` and the run returns 3', async () => {
     const reportDir = path.join(work, 'r3');
     container = (task) => {
@@ -394,7 +466,7 @@ describe('aws in-task, the container’s side', { timeout: 60_000 }, () => {
     const exit = JSON.parse(
       (await getRunFile(s3, BUCKET, 'runs/it-1/task-1/exit.json'))!.toString(),
     ) as TaskExit;
-    assert.deepEqual(exit, { exitCode: 3, reports: ['db-copy.json'] });
+    assert.deepEqual(exit, { exitCode: 3, reports: ['db-copy.json'], outputs: [] });
     const stdout = JSON.parse((await getRunFile(s3, BUCKET, 'runs/it-1/task-1/stdout'))!.toString()) as {
       argv: string[];
       pw: string;

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   buildRunTaskRequest,
@@ -15,6 +15,7 @@ import {
   planRunTasks,
   readRunConfig,
   reportDirOf,
+  runFileArgs,
   runTargetFromOutputs,
   type RunTarget,
 } from '../../src/aws-run/index.ts';
@@ -249,5 +250,75 @@ describe('aws run --tasks N: storage copy in shards', () => {
     assert.equal(reportDirOf(['db', 'copy', '--report-dir', 'out']), 'out');
     assert.equal(reportDirOf(['db', 'copy', '--report-dir=out2']), 'out2');
     assert.equal(reportDirOf(['report', '--dir', 'r']), 'r');
+  });
+});
+
+describe('aws run: the files a command reads and writes', () => {
+  const TARGET: RunTarget = runTargetFromOutputs(outputs());
+  const env = (request: ReturnType<typeof buildRunTaskRequest>) =>
+    Object.fromEntries(request.overrides!.containerOverrides![0]!.environment!.map((e) => [e.name, e.value]));
+
+  it('GIVEN storage copy --plan and auth plan --out WHEN planned THEN the plan goes up as an input, the output comes back, and the task’s command names their places in its working folder', () => {
+    const dir = tempDir('aws-run-files');
+    writeFileSync(path.join(dir, 'storage-plan.json'), '{}');
+    const copy = runFileArgs(['storage', 'copy', '--plan', 'storage-plan.json', '--json'], dir);
+    assert.deepEqual(copy.command, ['storage', 'copy', '--plan', 'inputs/storage-plan.json', '--json']);
+    assert.deepEqual(copy.inputs, [
+      { local: path.join(dir, 'storage-plan.json'), name: 'storage-plan.json' },
+    ]);
+    assert.deepEqual(copy.outputs, []);
+    const plan = runFileArgs(['auth', 'plan', '--out=plans/auth.json'], dir);
+    assert.deepEqual(plan.command, ['auth', 'plan', '--out=outputs/auth.json']);
+    assert.deepEqual(plan.outputs, [{ local: path.join(dir, 'plans/auth.json'), name: 'auth.json' }]);
+    const request = buildRunTaskRequest(
+      TARGET,
+      'r1',
+      { label: '1', command: copy.command },
+      {
+        config: false,
+        inputs: ['storage-plan.json'],
+        outputs: ['auth.json'],
+      },
+    );
+    assert.equal(env(request).SUPA2AWS_RUN_INPUTS, '["storage-plan.json"]');
+    assert.equal(env(request).SUPA2AWS_RUN_OUTPUTS, '["auth.json"]');
+  });
+
+  it('GIVEN db schema WHEN planned THEN its default --out comes back unless it applies a file; --from-migrations uploads the folder’s files, and seed.sql beside it with --seed', () => {
+    const dir = tempDir('aws-run-schema');
+    mkdirSync(path.join(dir, 'supabase/migrations'), { recursive: true });
+    writeFileSync(path.join(dir, 'supabase/migrations/20240101000000_init.sql'), 'create table a ();');
+    writeFileSync(path.join(dir, 'supabase/seed.sql'), 'insert into a default values;');
+    writeFileSync(path.join(dir, 'schema.sql'), 'create table b ();');
+    const dump = runFileArgs(['db', 'schema', '--dry-run'], dir);
+    assert.deepEqual(dump.command, ['db', 'schema', '--dry-run', '--out', 'outputs/supa2aws-schema.sql']);
+    assert.deepEqual(dump.outputs, [
+      { local: path.join(dir, 'supa2aws-schema.sql'), name: 'supa2aws-schema.sql' },
+    ]);
+    const apply = runFileArgs(['db', 'schema', '--apply-file', 'schema.sql'], dir);
+    assert.deepEqual(apply.command, ['db', 'schema', '--apply-file', 'inputs/schema.sql']);
+    assert.deepEqual(apply.outputs, []);
+    const migrations = runFileArgs(
+      ['db', 'schema', '--from-migrations', 'supabase/migrations', '--seed'],
+      dir,
+    );
+    assert.deepEqual(migrations.command.slice(0, 4), [
+      'db',
+      'schema',
+      '--from-migrations',
+      'inputs/migrations',
+    ]);
+    assert.deepEqual(
+      migrations.inputs.map((f) => f.name),
+      ['migrations/20240101000000_init.sql', 'seed.sql'],
+    );
+  });
+
+  it('GIVEN an input that is not there WHEN planned THEN AWS_RUN_INPUT_MISSING (exit 2) before anything is uploaded', () => {
+    assert.throws(
+      () =>
+        planAwsRun({ target: TARGET, command: ['auth', 'import', '--plan', 'nope.json'], reportDir: 'r' }),
+      (e: unknown) => isSupa2awsError(e) && e.code === 'AWS_RUN_INPUT_MISSING' && e.exitCode === 2,
+    );
   });
 });

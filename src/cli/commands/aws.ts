@@ -26,6 +26,8 @@ function planText(plan: AwsRunPlan): string {
   return [
     `run ${plan.runId} in ${plan.region}, files in ${plan.runUri}`,
     plan.config ? `config: uploaded to ${plan.config}` : 'config: none',
+    ...plan.files.inputs.map((f) => `input: ${f.local} uploaded to ${plan.runUri}inputs/${f.name}`),
+    ...plan.files.outputs.map((f) => `output: the task's ${f.name} brought back to ${f.local}`),
     ...plan.tasks.map((t) => `task ${t.label}: ${JSON.stringify(t.request, null, 2)}`),
     '(dry run: nothing uploaded, no task started)',
   ].join('\n');
@@ -46,7 +48,7 @@ export function registerAws(program: Command): void {
   aws
     .command('run')
     .description(
-      'run a supa2aws command as a one-off ECS Fargate task next to RDS and S3: logs streamed here, its exit code returned, its phase reports copied to --report-dir',
+      'run a supa2aws command as a one-off ECS Fargate task next to RDS and S3: logs streamed here, its exit code returned, its phase reports copied to --report-dir; files it reads (--plan, --apply-file) go up with it, files it writes (--out) come back',
     )
     .argument('<command...>', 'the supa2aws command, after --: aws run -- db copy')
     .option('--outputs <file>', 'cdk deploy --outputs-file output with the migration stack', 'outputs.json')
@@ -96,6 +98,9 @@ export function registerAws(program: Command): void {
         for (const task of result.tasks)
           for (const file of task.reports)
             ctx.reporter.emit({ type: 'log', level: 'info', message: `report: ${file}` });
+        for (const task of result.tasks)
+          for (const file of task.outputs)
+            ctx.reporter.emit({ type: 'log', level: 'info', message: `written: ${file}` });
         if (ctx.output.json && result.tasks.length === 1) process.stdout.write(result.tasks[0]!.stdout);
         else ctx.print(result, () => resultText(result));
         return result.exitCode;
