@@ -49,7 +49,7 @@ const MFA: Record<string, string> = {
   unenroll: "updateMFAPreference({ totp: 'DISABLED' })",
   listFactors: "fetchMFAPreference() (enabled includes 'TOTP', preferred)",
   getAuthenticatorAssuranceLevel:
-    'fetchMFAPreference(): Cognito has no AAL; with TOTP on, a session exists only after confirmSignIn, so a signed-in user is aal2',
+    'fetchMFAPreference(): Cognito has no AAL; with TOTP on, a password sign-in gets tokens only after confirmSignIn, but a session from before enrolling or a federated one never passed the code: record where it did',
 };
 
 function mfaReplacement(method: string, side: CodeSide): string {

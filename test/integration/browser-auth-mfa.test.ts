@@ -38,6 +38,7 @@ function wrongCode(totp: TOTP): string {
 describe('runtime browser auth: supabase-js MFA (TOTP) on Cognito', () => {
   let cognito: CognitoIdentityProviderClient;
   let auth: BrowserAuth;
+  let authOptions: Parameters<typeof createBrowserAuth>[0];
   let verifyToken: (token: string) => Promise<{ id: string }>;
   let secret = '';
   const email = `mfa-${randomUUID()}@example.com`;
@@ -72,11 +73,12 @@ describe('runtime browser auth: supabase-js MFA (TOTP) on Cognito', () => {
         Permanent: true,
       }),
     );
-    auth = createBrowserAuth({
+    authOptions = {
       userPoolId: pool.userPoolId,
       userPoolClientId: pool.clientId,
       userPoolEndpoint: endpoint,
-    });
+    };
+    auth = createBrowserAuth(authOptions);
     const verifier = createAuthVerifier({
       cognito: {
         userPoolId: pool.userPoolId,
@@ -153,6 +155,21 @@ describe('runtime browser auth: supabase-js MFA (TOTP) on Cognito', () => {
     assert.equal(again.error?.code, 'too_many_enrolled_mfa_factors', 'Cognito holds one TOTP device');
   });
 
+  it('GIVEN TOTP on WHEN a session did not pass the code in this browser (signed in elsewhere before enrolling) THEN it is aal1 → aal2, not aal2, and has no challenge to answer', async () => {
+    // Another browser: the same tokens (one Amplify per process here), but nothing recorded that TOTP passed.
+    const elsewhere = createBrowserAuth(authOptions);
+    assert.ok((await elsewhere.getSession()).data.session, 'a valid session');
+    const aal = (await elsewhere.mfa.getAuthenticatorAssuranceLevel()).data!;
+    assert.deepEqual([aal.currentLevel, aal.nextLevel], ['aal1', 'aal2']);
+    assert.deepEqual(
+      aal.currentAuthenticationMethods.map((m) => m.method),
+      ['password'],
+    );
+    const challenge = await elsewhere.mfa.challenge({ factorId: TOTP_FACTOR_ID });
+    assert.equal(challenge.error?.code, 'mfa_challenge_unavailable');
+    assert.match(challenge.error?.hint ?? '', /sign in with the password/);
+  });
+
   it('signs in at "aal1": no session and no error until the code; aal1 → aal2; the TOTP factor listed', async () => {
     assert.deepEqual(await auth.signOut(), { error: null });
     const signedIn = await auth.signInWithPassword({ email, password });
@@ -225,7 +242,7 @@ describe('runtime browser auth: supabase-js MFA (TOTP) on Cognito', () => {
       data: { id: TOTP_FACTOR_ID },
       error: null,
     });
-    assert.deepEqual((await auth.mfa.listFactors()).data, { all: [], totp: [], phone: [] });
+    assert.deepEqual((await auth.mfa.listFactors()).data, { all: [], totp: [], phone: [], webauthn: [] });
     await auth.signOut();
     const signedIn = await auth.signInWithPassword({ email, password });
     assert.equal(signedIn.error, null);

@@ -2,7 +2,10 @@
  * `auth.mfa`, supabase-js's MFA API, on Cognito TOTP through Amplify v6 Auth. Supabase signs in at aal1 and
  * the app challenges to reach aal2; Cognito answers a password sign-in of a user with TOTP on with a
  * SOFTWARE_TOKEN_MFA challenge and no tokens. So the sign-in is held here (`holdSignIn`), and reported as
- * Supabase reports an aal1 session waiting for aal2, until `verify` confirms it. The differences left are in
+ * Supabase reports an aal1 session waiting for aal2, until `verify` confirms it. Cognito's tokens say nothing
+ * of how the session began, and a user with TOTP on may still hold a session from before enrolling or from a
+ * federated sign-in (no TOTP there): so a session counts as aal2 only when `verify` passed in it, recorded by
+ * the session's origin (`origin_jti`, kept across refreshes; else `auth_time`). The differences left are in
  * types.ts (`MfaFactor` and above).
  */
 import {
@@ -36,11 +39,35 @@ interface Pending {
   startedAt: number;
 }
 
+/** Where the sessions that passed TOTP are recorded: the page's localStorage, else memory. */
+export interface ProofStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
 export interface MfaDeps {
   /** The signed-in session, or null (browser-auth's, so both read the same tokens). */
   currentSession(): Promise<AuthSession | null>;
   /** Unix seconds. @default Date.now() / 1000 */
   now?: () => number;
+  /** @default globalThis.localStorage when there is one, else a store in memory */
+  proofs?: ProofStore;
+}
+
+const PROOFS_KEY = 'supa2aws.mfa.aal2';
+/** Sessions remembered: the newest ones, enough for the sign-ins one browser makes in a refresh token's life. */
+const PROOFS_KEPT = 20;
+
+function memoryStore(): ProofStore {
+  const items = new Map<string, string>();
+  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v) };
+}
+
+/** A session's origin, the same across refreshes: `<sub>:<origin_jti>`, else `<sub>:<auth_time>`. */
+function sessionOrigin(claims: Record<string, unknown>): string | undefined {
+  const who = claims.sub ?? claims.username;
+  const origin = claims.origin_jti ?? claims.auth_time;
+  return who !== undefined && origin !== undefined ? `${String(who)}:${String(origin)}` : undefined;
 }
 
 export interface Mfa {
@@ -123,6 +150,25 @@ function challengeId(): string {
 
 export function createMfa(deps: MfaDeps): Mfa {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const proofs = deps.proofs ?? (globalThis as { localStorage?: ProofStore }).localStorage ?? memoryStore();
+  const proven = (): string[] => {
+    try {
+      const list: unknown = JSON.parse(proofs.getItem(PROOFS_KEY) ?? '[]');
+      return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  /** Records that TOTP passed in the current session. */
+  const prove = async (): Promise<void> => {
+    const { tokens } = await fetchAuthSession();
+    const origin = tokens && sessionOrigin(tokens.accessToken.payload);
+    if (origin)
+      proofs.setItem(
+        PROOFS_KEY,
+        JSON.stringify([...proven().filter((o) => o !== origin), origin].slice(-PROOFS_KEPT)),
+      );
+  };
   let signIn: Pending | undefined;
   /** An enrolled TOTP secret waiting for its first code; its challenge is made by `challenge`. */
   let enrollment: { friendlyName?: string; challenge?: Pending } | undefined;
@@ -222,6 +268,7 @@ export function createMfa(deps: MfaDeps): Mfa {
               'browser-auth answers TOTP only; complete this step with Amplify Auth (confirmSignIn).',
             );
           signIn = undefined;
+          await prove();
           return await verified(await deps.currentSession());
         }
         if (enrollment?.challenge?.challengeId === challengeId && live(enrollment.challenge)) {
@@ -231,6 +278,7 @@ export function createMfa(deps: MfaDeps): Mfa {
           });
           await updateMFAPreference({ totp: 'PREFERRED' });
           enrollment = undefined;
+          await prove();
           return await verified(await deps.currentSession());
         }
         return fail(
@@ -268,11 +316,11 @@ export function createMfa(deps: MfaDeps): Mfa {
         if (!(await deps.currentSession())) {
           if (!live(signIn)) return noSession();
           const held = [totpFactor('verified')];
-          return { data: { all: held, totp: held, phone: [] }, error: null };
+          return { data: { all: held, totp: held, phone: [], webauthn: [] }, error: null };
         }
         const totp = (await totpOn()) ? [totpFactor('verified')] : [];
         const all = enrollment ? [...totp, totpFactor('unverified', enrollment.friendlyName)] : totp;
-        return { data: { all, totp, phone: [] }, error: null };
+        return { data: { all, totp, phone: [], webauthn: [] }, error: null };
       } catch (error) {
         return fromCognito(error);
       }
@@ -292,14 +340,18 @@ export function createMfa(deps: MfaDeps): Mfa {
             : { currentLevel: null, nextLevel: null, currentAuthenticationMethods: [] };
           return { data, error: null };
         }
-        const level = (await totpOn()) ? 'aal2' : 'aal1';
+        // A federated sign-in (its ID token names the identities) never passes Cognito's TOTP.
+        const federated = tokens.idToken?.payload.identities !== undefined;
+        const totp = !federated && (await totpOn());
+        const origin = sessionOrigin(tokens.accessToken.payload);
+        const level = totp && origin !== undefined && proven().includes(origin) ? 'aal2' : 'aal1';
         const signedInAt = Number(
           tokens.accessToken.payload.auth_time ?? tokens.accessToken.payload.iat ?? 0,
         );
         return {
           data: {
             currentLevel: level,
-            nextLevel: level,
+            nextLevel: totp ? 'aal2' : level,
             currentAuthenticationMethods: [
               { method: 'password', timestamp: signedInAt },
               ...(level === 'aal2' ? [{ method: 'totp' as const, timestamp: signedInAt }] : []),

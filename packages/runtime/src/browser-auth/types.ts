@@ -48,8 +48,10 @@ export type AuthResult<T> =
  * - The held sign-in lives in memory for Cognito's 3-minute session: a reload, or 3 minutes, means signing in
  *   with the password again (`mfa_challenge_expired`). A wrong code may spend Cognito's session too.
  * - Cognito holds one TOTP device per user, so there is one factor, {@link TOTP_FACTOR_ID}; no phone factors.
- * - Cognito tokens carry no `aal` claim: a session with TOTP on is aal2, since Cognito issued it only after
- *   the code (or the user verified TOTP in it). Verifying an enrollment keeps the same tokens.
+ * - Cognito tokens carry no `aal` claim: a session is aal2 when the TOTP code was verified in it in this
+ *   browser (recorded by its origin_jti in localStorage); a session from before enrolling, from another browser
+ *   or from a federated sign-in is aal1 (→ aal2 with TOTP on, except federated). Verifying an enrollment keeps
+ *   the same tokens.
  */
 export interface MfaFactor {
   /** Always {@link TOTP_FACTOR_ID}: Cognito holds one TOTP device per user. */
@@ -118,7 +120,9 @@ export interface BrowserAuthMfa {
   /** updateMFAPreference({ totp: 'DISABLED' }): the next sign-in asks for no code. */
   unenroll(params: { factorId: string }): Promise<MfaResult<{ id: string }>>;
   /** fetchMFAPreference (Cognito GetUser); while a sign-in is held, the TOTP factor it waits for. */
-  listFactors(): Promise<MfaResult<{ all: MfaFactor[]; totp: MfaFactor[]; phone: MfaFactor[] }>>;
+  listFactors(): Promise<
+    MfaResult<{ all: MfaFactor[]; totp: MfaFactor[]; phone: MfaFactor[]; webauthn: MfaFactor[] }>
+  >;
   /** From the session and fetchMFAPreference (a Cognito call, where supabase-js reads the token). */
   getAuthenticatorAssuranceLevel(): Promise<MfaResult<MfaAssuranceData>>;
 }
