@@ -63,6 +63,7 @@ export function authPlanInputs(config: Config): PlanInputs {
   return {
     sourceProject: config.source.projectUrl,
     userPool: config.target.cognito?.userPoolId ?? 'none',
+    cognitoEndpoint: config.target.cognito?.endpoint ?? 'aws',
     userIdAttribute: config.auth.userIdAttribute,
     legacySchema: config.auth.legacySchema,
     migrateUnconfirmed: config.auth.migrateUnconfirmed,

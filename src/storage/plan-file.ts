@@ -2,8 +2,9 @@
  * `storage plan --out <file>` and `storage copy --plan <file>`: the copy plan saved as data, reviewed, and
  * applied later. The file holds, per bucket, its target bucket, what the source has, what is already
  * identical, what will be copied (every object, by key, with its size and ETag) and what is skipped; and
- * the config parts that decide what is moved (the source project, the bucket mapping, orphans, the shard),
- * whose fingerprint the apply checks. No credential or endpoint secret goes in it.
+ * the config parts that decide what is moved (the source project, the target endpoint and region, the bucket
+ * mapping, orphans), whose fingerprint the apply checks. A plan is of every key: `storage copy --plan
+ * --shard i/N` (aws run --tasks N) copies the shard's share of it. No credential or endpoint secret goes in it.
  */
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
@@ -17,7 +18,6 @@ import {
   type PlanInputs,
 } from '../core/plan-file.ts';
 import type { PlannedObject, StoragePlan, Tally } from './plan.ts';
-import { MAX_SHARDS, type Shard } from './shard.ts';
 
 const tally = z.object({ count: z.number().int().min(0), bytes: z.number().min(0) }).strict();
 
@@ -53,10 +53,8 @@ const savedBucketSchema = z
 const savedStoragePlanSchema = z
   .object({
     includeOrphans: z.boolean(),
-    shard: z
-      .object({ index: z.number().int().min(1), count: z.number().int().min(1).max(MAX_SHARDS) })
-      .strict()
-      .optional(),
+    /** Planned with --deep: objects whose bytes differ under the same ETag are in it, so apply reads them too. */
+    deep: z.boolean(),
     buckets: z.array(savedBucketSchema),
     /** Buckets with objects but no mapping in the config: not copied. */
     unmappedBuckets: z.array(z.object({ id: z.string(), objects: z.number().int().min(0) }).strict()),
@@ -76,17 +74,14 @@ export const STORAGE_PLAN_FILE: PlanFileSpec<SavedStoragePlan> = {
 };
 
 /** What decides the objects a storage plan moves, from the config and the plan's own choices. */
-export function storagePlanInputs(
-  config: Config,
-  options: { includeOrphans: boolean; shard?: Shard | undefined },
-): PlanInputs {
+export function storagePlanInputs(config: Config, options: { includeOrphans: boolean }): PlanInputs {
   return {
     sourceProject: config.source.projectUrl,
+    target: { endpoint: config.target.s3.endpoint ?? 'aws', region: config.target.s3.region },
     buckets: Object.fromEntries(
       Object.entries(config.storage.buckets).map(([source, mapping]) => [source, mapping.target]),
     ),
     includeOrphans: options.includeOrphans,
-    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : 'all',
   };
 }
 
@@ -95,10 +90,10 @@ const counted = (t: Tally): Tally => ({ count: t.count, bytes: t.bytes });
 const none: Tally = { count: 0, bytes: 0 };
 
 /** The plan as data to save: tallies per bucket and every object to copy, by key. */
-export function savedStoragePlan(plan: StoragePlan): SavedStoragePlan {
+export function savedStoragePlan(plan: StoragePlan, deep: boolean): SavedStoragePlan {
   return {
     includeOrphans: plan.includeOrphans,
-    ...(plan.shard ? { shard: plan.shard } : {}),
+    deep,
     buckets: plan.buckets.map((b) => ({
       source: b.source,
       target: b.target,
@@ -119,27 +114,36 @@ export function savedStoragePlan(plan: StoragePlan): SavedStoragePlan {
   };
 }
 
-/** Writes `plan` to `file` as a storage plan file made from `config`; returns what was written. */
-export function writeStoragePlanFile(file: string, config: Config, plan: StoragePlan): StoragePlanFile {
-  const inputs = storagePlanInputs(config, { includeOrphans: plan.includeOrphans, shard: plan.shard });
-  const planFile = planFileFor(STORAGE_PLAN_FILE, inputs, savedStoragePlan(plan), new Date(plan.createdAt));
+/** Writes `plan` (of every key, made with `deep` or not) to `file` as a storage plan file made from `config`. */
+export function writeStoragePlanFile(
+  file: string,
+  config: Config,
+  plan: StoragePlan,
+  options: { deep: boolean },
+): StoragePlanFile {
+  const inputs = storagePlanInputs(config, { includeOrphans: plan.includeOrphans });
+  const planFile = planFileFor(
+    STORAGE_PLAN_FILE,
+    inputs,
+    savedStoragePlan(plan, options.deep),
+    new Date(plan.createdAt),
+  );
   writePlanFile(file, planFile);
   return planFile;
 }
 
 /**
  * Reads a storage plan file and checks it against `config`: refused (exit 2) when it is not a storage plan
- * of this version, or when the config (or `--include-orphans` / `--shard` given now) does not match it.
+ * of this version, or when the config (or `--include-orphans` given now) does not match it.
  */
 export function readStoragePlanFile(
   file: string,
   config: Config,
-  flags: { includeOrphans?: boolean; shard?: Shard } = {},
+  flags: { includeOrphans?: boolean } = {},
 ): StoragePlanFile {
   const planFile = readPlanFile(file, STORAGE_PLAN_FILE);
   const inputs = storagePlanInputs(config, {
     includeOrphans: flags.includeOrphans === true || planFile.plan.includeOrphans,
-    shard: flags.shard ?? planFile.plan.shard,
   });
   assertSameInputs(file, planFile, inputs, STORAGE_PLAN_FILE);
   return planFile;

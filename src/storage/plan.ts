@@ -236,7 +236,8 @@ export function diffBucket(input: DiffInput): { plan: BucketPlan; items: CopyIte
     });
   }
   if (since) {
-    for (const key of input.planned?.keys() ?? []) if (!input.sourceObjects.has(key)) note(since.gone, key);
+    for (const key of input.planned?.keys() ?? [])
+      if (mine(key) && !input.sourceObjects.has(key)) note(since.gone, key);
     plan.sincePlan = since;
   }
   return { plan, items };

@@ -100,7 +100,7 @@ export async function planStorageFromConfig(
   deps: StorageRunDeps = {},
 ): Promise<StoragePlan> {
   const plan = await planAgainst(config, options, deps);
-  if (options.out) writeStoragePlanFile(options.out, config, plan);
+  if (options.out) writeStoragePlanFile(options.out, config, plan, { deep: options.deep === true });
   return plan;
 }
 
@@ -148,16 +148,14 @@ export async function copyStorageFromConfig(
   deps: StorageRunDeps = {},
 ): Promise<StorageCopyRun> {
   const saved = options.planFile
-    ? readStoragePlanFile(options.planFile, config, {
-        ...(options.includeOrphans ? { includeOrphans: true } : {}),
-        ...(options.shard ? { shard: options.shard } : {}),
-      })
+    ? readStoragePlanFile(options.planFile, config, options.includeOrphans ? { includeOrphans: true } : {})
     : undefined;
+  // A saved plan is of every key: --shard copies this shard's share of it; --deep as planned, or asked now.
   const planOptions = saved
     ? {
         includeOrphans: saved.plan.includeOrphans,
-        deep: options.deep === true,
-        ...(saved.plan.shard ? { shard: saved.plan.shard } : {}),
+        deep: saved.plan.deep || options.deep === true,
+        ...(options.shard ? { shard: options.shard } : {}),
         planned: plannedObjects(saved.plan),
       }
     : options;

@@ -36,7 +36,9 @@ const SECRETS = {
   migrateRolePassword: 'migrate-role-pw-aabbccdd',
 };
 
-function makeConfig(overrides: { buckets?: Record<string, string>; userPoolId?: string } = {}): Config {
+function makeConfig(
+  overrides: { buckets?: Record<string, string>; userPoolId?: string; s3Endpoint?: string } = {},
+): Config {
   const { config, errors } = parseConfig(
     {
       version: 1,
@@ -53,7 +55,11 @@ function makeConfig(overrides: { buckets?: Record<string, string>; userPoolId?: 
       target: {
         region: 'eu-central-1',
         db: { url: `postgresql://postgres:${SECRETS.targetDbPassword}@127.0.0.1:1/aiuteur` },
-        s3: { accessKeyId: 'TARGETKEY', secretAccessKey: SECRETS.targetS3Secret },
+        s3: {
+          accessKeyId: 'TARGETKEY',
+          secretAccessKey: SECRETS.targetS3Secret,
+          ...(overrides.s3Endpoint ? { endpoint: overrides.s3Endpoint } : {}),
+        },
         cognito: { userPoolId: overrides.userPoolId ?? 'eu-central-1_abc', clientId: 'client' },
       },
       storage: {
@@ -165,13 +171,14 @@ describe('storage plan file', () => {
   it('GIVEN a plan saved with --out WHEN read back with the same config THEN it names each object to copy, the tallies and what is skipped', () => {
     const config = makeConfig();
     const plan = storagePlan();
-    const written = writeStoragePlanFile(file('storage.json'), config, plan);
+    const written = writeStoragePlanFile(file('storage.json'), config, plan, { deep: true });
     assert.equal(statSync(file('storage.json')).mode & 0o777, 0o600);
     const read = readStoragePlanFile(file('storage.json'), config);
     assert.deepEqual(read, JSON.parse(JSON.stringify(written)));
     assert.equal(read.kind, 'supa2aws/storage-plan');
     assert.equal(read.version, 1);
     assert.equal(read.createdAt, plan.createdAt);
+    assert.equal(read.plan.deep, true, 'a --deep plan is applied with --deep');
     const bucket = read.plan.buckets[0]!;
     assert.deepEqual(
       [bucket.source, bucket.target, bucket.toCopy, bucket.sourceObjects.count],
@@ -183,24 +190,24 @@ describe('storage plan file', () => {
   });
 
   it('GIVEN a config with passwords and keys WHEN its plan is written THEN none of them is in the file', () => {
-    writeStoragePlanFile(file('storage-secrets.json'), makeConfig(), storagePlan());
+    writeStoragePlanFile(file('storage-secrets.json'), makeConfig(), storagePlan(), { deep: false });
     const text = readFileSync(file('storage-secrets.json'), 'utf8');
     for (const secret of [...Object.values(SECRETS), 'SOURCEKEY', 'TARGETKEY'])
       assert.ok(!text.includes(secret), `${secret} is in the plan file`);
   });
 
-  it('GIVEN the bucket mapping changed since the plan WHEN it is applied THEN PLAN_CONFIG_CHANGED (exit 2) names the mapping', () => {
-    writeStoragePlanFile(file('storage-mapping.json'), makeConfig(), storagePlan());
+  it('GIVEN the bucket mapping changed since the plan WHEN it is applied THEN PLAN_CONFIG_CHANGED (exit 2) names the mapping; so does another target endpoint', () => {
+    writeStoragePlanFile(file('storage-mapping.json'), makeConfig(), storagePlan(), { deep: false });
     const moved = refusal(() =>
       readStoragePlanFile(file('storage-mapping.json'), makeConfig({ buckets: { images: 'other-images' } })),
     );
     assert.deepEqual([moved.code, moved.exit], ['PLAN_CONFIG_CHANGED', 2]);
     assert.match(moved.message, /buckets\.images \(planned "app-images", now "other-images"\)/);
-    const shard = refusal(() =>
-      readStoragePlanFile(file('storage-mapping.json'), makeConfig(), { shard: { index: 1, count: 2 } }),
+    const elsewhere = refusal(() =>
+      readStoragePlanFile(file('storage-mapping.json'), makeConfig({ s3Endpoint: 'http://127.0.0.1:9000' })),
     );
-    assert.deepEqual([shard.code, shard.exit], ['PLAN_CONFIG_CHANGED', 2]);
-    assert.match(shard.message, /shard \(planned "all", now "1\/2"\)/);
+    assert.deepEqual([elsewhere.code, elsewhere.exit], ['PLAN_CONFIG_CHANGED', 2]);
+    assert.match(elsewhere.message, /target\.endpoint \(planned "aws", now "http:\/\/127\.0\.0\.1:9000"\)/);
   });
 
   it('GIVEN an auth plan, another version, an edited or broken file WHEN read as a storage plan THEN each is refused with its code and exit 2', () => {
@@ -208,7 +215,7 @@ describe('storage plan file', () => {
     const auth = refusal(() => readStoragePlanFile(writeAuthPlan('auth-as-storage.json'), config));
     assert.deepEqual([auth.code, auth.exit], ['PLAN_KIND_MISMATCH', 2]);
 
-    writeStoragePlanFile(file('storage-v.json'), config, storagePlan());
+    writeStoragePlanFile(file('storage-v.json'), config, storagePlan(), { deep: false });
     const envelope = JSON.parse(readFileSync(file('storage-v.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(file('storage-v2.json'), JSON.stringify({ ...envelope, version: 2 }));
     const version = refusal(() => readStoragePlanFile(file('storage-v2.json'), config));
@@ -272,6 +279,24 @@ describe('storage plan applied: the diff against a saved plan', () => {
     });
   });
 
+  it('GIVEN a planned object removed since WHEN each of two shards applies the plan THEN only the shard that owns its key reports it gone', () => {
+    const gone = [1, 2].map(
+      (index) =>
+        diffBucket({
+          source: 'images',
+          mapping: { target: 'app-images', access: 'private' },
+          rows: new Map(),
+          sourceObjects: new Map(),
+          targetObjects: undefined,
+          heads: new Map(),
+          includeOrphans: false,
+          shard: { index, count: 2 },
+          planned: new Map([['b.png', { size: 20, etag: '"e1"' }]]),
+        }).plan.sincePlan?.gone.count,
+    );
+    assert.deepEqual(gone.sort(), [0, 1]);
+  });
+
   it('GIVEN no saved plan WHEN diffed THEN there is no sincePlan and every object to copy is copied', () => {
     const { plan, items } = diffBucket({
       source: 'images',
@@ -315,7 +340,7 @@ describe('auth plan file', () => {
   });
 
   it('GIVEN a storage plan WHEN read as an auth plan THEN PLAN_KIND_MISMATCH (exit 2)', () => {
-    writeStoragePlanFile(file('storage-as-auth.json'), makeConfig(), storagePlan());
+    writeStoragePlanFile(file('storage-as-auth.json'), makeConfig(), storagePlan(), { deep: false });
     const wrong = refusal(() => readAuthPlanFile(file('storage-as-auth.json'), makeConfig()));
     assert.deepEqual([wrong.code, wrong.exit], ['PLAN_KIND_MISMATCH', 2]);
     assert.notEqual(STORAGE_PLAN_FILE.kind, AUTH_PLAN_FILE.kind);
