@@ -11,8 +11,8 @@ type Register = (program: Command) => void;
 const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
   { commands: ['sandbox'], load: async () => (await import('./sandbox.ts')).registerSandbox },
   { commands: ['demo'], load: async () => (await import('./demo.ts')).registerDemo },
-  { commands: ['storage'], load: async () => (await import('./storage.ts')).registerStorage },
-  { commands: ['auth'], load: async () => (await import('./auth.ts')).registerAuth },
+  { commands: ['storage'], load: async () => (await import('./storage/index.ts')).registerStorage },
+  { commands: ['auth'], load: async () => (await import('./auth/index.ts')).registerAuth },
   { commands: ['db'], load: async () => (await import('./db.ts')).registerDb },
   { commands: ['verify'], load: async () => (await import('./verify.ts')).registerVerify },
   { commands: ['init'], load: async () => (await import('./init.ts')).registerInit },
