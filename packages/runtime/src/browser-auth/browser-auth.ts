@@ -13,7 +13,7 @@ import {
 import { Hub } from 'aws-amplify/utils';
 import { userFromClaims } from './claims.ts';
 import { createMfa } from './mfa.ts';
-import { amplifyOAuthConfig, createBrowserOAuth, type BrowserOAuth } from './oauth.ts';
+import { amplifyOAuthConfig, createBrowserOAuth, usableOAuth, type BrowserOAuth } from './oauth.ts';
 import type {
   AuthChangeEvent,
   AuthErrorShape,
@@ -75,6 +75,7 @@ export interface BrowserAuth extends BrowserOAuth {
 
 export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
   const oauth = createBrowserOAuth(options.oauth, () => currentSession());
+  const oauthSettings = usableOAuth(options.oauth);
   Amplify.configure(
     {
       Auth: {
@@ -84,7 +85,7 @@ export function createBrowserAuth(options: BrowserAuthOptions): BrowserAuth {
           ...(options.userPoolEndpoint ? { userPoolEndpoint: options.userPoolEndpoint } : {}),
           loginWith: {
             email: true,
-            ...(options.oauth ? { oauth: amplifyOAuthConfig(options.oauth) } : {}),
+            ...(oauthSettings ? { oauth: amplifyOAuthConfig(oauthSettings) } : {}),
           },
         },
       },

@@ -89,8 +89,25 @@ export function amplifyProvider(provider: string): NonNullable<SignInWithRedirec
   return SOCIAL[provider] ?? { custom: provider };
 }
 
-const list = (value: string | readonly string[]): string[] =>
-  (typeof value === 'string' ? value.split(',') : [...value]).map((v) => v.trim()).filter(Boolean);
+const list = (value: string | readonly string[] | undefined): string[] =>
+  (typeof value === 'string' ? value.split(',') : [...(value ?? [])]).map((v) => v.trim()).filter(Boolean);
+
+/**
+ * The settings left empty — an environment variable unset where the generated module reads it — which leave
+ * OAuth off (signInWithOAuth answers OAUTH_NOT_CONFIGURED naming them) instead of failing the page's load.
+ */
+export function missingOAuthSettings(options: BrowserOAuthOptions): string[] {
+  const missing: string[] = [];
+  if (!options.domain?.trim()) missing.push('domain');
+  if (list(options.redirectSignIn).length === 0) missing.push('redirectSignIn');
+  if (list(options.redirectSignOut).length === 0) missing.push('redirectSignOut');
+  return missing;
+}
+
+/** The oauth option when every setting is there, else undefined (OAuth off). */
+export function usableOAuth(options: BrowserOAuthOptions | undefined): BrowserOAuthOptions | undefined {
+  return options && missingOAuthSettings(options).length === 0 ? options : undefined;
+}
 
 /** `loginWith.oauth` for Amplify.configure. */
 export function amplifyOAuthConfig(options: BrowserOAuthOptions) {
@@ -130,10 +147,12 @@ function fromAmplify(error: unknown): AuthErrorShape {
  * on this page load (which configure starts) is caught and answered by exchangeCodeForSession.
  */
 export function createBrowserOAuth(
-  options: BrowserOAuthOptions | undefined,
+  given: BrowserOAuthOptions | undefined,
   currentSession: () => Promise<AuthSession | null>,
 ): BrowserOAuth {
   let failure: AuthErrorShape | undefined;
+  const missing = given ? missingOAuthSettings(given) : [];
+  const options = usableOAuth(given);
   if (options)
     Hub.listen('auth', ({ payload }) => {
       if (payload.event === 'signInWithRedirect_failure') failure = fromAmplify(payload.data?.error);
@@ -147,7 +166,9 @@ export function createBrowserOAuth(
         return failed(
           oauthError(
             'OAUTH_NOT_CONFIGURED',
-            `signInWithOAuth({ provider: '${provider}' }) needs the user pool's domain, and createBrowserAuth was given no oauth option`,
+            missing.length
+              ? `signInWithOAuth({ provider: '${provider}' }) needs the hosted UI settings, and oauth.${missing.join(', oauth.')} ${missing.length === 1 ? 'is' : 'are'} empty (an environment variable not set when the app was built?)`
+              : `signInWithOAuth({ provider: '${provider}' }) needs the user pool's domain, and createBrowserAuth was given no oauth option`,
             'pass oauth: { domain, redirectSignIn, redirectSignOut } to createBrowserAuth (the Cognito domain and the app client callback URLs; see the guide, 04, "Social and OIDC sign-in")',
           ),
         );
