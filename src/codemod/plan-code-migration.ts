@@ -251,7 +251,8 @@ const APP_ROUTER_DIR = /^((?:.*\/)?app)\/(?:.*\/)?(?:page|layout|route)\.(?:tsx|
 
 /**
  * Where the upload route stub goes, once per app. In a Next.js app, a route handler in its App Router
- * (`app/` when it has none yet). Otherwise next to the Express server's code when the codebase has one (a
+ * (when it has none yet, `app/` beside its Pages Router: `src/app/` for `src/pages/`, which a root `app/`
+ * would switch off). Otherwise next to the Express server's code when the codebase has one (a
  * file importing express), else next to the browser code that uploads, for the user to move.
  */
 function uploadRouteFile(
@@ -263,7 +264,9 @@ function uploadRouteFile(
     const appDir = [...texts.keys()]
       .map((rel) => APP_ROUTER_DIR.exec(rel)?.[1])
       .find((dir) => dir !== undefined);
-    return path.posix.join(appDir ?? 'app', NEXT_UPLOAD_ROUTE_FILE);
+    // Next ignores src/app and src/pages when app/ or pages/ is at the root: a new app/ goes where pages/ is.
+    const pagesInSrc = [...texts.keys()].some((rel) => /^src\/pages\//.test(rel));
+    return path.posix.join(appDir ?? (pagesInSrc ? 'src/app' : 'app'), NEXT_UPLOAD_ROUTE_FILE);
   }
   const server = [...texts].find(([, text]) =>
     /\bfrom\s+['"]express['"]|require\(\s*['"]express['"]\s*\)/.test(text),

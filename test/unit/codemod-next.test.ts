@@ -318,4 +318,25 @@ export async function saveAvatar(userId: string, file: File) {
     );
     assert.deepEqual(typeCheckChange(plan).introduced, []);
   });
+
+  it('GIVEN a Pages Router app under src/pages that uploads WHEN planned THEN the route handler goes to src/app (a root app/ would switch src/pages off)', async () => {
+    const root = app({
+      'stubs/supabase.d.ts': `${STUBS['stubs/supabase.d.ts']}export declare function createBrowserClient(url: string, key: string): any;\n`,
+      'src/lib/supabase.ts': `import { createBrowserClient } from '@supabase/ssr';
+export const supabase = createBrowserClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!);
+`,
+      'src/pages/profile.tsx': `import { useRouter } from 'next/navigation';
+import { supabase } from '../lib/supabase';
+
+export async function saveAvatar(userId: string, file: File) {
+  void useRouter;
+  return supabase.storage.from('avatars').upload(\`\${userId}/avatar.png\`, file);
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.file);
+    assert.ok(created.includes('src/app/api/storage/upload-url/route.ts'), created.join(', '));
+    assert.ok(!created.some((f) => f.startsWith('app/')), created.join(', '));
+  });
 });
