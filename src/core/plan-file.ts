@@ -5,7 +5,16 @@
  * a config that no longer matches the plan that was reviewed. Each phase says what goes in its envelope.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './errors.ts';
@@ -87,8 +96,41 @@ export function assertPlanOutsideReports(file: string, reportDir: string): void 
 
 /** Writes the plan file (mode 0600: it names users and objects), creating its folder. */
 export function writePlanFile(file: string, planFile: PlanFile<unknown>): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(planFile, null, 2)}\n`, { mode: 0o600 });
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(planFile, null, 2)}\n`, { mode: 0o600 });
+    // The mode applies only to a new file: one written before keeps its own.
+    chmodSync(file, 0o600);
+  } catch (error) {
+    throw unwritable(file, error);
+  }
+}
+
+function unwritable(file: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return new ConfigError('PLAN_FILE_UNWRITABLE', `cannot write the plan to ${file} (${code})`, {
+    exit: 'usage',
+    details: { file, code },
+    cause: error,
+    hint: 'Pass --out a file path in a folder this user can write (not a folder itself).',
+  });
+}
+
+/**
+ * Refuses, before any planning, an `--out` that cannot be written: its folder cannot be made or written, or
+ * it is a folder. (`assertPlanOutsideReports` covers one a report would replace.)
+ */
+export function assertPlanWritable(file: string): void {
+  const resolved = path.resolve(file);
+  try {
+    if (existsSync(resolved) && statSync(resolved).isDirectory())
+      throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+    mkdirSync(path.dirname(resolved), { recursive: true });
+    accessSync(path.dirname(resolved), constants.W_OK);
+    if (existsSync(resolved)) accessSync(resolved, constants.W_OK);
+  } catch (error) {
+    throw unwritable(file, error);
+  }
 }
 
 function invalid(file: string, spec: PlanFileSpec<unknown>, what: string): ConfigError {

@@ -4,7 +4,7 @@
 // THEN it round-trips; a file of another kind or version, an edited file, or a config that no longer matches
 //   is refused with its code and exit 2 naming what differs; and no secret of the config is in the file.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ import {
   type AuthPlan,
 } from '../../src/auth/index.ts';
 import { parseConfig, type Config } from '../../src/config/index.ts';
-import { assertPlanOutsideReports, fingerprintOf } from '../../src/core/plan-file.ts';
+import { assertPlanOutsideReports, assertPlanWritable, fingerprintOf } from '../../src/core/plan-file.ts';
 import type { ListedObject, ObjectRow } from '../../src/storage/inventory.ts';
 import { diffBucket, type StoragePlan } from '../../src/storage/plan.ts';
 import {
@@ -363,5 +363,18 @@ describe('auth plan file', () => {
     );
     for (const fine of ['plans/auth-plan.json', 'supa2aws-report/saved-auth-plan.json', 'auth-plan.json'])
       assert.doesNotThrow(() => assertPlanOutsideReports(fine, 'supa2aws-report'), fine);
+  });
+
+  it('GIVEN --out that is a folder, or a plan file written before with a wider mode WHEN written THEN PLAN_FILE_UNWRITABLE (exit 2) before any planning, and the old file ends 0600', () => {
+    const folder = file('a-folder');
+    mkdirSync(folder);
+    const refused = refusal(() => assertPlanWritable(folder));
+    assert.deepEqual([refused.code, refused.exit], ['PLAN_FILE_UNWRITABLE', 2]);
+    assert.match(refused.message, /EISDIR/);
+    const old = file('old-plan.json');
+    writeFileSync(old, '{}', { mode: 0o644 });
+    assert.doesNotThrow(() => assertPlanWritable(old));
+    writeStoragePlanFile(old, makeConfig(), storagePlan(), { deep: false });
+    assert.equal(statSync(old).mode & 0o777, 0o600);
   });
 });
