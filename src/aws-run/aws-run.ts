@@ -10,7 +10,7 @@
  * AWS calls (the operator's credentials): s3:PutObject/GetObject on the runs bucket, ecs:RunTask (with
  * iam:PassRole on the task's roles), ecs:DescribeTasks, ecs:StopTask, logs:GetLogEvents.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   DescribeTasksCommand,
@@ -23,6 +23,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { InterruptedError, Supa2awsError } from '../core/errors.ts';
+import { assertPlanOutsideReports, assertPlanWritable } from '../core/plan-file.ts';
 import { silentReporter, type Reporter } from '../core/reporter.ts';
 import {
   APP_DB_PASSWORD_ENV,
@@ -35,7 +36,7 @@ import {
 import { awsRunError } from './errors.ts';
 import { LogFollower, type LogsClient } from './log-follower.ts';
 import { RUN_FILES } from './run-contract.ts';
-import { runFileArgs, type RunFile } from './run-file-args.ts';
+import { localPaths, runFileArgs, type RunFile } from './run-file-args.ts';
 import {
   configVariables,
   getRunFile,
@@ -140,6 +141,10 @@ const SECRET_TEMPLATE_VARIABLES = [SOURCE_DB_PASSWORD_ENV, SOURCE_S3_ACCESS_KEY_
 export function planAwsRun(options: AwsRunOptions, now: Date = new Date()): AwsRunPlan {
   const runId = options.runId ?? newRunId(now);
   const files = runFileArgs(options.command);
+  for (const output of files.outputs) {
+    assertPlanOutsideReports(output.local, options.reportDir);
+    assertPlanWritable(output.local);
+  }
   const specs = planRunTasks(files.command, options.tasks ?? 1, { json: options.json ?? false });
   if (options.configFile) readRunConfig(options.configFile);
   return {
@@ -363,13 +368,16 @@ class Run {
       this.reporter.emit({
         type: 'log',
         level: 'warn',
-        message: `task ${spec.label} wrote no results to ${this.plan.runUri}task-${spec.label}/ (it was stopped before it could)`,
+        message: `task ${spec.label} wrote no results to ${this.plan.runUri}task-${spec.label}/: it was stopped, or failed before running the command (its log above says why)`,
       });
       return { stdout: '', reports: [], outputs: [] };
     }
     const exit = JSON.parse(exitFile.toString('utf8')) as TaskExit;
-    const stdout =
-      (await getRunFile(s3, bucket, runKey(runId, RUN_FILES.stdout, spec.label)))?.toString('utf8') ?? '';
+    const stdout = localPaths(
+      (await getRunFile(s3, bucket, runKey(runId, RUN_FILES.stdout, spec.label)))?.toString('utf8') ?? '',
+      this.plan.files,
+      this.options.json === true,
+    );
     const reports: string[] = [];
     for (const name of exit.reports) {
       const body = await getRunFile(s3, bucket, runKey(runId, `${RUN_FILES.reports}${name}`, spec.label));
@@ -380,11 +388,19 @@ class Run {
       reports.push(file);
     }
     const outputs: string[] = [];
-    for (const name of exit.outputs ?? []) {
-      const wanted = this.plan.files.outputs.find((f) => f.name === name);
-      const body = await getRunFile(s3, bucket, runKey(runId, `${RUN_FILES.outputs}${name}`, spec.label));
-      if (!wanted || !body) continue;
+    for (const wanted of this.plan.files.outputs) {
       const file = localReportName(wanted.local, spec, this.started.length);
+      const body = (exit.outputs ?? []).includes(wanted.name)
+        ? await getRunFile(s3, bucket, runKey(runId, `${RUN_FILES.outputs}${wanted.name}`, spec.label))
+        : undefined;
+      if (!body) {
+        this.reporter.emit({
+          type: 'log',
+          level: 'warn',
+          message: `task ${spec.label} wrote no ${wanted.given}${existsSync(file) ? `: ${file} is an older one, not this run's` : ''}`,
+        });
+        continue;
+      }
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, body, { mode: 0o600 });
       outputs.push(file);

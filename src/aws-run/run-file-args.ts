@@ -47,6 +47,8 @@ const FILE_ARGS: readonly FileArg[] = [
 export interface RunFile {
   local: string;
   name: string;
+  /** The path as the command named it, which the task's own messages name as `inputs/<name>` or `outputs/<name>`. */
+  given: string;
 }
 
 export interface RunFileArgs {
@@ -54,6 +56,25 @@ export interface RunFileArgs {
   command: string[];
   inputs: RunFile[];
   outputs: RunFile[];
+}
+
+/**
+ * The task's text with its working-folder paths (`inputs/<name>`, `outputs/<name>`) back to the paths the
+ * operator named, so its messages ("plan saved to …; apply it with --plan …") hold here. In JSON the paths are
+ * written as JSON strings.
+ */
+export function localPaths(
+  text: string,
+  files: Pick<RunFileArgs, 'inputs' | 'outputs'>,
+  json: boolean,
+): string {
+  let out = text;
+  const swap = (inTask: string, given: string) => {
+    out = out.replaceAll(inTask, json ? JSON.stringify(given).slice(1, -1) : given);
+  };
+  for (const f of files.inputs) swap(`${RUN_FILES.inputs}${f.name}`, f.given);
+  for (const f of files.outputs) swap(`${RUN_FILES.outputs}${f.name}`, f.given);
+  return out;
 }
 
 /** The command's file arguments moved into the run (see the module comment). */
@@ -77,15 +98,20 @@ export function runFileArgs(command: readonly string[], cwd: string = process.cw
     else if (inline) out.command[at] = `${arg.flag}=${inTask}`;
     else out.command[at + 1] = inTask;
     const local = path.resolve(cwd, value);
-    if (arg.direction === 'output') files.push({ local, name });
-    else if (!arg.folder) files.push({ local: readable(local, arg, 'file'), name });
+    if (arg.direction === 'output') files.push({ local, name, given: value });
+    else if (!arg.folder) files.push({ local: readable(local, arg, 'file'), name, given: value });
     else {
       for (const entry of readdirSync(readable(local, arg, 'folder'), { withFileTypes: true }))
         if (entry.isFile())
-          files.push({ local: path.join(local, entry.name), name: `${name}/${entry.name}` });
+          files.push({
+            local: path.join(local, entry.name),
+            name: `${name}/${entry.name}`,
+            given: path.join(value, entry.name),
+          });
       // `--seed` reads seed.sql beside the migrations folder: it goes beside it in the task too.
       const seed = path.join(local, '..', 'seed.sql');
-      if (given('--seed') && existsSync(seed)) files.push({ local: seed, name: 'seed.sql' });
+      if (given('--seed') && existsSync(seed))
+        files.push({ local: seed, name: 'seed.sql', given: path.join(value, '..', 'seed.sql') });
     }
   }
   return out;

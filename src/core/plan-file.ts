@@ -118,16 +118,19 @@ function unwritable(file: string, error: unknown): ConfigError {
 
 /**
  * Refuses, before any planning, an `--out` that cannot be written: its folder cannot be made or written, or
- * it is a folder. (`assertPlanOutsideReports` covers one a report would replace.)
+ * it is a folder. Writes nothing. (`assertPlanOutsideReports` covers one a report would replace.)
  */
 export function assertPlanWritable(file: string): void {
   const resolved = path.resolve(file);
   try {
     if (existsSync(resolved) && statSync(resolved).isDirectory())
       throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-    mkdirSync(path.dirname(resolved), { recursive: true });
-    accessSync(path.dirname(resolved), constants.W_OK);
     if (existsSync(resolved)) accessSync(resolved, constants.W_OK);
+    // The folder need not exist yet: the nearest one that does must take new entries.
+    let dir = path.dirname(resolved);
+    while (!existsSync(dir)) dir = path.dirname(dir);
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.W_OK);
   } catch (error) {
     throw unwritable(file, error);
   }

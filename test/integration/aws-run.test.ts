@@ -176,6 +176,27 @@ after(async () => {
   await s3rver?.close();
 });
 
+/** A container running `aws in-task` in this process with `bin` as the supa2aws it starts. */
+function inTaskContainer(bin: string): (task: StandInTask) => void {
+  return (task) => {
+    void runInTask(
+      {
+        command: task.command.slice(3),
+        env: { ...containerEnv(SECRET), ...task.environment },
+        bin,
+        tmpDir: work,
+      },
+      { s3, signal: new AbortController().signal, secrets: { send: async () => ({ SecretString: '{}' }) } },
+    ).then(
+      (code) => task.exit(code),
+      (error: Error) => {
+        task.log(error.message);
+        task.exit(1);
+      },
+    );
+  };
+}
+
 function collecting() {
   const lines: Array<{ task: string; line: string }> = [];
   return { lines, onLine: (line: string, task: { label: string }) => lines.push({ task: task.label, line }) };
@@ -261,23 +282,7 @@ describe('aws run against the ECS and CloudWatch Logs stand-in', { timeout: 180_
         "process.stdout.write(JSON.stringify({ from: arg('--from-dump'), out: arg('--out') }));",
       ].join('\n'),
     );
-    container = (task) => {
-      void runInTask(
-        {
-          command: task.command.slice(3),
-          env: { ...containerEnv(SECRET), ...task.environment },
-          bin,
-          tmpDir: work,
-        },
-        { s3, signal: new AbortController().signal, secrets: { send: async () => ({ SecretString: '{}' }) } },
-      ).then(
-        (code) => task.exit(code),
-        (error: Error) => {
-          task.log(error.message);
-          task.exit(1);
-        },
-      );
-    };
+    container = inTaskContainer(bin);
     const out = collecting();
     const cwd = process.cwd();
     process.chdir(here);
@@ -296,10 +301,8 @@ describe('aws run against the ECS and CloudWatch Logs stand-in', { timeout: 180_
       process.chdir(cwd);
     }
     assert.equal(result.exitCode, 0, out.lines.map((l) => l.line).join('\n'));
-    assert.deepEqual(JSON.parse(result.tasks[0]!.stdout), {
-      from: 'inputs/dump.sql',
-      out: 'outputs/schema.sql',
-    });
+    // The task read and wrote inputs/dump.sql and outputs/schema.sql; its messages name the paths given here.
+    assert.deepEqual(JSON.parse(result.tasks[0]!.stdout), { from: 'dump.sql', out: 'reviewed/schema.sql' });
     const written = path.join(here, 'reviewed/schema.sql');
     assert.deepEqual(result.tasks[0]!.outputs, [written]);
     assert.equal(
@@ -317,6 +320,37 @@ describe('aws run against the ECS and CloudWatch Logs stand-in', { timeout: 180_
         { name: 'SUPA2AWS_RUN_OUTPUTS', value: '["schema.sql"]' },
       ],
     );
+
+    // A run whose command fails before writing it: the operator is told the file here is not this run's.
+    const failing = path.join(work, 'fake-schema-fails.mjs');
+    writeFileSync(failing, 'process.exitCode = 3;\n');
+    container = inTaskContainer(failing);
+    const warnings: string[] = [];
+    process.chdir(here);
+    try {
+      result = await awsRun(
+        {
+          target,
+          command: ['db', 'schema', '--from-dump', 'dump.sql', '--out', 'reviewed/schema.sql'],
+          reportDir: path.join(here, 'r'),
+          pollMs: 100,
+        },
+        {
+          ...clients,
+          onLine: () => undefined,
+          reporter: {
+            emit: (e) => void (e.type === 'log' && e.level === 'warn' && warnings.push(e.message)),
+          },
+        },
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.equal(result.exitCode, 3);
+    assert.deepEqual(result.tasks[0]!.outputs, []);
+    assert.deepEqual(warnings, [
+      `task 1 wrote no reviewed/schema.sql: ${written} is an older one, not this run's`,
+    ]);
   });
 
   it('GIVEN --tasks 2 -- storage copy WHEN the shards stop with 0 and 3 THEN both shards’ reports land in the report folder for `supa2aws report` and the run returns 3', async () => {

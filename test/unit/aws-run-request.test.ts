@@ -14,6 +14,7 @@ import {
   planAwsRun,
   planRunTasks,
   readRunConfig,
+  localPaths,
   reportDirOf,
   runFileArgs,
   runTargetFromOutputs,
@@ -264,12 +265,18 @@ describe('aws run: the files a command reads and writes', () => {
     const copy = runFileArgs(['storage', 'copy', '--plan', 'storage-plan.json', '--json'], dir);
     assert.deepEqual(copy.command, ['storage', 'copy', '--plan', 'inputs/storage-plan.json', '--json']);
     assert.deepEqual(copy.inputs, [
-      { local: path.join(dir, 'storage-plan.json'), name: 'storage-plan.json' },
+      { local: path.join(dir, 'storage-plan.json'), name: 'storage-plan.json', given: 'storage-plan.json' },
     ]);
     assert.deepEqual(copy.outputs, []);
     const plan = runFileArgs(['auth', 'plan', '--out=plans/auth.json'], dir);
     assert.deepEqual(plan.command, ['auth', 'plan', '--out=outputs/auth.json']);
-    assert.deepEqual(plan.outputs, [{ local: path.join(dir, 'plans/auth.json'), name: 'auth.json' }]);
+    assert.deepEqual(plan.outputs, [
+      { local: path.join(dir, 'plans/auth.json'), name: 'auth.json', given: 'plans/auth.json' },
+    ]);
+    assert.equal(
+      localPaths('plan saved to outputs/auth.json; apply it with --plan outputs/auth.json', plan, false),
+      'plan saved to plans/auth.json; apply it with --plan plans/auth.json',
+    );
     const request = buildRunTaskRequest(
       TARGET,
       'r1',
@@ -293,7 +300,11 @@ describe('aws run: the files a command reads and writes', () => {
     const dump = runFileArgs(['db', 'schema', '--dry-run'], dir);
     assert.deepEqual(dump.command, ['db', 'schema', '--dry-run', '--out', 'outputs/supa2aws-schema.sql']);
     assert.deepEqual(dump.outputs, [
-      { local: path.join(dir, 'supa2aws-schema.sql'), name: 'supa2aws-schema.sql' },
+      {
+        local: path.join(dir, 'supa2aws-schema.sql'),
+        name: 'supa2aws-schema.sql',
+        given: 'supa2aws-schema.sql',
+      },
     ]);
     const apply = runFileArgs(['db', 'schema', '--apply-file', 'schema.sql'], dir);
     assert.deepEqual(apply.command, ['db', 'schema', '--apply-file', 'inputs/schema.sql']);

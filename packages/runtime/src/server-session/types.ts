@@ -17,7 +17,9 @@ export interface CookieToSet extends CookieSetOptions {
  * The request's cookies. Next's `await cookies()` (next/headers) and `request.cookies` (middleware) fit as
  * they are; elsewhere wrap the framework's. `set` is needed by `signOut` only: server components have
  * read-only cookies, route handlers and server actions can write them. It is called with one object, the
- * form both of Next's cookie stores take (middleware's `request.cookies.set` has no options argument).
+ * form both of Next's cookie stores take (middleware's `request.cookies.set` has no options argument). In
+ * middleware, `request.cookies.set` changes only the request: to sign out there, read from `request.cookies`
+ * and write to `response.cookies` (a jar of your own with `get` from one and `set` to the other).
  */
 export interface CookieJar {
   get(name: string): { value: string } | undefined;
