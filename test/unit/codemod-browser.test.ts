@@ -230,7 +230,7 @@ describe('migrate-code in the browser', () => {
       'src/main.ts':
         "import type { Session } from '@supabase/supabase-js';\nexport let last: Session | null = null;\n",
       'src/lib/mfa-types.ts':
-        "import type { Factor, OAuthResponse } from '@supabase/supabase-js';\nexport let factors: Factor[] = [];\nexport let lastOAuth: OAuthResponse | null = null;\n",
+        "import type { Factor, OAuthResponse } from '@supabase/supabase-js';\nexport let factors: Factor<'totp'>[] = [];\nexport let lastOAuth: OAuthResponse | null = null;\n",
       'api/src/server.ts': [
         "import express from 'express';",
         "import type { User } from '@supabase/supabase-js';",

@@ -53,12 +53,16 @@ export type AuthResult<T> =
  *   or from a federated sign-in is aal1 (→ aal2 with TOTP on, except federated). Verifying an enrollment keeps
  *   the same tokens.
  */
-export interface MfaFactor {
+export interface MfaFactor<
+  Type extends string = 'totp',
+  Status extends 'verified' | 'unverified' = 'verified' | 'unverified',
+> {
   /** Always {@link TOTP_FACTOR_ID}: Cognito holds one TOTP device per user. */
   id: string;
   friendly_name?: string;
-  factor_type: 'totp';
-  status: 'verified' | 'unverified';
+  /** supabase-js's `Factor<Type, Status>` takes the same parameters; here the type is always 'totp'. */
+  factor_type: Type;
+  status: Status;
   /** Cognito keeps no date for the TOTP device: the empty string. */
   created_at: string;
   /** Cognito keeps no date for the TOTP device: the empty string. */
