@@ -192,7 +192,7 @@ export function readPlanFile<P>(file: string, spec: PlanFileSpec<P>): PlanFile<P
   if (envelope.inputs === null || typeof envelope.inputs !== 'object' || Array.isArray(envelope.inputs))
     throw invalid(file, spec, 'it has no "inputs"');
   if (fingerprintOf(envelope.inputs) !== envelope.fingerprint)
-    throw invalid(file, spec, 'its fingerprint does not match its inputs (the file was edited)');
+    throw invalid(file, spec, 'its fingerprint does not match its config inputs (they were edited)');
   const plan = spec.schema.safeParse(envelope.plan);
   if (!plan.success) {
     const issue = plan.error.issues[0];
