@@ -9,6 +9,16 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** A number above 0, `max` at the most (a rate, say: 2.5 is fine). */
+export function positiveNumberUpTo(max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!(n > 0 && n <= max))
+      throw new InvalidArgumentError(`expected a number above 0 and at most ${max}, got ${value}`);
+    return n;
+  };
+}
+
 /** A whole number, 0 or more. */
 export function wholeNumber(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;

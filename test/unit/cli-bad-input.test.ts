@@ -56,6 +56,16 @@ const cases: { args: string[]; code: string; exit: number; secret?: string }[] =
   },
   { args: ['nonsense-command'], code: 'CLI_USAGE', exit: 2 },
   {
+    args: ['--config', 'dead.json', 'auth', 'import', '--remaining', '--rate', 'abc'],
+    code: 'CLI_USAGE',
+    exit: 2,
+  },
+  {
+    args: ['--config', 'dead.json', 'storage', 'plan', '--out', 'a-directory'],
+    code: 'PLAN_FILE_UNWRITABLE',
+    exit: 2,
+  },
+  {
     args: ['--config', 'dead.json', 'db', 'schema', '--apply-file', 'missing.sql'],
     code: 'DB_SCHEMA_FILE_UNREADABLE',
     exit: 2,

@@ -8,6 +8,7 @@ import {
 import { ConfigError } from '../../../core/errors.ts';
 import { timedReport, writePhaseReport } from '../../../report/phase-report.ts';
 import { action, type CommandContext } from '../../context.ts';
+import { positiveNumberUpTo } from '../../option-parsers.ts';
 import { reportDirOption } from './flags.ts';
 import { users } from './render.ts';
 
@@ -110,7 +111,11 @@ export function registerAuthImport(auth: Command): void {
     )
     .option('--no-csv', 'do not write the CSV')
     .option('--csv-only', 'only write the CSV; create nobody')
-    .option('--rate <n>', 'requests per second at the most (overrides auth.maxRequestsPerSecond)', Number)
+    .option(
+      '--rate <n>',
+      'requests per second at the most, up to 50 (overrides auth.maxRequestsPerSecond)',
+      positiveNumberUpTo(50),
+    )
     .option(...reportDirOption)
     .action(action(runImport));
 }
