@@ -13,7 +13,7 @@ const GROUPS: Array<{ commands: string[]; load: () => Promise<Register> }> = [
   { commands: ['demo'], load: async () => (await import('./demo.ts')).registerDemo },
   { commands: ['storage'], load: async () => (await import('./storage/index.ts')).registerStorage },
   { commands: ['auth'], load: async () => (await import('./auth/index.ts')).registerAuth },
-  { commands: ['db'], load: async () => (await import('./db.ts')).registerDb },
+  { commands: ['db'], load: async () => (await import('./db/index.ts')).registerDb },
   { commands: ['verify'], load: async () => (await import('./verify.ts')).registerVerify },
   { commands: ['init'], load: async () => (await import('./init.ts')).registerInit },
   { commands: ['config'], load: async () => (await import('./config.ts')).registerConfig },

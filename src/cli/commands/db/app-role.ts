@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { runAppRoleFromConfig, type AppRoleResult } from '../../db/index.ts';
-import { action } from '../context.ts';
-import { table } from '../render.ts';
+import { runAppRoleFromConfig, type AppRoleResult } from '../../../db/index.ts';
+import { action } from '../../context.ts';
+import { table } from '../../render.ts';
 
 function resultText(r: AppRoleResult): string {
   const { plan } = r;
@@ -34,7 +34,8 @@ function resultText(r: AppRoleResult): string {
   return lines.join('\n');
 }
 
-export function registerAppRole(db: Command): void {
+/** `db app-role`: the app's login role created or converged on the target, then verified. */
+export function registerDbAppRole(db: Command): void {
   db.command('app-role')
     .description(
       "create or converge the app's login role (API and worker): owns nothing, only the grants the app needs, cannot read the legacy password store; then verify it",

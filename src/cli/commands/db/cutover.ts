@@ -1,0 +1,110 @@
+/**
+ * `db cutover` and `db rollback`: the same switch, forward (Supabase → RDS) and back (RDS → Supabase,
+ * after `db replicate reverse`), with the same flags; `--undo` lifts a write freeze an interrupted run left.
+ */
+import type { Command } from 'commander';
+import {
+  cutoverFromConfig,
+  cutoverPhaseReport,
+  undoCutoverFreezeFromConfig,
+  type CutoverResult,
+} from '../../../db/index.ts';
+import { DEFAULT_REPORT_DIR, timed, writePhaseReport } from '../../../report/index.ts';
+import { action, type CommandContext } from '../../context.ts';
+import { positiveInt, wholeNumber } from '../../option-parsers.ts';
+import { formatDuration, table } from '../../render.ts';
+import { subscriberAdmin } from './flags.ts';
+
+function cutoverText(r: CutoverResult, what: string): string {
+  if (r.action === 'planned')
+    return [`${what} plan (--dry-run, nothing changed):`, ...r.plan.map((p, i) => `  ${i + 1}. ${p}`)].join(
+      '\n',
+    );
+  if (r.action === 'already cut over')
+    return `${what} already finished: the old side is read-only and replication is gone.${r.unfrozenTarget.length > 0 ? ` Writes allowed again for ${r.unfrozenTarget.join(', ')}.` : ''}`;
+  return [
+    table(
+      ['step', 'time', 'detail'],
+      r.steps.map((s) => [s.name, formatDuration(s.durationMs), s.detail]),
+    ),
+    `write freeze: ${r.freeze.durationMs === null ? '?' : formatDuration(r.freeze.durationMs)} (${r.freeze.roles.join(', ')} read-only on the old side, which stays so)`,
+    ...(r.resumed ? ['(finished a cutover an earlier run had started)'] : []),
+    '',
+    `Switch the app now: DATABASE_URL=${r.databaseUrl}`,
+  ].join('\n');
+}
+
+const cutoverFlags = (command: Command) =>
+  command
+    .option('--dry-run', 'show the plan; change nothing')
+    .option('--undo', 'lift a write freeze left by an interrupted run, and stop there')
+    .option(
+      '--sequence-margin <n>',
+      'added to every sequence (default db.replication.sequenceMargin)',
+      wholeNumber,
+    )
+    .option(
+      '--lag-timeout <seconds>',
+      'wait this long for the catch-up (default db.replication.lagTimeoutSeconds)',
+      positiveInt,
+    )
+    .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR);
+
+interface CutoverFlags {
+  dryRun?: boolean;
+  undo?: boolean;
+  sequenceMargin?: number;
+  lagTimeout?: number;
+  subscriberAdminUrl?: string;
+  reportDir: string;
+}
+
+const runCutover = async (ctx: CommandContext, opts: CutoverFlags, direction: 'cutover' | 'rollback') => {
+  const { config } = await ctx.config();
+  if (opts.undo) {
+    const roles = await undoCutoverFreezeFromConfig(config, { direction }, { reporter: ctx.reporter });
+    ctx.print({ unfrozen: roles }, () =>
+      roles.length > 0 ? `writes allowed again for ${roles.join(', ')}` : 'no write freeze to lift',
+    );
+    return 0;
+  }
+  const { value, timing } = await timed(() =>
+    cutoverFromConfig(
+      config,
+      {
+        direction,
+        ...(opts.sequenceMargin !== undefined ? { sequenceMargin: opts.sequenceMargin } : {}),
+        ...(opts.lagTimeout !== undefined ? { lagTimeoutSeconds: opts.lagTimeout } : {}),
+        ...subscriberAdmin(opts.subscriberAdminUrl),
+        dryRun: opts.dryRun === true,
+      },
+      { reporter: ctx.reporter, signal: ctx.signal },
+    ),
+  );
+  if (!opts.dryRun) writePhaseReport(opts.reportDir, cutoverPhaseReport(direction, value, timing));
+  ctx.print(value, () => cutoverText(value, direction));
+  return 0;
+};
+
+/** `db cutover`: freeze Supabase, catch up, sequences ahead, verify, the DATABASE_URL switch. */
+export function registerDbCutover(db: Command): void {
+  cutoverFlags(
+    db
+      .command('cutover')
+      .description(
+        'freeze writes on Supabase, wait for lag 0, set sequences ahead, verify both sides, print the DATABASE_URL switch',
+      ),
+  ).action(action((ctx, opts: CutoverFlags) => runCutover(ctx, opts, 'cutover')));
+}
+
+/** `db rollback`: the cutover the other way, after `db replicate reverse`. */
+export function registerDbRollback(db: Command): void {
+  cutoverFlags(
+    db
+      .command('rollback')
+      .description(
+        'the cutover the other way (after db replicate reverse): freeze RDS, wait, sequences, verify, lift the freeze on Supabase',
+      )
+      .option('--subscriber-admin-url <url>', "superuser connection that owns the way back's subscription"),
+  ).action(action((ctx, opts: CutoverFlags) => runCutover(ctx, opts, 'rollback')));
+}
