@@ -55,6 +55,7 @@ const cases: { args: string[]; code: string; exit: number; secret?: string }[] =
     exit: 2,
   },
   { args: ['nonsense-command'], code: 'CLI_USAGE', exit: 2 },
+  { args: ['--config', 'dead.json', 'db', 'schema', '--rls', 'maybe'], code: 'CLI_USAGE', exit: 2 },
   {
     args: ['--config', 'dead.json', 'auth', 'import', '--remaining', '--rate', 'abc'],
     code: 'CLI_USAGE',

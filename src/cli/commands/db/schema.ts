@@ -7,6 +7,7 @@ import {
 } from '../../../db/index.ts';
 import { DEFAULT_REPORT_DIR } from '../../../report/index.ts';
 import { action, type CommandContext } from '../../context.ts';
+import { oneOf } from '../../option-parsers.ts';
 import { formatDuration, table } from '../../render.ts';
 import { findings } from './render.ts';
 
@@ -33,7 +34,7 @@ interface SchemaFlags {
   fromDump?: string;
   applyFile?: string;
   out: string;
-  rls?: string;
+  rls?: 'keep' | 'drop';
   apiDefaultPrivileges?: boolean;
   pgDump?: string;
   skipBlocked?: boolean;
@@ -47,7 +48,7 @@ function schemaPhaseOptions(opts: SchemaFlags, apply: { privilegedUrl?: string }
   return {
     ...(opts.fromMigrations ? { fromMigrations: opts.fromMigrations, seed: opts.seed === true } : {}),
     ...(opts.fromDump ? { fromDump: opts.fromDump } : {}),
-    ...(opts.rls !== undefined ? { rls: opts.rls as 'keep' | 'drop' } : {}),
+    ...(opts.rls !== undefined ? { rls: opts.rls } : {}),
     ...(opts.apiDefaultPrivileges === false ? { apiDefaultPrivileges: false } : {}),
     ...(opts.pgDump ? { pgDump: opts.pgDump } : {}),
     ...apply,
@@ -109,7 +110,7 @@ export function registerDbSchema(db: Command): void {
     .option('--from-dump <file>', 'read an existing schema-only dump instead of pg_dump')
     .option('--apply-file <file>', 'apply a reviewed schema file written earlier with --out')
     .option('--out <file>', 'where the reviewable schema goes', 'supa2aws-schema.sql')
-    .option('--rls <mode>', 'keep | drop the RLS policies', undefined)
+    .option('--rls <mode>', 'keep | drop the RLS policies', oneOf(['keep', 'drop'] as const))
     .option(
       '--no-api-default-privileges',
       "with --from-migrations: do not give anon/authenticated/service_role Supabase's default privileges on public (for projects with that setting off)",
