@@ -70,8 +70,8 @@ export async function exportLegacyStore(options: ExportOptions): Promise<ExportR
     warnings: [],
   };
 
-  await withClient(connect, config.source.db.url, 'database', (source) =>
-    withClient(connect, config.target.db.url, 'database', async (target) => {
+  await withClient(connect, config.source.db.url, 'source', (source) =>
+    withClient(connect, config.target.db.url, 'target', async (target) => {
       // One snapshot of the source, one transaction on the target.
       await inReadOnlySnapshot(source, async () => {
         await inTransaction(target, async () => {

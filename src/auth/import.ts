@@ -161,7 +161,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
     result,
   );
   try {
-    await withClient(options.connect ?? defaultConnect, config.target.db.url, 'database', (target) =>
+    await withClient(options.connect ?? defaultConnect, config.target.db.url, 'target', (target) =>
       run.run(target),
     );
     run.csv?.close();

@@ -92,7 +92,7 @@ export async function planAuth(options: PlanOptions): Promise<AuthPlan> {
   const kinds = new Map<UserKind, KindSummary>();
 
   await step(reporter, 'read Supabase users', () =>
-    withClient(options.connect ?? defaultConnect, config.source.db.url, 'database', async (source) => {
+    withClient(options.connect ?? defaultConnect, config.source.db.url, 'source', async (source) => {
       await inReadOnlySnapshot(source, async () => {
         const duplicateEmails = await readDuplicateEmails(source);
         for await (const batch of readSourceUsers(source)) {

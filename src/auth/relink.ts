@@ -61,7 +61,7 @@ export async function relinkUser(options: RelinkOptions): Promise<RelinkResult> 
     return await withClient(
       options.connect ?? defaultConnect,
       config.target.db.url,
-      'database',
+      'target',
       async (target) => {
         if (!(await hasCognitoSubColumn(target))) {
           throw new AuthError(

@@ -138,8 +138,8 @@ export async function planAuthRollback(options: AuthRollbackOptions): Promise<Au
     undetectable: ROLLBACK_UNDETECTABLE,
   };
   try {
-    await withClient(connect, config.source.db.url, 'database', (source) =>
-      withClient(connect, config.target.db.url, 'database', async (target) => {
+    await withClient(connect, config.source.db.url, 'source', (source) =>
+      withClient(connect, config.target.db.url, 'target', async (target) => {
         const table = legacyTable(config.auth.legacySchema);
         const lookups = {
           subColumn: await hasCognitoSubColumn(target),

@@ -126,8 +126,8 @@ export async function verifyAuth(options: VerifyOptions): Promise<VerifyResult> 
   };
 
   try {
-    await withClient(connect, config.source.db.url, 'database', (source) =>
-      withClient(connect, config.target.db.url, 'database', async (target) => {
+    await withClient(connect, config.source.db.url, 'source', (source) =>
+      withClient(connect, config.target.db.url, 'target', async (target) => {
         result.pool.users = await step(reporter, `list the users of pool ${pool.userPoolId}`, () =>
           snapshotPool(target, pool, mode, limiter, options.signal),
         );

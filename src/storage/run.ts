@@ -111,7 +111,7 @@ function planAgainst(
 ): Promise<StoragePlan> {
   requireBuckets(config);
   return withClients(config, deps, ({ source, target }) =>
-    withClient(deps.connect ?? defaultConnect, config.source.db.url, 'database', (db) =>
+    withClient(deps.connect ?? defaultConnect, config.source.db.url, 'source', (db) =>
       planStorageCopy({
         db,
         source,
@@ -211,7 +211,7 @@ export function verifyStorageFromConfig(
 ): Promise<StorageVerifyReport> {
   requireBuckets(config);
   return withClients(config, deps, ({ source, target }) =>
-    withClient(deps.connect ?? defaultConnect, config.source.db.url, 'database', (db) =>
+    withClient(deps.connect ?? defaultConnect, config.source.db.url, 'source', (db) =>
       verifyStorage({
         db,
         source,
@@ -269,17 +269,21 @@ export function rewriteUrlsFromConfig(
     });
   }
   requireBuckets(config);
-  return withClient(deps.connect ?? defaultConnect, databaseUrl(config, options.database), 'database', (db) =>
-    rewriteUrls({
-      db,
-      columns: config.storage.urlColumns,
-      rewriter: rewriterFromConfig(config),
-      batchSize: options.batchSize ?? config.storage.urlBatchSize,
-      dryRun: options.dryRun === true,
-      ...(deps.reporter ? { reporter: deps.reporter } : {}),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.afterBatch ? { afterBatch: deps.afterBatch } : {}),
-    }),
+  return withClient(
+    deps.connect ?? defaultConnect,
+    databaseUrl(config, options.database),
+    options.database ?? 'source',
+    (db) =>
+      rewriteUrls({
+        db,
+        columns: config.storage.urlColumns,
+        rewriter: rewriterFromConfig(config),
+        batchSize: options.batchSize ?? config.storage.urlBatchSize,
+        dryRun: options.dryRun === true,
+        ...(deps.reporter ? { reporter: deps.reporter } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.afterBatch ? { afterBatch: deps.afterBatch } : {}),
+      }),
   );
 }
 
@@ -289,14 +293,18 @@ export function restoreUrlsFromConfig(
   options: Omit<RewriteOptions, 'batchSize'> & { batchSize?: number } = {},
   deps: StorageRunDeps = {},
 ): Promise<UrlRewriteResult> {
-  return withClient(deps.connect ?? defaultConnect, databaseUrl(config, options.database), 'database', (db) =>
-    restoreUrls({
-      db,
-      batchSize: options.batchSize ?? config.storage.urlBatchSize,
-      dryRun: options.dryRun === true,
-      ...(deps.reporter ? { reporter: deps.reporter } : {}),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    }),
+  return withClient(
+    deps.connect ?? defaultConnect,
+    databaseUrl(config, options.database),
+    options.database ?? 'source',
+    (db) =>
+      restoreUrls({
+        db,
+        batchSize: options.batchSize ?? config.storage.urlBatchSize,
+        dryRun: options.dryRun === true,
+        ...(deps.reporter ? { reporter: deps.reporter } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      }),
   );
 }
 
@@ -306,7 +314,10 @@ export function discoverUrlsFromConfig(
   options: { database?: UrlDatabase } = {},
   deps: StorageRunDeps = {},
 ): Promise<DiscoverResult> {
-  return withClient(deps.connect ?? defaultConnect, databaseUrl(config, options.database), 'database', (db) =>
-    discoverUrlColumns({ db, rewriter: rewriterFromConfig(config) }),
+  return withClient(
+    deps.connect ?? defaultConnect,
+    databaseUrl(config, options.database),
+    options.database ?? 'source',
+    (db) => discoverUrlColumns({ db, rewriter: rewriterFromConfig(config) }),
   );
 }
