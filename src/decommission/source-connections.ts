@@ -1,17 +1,5 @@
 import { defaultConnect, withClient, type PgClient } from '../core/pg.ts';
-
-/** Roles Supabase's own services connect as; their sessions are not the app's. */
-const PLATFORM_ROLES = new Set([
-  'supabase_admin',
-  'supabase_auth_admin',
-  'supabase_storage_admin',
-  'supabase_realtime_admin',
-  'supabase_replication_admin',
-  'supabase_read_only_user',
-  'authenticator',
-  'pgbouncer',
-  'dashboard_user',
-]);
+import { isPlatformRole } from '../db/supabase-facts.ts';
 
 export interface SourceConnection {
   user: string;
@@ -32,14 +20,15 @@ async function readConnections(client: PgClient): Promise<{ app: SourceConnectio
       WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND usename IS NOT NULL`,
   );
   const app = rows
-    .filter((r) => !PLATFORM_ROLES.has(r.usename) && !r.application_name.startsWith('supa2aws'))
+    // Supabase's own services connect as its platform roles; their sessions are not the app's.
+    .filter((r) => !isPlatformRole(r.usename) && !r.application_name.startsWith('supa2aws'))
     .map((r) => ({
       user: r.usename,
       application: r.application_name,
       client: r.client_addr,
       state: r.state,
     }));
-  return { app, platform: rows.filter((r) => PLATFORM_ROLES.has(r.usename)).length };
+  return { app, platform: rows.filter((r) => isPlatformRole(r.usename)).length };
 }
 
 /** Client sessions on the source database other than this one and Supabase's own services. */
