@@ -3,10 +3,11 @@
  * write: the value may be split over `<name>.0`, `<name>.1`...; it is JSON (a session object, or the auth
  * helpers' `[access_token, refresh_token, ...]`), or `base64-` and that JSON in base64url.
  */
+import { base64url } from 'jose';
 import type { CookieJar } from './types.ts';
 
 /** How many chunks @supabase/ssr may split a session over (it splits at ~3 KB; sessions stay far below). */
-export const MAX_SUPABASE_CHUNKS = 10;
+const MAX_SUPABASE_CHUNKS = 10;
 
 /** The cookie names a Supabase session may occupy, whole or in chunks. */
 export function supabaseCookieNames(name: string): string[] {
@@ -46,7 +47,5 @@ export function readSupabaseTokens(
 }
 
 function decodeBase64Url(text: string): string {
-  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(base64url.decode(text));
 }
