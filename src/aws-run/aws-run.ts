@@ -1,6 +1,6 @@
 /**
  * `supa2aws aws run -- <command…>`: runs a supa2aws command as one-off ECS Fargate tasks of the migration
- * stack, with the operator's terminal attached. Named steps: plan (pure: the tasks and their RunTask
+ * stack, with the operator's terminal attached. Named steps: plan (no AWS call: the tasks and their RunTask
  * requests), upload the config and the files the command reads (a saved plan, a reviewed schema), start the
  * tasks, follow their logs until every task is STOPPED, drain the logs, collect what each task wrote back
  * (stdout, exit code, phase reports into the local report folder, the files the command wrote to the paths
@@ -46,6 +46,7 @@ import {
   type TaskExit,
 } from './run-files.ts';
 import {
+  assertOverridesFit,
   buildRunTaskRequest,
   configKey,
   logStreamName,
@@ -160,6 +161,7 @@ export function planAwsRun(options: AwsRunOptions, now: Date = new Date()): AwsR
         inputs: files.inputs.map((f) => f.name),
         outputs: files.outputs.map((f) => f.name),
       });
+      assertOverridesFit(request);
       return {
         ...spec,
         request,

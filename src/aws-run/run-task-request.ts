@@ -154,6 +154,27 @@ export function buildRunTaskRequest(
   };
 }
 
+/** ECS RunTask takes at most this many characters of overrides, JSON formatting included (RunTask API reference). */
+export const MAX_OVERRIDES_CHARS = 8192;
+
+/**
+ * Refuses a request ECS would refuse ("Container Overrides length must be at most 8192"), before anything is
+ * uploaded: a long command, or the names of many input files (a large migrations folder).
+ */
+export function assertOverridesFit(request: RunTaskCommandInput): void {
+  const length = JSON.stringify(request.overrides ?? {}).length;
+  if (length <= MAX_OVERRIDES_CHARS) return;
+  throw new ConfigError(
+    'AWS_RUN_OVERRIDES_TOO_LONG',
+    `the task's overrides would be ${length} characters; ECS RunTask takes at most ${MAX_OVERRIDES_CHARS}`,
+    {
+      exit: 'usage',
+      details: { length },
+      hint: 'Each input file is named in the overrides: with --from-migrations and a few hundred files, squash old migrations into one (supabase migration squash), or run db schema from a machine that reaches RDS.',
+    },
+  );
+}
+
 /** A run ID: sortable by time, unique enough for one operator (`20261205T084200Z-3f9a1c`). */
 export function newRunId(now: Date, random: () => number = Math.random): string {
   const stamp = now

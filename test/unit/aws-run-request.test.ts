@@ -332,4 +332,24 @@ describe('aws run: the files a command reads and writes', () => {
       (e: unknown) => isSupa2awsError(e) && e.code === 'AWS_RUN_INPUT_MISSING' && e.exitCode === 2,
     );
   });
+
+  it('GIVEN a migrations folder whose file names overflow ECS’s 8192 characters of overrides WHEN planned THEN AWS_RUN_OVERRIDES_TOO_LONG (exit 2) before anything is uploaded; a small folder fits', () => {
+    const dir = tempDir('aws-run-many');
+    const migrations = path.join(dir, 'supabase/migrations');
+    mkdirSync(migrations, { recursive: true });
+    const plan = () =>
+      planAwsRun({
+        target: TARGET,
+        command: ['db', 'schema', '--from-migrations', migrations],
+        reportDir: path.join(dir, 'r'),
+      });
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(migrations, `2024010100000${i}_step_${i}.sql`), '');
+    assert.doesNotThrow(plan);
+    for (let i = 3; i < 300; i++)
+      writeFileSync(path.join(migrations, `${20240101000000 + i}_add_column_to_projects_${i}.sql`), '');
+    assert.throws(
+      plan,
+      (e: unknown) => isSupa2awsError(e) && e.code === 'AWS_RUN_OVERRIDES_TOO_LONG' && e.exitCode === 2,
+    );
+  });
 });
