@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../../src/config/index.ts';
 import { headTarget, sealedSha256 } from '../../src/storage/index.ts';
+import { until } from '../helpers/pg-query.ts';
 import type { TestDatabase, TestSandbox } from '../helpers/sandbox.ts';
 
 export interface TestObject {
@@ -161,10 +162,13 @@ export async function settledTargetObjects(s3: S3Client, bucket: string): Promis
   const shape = (objects: Map<string, TargetObject>) =>
     [...objects.values()].map((o) => `${o.key}:${o.etag}:${o.sealed ?? ''}`).join('\n');
   let last = await targetObjects(s3, bucket);
-  for (;;) {
+  let settled = last;
+  await until(`the objects in ${bucket} to settle`, async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const now = await targetObjects(s3, bucket);
-    if (shape(now) === shape(last)) return now;
-    last = now;
-  }
+    settled = await targetObjects(s3, bucket);
+    const same = shape(settled) === shape(last);
+    last = settled;
+    return same;
+  });
+  return settled;
 }

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  AUTH_PLAN_FILE,
   plannedImports,
   PlannedUsers,
   readAuthPlanFile,
@@ -20,12 +19,7 @@ import { parseConfig, type Config } from '../../src/config/index.ts';
 import { assertPlanOutsideReports, assertPlanWritable, fingerprintOf } from '../../src/core/plan-file.ts';
 import type { ListedObject, ObjectRow } from '../../src/storage/inventory.ts';
 import { diffBucket, type StoragePlan } from '../../src/storage/plan.ts';
-import {
-  plannedObjects,
-  readStoragePlanFile,
-  STORAGE_PLAN_FILE,
-  writeStoragePlanFile,
-} from '../../src/storage/plan-file.ts';
+import { plannedObjects, readStoragePlanFile, writeStoragePlanFile } from '../../src/storage/plan-file.ts';
 
 const SECRETS = {
   dbPassword: 'db-pw-3f9c1d',
@@ -343,7 +337,6 @@ describe('auth plan file', () => {
     writeStoragePlanFile(file('storage-as-auth.json'), makeConfig(), storagePlan(), { deep: false });
     const wrong = refusal(() => readAuthPlanFile(file('storage-as-auth.json'), makeConfig()));
     assert.deepEqual([wrong.code, wrong.exit], ['PLAN_KIND_MISMATCH', 2]);
-    assert.notEqual(STORAGE_PLAN_FILE.kind, AUTH_PLAN_FILE.kind);
   });
 
   it('GIVEN the same inputs in another key order WHEN fingerprinted THEN the fingerprint is the same', () => {
