@@ -319,7 +319,9 @@ export async function planStorageCopy(input: PlanStorageCopyInput): Promise<Stor
         if (!head) return;
         heads.set(key, head);
         const src = sourceObjects.get(key)!;
-        if (!input.deep || judgeTarget(head, { size: src.size, etag: src.etag }) !== 'identical') return;
+        // Applying a saved plan reads in full only what it names: the rest is counted, never copied.
+        if (!input.deep || (base.planned && !base.planned.has(key))) return;
+        if (judgeTarget(head, { size: src.size, etag: src.etag }) !== 'identical') return;
         const deep = await deepDifference({
           source: input.source,
           target: input.target,
