@@ -6,6 +6,7 @@
  */
 import ts from 'typescript';
 import { supabasePackage } from '../scan/index.ts';
+import { jsString } from './js-string.ts';
 
 /** supabase-js auth type → browser-auth type (packages/runtime/src/browser-auth/types.ts). */
 const TYPES: Record<string, string> = {
@@ -21,8 +22,6 @@ const TYPES: Record<string, string> = {
 const TYPE_ONLY: Record<string, string> = { AuthError: 'AuthErrorShape' };
 /** The packages that export the auth types. */
 const AUTH_TYPES_PACKAGE = /^@supabase\/(supabase-js|auth-js|gotrue-js)$/;
-
-const jsString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The file with its supabase-js auth type imports taken from `browserAuth` (the runtime's browser-auth module). */
 export function importBrowserAuthTypes(text: string, rel: string, browserAuth: string): string {

@@ -8,6 +8,7 @@
  */
 import { runtimeModule } from '../scan/index.ts';
 import type { BrowserBundler } from './generated-module.ts';
+import { jsString } from './js-string.ts';
 
 /** Where the Express router answers, under the API's base URL (VITE_API_BASE_URL in the browser). */
 export const UPLOAD_ROUTE_PATH = '/storage/upload-url';
@@ -67,8 +68,6 @@ export async function presignedUpload(
 }
 `;
 }
-
-const jsString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The buckets as the route stubs declare them, and who may write where. */
 function bucketsAndRule(buckets: readonly string[], user: string): string {

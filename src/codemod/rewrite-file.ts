@@ -14,6 +14,7 @@ import { objectEntries, stringValue, unwrap } from '../scan/ts-chain.ts';
 import type { RuntimeHandle } from './generated-module.ts';
 import { declaredNames } from './declared-names.ts';
 import { nextServerAuth, type ModuleImport } from './next-server-auth.ts';
+import { jsString } from './js-string.ts';
 
 export interface SiteOutcome {
   line: number;
@@ -89,8 +90,6 @@ interface Edit {
   end: number;
   text: string;
 }
-
-const jsString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 
 /** What `sqlResult` should return, from the chain after `from(...)`, or why it cannot say exactly. */
 function resultShape(segments: Segment[]): { shape: string } | { manual: string } {
