@@ -59,7 +59,7 @@ export const AUTH_PLAN_FILE: PlanFileSpec<SavedAuthPlan> = {
 };
 
 /** What decides who an import creates and how, from the config. Names only. */
-export function authPlanInputs(config: Config): PlanInputs {
+function authPlanInputs(config: Config): PlanInputs {
   return {
     sourceProject: config.source.projectUrl,
     userPool: config.target.cognito?.userPoolId ?? 'none',

@@ -48,11 +48,8 @@ export {
 export {
   plannedObjects,
   readStoragePlanFile,
-  savedStoragePlan,
   STORAGE_PLAN_FILE,
-  storagePlanInputs,
   writeStoragePlanFile,
-  type SavedStoragePlan,
   type StoragePlanFile,
 } from './plan-file.ts';
 export * from './report.ts';

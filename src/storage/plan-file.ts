@@ -74,7 +74,7 @@ export const STORAGE_PLAN_FILE: PlanFileSpec<SavedStoragePlan> = {
 };
 
 /** What decides the objects a storage plan moves, from the config and the plan's own choices. */
-export function storagePlanInputs(config: Config, options: { includeOrphans: boolean }): PlanInputs {
+function storagePlanInputs(config: Config, options: { includeOrphans: boolean }): PlanInputs {
   return {
     sourceProject: config.source.projectUrl,
     target: { endpoint: config.target.s3.endpoint ?? 'aws', region: config.target.s3.region },
@@ -90,7 +90,7 @@ const counted = (t: Tally): Tally => ({ count: t.count, bytes: t.bytes });
 const none: Tally = { count: 0, bytes: 0 };
 
 /** The plan as data to save: tallies per bucket and every object to copy, by key. */
-export function savedStoragePlan(plan: StoragePlan, deep: boolean): SavedStoragePlan {
+function savedStoragePlan(plan: StoragePlan, deep: boolean): SavedStoragePlan {
   return {
     includeOrphans: plan.includeOrphans,
     deep,

@@ -7,7 +7,7 @@
  * `%40`), so they are looked up encoded the same way, as Amplify's Next.js adapter does.
  */
 
-export const COGNITO_COOKIE_PREFIX = 'CognitoIdentityServiceProvider';
+const COGNITO_COOKIE_PREFIX = 'CognitoIdentityServiceProvider';
 
 /** The per-user keys Amplify's token store writes (and clears on sign-out). */
 export const COGNITO_TOKEN_KEYS = [
@@ -21,7 +21,7 @@ export const COGNITO_TOKEN_KEYS = [
 export type CognitoTokenKey = (typeof COGNITO_TOKEN_KEYS)[number];
 
 /** A cookie name as js-cookie writes it: percent-encoded, except the characters cookie names allow. */
-export function encodeCookieName(name: string): string {
+function encodeCookieName(name: string): string {
   return encodeURIComponent(name).replace(/%(2[346B]|5E|60|7C)/g, decodeURIComponent);
 }
 

@@ -3,14 +3,11 @@ export type { ServerSessionOptions } from './server-session.ts';
 export { createServerSessionFactory, serverSessionFromEnv } from './from-env.ts';
 export type { ServerSessionFactory } from './from-env.ts';
 export {
-  COGNITO_COOKIE_PREFIX,
   COGNITO_TOKEN_KEYS,
   cognitoTokenCookie,
-  encodeCookieName,
   lastAuthUserCookie,
   supabaseAuthCookie,
 } from './cookie-names.ts';
-export type { CognitoTokenKey } from './cookie-names.ts';
 export type {
   CookieJar,
   CookieSetOptions,
