@@ -23,7 +23,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { InterruptedError, Supa2awsError } from '../core/errors.ts';
-import { assertPlanOutsideReports, assertPlanWritable } from '../core/plan-file.ts';
+import { assertOutFile } from '../core/plan-file.ts';
 import { silentReporter, type Reporter } from '../core/reporter.ts';
 import {
   APP_DB_PASSWORD_ENV,
@@ -142,10 +142,7 @@ const SECRET_TEMPLATE_VARIABLES = [SOURCE_DB_PASSWORD_ENV, SOURCE_S3_ACCESS_KEY_
 export function planAwsRun(options: AwsRunOptions, now: Date = new Date()): AwsRunPlan {
   const runId = options.runId ?? newRunId(now);
   const files = runFileArgs(options.command);
-  for (const output of files.outputs) {
-    assertPlanOutsideReports(output.local, options.reportDir);
-    assertPlanWritable(output.local);
-  }
+  for (const output of files.outputs) assertOutFile(output.local, options.reportDir);
   const specs = planRunTasks(files.command, options.tasks ?? 1, { json: options.json ?? false });
   if (options.configFile) readRunConfig(options.configFile);
   return {

@@ -94,6 +94,12 @@ export function assertPlanOutsideReports(file: string, reportDir: string): void 
   });
 }
 
+/** Refuses, before any work, an `--out` a phase report would replace or that cannot be written. */
+export function assertOutFile(file: string, reportDir: string): void {
+  assertPlanOutsideReports(file, reportDir);
+  assertPlanWritable(file);
+}
+
 /** Writes the plan file (mode 0600: it names users and objects), creating its folder. */
 export function writePlanFile(file: string, planFile: PlanFile<unknown>): void {
   try {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { planAuthFromConfig, planPoolError, planReport, type AuthPlan } from '../../../auth/index.ts';
-import { assertPlanOutsideReports, assertPlanWritable } from '../../../core/plan-file.ts';
+import { assertOutFile } from '../../../core/plan-file.ts';
 import { timedReport, writePhaseReport } from '../../../report/phase-report.ts';
 import { action } from '../../context.ts';
 import { reportDirOption } from './flags.ts';
@@ -18,10 +18,7 @@ export function registerAuthPlan(auth: Command): void {
     .option(...reportDirOption)
     .action(
       action(async (ctx, opts: { out?: string; reportDir: string }) => {
-        if (opts.out) {
-          assertPlanOutsideReports(opts.out, opts.reportDir);
-          assertPlanWritable(opts.out);
-        }
+        if (opts.out) assertOutFile(opts.out, opts.reportDir);
         const { config } = await ctx.config();
         let plan: AuthPlan | undefined;
         const report = await timedReport('auth', 'plan', async () => {

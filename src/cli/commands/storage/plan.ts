@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { assertPlanOutsideReports, assertPlanWritable } from '../../../core/plan-file.ts';
+import { assertOutFile } from '../../../core/plan-file.ts';
 import { DEFAULT_REPORT_DIR, timed } from '../../../report/index.ts';
 import {
   planMarkdown,
@@ -30,10 +30,7 @@ export function registerStoragePlan(storage: Command): void {
     .action(
       action(
         async (ctx, opts: { includeOrphans?: boolean; deep?: boolean; out?: string; reportDir: string }) => {
-          if (opts.out) {
-            assertPlanOutsideReports(opts.out, opts.reportDir);
-            assertPlanWritable(opts.out);
-          }
+          if (opts.out) assertOutFile(opts.out, opts.reportDir);
           const { config } = await ctx.config();
           const { value: plan, timing } = await timed(() =>
             planStorageFromConfig(
