@@ -18,7 +18,6 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +27,7 @@ import { createAuthVerifier } from '@supa2aws/runtime/auth';
 import type { AuthSession, BrowserAuth } from '@supa2aws/runtime/browser-auth';
 import { cognitoClient, createSandboxPool } from '../../src/sandbox/cognito-pool.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { viteBuild } from '../helpers/migrated-frontend.ts';
 import { startHostedUiStandIn, type HostedUiStandIn } from '../helpers/cognito-hosted-ui-stand-in.ts';
 import { getTestSandbox } from '../helpers/sandbox.ts';
 import { serveStatic, type StaticServer } from '../helpers/static-server.ts';
@@ -107,19 +107,7 @@ describe('signInWithOAuth through the hosted UI, in Chromium', () => {
       userPoolEndpoint: endpoint,
       domain: hostedUi.domain,
     };
-    const build = spawnSync(
-      process.execPath,
-      [
-        path.join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        path.join(PAGE, 'vite.config.ts'),
-        '--logLevel',
-        'error',
-      ],
-      { cwd: PAGE, encoding: 'utf8', env: { ...process.env, OAUTH_PAGE_OUT_DIR: dir } },
-    );
-    assert.equal(build.status, 0, build.stderr);
+    viteBuild(path.join(PAGE, 'vite.config.ts'), { OAUTH_PAGE_OUT_DIR: dir });
     browser = await launchBrowser({ trustedSpki: [hostedUi.spki] });
   });
 
