@@ -26,7 +26,13 @@ export function s3ClientFromConfig(
     ...(endpoint.accessKeyId ? { accessKeyId: endpoint.accessKeyId } : {}),
     ...(endpoint.secretAccessKey ? { secretAccessKey: endpoint.secretAccessKey } : {}),
     ...(endpoint.forcePathStyle !== undefined ? { forcePathStyle: endpoint.forcePathStyle } : {}),
-    checksumsWhenRequired: endpoint.s3rver,
+    // The SDK's default checksums (CRC32 on every PUT, worked out in JavaScript, and on every GET where the
+    // response carries one) would be a second pass over every byte: `storage copy` sends the SHA-256 it
+    // computes anyway where the target checks checksums, and reads back what it wrote where it does not.
+    // s3rver understands neither (DESIGN §4).
+    checksumsWhenRequired: true,
+    // A body under 8 MiB costs about as much to send as the round trip `Expect: 100-continue` waits for.
+    expectContinueHeader: 8 * 1024 * 1024,
     logger: QUIET,
     // A stalled transfer or a server that accepts and never answers is cut and retried rather than waited
     // on forever: 60 s without a byte (the AWS CLI's --cli-read-timeout; S3 keeps a long

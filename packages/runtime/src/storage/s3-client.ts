@@ -17,6 +17,12 @@ export interface S3ClientOptions {
    * @default false
    */
   checksumsWhenRequired?: boolean;
+  /**
+   * `Expect: 100-continue` on PUTs (the server may refuse before the body is sent, at the cost of a round trip
+   * per request): `true`/`false`, or a body size in bytes from which it is sent.
+   * @default true (the SDK's default)
+   */
+  expectContinueHeader?: boolean | number;
   /** SDK retry attempts. @default 3 */
   maxAttempts?: number;
   /**
@@ -50,6 +56,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
     };
   }
   if (options.logger) config.logger = options.logger;
+  if (options.expectContinueHeader !== undefined) config.expectContinueHeader = options.expectContinueHeader;
   if (options.idleTimeoutMs || options.connectionTimeoutMs) {
     config.requestHandler = {
       ...(options.idleTimeoutMs ? { socketTimeout: options.idleTimeoutMs } : {}),
