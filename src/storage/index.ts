@@ -82,9 +82,9 @@ export {
   compositeSha256,
   digestStream,
   effectivePartSize,
-  HashTap,
   PartSplitter,
   partRanges,
+  UploadBody,
 } from './streams.ts';
 export { discoverUrlColumns, type DiscoveredColumn, type DiscoverResult } from './urls/discover.ts';
 export { ensureLedger, LEDGER_TABLE } from './urls/ledger.ts';

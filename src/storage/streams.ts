@@ -1,25 +1,88 @@
 /**
- * Stream pieces for the copy: a pass-through that hashes and counts what flows, and a splitter that hands
- * out consecutive parts of one stream as streams of exact length.
+ * Stream pieces for the copy: an upload body that hashes and counts what flows (framed as aws-chunked where
+ * the target checks checksums), and a splitter that hands out consecutive parts of one stream as streams of
+ * exact length.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { StorageError } from '../core/errors.ts';
 
-/** SHA-256 and byte count of everything that passes through; `onBytes` reports progress. */
-export class HashTap extends Transform {
-  readonly hash: Hash = createHash('sha256');
-  bytes = 0;
+/** The trailer an aws-chunked upload body ends with: the SHA-256 S3 checks the decoded body against. */
+export const SHA256_TRAILER = 'x-amz-checksum-sha256';
+/** The data of an aws-chunked body is framed in chunks of this size (the last one shorter). */
+export const AWS_CHUNK_SIZE = 1024 * 1024;
 
-  constructor(private readonly onBytes?: (n: number) => void) {
-    super();
+/** A frame of `aws-chunked`: the size in hex, CRLF, the data, CRLF. */
+const frameHead = (length: number) => `${length.toString(16)}\r\n`;
+/** The end of an aws-chunked body: the zero-length chunk, the trailer with the checksum, a blank line. */
+const trailer = (sha256Base64: string) => `0\r\n${SHA256_TRAILER}:${sha256Base64}\r\n\r\n`;
+
+/**
+ * The length on the wire of `size` bytes sent as `aws-chunked` with the SHA-256 trailer (UploadBody with
+ * `awsChunked`), which is what Content-Length must say; the decoded size goes in
+ * `x-amz-decoded-content-length`.
+ */
+export function awsChunkedLength(size: number): number {
+  const full = Math.floor(size / AWS_CHUNK_SIZE);
+  const rest = size % AWS_CHUNK_SIZE;
+  const framed = (n: number) => frameHead(n).length + n + 2;
+  return full * framed(AWS_CHUNK_SIZE) + (rest > 0 ? framed(rest) : 0) + trailer('='.repeat(44)).length;
+}
+
+/**
+ * An upload body made from a source stream: hashes (SHA-256) and counts every byte as it passes, `onBytes`
+ * reporting progress, and hands the bytes on in pieces of `AWS_CHUNK_SIZE` — one write to the socket per MiB
+ * rather than one per 64 KiB read (each write to a socket is a system call). With `awsChunked` each piece is
+ * framed as `aws-chunked` and the body ends with the SHA-256 as a trailer (S3's
+ * STREAMING-UNSIGNED-PAYLOAD-TRAILER upload): the one hash of the bytes is both the checksum the target
+ * checks and the one the copy seals with. `digest` is set once the source has ended.
+ */
+export class UploadBody extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  digest: Buffer | undefined;
+  bytes = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly options: { awsChunked: boolean; onBytes?: (n: number) => void }) {
+    super({ readableHighWaterMark: AWS_CHUNK_SIZE });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    this.onBytes?.(chunk.length);
-    done(null, chunk);
+    this.options.onBytes?.(chunk.length);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= AWS_CHUNK_SIZE) this.push(this.piece(AWS_CHUNK_SIZE));
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.pendingBytes > 0) this.push(this.piece(this.pendingBytes));
+    this.digest = this.hash.digest();
+    if (this.options.awsChunked) this.push(Buffer.from(trailer(this.digest.toString('base64')), 'latin1'));
+    done();
+  }
+
+  /** The next `length` bytes held, in one buffer, framed when aws-chunked. */
+  private piece(length: number): Buffer {
+    const head = this.options.awsChunked ? frameHead(length) : '';
+    const out = Buffer.allocUnsafe(head.length + length + (head ? 2 : 0));
+    let at = out.write(head, 'latin1');
+    let left = length;
+    while (left > 0) {
+      const chunk = this.pending[0] as Buffer;
+      const take = Math.min(chunk.length, left);
+      chunk.copy(out, at, 0, take);
+      at += take;
+      left -= take;
+      if (take === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(take);
+    }
+    this.pendingBytes -= length;
+    if (head) out.write('\r\n', at, 'latin1');
+    return out;
   }
 }
 

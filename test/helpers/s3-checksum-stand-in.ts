@@ -11,7 +11,7 @@
  *    the object's checksum is base64(SHA-256(part digests…))-N, `x-amz-checksum-type: COMPOSITE`;
  *  - HeadObject with `x-amz-checksum-mode: ENABLED` and GetObjectAttributes (`Checksum`, `ObjectSize`,
  *    `ETag`) return the checksum kept; without checksum mode HeadObject does not;
- *  - plus what the copy needs around it: buckets, ListObjectsV2, GetObject (Range, If-Match), object tags,
+ *  - plus what the copy needs around it: buckets, ListObjectsV2 (prefix, delimiter), GetObject (Range, If-Match), object tags,
  *    DeleteObject, ListMultipartUploads, AbortMultipartUpload. Signatures are not checked.
  * For the parallel parts: `counts.partsAtOnce` is the most UploadPart requests open at once, and `slowParts`
  * holds each UploadPart's answer back so that overlap shows.
@@ -46,7 +46,20 @@ interface Upload {
 export interface S3ChecksumStandIn {
   endpoint: string;
   /** Uploads (PutObject, UploadPart) taken and refused for their checksum; GetObject calls (bodies read). */
-  counts: { put: number; part: number; refused: number; get: number; partsAtOnce: number };
+  counts: {
+    put: number;
+    part: number;
+    refused: number;
+    get: number;
+    partsAtOnce: number;
+    /** HeadObject calls in checksum mode. */
+    checksumHeads: number;
+  };
+  /**
+   * Whether a PutObject's answer carries the checksum it was taken with (S3's does, `x-amz-checksum-sha256`).
+   * @default true
+   */
+  answerPutChecksums(on: boolean): void;
   /** Each UploadPart is answered `ms` later. */
   slowParts(ms: number): void;
   /** The next upload of `key` (part `part`, if given) arrives with one byte flipped. */
@@ -84,7 +97,8 @@ function decodeChunked(raw: Buffer): { body: Buffer; trailers: Record<string, st
 export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
   const buckets = new Map<string, Map<string, StoredObject>>();
   const uploads = new Map<string, Upload>();
-  const counts = { put: 0, part: 0, refused: 0, get: 0, partsAtOnce: 0 };
+  const counts = { put: 0, part: 0, refused: 0, get: 0, partsAtOnce: 0, checksumHeads: 0 };
+  let putChecksumAnswered = true;
   let partDelayMs = 0;
   let partsOpen = 0;
   const corrupt: Array<{ key: string; part?: number }> = [];
@@ -172,16 +186,30 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
           );
         }
         if (q.has('versioning')) return send(res, 200, '<VersioningConfiguration/>');
-        const contents = [...objects.entries()]
-          .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-          .map(
-            ([k, o]) =>
+        // ListObjects(V2) with `prefix` and `delimiter` (keys sharing what follows the prefix up to the
+        // delimiter are rolled up into one CommonPrefixes entry), in one page.
+        const prefix = q.get('prefix') ?? '';
+        const delimiter = q.get('delimiter') ?? '';
+        const contents: string[] = [];
+        const common = new Set<string>();
+        for (const [k, o] of [...objects.entries()].sort(([a], [b]) =>
+          Buffer.compare(Buffer.from(a), Buffer.from(b)),
+        )) {
+          if (!k.startsWith(prefix)) continue;
+          const cut = delimiter ? k.indexOf(delimiter, prefix.length) : -1;
+          if (cut >= 0) common.add(k.slice(0, cut + delimiter.length));
+          else
+            contents.push(
               `<Contents><Key>${xml(k)}</Key><Size>${o.body.length}</Size><ETag>"${o.etag}"</ETag><LastModified>${o.lastModified.toISOString()}</LastModified></Contents>`,
-          );
+            );
+        }
+        const prefixes = [...common].map(
+          (p) => `<CommonPrefixes><Prefix>${xml(p)}</Prefix></CommonPrefixes>`,
+        );
         return send(
           res,
           200,
-          `<ListBucketResult><Name>${xml(bucket)}</Name><KeyCount>${contents.length}</KeyCount><IsTruncated>false</IsTruncated>${contents.join('')}</ListBucketResult>`,
+          `<ListBucketResult><Name>${xml(bucket)}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${contents.length + prefixes.length}</KeyCount><IsTruncated>false</IsTruncated>${contents.join('')}${prefixes.join('')}</ListBucketResult>`,
         );
       }
       if (!objects) return error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
@@ -328,7 +356,9 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
         });
         return send(res, 200, '', {
           etag: `"${etag}"`,
-          ...(put.sent ? { 'x-amz-checksum-sha256': digest, 'x-amz-checksum-type': 'FULL_OBJECT' } : {}),
+          ...(put.sent && putChecksumAnswered
+            ? { 'x-amz-checksum-sha256': digest, 'x-amz-checksum-type': 'FULL_OBJECT' }
+            : {}),
         });
       }
       if (method === 'DELETE') {
@@ -378,6 +408,7 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
       headers['content-length'] = String(slice.length);
       if (range) headers['content-range'] = `bytes ${start}-${end}/${object.body.length}`;
       if (method === 'GET') counts.get++;
+      if (method === 'HEAD' && checksumMode) counts.checksumHeads++;
       res.writeHead(range ? 206 : 200, headers);
       res.end(method === 'HEAD' ? undefined : slice);
     });
@@ -390,6 +421,9 @@ export async function startS3ChecksumStandIn(): Promise<S3ChecksumStandIn> {
     corruptNext: (key, part) => corrupt.push({ key, ...(part !== undefined ? { part } : {}) }),
     slowParts: (ms) => {
       partDelayMs = ms;
+    },
+    answerPutChecksums: (on) => {
+      putChecksumAnswered = on;
     },
     replaceBytes(bucket, key, replacement) {
       const object = buckets.get(bucket)?.get(key);

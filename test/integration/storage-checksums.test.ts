@@ -48,11 +48,17 @@ describe('storage copy and verify with target checksums (stand-in of the S3 chec
   it('GIVEN an endpoint that checks checksums WHEN copying THEN every PUT and part carries a SHA-256, nothing is read back, verify checks the checksum kept', async () => {
     const { config, target } = await setUp();
     const gets = standIn.counts.get;
+    const heads = standIn.counts.checksumHeads;
     const { result } = await copyStorageFromConfig(config, options);
     assert.equal(result?.confirmedBy, 'target-checksum', 'the probe found the endpoint checks checksums');
     assert.deepEqual(result?.failed, []);
     assert.equal(result?.copied.count, OBJECTS.length);
     assert.equal(standIn.counts.get, gets, 'no object was read back');
+    assert.equal(
+      standIn.counts.checksumHeads - heads,
+      1,
+      'the PUTs were confirmed by their answers, the multipart upload by HeadObject',
+    );
     for (const o of OBJECTS) {
       const kept = standIn.object(target, o.key);
       assert.equal(sha(kept!.body), sha(bytesFor(o.key, o.size)), `${o.key} holds the source's bytes`);
@@ -61,6 +67,23 @@ describe('storage copy and verify with target checksums (stand-in of the S3 chec
     const verify = await verifyStorageFromConfig(config);
     assert.equal(verify.ok, true);
     assert.equal(verify.buckets[0]?.checks.targetChecksum, OBJECTS.length);
+  });
+
+  it('GIVEN an endpoint that checks checksums but does not answer a PUT with one WHEN copying THEN each object is confirmed by HeadObject', async () => {
+    const { config, target } = await setUp();
+    const heads = standIn.counts.checksumHeads;
+    standIn.answerPutChecksums(false);
+    try {
+      const { result } = await copyStorageFromConfig(config, options);
+      assert.deepEqual(result?.failed, []);
+      assert.equal(result?.copied.count, OBJECTS.length);
+    } finally {
+      standIn.answerPutChecksums(true);
+    }
+    assert.equal(standIn.counts.checksumHeads - heads, OBJECTS.length);
+    for (const o of OBJECTS)
+      assert.equal(sha(standIn.object(target, o.key)!.body), sha(bytesFor(o.key, o.size)));
+    assert.equal((await verifyStorageFromConfig(config)).ok, true);
   });
 
   it('GIVEN a part and a PUT corrupted on the way WHEN copying THEN the target refuses them and the copy sends them again', async () => {

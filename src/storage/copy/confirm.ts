@@ -1,6 +1,7 @@
 /**
- * Confirming a write before it is sealed: by the SHA-256 checksum the target checked and kept (`HeadObject` in
- * checksum mode) where it keeps one, else by reading the object back and hashing it. Either returns the ETag
+ * Confirming a write before it is sealed: by the SHA-256 checksum the target checked and kept (in the PUT's
+ * answer, else `HeadObject` in checksum mode) where it keeps one, else by reading the object back and hashing
+ * it. Either returns the ETag
  * the object was confirmed under, the one the seal names.
  */
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -13,6 +14,9 @@ import type { CopyJob, Written } from './copy-job.ts';
 /** Confirms what was written: by the target's own checksum where it keeps one, else by reading it back. */
 export async function confirmWritten(job: CopyJob, written: Written): Promise<string | undefined> {
   if (!written.checksum) return readBack(job, written);
+  // The target answered the PUT with the checksum it checked the bytes against: asking again would only
+  // hear the same answer. (A target that does not answer with one is asked below.)
+  if (written.taken === written.checksum) return written.etag;
   const { item, deps } = job;
   let head;
   try {

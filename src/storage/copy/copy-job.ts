@@ -76,6 +76,11 @@ export interface Written {
   versionId: string | undefined;
   /** With checksums: the SHA-256 checksum the target must keep for it (base64, `-N` if composite). */
   checksum?: string;
+  /**
+   * With checksums: the checksum the target answered the PUT with — the one it checked the bytes against
+   * and keeps (S3 answers a PutObject that carried a checksum with it).
+   */
+  taken?: string;
 }
 
 export class CopyJob {

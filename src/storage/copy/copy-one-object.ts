@@ -11,8 +11,9 @@
  *   1. GET the source and stream it to the final key (PutObject; above the multipart threshold, parts read
  *      in order into memory and sent up to four at once), computing SHA-256 as the bytes flow. The object carries `supa2aws-source-etag` but no `sha256` yet.
  *   2. Confirm it. Where the target checks and keeps SHA-256 checksums (S3; target-checksums.ts decides), every
- *      PUT and part carried one — the target refused bytes that did not match — and `HeadObject` in checksum
- *      mode must show the size and the checksum sent (composite for multipart). Elsewhere (s3rver, or
+ *      PUT and part carried one — the target refused bytes that did not match — and the PUT's answer (S3
+ *      answers with the checksum it checked), or else `HeadObject` in checksum mode, must show the checksum
+ *      sent (for multipart, `HeadObject` shows the composite one and the size). Elsewhere (s3rver, or
  *      `--read-back`) read the target back and compare size and SHA-256.
  *   3. Seal: tag exactly that object (that version, in a versioned bucket) with its SHA-256 and the ETag it
  *      was read back under (`sealTags`). Tagging rewrites no bytes and makes no new version, and the ETag in

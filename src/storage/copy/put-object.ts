@@ -2,13 +2,13 @@
  * One attempt of a single-PUT copy, written straight to the final key: a small object read whole and sent with
  * its SHA-256 (`putBuffered`), or a larger one streamed from the source through a hashing tap (`putStreamed`).
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { StorageError } from '../../core/errors.ts';
 import { checksumOfHex, META_SHA256 } from '../object-meta.ts';
-import { HashTap } from '../streams.ts';
+import { UploadBody } from '../streams.ts';
 import type { CopyJob, Written } from './copy-job.ts';
-import { signPayloadHash } from './payload-hash.ts';
+import { sendAwsChunked, signPayloadHash } from './payload-hash.ts';
 import { openSource } from './source.ts';
 import { StreamedBody } from './streamed-body.ts';
 
@@ -70,39 +70,39 @@ export async function putBuffered(job: CopyJob): Promise<Written> {
       etag: out.ETag,
       versionId: out.VersionId,
       ...(deps.checksums ? { checksum: checksumOfHex(sha256) } : {}),
+      ...(out.ChecksumSHA256 ? { taken: out.ChecksumSHA256 } : {}),
     };
   } catch (error) {
     throw job.fail(error, 'target', 'Writing');
   }
 }
 
-/** One attempt of a single-PUT copy: GET → PUT, hashing the bytes as they flow. */
+/**
+ * One attempt of a single-PUT copy: GET → PUT, hashing the bytes as they flow. Where the target checks
+ * checksums the body goes aws-chunked with that hash as its trailer, so one SHA-256 serves the target's check
+ * and the seal.
+ */
 export async function putStreamed(job: CopyJob): Promise<Written> {
   const { item, deps } = job;
   const src = await openSource(job);
   job.readFrom(0);
-  const tap = new HashTap(job.progress);
+  const awsChunked = deps.checksums === true && item.size > 0;
+  const tap = new UploadBody({ awsChunked, onBytes: job.progress });
   const streamed = item.size === 0 ? undefined : new StreamedBody(src.body, tap, deps.signal);
   if (!streamed) src.body.resume();
   job.startWrite();
-  let etag: string | undefined;
-  let versionId: string | undefined;
+  let out: PutObjectCommandOutput;
   try {
-    const out = await deps.target.send(
-      new PutObjectCommand({
-        Bucket: item.targetBucket,
-        Key: item.key,
-        Body: streamed?.body ?? Buffer.alloc(0),
-        ContentLength: item.size,
-        ...src.headers,
-        // The SDK hashes the body as it sends it and sends the SHA-256 after it (a trailing checksum).
-        ...(deps.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-      }),
-      { abortSignal: streamed?.signal ?? deps.signal },
-    );
-    etag = out.ETag;
-    versionId = out.VersionId;
-    job.noteWrite(versionId);
+    const command = new PutObjectCommand({
+      Bucket: item.targetBucket,
+      Key: item.key,
+      Body: streamed?.body ?? Buffer.alloc(0),
+      ContentLength: item.size,
+      ...src.headers,
+    });
+    if (awsChunked) sendAwsChunked(command, item.size);
+    out = await deps.target.send(command, { abortSignal: streamed?.signal ?? deps.signal });
+    job.noteWrite(out.VersionId);
   } catch (error) {
     src.body.destroy();
     const blamed = streamed?.blame(error) ?? { error, side: 'target' as const };
@@ -110,6 +110,20 @@ export async function putStreamed(job: CopyJob): Promise<Written> {
   } finally {
     streamed?.dispose();
   }
-  const sha256 = tap.hash.digest('hex');
-  return { sha256, etag, versionId, ...(deps.checksums ? { checksum: checksumOfHex(sha256) } : {}) };
+  if (tap.bytes !== item.size) {
+    // Unsealed, so no run counts it as copied; the next attempt writes it again.
+    throw new StorageError(
+      'STORAGE_SOURCE_CHANGED',
+      `${item.sourceBucket}/${item.key} sent ${tap.bytes} bytes, expected ${item.size}`,
+      { retryable: true },
+    );
+  }
+  const digest = tap.digest ?? createHash('sha256').digest();
+  return {
+    sha256: digest.toString('hex'),
+    etag: out.ETag,
+    versionId: out.VersionId,
+    ...(deps.checksums ? { checksum: digest.toString('base64') } : {}),
+    ...(out.ChecksumSHA256 ? { taken: out.ChecksumSHA256 } : {}),
+  };
 }

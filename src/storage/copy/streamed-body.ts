@@ -1,14 +1,14 @@
-/** A PUT body streamed from the source through a hashing tap, and which side to blame when it fails. */
+/** A PUT body streamed from the source through an UploadBody, and which side to blame when it fails. */
 import type { Readable } from 'node:stream';
-import type { HashTap } from '../streams.ts';
+import type { UploadBody } from '../streams.ts';
 
 /**
- * A request body streamed from the source through a hashing tap. If the source fails half-way (a reset),
+ * A request body streamed from the source through an UploadBody (hashing, and framing it where asked). If the source fails half-way (a reset),
  * the request it feeds is aborted at once — a piped body that just stops would leave the upload waiting —
  * and `failure` keeps the source's error, so the attempt is reported (and retried) as a read, not a write.
  */
 export class StreamedBody {
-  readonly body: HashTap;
+  readonly body: UploadBody;
   readonly signal: AbortSignal;
   failure: unknown;
   private readonly controller = new AbortController();
@@ -16,14 +16,13 @@ export class StreamedBody {
 
   constructor(
     from: Readable,
-    tap: HashTap,
+    tap: UploadBody,
     private readonly outer: AbortSignal,
   ) {
     this.signal = this.controller.signal;
     if (outer.aborted) this.controller.abort(outer.reason);
     else outer.addEventListener('abort', this.onOuterAbort, { once: true });
-    // The SDK pipes the body into the request — through its own aws-chunked stream when it adds checksums,
-    // as it does for AWS — and listens for errors on neither: the failure is handled here, by aborting that
+    // The SDK pipes the body into the request and listens for errors on neither: the failure is handled here, by aborting that
     // request, and the body is destroyed *without* an error, which would otherwise travel on into the SDK's
     // stream and crash the process.
     tap.on('error', () => undefined);
