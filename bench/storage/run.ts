@@ -6,15 +6,19 @@
  * supa2aws's read-back gives (that every byte at the target is the source's).
  *
  *   node --import tsx bench/storage/run.ts [--scale small|full] [--concurrency 8] [--also-multipart]
- *     [--runs 3] [--also-lib] [--shards N] [--from-source] [--keep]
+ *     [--runs 3] [--also-lib] [--shards N] [--from-source] [--keep] [--checksum-target]
  *
  * full: 2,000 × 256 KiB, 20 × 64 MiB, 2 × 1 GiB (3.8 GiB); small: a tenth of each class
  * (200 × 256 KiB, 2 × 64 MiB, 2 × 102.4 MiB). Each tool runs as a child under `/usr/bin/time -v` for its
  * wall time and peak RSS. `--also-multipart` adds a supa2aws run that uploads in parts above 200 MiB, as
  * rclone does by default. `--shards N` adds N `storage copy --shard i/N` processes started side by side, each
  * with the same `--concurrency` (as `aws run --tasks N` starts them), timed together against the one process.
+ * `--checksum-target` copies, for every tool, into the stand-in of the S3 checksum API
+ * (bench/storage/checksum-target.ts, in memory: small set only) instead of the target s3rver: a target that
+ * checks and keeps SHA-256 checksums as AWS S3 does, so supa2aws confirms each object by the checksum the
+ * target answered with instead of reading it back (as it does on S3), while rclone's check still downloads.
  * Starts its own sandbox (no fixture) and stops it at the end; writes
- * bench/storage/last-run-<scale>.json.
+ * bench/storage/last-run-<scale>[-checksums].json.
  */
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -60,6 +64,10 @@ const ALSO_LIB = process.argv.includes('--also-lib');
 const FROM_SOURCE = process.argv.includes('--from-source');
 /** Leave the sandbox and data up after the run (prints where), for profiling. */
 const KEEP = process.argv.includes('--keep');
+/** Copy into the S3 checksum stand-in rather than the target s3rver (see the module comment). */
+const CHECKSUM_TARGET = process.argv.includes('--checksum-target');
+if (CHECKSUM_TARGET && SCALE !== 'small')
+  throw new Error('--checksum-target holds the data in memory: --scale small');
 if (SCALE !== 'small' && SCALE !== 'full') throw new Error('--scale small|full');
 
 interface ObjectClass {
@@ -218,6 +226,24 @@ function measure(tool: string, command: string[], env: NodeJS.ProcessEnv): Promi
   });
 }
 
+/** bench/storage/checksum-target.ts as a child process: its endpoint, its pid, and how to stop it. */
+async function startChecksumTarget(): Promise<{ endpoint: string; pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/storage/checksum-target.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`checksum-target.ts exited ${code}`)));
+  });
+  const { endpoint } = JSON.parse(line) as { endpoint: string };
+  return { endpoint, pid: child.pid as number, stop: () => child.kill('SIGTERM') };
+}
+
 function sync(): Promise<void> {
   return new Promise((resolve) => spawn('sync').on('close', () => resolve()));
 }
@@ -234,10 +260,13 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'supa2aws-bench-storage-'));
   process.stderr.write(`starting the sandbox (no fixture) in ${stateDir}\n`);
   const sandbox = await startSandbox({ stateDir, fixture: false, detached: KEEP });
+  const checksumTarget = CHECKSUM_TARGET ? await startChecksumTarget() : undefined;
   try {
     const state = sandbox.state;
     const sourceEndpoint = `http://127.0.0.1:${state.sourceS3?.port}`;
-    const targetEndpoint = `http://127.0.0.1:${state.targetS3?.port}`;
+    const targetEndpoint = checksumTarget?.endpoint ?? `http://127.0.0.1:${state.targetS3?.port}`;
+    const targetPid = checksumTarget?.pid ?? state.targetS3?.pid;
+    const targetName = checksumTarget ? 'S3 checksum stand-in' : 's3rver';
     const s3 = (endpoint: string) =>
       createS3Client({
         endpoint,
@@ -254,7 +283,14 @@ async function main(): Promise<void> {
       `  ${data.objects} objects, ${(data.bytes / MiB).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
     );
 
-    const raw = sandboxConfigFile(state) as { storage: { buckets: Record<string, unknown> } };
+    const raw = sandboxConfigFile(state) as {
+      storage: { buckets: Record<string, unknown> };
+      target: { s3: { endpoint?: string; s3rver?: boolean } };
+    };
+    if (checksumTarget) {
+      raw.target.s3.endpoint = checksumTarget.endpoint;
+      delete raw.target.s3.s3rver;
+    }
     const cli = (file: string, extra: string[]) => [
       process.execPath,
       ...(FROM_SOURCE ? ['--import', 'tsx', 'src/cli/main.ts'] : ['bin/supa2aws.js']),
@@ -283,7 +319,9 @@ async function main(): Promise<void> {
       copied?: (file: string) => number;
     }> = [
       {
-        label: 'supa2aws storage copy (read back, SHA-256)',
+        label: checksumTarget
+          ? 'supa2aws storage copy (target checksums, SHA-256)'
+          : 'supa2aws storage copy (read back, SHA-256)',
         bucket: 'supa2aws-bench',
         command: (f) => cli(f, []),
       },
@@ -415,8 +453,8 @@ async function main(): Promise<void> {
     >(contenders.map((c) => [c.label, []]));
     const serverCpu = () => ({
       source: processCpuSeconds(state.sourceS3?.pid),
-      target: processCpuSeconds(state.targetS3?.pid),
-      targetMainThread: processCpuSeconds(state.targetS3?.pid, true),
+      target: processCpuSeconds(targetPid),
+      targetMainThread: processCpuSeconds(targetPid, true),
     });
     for (let round = 0; round < RUNS; round++) {
       // Alternate the order: whoever goes second meets the first one's dirty pages.
@@ -478,7 +516,7 @@ async function main(): Promise<void> {
     const mib = data.bytes / MiB;
     const lines = [
       '',
-      `storage copy benchmark — ${SCALE}: ${data.objects} objects, ${mib.toFixed(0)} MiB, concurrency ${CONCURRENCY}, s3rver → s3rver`,
+      `storage copy benchmark — ${SCALE}: ${data.objects} objects, ${mib.toFixed(0)} MiB, concurrency ${CONCURRENCY}, s3rver → ${targetName}`,
       '',
       `median of ${RUNS} round(s), alternating which tool goes first`,
       '',
@@ -496,13 +534,13 @@ async function main(): Promise<void> {
             `${SHARDS} shard processes against one process: ${(supa2aws.seconds / r.seconds).toFixed(2)}×`,
         ),
       `CPU: ${os.cpus().length} cores; a run that keeps them busy cannot take less than its total CPU seconds / ${os.cpus().length}.`,
-      `target s3rver, CPU s of its main (JavaScript) thread, a floor under each run's time: ${results.map((r) => `${r.tool} ${r.cpuSeconds.targetS3rverMainThread.toFixed(1)}`).join('; ')}`,
+      `target ${targetName}, CPU s of its main (JavaScript) thread, a floor under each run's time: ${results.map((r) => `${r.tool} ${r.cpuSeconds.targetS3rverMainThread.toFixed(1)}`).join('; ')}`,
       '',
-      'targets: supa2aws ≥ 1.20× rclone throughput (while reading every object back); peak RSS < 300 MiB',
+      "goals (issue 20): supa2aws ≥ 1.20× rclone copy then check --download; tool CPU ≤ rclone's; peak RSS < 300 MiB",
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     writeFileSync(
-      path.join(root, 'bench', 'storage', `last-run-${SCALE}.json`),
+      path.join(root, 'bench', 'storage', `last-run-${SCALE}${checksumTarget ? '-checksums' : ''}.json`),
       `${JSON.stringify(
         {
           date: new Date().toISOString(),
@@ -526,9 +564,10 @@ async function main(): Promise<void> {
   } finally {
     if (KEEP) {
       process.stderr.write(
-        `kept: ${JSON.stringify({ stateDir, sourceS3: sandbox.state.sourceS3, targetS3: sandbox.state.targetS3 })}\n`,
+        `kept: ${JSON.stringify({ stateDir, sourceS3: sandbox.state.sourceS3, targetS3: sandbox.state.targetS3, checksumTarget })}\n`,
       );
     } else {
+      checksumTarget?.stop();
       await sandbox.stop();
       rmSync(stateDir, { recursive: true, force: true });
     }
