@@ -1,9 +1,9 @@
 /**
  * The files a command reads or writes by name, which live on the operator's machine while the command runs in
  * a task: a saved plan or reviewed schema it applies (inputs: aws run uploads them and the task reads them
- * from the run's folder), and the plan or schema it writes for review (outputs: the task writes them back and
- * aws run brings them to the path the operator named). In the task's command each such path becomes one in
- * the task's working folder (`inputs/<name>`, `outputs/<name>`).
+ * from the run's folder), and the plan, schema or import CSV it writes (outputs: the task writes
+ * them back and aws run brings them to the path the operator named, mode 0600). In the task's command each
+ * such path becomes one in the task's working folder (`inputs/<name>`, `outputs/<name>`).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ interface FileArg {
   direction: 'input' | 'output';
   /** The path the command writes when the flag is not given (and none of `unless` is). */
   default?: string;
+  /** Flags, negated ones included (`--no-csv`), with which the command writes nothing at the default path. */
   unless?: string[];
   /** A folder of files (the migrations), uploaded file by file. @default a file */
   folder?: boolean;
@@ -38,6 +39,13 @@ const FILE_ARGS: readonly FileArg[] = [
   { command: 'storage copy', flag: '--plan', direction: 'input' },
   { command: 'auth plan', flag: '--out', direction: 'output' },
   { command: 'auth import', flag: '--plan', direction: 'input' },
+  {
+    command: 'auth import',
+    flag: '--csv',
+    direction: 'output',
+    default: 'supa2aws-auth-import.csv',
+    unless: ['--no-csv', '--dry-run'],
+  },
 ];
 
 /**
