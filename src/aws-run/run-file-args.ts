@@ -1,7 +1,7 @@
 /**
  * The files a command reads or writes by name, which live on the operator's machine while the command runs in
  * a task: a saved plan or reviewed schema it applies (inputs: aws run uploads them and the task reads them
- * from the run's folder), and the plan, schema or import CSV it writes (outputs: the task writes
+ * from the run's folder), and the plan, schema, import CSV or cost report it writes (outputs: the task writes
  * them back and aws run brings them to the path the operator named, mode 0600). In the task's command each
  * such path becomes one in the task's working folder (`inputs/<name>`, `outputs/<name>`).
  */
@@ -46,6 +46,8 @@ const FILE_ARGS: readonly FileArg[] = [
     default: 'supa2aws-auth-import.csv',
     unless: ['--no-csv', '--dry-run'],
   },
+  { command: 'cost', flag: '--markdown', direction: 'output' },
+  { command: 'cost', flag: '--svg', direction: 'output' },
 ];
 
 /**
@@ -87,8 +89,9 @@ export function localPaths(
 
 /** The command's file arguments moved into the run (see the module comment). */
 export function runFileArgs(command: readonly string[], cwd: string = process.cwd()): RunFileArgs {
-  const words = commandWords(command).slice(0, 2).join(' ');
-  const args = FILE_ARGS.filter((a) => a.command === words);
+  const words = commandWords(command);
+  // The command's own words only: after them come flag values (`cost --markdown cost.md`).
+  const args = FILE_ARGS.filter((a) => words.slice(0, a.command.split(' ').length).join(' ') === a.command);
   const out: RunFileArgs = { command: [...command], inputs: [], outputs: [] };
   const given = (flag: string) => out.command.some((a) => a === flag || a.startsWith(`${flag}=`));
   for (const arg of args) {

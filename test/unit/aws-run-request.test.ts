@@ -361,6 +361,30 @@ describe('aws run: the files a command reads and writes', () => {
     }
   });
 
+  it('GIVEN cost --markdown and --svg after flags with values WHEN planned THEN both files come back', () => {
+    const dir = tempDir('aws-run-cost');
+    const cost = runFileArgs(
+      ['cost', '--preset', 'small', '--markdown', 'cost.md', '--svg=charts/cost.svg'],
+      dir,
+    );
+    assert.deepEqual(cost.command, [
+      'cost',
+      '--preset',
+      'small',
+      '--markdown',
+      'outputs/cost.md',
+      '--svg=outputs/cost.svg',
+    ]);
+    assert.deepEqual(
+      cost.outputs.map((f) => [f.name, f.local]),
+      [
+        ['cost.md', path.join(dir, 'cost.md')],
+        ['cost.svg', path.join(dir, 'charts/cost.svg')],
+      ],
+    );
+    assert.deepEqual(runFileArgs(['cost', '--mau', '5000'], dir).outputs, []);
+  });
+
   it('GIVEN an input that is not there WHEN planned THEN AWS_RUN_INPUT_MISSING (exit 2) before anything is uploaded', () => {
     assert.throws(
       () =>
