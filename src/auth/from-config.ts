@@ -12,7 +12,7 @@ import type { TargetPool } from './cognito.ts';
 import type { ConnectFn } from '../core/pg.ts';
 import { exportLegacyStore, type ExportResult } from './export.ts';
 import { importRemaining, type ImportOptions, type ImportResult } from './import.ts';
-import { planAuth, type AuthPlan } from './plan.ts';
+import { planAuth, planPoolError, type AuthPlan } from './plan.ts';
 import { plannedImports, PlannedUsers, readAuthPlanFile, writeAuthPlanFile } from './plan-file.ts';
 import { relinkUser, type RelinkResult } from './relink.ts';
 import { applyAuthRollback, planAuthRollback, type AuthRollbackResult } from './rollback.ts';
@@ -103,6 +103,31 @@ export function importRemainingFromConfig(
   deps: AuthRunDeps = {},
 ): Promise<ImportResult> {
   return importRemaining(importRemainingOptions(config, options, deps));
+}
+
+/** What `auth import --dry-run` shows: `auth plan`'s plan, and who the import would create now. */
+export interface ImportPreview {
+  /** Every Supabase user by kind, with what happens to each kind (skipped: not created, and why). */
+  plan: AuthPlan;
+  /** The import counted, not run: `candidates` and `dryRun` say what it would do. */
+  import: ImportResult;
+}
+
+/**
+ * `auth import --dry-run` (with `--remaining` or `--plan`): the plan `auth plan` makes, then the import's own
+ * steps counted instead of taken — nobody created, finished or recorded, no CSV written. A plan file is
+ * checked against the config first; a target pool that cannot be described fails as in `auth plan`.
+ */
+export async function previewImportFromConfig(
+  config: Config,
+  options: AuthImportRunOptions = {},
+  deps: AuthRunDeps = {},
+): Promise<ImportPreview> {
+  const importOptions = importRemainingOptions(config, options, deps);
+  const plan = await planAuthFromConfig(config, {}, deps);
+  const poolError = planPoolError(plan);
+  if (poolError) throw poolError;
+  return { plan, import: await importRemaining({ ...importOptions, dryRun: true }) };
 }
 
 /** `auth relink <user>`. */

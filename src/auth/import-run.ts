@@ -3,6 +3,8 @@
  * CSV, finish the half-created, create the remaining (each user: CSV row, create, password, link, record
  * the sub; or account for UsernameExists), then record subs from a fresh listing. It counts into the
  * ImportResult it is given, so what was done before a failure is known (import.ts says it in the error).
+ * A dry run takes the same steps up to each change and counts instead (`result.dryRun`): it opens no CSV,
+ * finishes, creates and records nobody.
  */
 import {
   AdminCreateUserCommand,
@@ -20,7 +22,7 @@ import { eachConcurrently } from '../core/concurrency.ts';
 import { step, type logger, type Reporter } from '../core/reporter.ts';
 import { awsErrorName, type TargetPool } from './cognito.ts';
 import { CsvImportFile, csvLayout, type CsvLayout } from './import-csv.ts';
-import type { ImportOptions, ImportResult } from './import.ts';
+import type { ImportDryRun, ImportOptions, ImportResult } from './import.ts';
 import { hasCognitoSubColumn, POOL_TABLE, recordSubsFromSnapshot, snapshotPool } from './pool-snapshot.ts';
 import type { AdaptiveRateLimiter } from './rate-limiter.ts';
 import {
@@ -72,6 +74,9 @@ function randomPassword(): string {
   return chars.join('');
 }
 
+/** Whether the user has a verified email or phone: the CSV leaves out those without. */
+const verified = (user: Candidate) => user.email_confirmed || user.phone_confirmed;
+
 async function csvLayoutFor(
   pool: TargetPool,
   config: Config,
@@ -113,17 +118,31 @@ export class RemainingImport {
 
   async run(target: pg.ClientBase): Promise<void> {
     const { options, pool, mode, limiter, reporter } = this.setup;
+    const dry = this.result.dryRun;
     this.result.cognitoSub.column = await hasCognitoSubColumn(target);
     this.result.poolUsersBefore = await step(reporter, `list the users of pool ${pool.userPoolId}`, () =>
       snapshotPool(target, pool, mode, limiter, options.signal),
     );
-    if (options.csvFile) await this.openCsv(options.csvFile);
+    if (dry) dry.inPool = await this.countInPool(target);
+    if (options.csvFile && !dry) await this.openCsv(options.csvFile);
     if (!options.csvOnly) await this.finishHalfCreated(target);
-    await step(reporter, options.csvOnly ? 'write the import CSV' : 'create the remaining users', () =>
-      this.createRemaining(target),
-    );
-    if (this.result.cognitoSub.column && !options.csvOnly) await this.recordSubsFromListing(target);
+    const what = dry
+      ? 'count the users to create'
+      : options.csvOnly
+        ? 'write the import CSV'
+        : 'create the remaining users';
+    await step(reporter, what, () => this.createRemaining(target));
+    if (this.result.cognitoSub.column && !options.csvOnly && !dry) await this.recordSubsFromListing(target);
     if (options.planned) await this.countGoneSincePlan(target, options.planned.ids);
+  }
+
+  /** The store's users to import whom the pool has already (signed in, or imported before). */
+  private async countInPool(target: pg.ClientBase): Promise<number> {
+    const { rows } = await target.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${this.setup.table} l
+        WHERE l.outcome <> 'skip' AND EXISTS (SELECT 1 FROM ${POOL_TABLE} p WHERE p.supabase_id = l.id::text)`,
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** Users the plan imports whom the store no longer imports: removed at the source, or skipped now. */
@@ -190,6 +209,10 @@ export class RemainingImport {
         WHERE p.status = 'FORCE_CHANGE_PASSWORD'`,
     );
     for (const row of half.rows) {
+      if (this.result.dryRun) {
+        this.result.dryRun.finish.push(row.supabase_id);
+        continue;
+      }
       await this.setRandomPassword(row.username);
       this.result.finished++;
       this.result.finishedIds.push(row.supabase_id);
@@ -225,8 +248,10 @@ export class RemainingImport {
       );
       reporter.emit({
         type: 'progress',
-        task: 'create users',
-        done: this.result.created + this.result.existing + this.result.failed.length,
+        task: this.result.dryRun ? 'count users' : 'create users',
+        done: this.result.dryRun
+          ? this.result.candidates
+          : this.result.created + this.result.existing + this.result.failed.length,
         unit: 'users',
       });
     }
@@ -246,6 +271,7 @@ export class RemainingImport {
   }
 
   private async createOne(target: pg.ClientBase, user: Candidate): Promise<void> {
+    if (this.result.dryRun) return this.countOne(this.result.dryRun, user);
     const { mode, options } = this.setup;
     const attributes = cognitoAttributes(
       {
@@ -267,13 +293,20 @@ export class RemainingImport {
     }
   }
 
+  /** A dry run's user: counted as the CSV would take them, created by nobody. */
+  private countOne(dry: ImportDryRun, user: Candidate): void {
+    if (!dry.csv) return;
+    if (verified(user)) dry.csv.rows++;
+    else dry.csv.skippedUnverified++;
+  }
+
   private writeCsvRow(
     csv: CsvImportFile,
     user: Candidate,
     attributes: Record<string, string>,
     username: string,
   ): void {
-    if (!user.email_confirmed && !user.phone_confirmed) {
+    if (!verified(user)) {
       this.skippedUnverified++;
       return;
     }

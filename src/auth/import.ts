@@ -8,6 +8,8 @@
  * Converges: the pool is listed first and only the missing are created; UsernameExists is checked and
  * counted as already there; a user left half-done (FORCE_CHANGE_PASSWORD) is finished by the next run.
  * Also writes the EXPERIMENTAL CSV for the bcrypt import job (import-csv.ts).
+ * A dry run lists the pool the same way (into a TEMP table) and counts who would be created, finished and
+ * written to the CSV: it creates nobody, sets no password, records no sub and writes no file.
  */
 import type { Config } from '../config/schema.ts';
 import { AuthError, isSupa2awsError } from '../core/errors.ts';
@@ -35,6 +37,8 @@ export interface ImportOptions {
   csvFile?: string | false;
   /** Only write the CSV: create nobody. @default false */
   csvOnly?: boolean;
+  /** Change nothing: count who would be created, finished and written to the CSV (`result.dryRun`). @default false */
+  dryRun?: boolean;
   /** Users created at once (they share the rate limit). @default 4 */
   concurrency?: number;
   now?: () => Date;
@@ -62,6 +66,16 @@ export interface ImportSincePlan {
   notInPlan: { count: number; sample: string[] };
   /** Users the plan imports that the store no longer does (removed at the source, or skipped now). */
   gone: { count: number; sample: string[] };
+}
+
+/** What a dry run found the import would do; nothing was created, finished, recorded or written. */
+export interface ImportDryRun {
+  /** Users of the store to import who are in the pool already (signed in, or imported before): not created again. */
+  inPool: number;
+  /** Users half-created by an interrupted import (FORCE_CHANGE_PASSWORD) that it would finish. */
+  finish: string[];
+  /** The EXPERIMENTAL CSV it would write (none without csvFile): its rows, and the users it would leave out. */
+  csv?: { file: string; rows: number; skippedUnverified: number };
 }
 
 export interface ImportFailure {
@@ -98,13 +112,12 @@ export interface ImportResult {
   elapsedMs: number;
   /** With a saved plan: what changed since it was made. */
   sincePlan?: ImportSincePlan;
+  /** Set by a dry run, which changes nothing: `candidates` is who it would create (none with csvOnly). */
+  dryRun?: ImportDryRun;
 }
 
-function emptyResult(
-  userPoolId: string,
-  limiter: AdaptiveRateLimiter,
-  planned: PlannedImport | undefined,
-): ImportResult {
+function emptyResult(userPoolId: string, limiter: AdaptiveRateLimiter, options: ImportOptions): ImportResult {
+  const { planned, csvFile } = options;
   return {
     version: 1,
     userPoolId,
@@ -130,6 +143,15 @@ function emptyResult(
           },
         }
       : {}),
+    ...(options.dryRun
+      ? {
+          dryRun: {
+            inPool: 0,
+            finish: [],
+            ...(csvFile ? { csv: { file: csvFile, rows: 0, skippedUnverified: 0 } } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -145,7 +167,7 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
       ceiling: options.maxRequestsPerSecond ?? config.auth.maxRequestsPerSecond,
       outage: new OutageWatch({ what: 'Cognito', onWait: (m) => log.warn(m) }),
     });
-  const result = emptyResult(pool.userPoolId, limiter, options.planned);
+  const result = emptyResult(pool.userPoolId, limiter, options);
   const run = new RemainingImport(
     {
       options,
@@ -179,7 +201,9 @@ export async function importRemaining(options: ImportOptions): Promise<ImportRes
   }
   finishResult(result, run, limiter, started);
   log.info(
-    `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users; re-bound ${result.cognitoSub.rebound.length}, sub conflicts ${result.cognitoSub.conflicts.length}`,
+    result.dryRun
+      ? `dry run: ${result.candidates} remaining users to create${options.csvOnly ? ' (--csv-only: created by nobody)' : ''}, ${result.dryRun.finish.length} half-created to finish; nothing changed`
+      : `created ${result.created}, already there ${result.existing}, finished ${result.finished}, failed ${result.failed.length} of ${result.candidates} remaining users; re-bound ${result.cognitoSub.rebound.length}, sub conflicts ${result.cognitoSub.conflicts.length}`,
   );
   const since = result.sincePlan;
   if (since?.notInPlan.count)

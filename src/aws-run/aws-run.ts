@@ -10,7 +10,7 @@
  * AWS calls (the operator's credentials): s3:PutObject/GetObject on the runs bucket, ecs:RunTask (with
  * iam:PassRole on the task's roles), ecs:DescribeTasks, ecs:StopTask, logs:GetLogEvents.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   DescribeTasksCommand,
@@ -184,6 +184,18 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 /** A report's local name: as written for one task; for shards, with the shard's label before the extension. */
 export function localReportName(name: string, task: RunTaskSpec, tasks: number): string {
   return tasks === 1 ? name : name.replace(/(\.[A-Za-z0-9]+)?$/, `.shard-${task.label}$1`);
+}
+
+/**
+ * Writes what a task sent back as a new file of mode 0600 in place of any at `file`: written over, an older
+ * file would keep its own mode, and these hold users' data (the import CSV holds password hashes).
+ */
+function writePrivateFile(file: string, body: Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, body, { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
 }
 
 class Run {
@@ -381,9 +393,8 @@ class Run {
     for (const name of exit.reports) {
       const body = await getRunFile(s3, bucket, runKey(runId, `${RUN_FILES.reports}${name}`, spec.label));
       if (!body) continue;
-      mkdirSync(this.options.reportDir, { recursive: true });
       const file = path.join(this.options.reportDir, localReportName(name, spec, this.started.length));
-      writeFileSync(file, body, { mode: 0o600 });
+      writePrivateFile(file, body);
       reports.push(file);
     }
     const outputs: string[] = [];
@@ -400,8 +411,7 @@ class Run {
         });
         continue;
       }
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, body, { mode: 0o600 });
+      writePrivateFile(file, body);
       outputs.push(file);
     }
     return { stdout, reports, outputs };

@@ -1,9 +1,9 @@
 /**
  * The files a command reads or writes by name, which live on the operator's machine while the command runs in
  * a task: a saved plan or reviewed schema it applies (inputs: aws run uploads them and the task reads them
- * from the run's folder), and the plan or schema it writes for review (outputs: the task writes them back and
- * aws run brings them to the path the operator named). In the task's command each such path becomes one in
- * the task's working folder (`inputs/<name>`, `outputs/<name>`).
+ * from the run's folder), and the plan, schema, import CSV or cost report it writes (outputs: the task writes
+ * them back and aws run brings them to the path the operator named, mode 0600). In the task's command each
+ * such path becomes one in the task's working folder (`inputs/<name>`, `outputs/<name>`).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ interface FileArg {
   direction: 'input' | 'output';
   /** The path the command writes when the flag is not given (and none of `unless` is). */
   default?: string;
+  /** Flags, negated ones included (`--no-csv`), with which the command writes nothing at the default path. */
   unless?: string[];
   /** A folder of files (the migrations), uploaded file by file. @default a file */
   folder?: boolean;
@@ -38,6 +39,15 @@ const FILE_ARGS: readonly FileArg[] = [
   { command: 'storage copy', flag: '--plan', direction: 'input' },
   { command: 'auth plan', flag: '--out', direction: 'output' },
   { command: 'auth import', flag: '--plan', direction: 'input' },
+  {
+    command: 'auth import',
+    flag: '--csv',
+    direction: 'output',
+    default: 'supa2aws-auth-import.csv',
+    unless: ['--no-csv', '--dry-run'],
+  },
+  { command: 'cost', flag: '--markdown', direction: 'output' },
+  { command: 'cost', flag: '--svg', direction: 'output' },
 ];
 
 /**
@@ -79,8 +89,9 @@ export function localPaths(
 
 /** The command's file arguments moved into the run (see the module comment). */
 export function runFileArgs(command: readonly string[], cwd: string = process.cwd()): RunFileArgs {
-  const words = commandWords(command).slice(0, 2).join(' ');
-  const args = FILE_ARGS.filter((a) => a.command === words);
+  const words = commandWords(command);
+  // The command's own words only: after them come flag values (`cost --markdown cost.md`).
+  const args = FILE_ARGS.filter((a) => words.slice(0, a.command.split(' ').length).join(' ') === a.command);
   const out: RunFileArgs = { command: [...command], inputs: [], outputs: [] };
   const given = (flag: string) => out.command.some((a) => a === flag || a.startsWith(`${flag}=`));
   for (const arg of args) {

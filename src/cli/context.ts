@@ -26,6 +26,15 @@ export interface GlobalFlags {
   yes?: boolean;
 }
 
+/**
+ * What a step that asks first tells the user who is not asked or says no: a command with a `--dry-run` passes
+ * whether it was given (a dry run changes nothing live: nothing to ask); one without passes `preview`, a
+ * sentence saying truly how to see what it would do before it changes anything.
+ */
+export type ConfirmOptions = { dryRun: boolean } | { preview: string };
+
+const DRY_RUN_PREVIEW = 'Run it with --dry-run first to see what it would do';
+
 export interface CommandContext {
   /** The global flags as given (wherever they stood on the command line). */
   globals: GlobalFlags;
@@ -45,9 +54,10 @@ export interface CommandContext {
   print(result: unknown, human: () => string): void;
   /**
    * Before a step that changes a live system: nothing to ask on the sandbox or with --dry-run; with --yes
-   * go ahead; on a terminal ask; otherwise refuse with CONFIRMATION_REQUIRED.
+   * go ahead; on a terminal ask; otherwise refuse with CONFIRMATION_REQUIRED. The hints say how to see what
+   * the step would do: its --dry-run, or the caller's `preview`.
    */
-  confirm(step: string, options?: { dryRun?: boolean }): Promise<void>;
+  confirm(step: string, options: ConfirmOptions): Promise<void>;
   /** Ends the progress output: held events are sent and the live block leaves its last state. */
   closeOutput(): void;
 }
@@ -120,8 +130,9 @@ function contextFrom(command: Command): CommandContext {
     configFlag: flags.config,
     loadedConfig: () => loaded,
     inspectConfig: () => inspectConfig(loadOptions),
-    confirm: async (step, options = {}) => {
-      if (options.dryRun) return;
+    confirm: async (step, options) => {
+      if ('dryRun' in options && options.dryRun) return;
+      const preview = 'preview' in options ? options.preview : DRY_RUN_PREVIEW;
       const loadedConfig = await (loaded ?? Promise.reject(new Error('confirm() before config()')));
       const touches = summarizeTouches(loadedConfig.config, loadedConfig.file, loadedConfig.aws);
       if (touches.local || flags.yes) return;
@@ -132,7 +143,7 @@ function contextFrom(command: Command): CommandContext {
           `${step} changes a live system (${where}) and no terminal is there to confirm it`,
           {
             exit: 'usage',
-            hint: `Run it with --dry-run first to see what it would do, then again with --yes.`,
+            hint: `${preview}, then again with --yes.`,
           },
         );
       }
@@ -142,7 +153,7 @@ function contextFrom(command: Command): CommandContext {
         if (!/^y(es)?$/i.test(answer.trim())) {
           throw new Supa2awsError('CONFIRMATION_DECLINED', `${step} not started: not confirmed`, {
             exit: 'usage',
-            hint: 'Nothing was changed. Use --dry-run to see what it would do.',
+            hint: `Nothing was changed. ${preview}.`,
           });
         }
       } finally {

@@ -1,6 +1,7 @@
 /**
- * `auth plan --out` then `auth import --plan` on the sandbox, through the CLI (in this process): the import
- * creates exactly the users the plan imports — a user who signed up at the source since is reported as not in
+ * `auth import --dry-run` then `auth plan --out` then `auth import --plan` on the sandbox, through the CLI (in
+ * this process): the dry run creates nobody and writes nothing, and names whom the import would create and
+ * skip — the same users the import then creates; the import creates exactly the users the plan imports — a user who signed up at the source since is reported as not in
  * the plan and not created, one deleted since is reported as no longer to import — a re-run creates nobody
  * twice, the plan file holds ids and no secret, and a config that no longer matches it is refused with
  * PLAN_CONFIG_CHANGED and exit 2.
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +20,7 @@ import {
   exportLegacyStore,
   plannedImports,
   type AuthPlanFile,
+  type ImportPreview,
   type ImportResult,
 } from '../../src/auth/index.ts';
 import type { Config } from '../../src/config/index.ts';
@@ -87,6 +89,57 @@ describe('auth plan --out, then auth import --plan', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('GIVEN the legacy store exported and an empty pool WHEN auth import --remaining --dry-run runs, in --json and in text THEN nobody is created, no CSV or report is written, and it says whom it would create, skip and write', async () => {
+    const configFile = writeConfig('supa2aws.config.json', raw);
+    await exportLegacyStore({ config });
+    const files = readdirSync(dir).sort();
+
+    const json = await cli(configFile, 'import', '--remaining', '--dry-run', '--json');
+    assert.equal(json.status, 0, json.stderr);
+    const { plan, import: dry } = JSON.parse(json.stdout) as ImportPreview;
+    const skipped = plan.kinds.filter((k) => k.outcome === 'skip');
+    assert.ok(skipped.length > 0, 'the fixture has users nobody imports');
+    assert.equal(
+      plan.byOutcome.skip,
+      skipped.reduce((n, k) => n + k.count, 0),
+    );
+    // Everyone the plan does not skip is in the store and not in the pool: all of them would be created.
+    assert.equal(dry.candidates, plan.users.total - plan.byOutcome.skip!);
+    assert.ok(dry.candidates > 10, `${dry.candidates} users to create`);
+    assert.equal(dry.created + dry.existing + dry.finished + dry.linked + dry.failed.length, 0);
+    assert.equal(dry.cognitoSub.recorded, 0);
+    assert.equal(dry.dryRun?.inPool, 0);
+    assert.deepEqual(dry.dryRun?.finish, []);
+    assert.equal(dry.dryRun?.csv?.file, 'supa2aws-auth-import.csv');
+    assert.equal(dry.dryRun.csv.rows + dry.dryRun.csv.skippedUnverified, dry.candidates);
+    assert.ok(dry.dryRun.csv.rows > 0);
+    assert.equal(dry.csv, undefined);
+    assert.deepEqual(await poolIds(), [], 'nobody created');
+    assert.deepEqual(readdirSync(dir).sort(), files, 'no CSV, no report, no temporary file');
+
+    const text = await cli(configFile, 'import', '--remaining', '--dry-run');
+    assert.equal(text.status, 0, text.stderr);
+    assert.ok(text.stdout.startsWith(`${plan.users.total} Supabase users`), text.stdout);
+    for (const k of plan.kinds) assert.match(text.stdout, new RegExp(`^${k.kind}\\s+${k.count}\\s`, 'm'));
+    assert.match(text.stdout, /dry run: nobody created, no password set, no CSV written/);
+    assert.ok(text.stdout.includes(`would create ${dry.candidates} users`), text.stdout);
+    assert.ok(
+      text.stdout.includes(
+        `not created: ${plan.byOutcome.skip} users skipped (${skipped.map((k) => `${k.kind} ${k.count}`).join(', ')}`,
+      ),
+      text.stdout,
+    );
+    assert.ok(
+      text.stdout.includes(
+        `would write supa2aws-auth-import.csv: the EXPERIMENTAL bcrypt import-job CSV of ${dry.dryRun.csv.rows} users`,
+      ),
+      text.stdout,
+    );
+    assert.ok(!/\$2[aby]\$/.test(`${text.stdout}${text.stderr}${json.stdout}`), 'no hash printed');
+    assert.deepEqual(await poolIds(), []);
+    assert.deepEqual(readdirSync(dir).sort(), files);
+  });
+
   it('GIVEN a saved plan WHEN a user signs up and one is deleted at the source THEN import --plan creates exactly the planned users and reports both', async () => {
     const configFile = writeConfig('supa2aws.config.json', raw);
     const planned = await cli(configFile, 'plan', '--out', planFile, '--json');
@@ -119,6 +172,12 @@ describe('auth plan --out, then auth import --plan', () => {
     });
     await exportLegacyStore({ config });
 
+    const dryRun = await cli(configFile, 'import', '--plan', planFile, '--no-csv', '--dry-run', '--json');
+    assert.equal(dryRun.status, 0, dryRun.stderr);
+    const preview = (JSON.parse(dryRun.stdout) as ImportPreview).import;
+    assert.deepEqual(await poolIds(), [], 'the dry run created nobody');
+    assert.equal(preview.dryRun?.csv, undefined, 'no CSV with --no-csv');
+
     const run = await cli(configFile, 'import', '--plan', planFile, '--no-csv', '--json');
     // cognito-local refuses users with a phone and no email (real Cognito takes them): exit 1 for those only.
     const result = JSON.parse(run.stdout) as ImportResult;
@@ -138,6 +197,8 @@ describe('auth plan --out, then auth import --plan', () => {
     );
     assert.ok(!inPool.includes(newcomer));
     assert.match(run.stderr, /not in the plan/);
+    assert.equal(preview.candidates, result.candidates, 'the dry run named as many as the import then took');
+    assert.deepEqual(preview.sincePlan, result.sincePlan);
 
     const again = await cli(configFile, 'import', '--plan', planFile, '--no-csv', '--json');
     assert.equal(again.status, run.status, again.stderr);

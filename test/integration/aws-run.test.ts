@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -351,6 +351,47 @@ describe('aws run against the ECS and CloudWatch Logs stand-in', { timeout: 180_
     assert.deepEqual(warnings, [
       `task 1 wrote no reviewed/schema.sql: ${written} is an older one, not this run's`,
     ]);
+  });
+
+  it('GIVEN `auth import --remaining` and an older CSV here readable by all WHEN run in a task THEN the import CSV it writes comes back to the default path, replacing the old one with a file of mode 0600, and no hash is printed', async () => {
+    const here = tempDir('aws-run-csv-local');
+    const local = path.join(here, 'supa2aws-auth-import.csv');
+    writeFileSync(local, 'an older export\n', { mode: 0o644 });
+    chmodSync(local, 0o644);
+    const hash = '$2a$10$abcdefghijklmnopqrstuuOBk1bZ0k0CJ3rzWQf2kDrsaUy5.PmMe';
+    const bin = path.join(work, 'fake-auth-import.mjs');
+    writeFileSync(
+      bin,
+      [
+        "import { writeFileSync } from 'node:fs';",
+        "const csv = process.argv[process.argv.indexOf('--csv') + 1];",
+        `writeFileSync(csv, 'cognito:username,password_hash\\nada@example.com,${hash}\\n', { mode: 0o600 });`,
+        'process.stdout.write(JSON.stringify({ csv: { file: csv, rows: 1 } }));',
+      ].join('\n'),
+    );
+    container = inTaskContainer(bin);
+    const out = collecting();
+    const cwd = process.cwd();
+    process.chdir(here);
+    let result: Awaited<ReturnType<typeof awsRun>>;
+    try {
+      result = await awsRun(
+        { target, command: ['auth', 'import', '--remaining'], reportDir: path.join(here, 'r'), pollMs: 100 },
+        { ...clients, onLine: out.onLine },
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    const log = out.lines.map((l) => l.line).join('\n');
+    assert.equal(result.exitCode, 0, log);
+    assert.deepEqual(result.tasks[0]!.outputs, [local]);
+    assert.equal(readFileSync(local, 'utf8'), `cognito:username,password_hash\nada@example.com,${hash}\n`);
+    assert.equal(statSync(local).mode & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(result.tasks[0]!.stdout), {
+      csv: { file: 'supa2aws-auth-import.csv', rows: 1 },
+    });
+    assert.ok(!result.tasks[0]!.stdout.includes(hash), 'no hash printed');
+    assert.deepEqual(readdirSync(here).sort(), ['supa2aws-auth-import.csv'], 'no temporary file left');
   });
 
   it('GIVEN --tasks 2 -- storage copy WHEN the shards stop with 0 and 3 THEN both shards’ reports land in the report folder for `supa2aws report` and the run returns 3', async () => {

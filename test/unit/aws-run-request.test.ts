@@ -325,6 +325,66 @@ describe('aws run: the files a command reads and writes', () => {
     );
   });
 
+  it('GIVEN auth import WHEN planned THEN its import CSV comes back, at --csv or its default, unless --no-csv or --dry-run; --plan goes up beside it', () => {
+    const dir = tempDir('aws-run-auth-import');
+    writeFileSync(path.join(dir, 'auth-plan.json'), '{}');
+    const csv = (given: string) => ({ local: path.join(dir, given), name: path.basename(given), given });
+    const remaining = runFileArgs(['auth', 'import', '--remaining'], dir);
+    assert.deepEqual(remaining.command, [
+      'auth',
+      'import',
+      '--remaining',
+      '--csv',
+      'outputs/supa2aws-auth-import.csv',
+    ]);
+    assert.deepEqual(remaining.outputs, [csv('supa2aws-auth-import.csv')]);
+    const csvOnly = runFileArgs(['auth', 'import', '--remaining', '--csv-only'], dir);
+    assert.deepEqual(csvOnly.outputs, [csv('supa2aws-auth-import.csv')]);
+    assert.ok(csvOnly.command.includes('--csv-only'), 'the flag that shares a prefix stays as it is');
+    const named = runFileArgs(['auth', 'import', '--plan', 'auth-plan.json', '--csv=keep/users.csv'], dir);
+    assert.deepEqual(named.command, [
+      'auth',
+      'import',
+      '--plan',
+      'inputs/auth-plan.json',
+      '--csv=outputs/users.csv',
+    ]);
+    assert.deepEqual(
+      named.inputs.map((f) => f.name),
+      ['auth-plan.json'],
+    );
+    assert.deepEqual(named.outputs, [csv('keep/users.csv')]);
+    for (const off of ['--no-csv', '--dry-run']) {
+      const none = runFileArgs(['auth', 'import', '--remaining', off], dir);
+      assert.deepEqual(none.command, ['auth', 'import', '--remaining', off], off);
+      assert.deepEqual(none.outputs, [], off);
+    }
+  });
+
+  it('GIVEN cost --markdown and --svg after flags with values WHEN planned THEN both files come back', () => {
+    const dir = tempDir('aws-run-cost');
+    const cost = runFileArgs(
+      ['cost', '--preset', 'small', '--markdown', 'cost.md', '--svg=charts/cost.svg'],
+      dir,
+    );
+    assert.deepEqual(cost.command, [
+      'cost',
+      '--preset',
+      'small',
+      '--markdown',
+      'outputs/cost.md',
+      '--svg=outputs/cost.svg',
+    ]);
+    assert.deepEqual(
+      cost.outputs.map((f) => [f.name, f.local]),
+      [
+        ['cost.md', path.join(dir, 'cost.md')],
+        ['cost.svg', path.join(dir, 'charts/cost.svg')],
+      ],
+    );
+    assert.deepEqual(runFileArgs(['cost', '--mau', '5000'], dir).outputs, []);
+  });
+
   it('GIVEN an input that is not there WHEN planned THEN AWS_RUN_INPUT_MISSING (exit 2) before anything is uploaded', () => {
     assert.throws(
       () =>

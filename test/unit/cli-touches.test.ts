@@ -45,6 +45,57 @@ function run(dir: string, args: string[]) {
   });
 }
 
+/**
+ * A live config (no endpoint on this machine) whose services refuse at once: a command gets as far as asking,
+ * and past it only to fail to connect.
+ */
+function unreachableLiveConfig(dir: string): string {
+  const file = path.join(dir, 'unreachable.config.json');
+  const s3 = { endpoint: 'http://0.0.0.0:1', accessKeyId: '${SRC_PW}', secretAccessKey: '${TGT_PW}' };
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      source: {
+        projectUrl: 'https://abcdefghijklmnopqrst.supabase.co',
+        db: { url: 'postgresql://postgres:${SRC_PW}@0.0.0.0:1/postgres' },
+        storage: { ...s3, region: 'eu-west-1' },
+      },
+      target: {
+        region: 'eu-west-1',
+        db: { url: 'postgresql://postgres:${TGT_PW}@0.0.0.0:1/app' },
+        s3,
+        cognito: {
+          endpoint: 'http://0.0.0.0:1',
+          region: 'eu-west-1',
+          userPoolId: 'eu-west-1_a',
+          clientId: 'a',
+        },
+      },
+      storage: { buckets: { videos: { target: 'acme-videos', access: 'private' } } },
+    }),
+  );
+  return file;
+}
+
+/**
+ * Every command that asks before a live change (`ctx.confirm`), with what makes it change something. Not here:
+ * `auth rollback --remove`, which asks only once it has listed a pool's users (its --dry-run is tested in
+ * test/integration/auth-rollback.test.ts).
+ */
+const CONFIRMING = [
+  ['storage', 'setup'],
+  ['storage', 'copy'],
+  ['storage', 'copy', '--shard', '1/2'],
+  ['storage', 'rewrite-urls'],
+  ['storage', 'restore-urls'],
+  ['db', 'copy'],
+  ['db', 'app-role'],
+  ['db', 'schema'],
+  ['auth', 'import', '--remaining'],
+  ['demo'],
+];
+
 describe('what a command will touch, and asking before a live change', () => {
   it('GIVEN a live target and no terminal WHEN storage setup runs without --yes THEN it says what it would touch and refuses with exit 2', async () => {
     const dir = tempDir('touches-');
@@ -82,4 +133,24 @@ describe('what a command will touch, and asking before a live change', () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /AWS eu-north-1 \(from --region\)/);
   });
+
+  for (const command of CONFIRMING) {
+    it(`GIVEN a live target and no terminal WHEN \`${command.join(' ')}\` is refused THEN its hint advises --dry-run only if it has one, and that run is not refused`, async () => {
+      const dir = tempDir('touches-hint-');
+      const file = unreachableLiveConfig(dir);
+      const refused = await run(dir, ['--json', '-c', file, ...command]);
+      assert.equal(refused.status, 2, refused.stderr);
+      const { error } = JSON.parse(refused.stdout) as { error: { code: string; hint: string } };
+      assert.equal(error.code, 'CONFIRMATION_REQUIRED');
+      assert.match(error.hint, /, then again with --yes\.$/);
+      const help = await run(dir, [...command.slice(0, command[0] === 'demo' ? 1 : 2), '--help']);
+      assert.equal(help.status, 0, help.stderr);
+      const hasDryRun = /^\s+--dry-run\b/m.test(help.stdout);
+      assert.equal(error.hint.includes('--dry-run'), hasDryRun, `${error.hint}\n${help.stdout}`);
+      if (!hasDryRun) return;
+      const dryRun = await run(dir, ['--json', '-c', file, ...command, '--dry-run']);
+      const answer = JSON.parse(dryRun.stdout) as { error?: { code: string } };
+      assert.notEqual(answer.error?.code, 'CONFIRMATION_REQUIRED', dryRun.stdout);
+    });
+  }
 });

@@ -48,7 +48,7 @@ export function registerAws(program: Command): void {
   aws
     .command('run')
     .description(
-      'run a supa2aws command as a one-off ECS Fargate task next to RDS and S3: logs streamed here, its exit code returned, its phase reports copied to --report-dir; files it reads (--plan, --apply-file) go up with it, files it writes (--out) come back',
+      'run a supa2aws command as a one-off ECS Fargate task next to RDS and S3: logs streamed here, its exit code returned, its phase reports copied to --report-dir; files it reads (--plan, --apply-file) go up with it, files it writes (--out, --csv, --markdown, --svg) come back, mode 0600',
     )
     .argument('<command...>', 'the supa2aws command, after --: aws run -- db copy')
     .option('--outputs <file>', 'cdk deploy --outputs-file output with the migration stack', 'outputs.json')

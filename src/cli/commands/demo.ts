@@ -22,7 +22,11 @@ export function registerDemo(program: Command): void {
     .action(
       action(async (ctx, opts: { keep?: boolean; stateDir: string; reportDir: string }) => {
         const loaded = ctx.configFlag ? await ctx.config() : undefined;
-        if (loaded) await ctx.confirm('demo');
+        if (loaded)
+          await ctx.confirm('demo', {
+            preview:
+              'The demo has no dry run: with --config it runs every phase against the systems above. See it first without --config, on a sandbox of its own',
+          });
         const result = await runDemo({
           ...(loaded ? { config: { config: loaded.config, file: loaded.file } } : {}),
           keep: opts.keep === true,

@@ -87,7 +87,9 @@ export function registerAuthRollback(auth: Command): void {
           if (removing && plan.remove.length > 0) {
             for (const u of plan.remove.slice(0, LISTED))
               ctx.reporter.emit({ type: 'log', level: 'info', message: `to remove: ${removalLine(u)}` });
-            await ctx.confirm(`auth rollback --remove (${users(plan.remove.length)} in Cognito)`);
+            await ctx.confirm(`auth rollback --remove (${users(plan.remove.length)} in Cognito)`, {
+              dryRun: opts.dryRun === true,
+            });
             removal = await applyAuthRollbackFromConfig(config, plan, deps);
           }
           return rollbackReport(plan, removal ?? undefined);
