@@ -7,7 +7,7 @@
  * in middleware. What cannot be rewritten exactly is marked instead.
  */
 import ts from 'typescript';
-import type { CodeSite, RuntimeModule } from '../scan/index.ts';
+import { runtimeModule, type CodeSite, type RuntimeModule } from '../scan/index.ts';
 import { directive } from '../scan/analyze-code.ts';
 import { declaredNames } from './declared-names.ts';
 
@@ -53,13 +53,14 @@ export function isNextServerFile(sf: ts.SourceFile, rel: string): boolean {
 /**
  * The rewrite (or the mark) of one auth call in Next.js server code; undefined when the call is not one
  * this rule is about (another method, an argument such as getUser(token), which the bearer-token rule
- * handles, or code outside Next.js).
+ * handles, or code outside Next.js). `runtime` is where the app imports the runtime from.
  */
 export function nextServerAuth(
   site: CodeSite,
   sf: ts.SourceFile,
   rel: string,
   offset: number,
+  runtime: string,
 ): NextServerAuth | undefined {
   const chain = site.chain;
   const f = site.finding;
@@ -76,7 +77,9 @@ export function nextServerAuth(
     return undefined;
   }
   const declared = declaredNames(sf);
-  if (declared.has(SESSION)) return { mark: `the name ${SESSION} is taken in this file: ${HOW}` };
+  // Imported from the runtime, the name is ours: an earlier run rewrote another call of this file.
+  if (declared.has(SESSION) && !importsSession(sf, runtimeModule('server-session', runtime)))
+    return { mark: `the name ${SESSION} is taken in this file: ${HOW}` };
   const range = { start: chain.root.getStart(sf), end: chain.segments[offset]!.node.getEnd() };
   const fn = enclosingFunction(site.node);
   if (MIDDLEWARE.test(rel)) {
@@ -135,6 +138,24 @@ function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
 
 function isAsync(fn: ts.SignatureDeclaration): boolean {
   return (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+}
+
+/** Whether the file imports serverSessionFromEnv, under that name, from the runtime's server-session module. */
+function importsSession(sf: ts.SourceFile, module: string): boolean {
+  return sf.statements.some((s) => {
+    if (
+      !ts.isImportDeclaration(s) ||
+      !ts.isStringLiteral(s.moduleSpecifier) ||
+      s.moduleSpecifier.text !== module
+    )
+      return false;
+    const bindings = s.importClause?.namedBindings;
+    return (
+      bindings !== undefined &&
+      ts.isNamedImports(bindings) &&
+      bindings.elements.some((e) => e.name.text === SESSION && (e.propertyName ?? e.name).text === SESSION)
+    );
+  });
 }
 
 /** The local name of `cookies` imported from next/headers, if the file imports it. */

@@ -142,7 +142,13 @@ function clientOffset(site: CodeSite): number {
   return at;
 }
 
-export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: CodeSite[] }): FileRewrite {
+export function rewriteFile(input: {
+  rel: string;
+  sf: ts.SourceFile;
+  sites: CodeSite[];
+  /** Where the app imports the runtime from, e.g. RUNTIME_IMPORT. */
+  runtime: string;
+}): FileRewrite {
   const { sf } = input;
   const edits: Edit[] = [];
   const marks = new Map<number, string>();
@@ -284,7 +290,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       continue;
     }
     if (f.kind === 'auth' && chain && offset >= 0) {
-      const next = nextServerAuth(site, sf, input.rel, offset);
+      const next = nextServerAuth(site, sf, input.rel, offset, input.runtime);
       if (next && 'mark' in next) {
         mark(site, next.mark);
         continue;

@@ -194,6 +194,15 @@ export async function middleware(req: NextRequest) {
     assert.doesNotMatch(mw, /next\/headers/);
     assert.match(mw, /\/\/ supa2aws: middleware cannot clear the browser's cookies/);
     assert.deepEqual(typeCheckChange(plan).introduced, []);
+
+    // signOut() is still a Supabase call, and the file now imports serverSessionFromEnv: that is no clash.
+    writeFileSync(path.join(root, 'middleware.ts'), mw);
+    const again = await planCodeMigration(root);
+    assert.equal(
+      again.changes.find((c) => c.file === 'middleware.ts'),
+      undefined,
+      'a second run changes nothing',
+    );
   });
 
   it('GIVEN calls that cannot take await cookies() WHEN planned THEN they are marked: outside an async function, signOut() in a server component', async () => {
