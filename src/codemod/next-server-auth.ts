@@ -3,8 +3,9 @@
  * middleware.ts, modules importing next/*): `supabase.auth.getUser()`, `getSession()` and `signOut()` on a
  * cookie-bound server client (createServerClient, createRouteHandlerClient, createServerComponentClient,
  * createMiddlewareClient) become the same calls on the runtime's server session over the request's
- * cookies: `serverSessionFromEnv(await cookies()).getUser()`, or `serverSessionFromEnv(request.cookies)`
- * in middleware. What cannot be rewritten exactly is marked instead.
+ * cookies: `serverSessionFromEnv(await cookies()).getUser()`, or in middleware
+ * `serverSessionFromEnv(request.cookies, { userStateCheck: false })` under a comment saying why (MIDDLEWARE_NOTE).
+ * What cannot be rewritten exactly is marked instead.
  */
 import ts from 'typescript';
 import { runtimeModule, type CodeSite, type RuntimeModule } from '../scan/index.ts';
@@ -18,7 +19,13 @@ export interface ModuleImport {
 }
 
 export type NextServerAuth =
-  { rewrite: { start: number; end: number; text: string }; imports: ModuleImport[] } | { mark: string };
+  | {
+      rewrite: { start: number; end: number; text: string };
+      imports: ModuleImport[];
+      /** Comment lines for above the rewritten statement. */
+      note?: readonly string[];
+    }
+  | { mark: string };
 
 const SESSION_METHODS = new Set(['getUser', 'getSession', 'signOut']);
 const SESSION = 'serverSessionFromEnv';
@@ -29,6 +36,13 @@ const ROUTE_HANDLER = /(^|\/)route\.(ts|js)$/;
 /** Imports only Next.js code has (@supabase/ssr's createServerClient serves SvelteKit and Remix too). */
 const NEXT_IMPORT = /^(next\/|@supabase\/auth-helpers-nextjs$)/;
 const HOW = `serverSessionFromEnv from @supa2aws/runtime/server-session reads the Cognito session from the request's cookies`;
+/** Middleware's session: the token alone, as the Edge runtime (middleware's default) has no AWS credentials. */
+const MIDDLEWARE_OPTIONS = '{ userStateCheck: false }';
+const MIDDLEWARE_NOTE = [
+  `Token only (signature, expiry, issuer, app client, against the pool's JWKS): Edge middleware has no AWS`,
+  `credentials for the user-state check, one Cognito AdminGetUser per user a minute that refuses disabled or`,
+  `deleted users before their token expires. Route handlers and server components (Node.js) still make it.`,
+];
 
 /**
  * Whether the file is Next.js server code (the scanner decides the side; this, that the side is Next's): a
@@ -90,11 +104,12 @@ export function nextServerAuth(
     const request = fn?.parameters[0]?.name;
     if (!request || !ts.isIdentifier(request))
       return {
-        mark: `no request parameter to read cookies from: call ${SESSION}(request.cookies).${call.name}() (${HOW})`,
+        mark: `no request parameter to read cookies from: call ${SESSION}(request.cookies, ${MIDDLEWARE_OPTIONS}).${call.name}() (${HOW})`,
       };
     return {
-      rewrite: { ...range, text: `${SESSION}(${request.text}.cookies)` },
+      rewrite: { ...range, text: `${SESSION}(${request.text}.cookies, ${MIDDLEWARE_OPTIONS})` },
       imports: [{ from: 'server-session', names: [SESSION] }],
+      note: MIDDLEWARE_NOTE,
     };
   }
   if (call.name === 'signOut' && directive(sf) !== 'use server' && !ROUTE_HANDLER.test(rel))
