@@ -3,11 +3,12 @@
  * middleware.ts, modules importing next/*): `supabase.auth.getUser()`, `getSession()` and `signOut()` on a
  * cookie-bound server client (createServerClient, createRouteHandlerClient, createServerComponentClient,
  * createMiddlewareClient) become the same calls on the runtime's server session over the request's
- * cookies: `serverSessionFromEnv(await cookies()).getUser()`, or `serverSessionFromEnv(request.cookies)`
- * in middleware. What cannot be rewritten exactly is marked instead.
+ * cookies: `serverSessionFromEnv(await cookies()).getUser()`, or in middleware
+ * `serverSessionFromEnv(request.cookies, { userStateCheck: false })` under a comment saying why (MIDDLEWARE_NOTE).
+ * What cannot be rewritten exactly is marked instead.
  */
 import ts from 'typescript';
-import type { CodeSite, RuntimeModule } from '../scan/index.ts';
+import { runtimeModule, type CodeSite, type RuntimeModule } from '../scan/index.ts';
 import { directive } from '../scan/analyze-code.ts';
 import { declaredNames } from './declared-names.ts';
 
@@ -18,7 +19,13 @@ export interface ModuleImport {
 }
 
 export type NextServerAuth =
-  { rewrite: { start: number; end: number; text: string }; imports: ModuleImport[] } | { mark: string };
+  | {
+      rewrite: { start: number; end: number; text: string };
+      imports: ModuleImport[];
+      /** Comment lines for above the rewritten statement. */
+      note?: readonly string[];
+    }
+  | { mark: string };
 
 const SESSION_METHODS = new Set(['getUser', 'getSession', 'signOut']);
 const SESSION = 'serverSessionFromEnv';
@@ -29,6 +36,13 @@ const ROUTE_HANDLER = /(^|\/)route\.(ts|js)$/;
 /** Imports only Next.js code has (@supabase/ssr's createServerClient serves SvelteKit and Remix too). */
 const NEXT_IMPORT = /^(next\/|@supabase\/auth-helpers-nextjs$)/;
 const HOW = `serverSessionFromEnv from @supa2aws/runtime/server-session reads the Cognito session from the request's cookies`;
+/** Middleware's session: the token alone, as the Edge runtime (middleware's default) has no AWS credentials. */
+const MIDDLEWARE_OPTIONS = '{ userStateCheck: false }';
+const MIDDLEWARE_NOTE = [
+  `Token only (signature, expiry, issuer, app client, against the pool's JWKS): Edge middleware has no AWS`,
+  `credentials for the user-state check, one Cognito AdminGetUser per user a minute that refuses disabled or`,
+  `deleted users before their token expires. Route handlers and server components (Node.js) still make it.`,
+];
 
 /**
  * Whether the file is Next.js server code (the scanner decides the side; this, that the side is Next's): a
@@ -53,13 +67,14 @@ export function isNextServerFile(sf: ts.SourceFile, rel: string): boolean {
 /**
  * The rewrite (or the mark) of one auth call in Next.js server code; undefined when the call is not one
  * this rule is about (another method, an argument such as getUser(token), which the bearer-token rule
- * handles, or code outside Next.js).
+ * handles, or code outside Next.js). `runtime` is where the app imports the runtime from.
  */
 export function nextServerAuth(
   site: CodeSite,
   sf: ts.SourceFile,
   rel: string,
   offset: number,
+  runtime: string,
 ): NextServerAuth | undefined {
   const chain = site.chain;
   const f = site.finding;
@@ -76,7 +91,9 @@ export function nextServerAuth(
     return undefined;
   }
   const declared = declaredNames(sf);
-  if (declared.has(SESSION)) return { mark: `the name ${SESSION} is taken in this file: ${HOW}` };
+  // Imported from the runtime, the name is ours: an earlier run rewrote another call of this file.
+  if (declared.has(SESSION) && !importsSession(sf, runtimeModule('server-session', runtime)))
+    return { mark: `the name ${SESSION} is taken in this file: ${HOW}` };
   const range = { start: chain.root.getStart(sf), end: chain.segments[offset]!.node.getEnd() };
   const fn = enclosingFunction(site.node);
   if (MIDDLEWARE.test(rel)) {
@@ -87,11 +104,12 @@ export function nextServerAuth(
     const request = fn?.parameters[0]?.name;
     if (!request || !ts.isIdentifier(request))
       return {
-        mark: `no request parameter to read cookies from: call ${SESSION}(request.cookies).${call.name}() (${HOW})`,
+        mark: `no request parameter to read cookies from: call ${SESSION}(request.cookies, ${MIDDLEWARE_OPTIONS}).${call.name}() (${HOW})`,
       };
     return {
-      rewrite: { ...range, text: `${SESSION}(${request.text}.cookies)` },
+      rewrite: { ...range, text: `${SESSION}(${request.text}.cookies, ${MIDDLEWARE_OPTIONS})` },
       imports: [{ from: 'server-session', names: [SESSION] }],
+      note: MIDDLEWARE_NOTE,
     };
   }
   if (call.name === 'signOut' && directive(sf) !== 'use server' && !ROUTE_HANDLER.test(rel))
@@ -135,6 +153,24 @@ function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
 
 function isAsync(fn: ts.SignatureDeclaration): boolean {
   return (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+}
+
+/** Whether the file imports serverSessionFromEnv, under that name, from the runtime's server-session module. */
+function importsSession(sf: ts.SourceFile, module: string): boolean {
+  return sf.statements.some((s) => {
+    if (
+      !ts.isImportDeclaration(s) ||
+      !ts.isStringLiteral(s.moduleSpecifier) ||
+      s.moduleSpecifier.text !== module
+    )
+      return false;
+    const bindings = s.importClause?.namedBindings;
+    return (
+      bindings !== undefined &&
+      ts.isNamedImports(bindings) &&
+      bindings.elements.some((e) => e.name.text === SESSION && (e.propertyName ?? e.name).text === SESSION)
+    );
+  });
 }
 
 /** The local name of `cookies` imported from next/headers, if the file imports it. */

@@ -142,10 +142,19 @@ function clientOffset(site: CodeSite): number {
   return at;
 }
 
-export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: CodeSite[] }): FileRewrite {
+export function rewriteFile(input: {
+  rel: string;
+  sf: ts.SourceFile;
+  sites: CodeSite[];
+  /** Where the app imports the runtime from, e.g. RUNTIME_IMPORT. */
+  runtime: string;
+}): FileRewrite {
   const { sf } = input;
   const edits: Edit[] = [];
   const marks = new Map<number, string>();
+  /** Comments explaining a rewrite, each once per file: line start → comment. */
+  const notes = new Map<number, string>();
+  const noted = new Set<readonly string[]>();
   const outcomes: SiteOutcome[] = [];
   const server = new Set<RuntimeHandle>();
   const browser = new Set<RuntimeHandle>();
@@ -165,10 +174,14 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
     return name;
   };
 
-  const mark = (site: CodeSite, reason: string) => {
+  /** The start of the line of the statement `site` stands in, and that line's indentation. */
+  const lineOf = (site: CodeSite) => {
     const stmt = statementOf(site.node);
     const lineStart = sf.getLineStarts()[sf.getLineAndCharacterOfPosition(stmt.getStart(sf)).line]!;
-    const indent = /^[ \t]*/.exec(sf.text.slice(lineStart))![0];
+    return { lineStart, indent: /^[ \t]*/.exec(sf.text.slice(lineStart))![0] };
+  };
+  const mark = (site: CodeSite, reason: string) => {
+    const { lineStart, indent } = lineOf(site);
     const comment = `${indent}${MARK} ${reason.replace(/\s+/g, ' ').trim()}\n`;
     const previous = sf.text.slice(0, lineStart).split('\n').at(-2) ?? '';
     if (previous.trim() !== comment.trim() && !marks.has(lineStart)) marks.set(lineStart, comment);
@@ -284,7 +297,7 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       continue;
     }
     if (f.kind === 'auth' && chain && offset >= 0) {
-      const next = nextServerAuth(site, sf, input.rel, offset);
+      const next = nextServerAuth(site, sf, input.rel, offset, input.runtime);
       if (next && 'mark' in next) {
         mark(site, next.mark);
         continue;
@@ -292,6 +305,11 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
       if (next) {
         edits.push(next.rewrite);
         moduleImports.push(...next.imports);
+        if (next.note && !noted.has(next.note)) {
+          noted.add(next.note);
+          const { lineStart, indent } = lineOf(site);
+          notes.set(lineStart, next.note.map((line) => `${indent}// ${line}\n`).join(''));
+        }
         outcomes.push({ ...outcome(site), action: 'rewritten' });
         continue;
       }
@@ -328,7 +346,11 @@ export function rewriteFile(input: { rel: string; sf: ts.SourceFile; sites: Code
   let text = sf.text;
   const all: Edit[] = [
     ...edits,
-    ...[...marks.entries()].map(([at, comment]) => ({ start: at, end: at, text: comment })),
+    ...[...marks.entries(), ...notes.entries()].map(([at, comment]) => ({
+      start: at,
+      end: at,
+      text: comment,
+    })),
   ].sort((a, b) => b.start - a.start || b.end - a.end);
   for (const e of all) text = text.slice(0, e.start) + e.text + text.slice(e.end);
   return {

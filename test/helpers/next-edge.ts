@@ -14,9 +14,10 @@ const GLOBAL_NAME = 'edgeModule';
 
 /**
  * One module and everything it imports, as one script for the edge. Fails (esbuild's errors) on what Next's
- * edge compiler refuses too, such as a `node:` import.
+ * edge compiler refuses too, such as a `node:` import. `alias` maps an import to a file (a package the
+ * module imports that is not installed here, e.g. `next/server`, to its stand-in).
  */
-export async function bundleForEdge(entry: string): Promise<string> {
+export async function bundleForEdge(entry: string, alias: Record<string, string> = {}): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -27,6 +28,7 @@ export async function bundleForEdge(entry: string): Promise<string> {
     conditions: NEXT_EDGE_CONDITIONS,
     target: 'es2022',
     logLevel: 'silent',
+    alias,
   });
   const [output] = result.outputFiles;
   if (!output) throw new Error(`esbuild wrote nothing for ${entry}`);

@@ -1,13 +1,17 @@
 /**
- * GIVEN a Next.js middleware as `supa2aws migrate-code` writes it (`serverSessionFromEnv(request.cookies)`),
+ * GIVEN the runtime's server session as Next.js middleware calls it (`serverSessionFromEnv(request.cookies)`),
  *   bundled as Next compiles the edge and run in Vercel's Edge runtime VM with its settings in process.env,
  *   and a Cognito user (cognito-local) whose username is their Supabase UUID, signed in, their tokens in
  *   the cookies Amplify writes
  * WHEN the middleware asks for the user
  * THEN it answers the user, the user-state check (AdminGetUser through the AWS SDK's fetch handler) included;
  *   a forged or expired token and a disabled user answer their coded errors; without AWS keys (the SDK's
- *   browser build has no credential chain) the check is refused with a hint, and off it is not needed;
+ *   browser build has no credential chain) the check is refused with a hint, and off
+ *   (`{ userStateCheck: false }`) it is not needed;
  *   and a Supabase session cookie is accepted while ACCEPT_SUPABASE_TOKENS is on.
+ * AND GIVEN the middleware of Supabase's Next.js guide as `supa2aws migrate-code` rewrites it (the token alone),
+ *   run with no AWS credentials and no Cognito endpoint
+ * THEN it lets a valid token through and sends a forged, expired or missing one to /login with its code.
  */
 import {
   AdminCreateUserCommand,
@@ -20,17 +24,41 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { AuthErrorCode } from '@supa2aws/runtime/auth';
 import { cognitoTokenCookie, lastAuthUserCookie, supabaseAuthCookie } from '@supa2aws/runtime/server-session';
 import type { SessionError, SessionUser } from '@supa2aws/runtime/server-session';
+import { planCodeMigration } from '../../src/codemod/index.ts';
 import { cognitoClient } from '../../src/sandbox/cognito-pool.ts';
 import { bundleForEdge, loadInEdge } from '../helpers/next-edge.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const MIDDLEWARE = fileURLToPath(new URL('../fixtures/next-edge/middleware.ts', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/next-edge/', import.meta.url));
+const MIDDLEWARE = path.join(FIXTURES, 'middleware.ts');
+/** Supabase's Next.js middleware (@supabase/ssr), sending a visitor without a user to /login with the error's code. */
+const SUPABASE_MIDDLEWARE = `import { createServerClient } from '@supabase/ssr';
+import { NextResponse, type NextRequest } from 'next/server';
+
+export async function middleware(request: NextRequest) {
+  const supabase = createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
+    cookies: { getAll: () => request.cookies.getAll() },
+  });
+  const { data: { user }, error } = await supabase.auth.getUser();
+  if (!user) {
+    const login = new URL('/login', request.url);
+    if (error?.code) login.searchParams.set('error', error.code);
+    return NextResponse.redirect(login);
+  }
+  const response = NextResponse.next();
+  response.headers.set('x-user-id', user.id);
+  return response;
+}
+`;
 const SUPABASE_URL = 'http://127.0.0.1:54321';
 const SUPABASE_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 const PASSWORD = 'Correct-Horse-9';
@@ -47,6 +75,8 @@ describe('runtime server session on the Edge runtime (Next.js middleware)', () =
   let userPoolId: string;
   let clientId: string;
   let code: string;
+  /** SUPABASE_MIDDLEWARE after migrate-code, bundled for the edge: `run(request)` hands it a NextRequest. */
+  let migrated: string;
 
   before(async () => {
     sb = await getTestSandbox();
@@ -69,6 +99,28 @@ describe('runtime server session on the Edge runtime (Next.js middleware)', () =
     );
     clientId = client.UserPoolClient!.ClientId!;
     code = await bundleForEdge(MIDDLEWARE);
+
+    const app = tempDir('edge-middleware');
+    writeFileSync(path.join(app, 'middleware.ts'), SUPABASE_MIDDLEWARE);
+    const plan = await planCodeMigration(app);
+    writeFileSync(
+      path.join(app, 'middleware.ts'),
+      plan.changes.find((c) => c.file === 'middleware.ts')!.after,
+    );
+    writeFileSync(
+      path.join(app, 'run.ts'),
+      `import { NextRequest } from 'next/server';
+import { middleware } from './middleware';
+export const run = (request: Request) => middleware(new NextRequest(request));
+`,
+    );
+    migrated = await bundleForEdge(path.join(app, 'run.ts'), {
+      'next/server': path.join(FIXTURES, 'next-server.ts'),
+      '@supabase/ssr': path.join(FIXTURES, 'supabase-ssr.ts'),
+      '@supa2aws/runtime/server-session': fileURLToPath(
+        new URL('../../packages/runtime/src/server-session/index.ts', import.meta.url),
+      ),
+    });
   });
   after(() => cognito?.destroy());
 
@@ -168,7 +220,10 @@ describe('runtime server session on the Edge runtime (Next.js middleware)', () =
     await assert.rejects(middleware(cookie, keyless), (error: Error & { code?: string; hint?: string }) => {
       assert.equal(error.code, AuthErrorCode.config);
       assert.match(error.message, /has no AWS credentials here: the AWS SDK runs as its browser build/);
-      assert.match(error.hint ?? '', /runtime: 'nodejs'/);
+      assert.match(
+        error.hint ?? '',
+        /serverSessionFromEnv\(request\.cookies, \{ userStateCheck: false \}\) \(route handlers and server components keep the check\)/,
+      );
       return true;
     });
     const { answer } = await middleware(cookie, keyless, 'tokenOnlyMiddleware');
@@ -241,5 +296,51 @@ describe('runtime server session on the Edge runtime (Next.js middleware)', () =
     });
     const off = await middleware(cookie, appEnv({ ACCEPT_SUPABASE_TOKENS: 'false' }));
     assert.equal(off.answer.error?.code, AuthErrorCode.missing);
+  });
+  it('runs the middleware migrate-code writes without AWS credentials: a valid token passes, a forged, expired or missing one goes to /login with its code', async () => {
+    const {
+      AWS_ACCESS_KEY_ID: _id,
+      AWS_SECRET_ACCESS_KEY: _secret,
+      COGNITO_ENDPOINT: _endpoint,
+      ...env
+    } = appEnv();
+    /** One request to the migrated middleware in a fresh isolate whose clock is `aheadMs` ahead. */
+    const request = async (cookie: string, aheadMs = 0) => {
+      const edge = loadInEdge(migrated, env);
+      edge.vm.evaluate(`{ const now = Date.now; Date.now = () => now() + ${aheadMs}; }`);
+      const run = edge.get<(request: Request) => Promise<Response>>('run');
+      const response = await run(
+        new edge.vm.context.Request('https://app.example.com/dashboard', { headers: { cookie } }),
+      );
+      return {
+        status: response.status,
+        next: response.headers.get('x-middleware-next'),
+        userId: response.headers.get('x-user-id'),
+        location: response.headers.get('location'),
+      };
+    };
+    const login = (code: string) => ({
+      status: 307,
+      next: null,
+      userId: null,
+      location: `https://app.example.com/login?error=${code}`,
+    });
+
+    const { id, tokens } = await signedInUser();
+    const cookie = cognitoCookieHeader(id, tokens.AccessToken!);
+    assert.deepEqual(await request(cookie), { status: 200, next: '1', userId: id, location: null });
+
+    const [header, payload, signature] = tokens.AccessToken!.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, username: randomUUID() })).toString('base64url')}.${signature}`;
+    assert.deepEqual(await request(cognitoCookieHeader(id, forged)), login(AuthErrorCode.signature));
+    // cognito-local's access tokens last 24 hours.
+    assert.deepEqual(await request(cookie, 25 * 3600 * 1000), login(AuthErrorCode.expired));
+    assert.deepEqual(await request('theme=dark'), login(AuthErrorCode.missing));
+
+    // The token alone: a user disabled since keeps passing the middleware until the token expires (route
+    // handlers and server components, the check on, refuse them: see 'refuses a user disabled in Cognito').
+    await cognito.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: id }));
+    assert.equal((await request(cookie)).userId, id);
   });
 });

@@ -101,7 +101,7 @@ describe('runtime auth: users disabled or deleted in Cognito', () => {
     assert.equal((await verifier.verify(token)).id, appUserId);
   });
 
-  it('trusts the token for its lifetime only when told to (COGNITO_USER_STATE_TTL_SECONDS=off)', async () => {
+  it('trusts the token for its lifetime only when told to (COGNITO_USER_STATE_TTL_SECONDS=off, or userStateCheck: false)', async () => {
     const token = await accessToken();
     await cognito.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: username }));
     try {
@@ -110,6 +110,9 @@ describe('runtime auth: users disabled or deleted in Cognito', () => {
         resolveUserId,
       });
       assert.equal((await trusting.verify(token)).id, appUserId);
+      // In code, as migrated Next.js middleware has it: whatever the environment says, and no Cognito client.
+      const tokenOnly = createAuthVerifierFromEnv({ env: env(), resolveUserId, userStateCheck: false });
+      assert.equal((await tokenOnly.verify(token)).id, appUserId);
       const checking = createAuthVerifierFromEnv({ env: env(), resolveUserId, cognitoClient: cognito });
       await assert.rejects(checking.verify(token), { code: AuthErrorCode.userDisabled });
     } finally {

@@ -172,7 +172,7 @@ export async function leave() {
     assert.deepEqual(typeCheckChange(plan).introduced, []);
   });
 
-  it('GIVEN middleware.ts WHEN planned THEN getUser() reads request.cookies, and signOut() there is marked', async () => {
+  it('GIVEN middleware.ts WHEN planned THEN getUser() reads request.cookies with the token alone, said once above it, and signOut() there is marked', async () => {
     const root = app({
       'middleware.ts': `import { createServerClient } from '@supabase/ssr';
 import { NextResponse, type NextRequest } from 'next/server';
@@ -183,17 +183,47 @@ export async function middleware(req: NextRequest) {
   });
   const { data: { user } } = await supabase.auth.getUser();
   if (!user) return NextResponse.redirect(new URL('/login', req.url));
+  const { data: { session } } = await supabase.auth.getSession();
   if (req.url.endsWith('/logout')) await supabase.auth.signOut();
-  return NextResponse.next();
+  return NextResponse.json({ expiresAt: session?.expires_at });
 }
 `,
     });
     const plan = await planCodeMigration(root);
     const mw = after(plan, 'middleware.ts');
-    assert.match(mw, /= await serverSessionFromEnv\(req\.cookies\)\.getUser\(\);/);
+    const note = [
+      "  // Token only (signature, expiry, issuer, app client, against the pool's JWKS): Edge middleware has no AWS",
+      '  // credentials for the user-state check, one Cognito AdminGetUser per user a minute that refuses disabled or',
+      '  // deleted users before their token expires. Route handlers and server components (Node.js) still make it.',
+    ].join('\n');
+    assert.ok(
+      mw.includes(
+        `${note}\n  const { data: { user } } = await serverSessionFromEnv(req.cookies, { userStateCheck: false }).getUser();\n`,
+      ),
+      mw,
+    );
+    assert.match(
+      mw,
+      /= await serverSessionFromEnv\(req\.cookies, \{ userStateCheck: false \}\)\.getSession\(\);/,
+    );
+    assert.equal(mw.split('// Token only').length, 2, 'the note is written once per file');
     assert.doesNotMatch(mw, /next\/headers/);
     assert.match(mw, /\/\/ supa2aws: middleware cannot clear the browser's cookies/);
+    assert.deepEqual(outcomes(plan, 'middleware.ts'), [
+      'rewritten supabase.auth.getUser()',
+      'rewritten supabase.auth.getSession()',
+      'marked supabase.auth.signOut()',
+    ]);
     assert.deepEqual(typeCheckChange(plan).introduced, []);
+
+    // signOut() is still a Supabase call, and the file now imports serverSessionFromEnv: that is no clash.
+    writeFileSync(path.join(root, 'middleware.ts'), mw);
+    const again = await planCodeMigration(root);
+    assert.equal(
+      again.changes.find((c) => c.file === 'middleware.ts'),
+      undefined,
+      'a second run changes nothing',
+    );
   });
 
   it('GIVEN calls that cannot take await cookies() WHEN planned THEN they are marked: outside an async function, signOut() in a server component', async () => {

@@ -87,15 +87,31 @@ export interface FromEnvOptions {
   overrides?: Partial<AuthVerifierOptions>;
   /** The client of the user-state check. @default one for the pool's region and `COGNITO_ENDPOINT` */
   cognitoClient?: CognitoIdentityProviderClient;
+  /**
+   * Whether to check that each token's Cognito user is still enabled (AdminGetUser, as
+   * `COGNITO_USER_STATE_TTL_SECONDS` says). `false` verifies the token alone (signature, expiry, issuer, app
+   * client) and needs no AWS credentials: for Next.js middleware on the Edge runtime, which has none; route
+   * handlers and server components keep the check. `COGNITO_USER_STATE_TTL_SECONDS` is then not read.
+   * @default true
+   */
+  userStateCheck?: boolean;
 }
 
-/** `createAuthVerifier(authOptionsFromEnv(env))`, failing fast with a hint when settings are missing. */
+/** `createAuthVerifier(verifierOptionsFromEnv(options))`, failing fast with a hint when settings are missing. */
 export function createAuthVerifierFromEnv(options: FromEnvOptions = {}): AuthVerifier {
+  return createAuthVerifier(verifierOptionsFromEnv(options));
+}
+
+/**
+ * Everything createAuthVerifierFromEnv builds its verifier with, the environment read once: authOptionsFromEnv,
+ * the user-state check (its Cognito client made here), `resolveUserId`, then `overrides`.
+ */
+export function verifierOptionsFromEnv(options: FromEnvOptions = {}): AuthVerifierOptions {
   const env = options.env ?? process.env;
   const fromEnv = authOptionsFromEnv(env);
   const ttl = env.COGNITO_USER_STATE_TTL_SECONDS?.trim();
   let userState: AuthVerifierOptions['userState'] = null;
-  if (fromEnv.cognito && !/^(off|false|none)$/i.test(ttl ?? '')) {
+  if (options.userStateCheck !== false && fromEnv.cognito && !/^(off|false|none)$/i.test(ttl ?? '')) {
     const seconds = ttl ? Number(ttl) : DEFAULT_USER_STATE_TTL_MS / 1000;
     if (!Number.isFinite(seconds) || seconds < 0 || seconds > 86_400) {
       throw configError(
@@ -108,12 +124,12 @@ export function createAuthVerifierFromEnv(options: FromEnvOptions = {}): AuthVer
       userStateClient(env, fromEnv.cognito.region ?? env.AWS_REGION ?? poolId.split('_')[0]);
     userState = { check: adminGetUserState(client, poolId), ttlMs: seconds * 1000 };
   }
-  return createAuthVerifier({
+  return {
     ...fromEnv,
     userState,
     ...(options.resolveUserId ? { resolveUserId: options.resolveUserId } : {}),
     ...options.overrides,
-  });
+  };
 }
 
 /**
@@ -141,7 +157,7 @@ function userStateClient(env: Env, region: string | undefined): CognitoIdentityP
     client.destroy();
     throw configError(
       `The Cognito user-state check (AdminGetUser) has no AWS credentials here: the AWS SDK runs as its ${client.config.runtime ?? 'browser'} build, which has no credential chain. Expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the check off`,
-      "In Next.js middleware, run it on Node.js (`export const config = { runtime: 'nodejs' }`, Next.js 15.5 or later); or pass createServerSessionFactory({ env: { ...process.env, COGNITO_USER_STATE_TTL_SECONDS: 'off' } }) there and keep the check in route handlers and server components.",
+      'In Next.js middleware, verify the token alone, as `supa2aws migrate-code` writes it: serverSessionFromEnv(request.cookies, { userStateCheck: false }) (route handlers and server components keep the check). Or give this runtime AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of a principal allowed cognito-idp:AdminGetUser.',
     );
   }
   return client;

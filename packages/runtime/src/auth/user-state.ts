@@ -8,6 +8,7 @@
  *   without it a disabled or deleted user keeps access until the token expires.
  * - `createAuthVerifierFromEnv` (and so the reference backend): on by default, answers kept 60 s
  *   (`COGNITO_USER_STATE_TTL_SECONDS`; `off` to trust the token's lifetime). Needs `cognito-idp:AdminGetUser`.
+ *   `userStateCheck: false` turns it off in code, where no AWS credentials are (Next.js middleware on the Edge).
  * A failed lookup refuses the request with a 503 (AUTH_USER_STATE_UNAVAILABLE): the check fails closed.
  */
 import {

@@ -1,4 +1,5 @@
-import { authOptionsFromEnv, createAuthVerifierFromEnv, type FromEnvOptions } from '../auth/from-env.ts';
+import { createAuthVerifier } from '../auth/auth-verifier.ts';
+import { verifierOptionsFromEnv, type FromEnvOptions } from '../auth/from-env.ts';
 import { createServerSession } from './server-session.ts';
 import type { CookieJar, ServerSession } from './types.ts';
 
@@ -12,8 +13,8 @@ export type ServerSessionFactory = (cookies: CookieJar) => ServerSession;
  * per process; throws ConfigError (with a hint) when a setting is missing.
  */
 export function createServerSessionFactory(options: FromEnvOptions = {}): ServerSessionFactory {
-  const settings = authOptionsFromEnv(options.env ?? process.env);
-  const verifier = createAuthVerifierFromEnv(options);
+  const settings = verifierOptionsFromEnv(options);
+  const verifier = createAuthVerifier(settings);
   const ids = settings.cognito?.clientIds ?? [];
   const clientIds = typeof ids === 'string' ? [ids] : [...ids];
   const supabaseUrl = settings.supabase?.url;
@@ -21,13 +22,26 @@ export function createServerSessionFactory(options: FromEnvOptions = {}): Server
     createServerSession({ cookies, verifier, clientIds, ...(supabaseUrl ? { supabaseUrl } : {}) });
 }
 
-let fromProcessEnv: ServerSessionFactory | undefined;
+/** What `serverSessionFromEnv` takes besides the cookies; everything else is read from process.env. */
+export type ServerSessionFromEnvOptions = Pick<FromEnvOptions, 'userStateCheck'>;
+
+/** One factory per setting of the user-state check, each built on first use. */
+const fromProcessEnv = new Map<boolean, ServerSessionFactory>();
 
 /**
  * `createServerSessionFactory()` over process.env, built on first use: what `supa2aws migrate-code` puts
- * where `supabase.auth.getUser()` was, e.g. `serverSessionFromEnv(await cookies()).getUser()`.
+ * where `supabase.auth.getUser()` was, e.g. `serverSessionFromEnv(await cookies()).getUser()`; in
+ * middleware, `serverSessionFromEnv(request.cookies, { userStateCheck: false })`.
  */
-export function serverSessionFromEnv(cookies: CookieJar): ServerSession {
-  fromProcessEnv ??= createServerSessionFactory();
-  return fromProcessEnv(cookies);
+export function serverSessionFromEnv(
+  cookies: CookieJar,
+  options: ServerSessionFromEnvOptions = {},
+): ServerSession {
+  const userStateCheck = options.userStateCheck ?? true;
+  let factory = fromProcessEnv.get(userStateCheck);
+  if (!factory) {
+    factory = createServerSessionFactory({ userStateCheck });
+    fromProcessEnv.set(userStateCheck, factory);
+  }
+  return factory(cookies);
 }

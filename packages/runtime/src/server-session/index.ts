@@ -1,7 +1,7 @@
 export { createServerSession } from './server-session.ts';
 export type { ServerSessionOptions } from './server-session.ts';
 export { createServerSessionFactory, serverSessionFromEnv } from './from-env.ts';
-export type { ServerSessionFactory } from './from-env.ts';
+export type { ServerSessionFactory, ServerSessionFromEnvOptions } from './from-env.ts';
 export {
   COGNITO_TOKEN_KEYS,
   cognitoTokenCookie,
