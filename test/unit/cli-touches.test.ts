@@ -79,21 +79,22 @@ function unreachableLiveConfig(dir: string): string {
 }
 
 /**
- * Every command that asks before a live change (`ctx.confirm`), with what makes it change something. Not here:
+ * Every command that asks before a live change (`ctx.confirm`), with what makes it change something: `command`
+ * names it (its help lists its flags), `args` follow (a --dry-run goes between the two). Not here:
  * `auth rollback --remove`, which asks only once it has listed a pool's users (its --dry-run is tested in
  * test/integration/auth-rollback.test.ts).
  */
-const CONFIRMING = [
-  ['storage', 'setup'],
-  ['storage', 'copy'],
-  ['storage', 'copy', '--shard', '1/2'],
-  ['storage', 'rewrite-urls'],
-  ['storage', 'restore-urls'],
-  ['db', 'copy'],
-  ['db', 'app-role'],
-  ['db', 'schema'],
-  ['auth', 'import', '--remaining'],
-  ['demo'],
+const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
+  { command: ['storage', 'setup'] },
+  { command: ['storage', 'copy'] },
+  { command: ['storage', 'copy'], args: ['--shard', '1/2'] },
+  { command: ['storage', 'rewrite-urls'] },
+  { command: ['storage', 'restore-urls'] },
+  { command: ['db', 'copy'] },
+  { command: ['db', 'app-role'] },
+  { command: ['db', 'schema'] },
+  { command: ['auth', 'import'], args: ['--remaining'] },
+  { command: ['demo'] },
 ];
 
 describe('what a command will touch, and asking before a live change', () => {
@@ -134,23 +135,40 @@ describe('what a command will touch, and asking before a live change', () => {
     assert.match(result.stderr, /AWS eu-north-1 \(from --region\)/);
   });
 
-  for (const command of CONFIRMING) {
-    it(`GIVEN a live target and no terminal WHEN \`${command.join(' ')}\` is refused THEN its hint advises --dry-run only if it has one, and that run is not refused`, async () => {
+  for (const { command, args = [] } of CONFIRMING) {
+    const named = [...command, ...args].join(' ');
+    it(`GIVEN a live target and no terminal WHEN \`${named}\` is refused THEN its hint advises --dry-run only if it has one, and that run is not refused but fails as the unreachable services it meets, not as a bug`, async () => {
       const dir = tempDir('touches-hint-');
       const file = unreachableLiveConfig(dir);
-      const refused = await run(dir, ['--json', '-c', file, ...command]);
+      const refused = await run(dir, ['--json', '-c', file, ...command, ...args]);
       assert.equal(refused.status, 2, refused.stderr);
       const { error } = JSON.parse(refused.stdout) as { error: { code: string; hint: string } };
       assert.equal(error.code, 'CONFIRMATION_REQUIRED');
       assert.match(error.hint, /, then again with --yes\.$/);
-      const help = await run(dir, [...command.slice(0, command[0] === 'demo' ? 1 : 2), '--help']);
+      const help = await run(dir, [...command, '--help']);
       assert.equal(help.status, 0, help.stderr);
       const hasDryRun = /^\s+--dry-run\b/m.test(help.stdout);
       assert.equal(error.hint.includes('--dry-run'), hasDryRun, `${error.hint}\n${help.stdout}`);
       if (!hasDryRun) return;
-      const dryRun = await run(dir, ['--json', '-c', file, ...command, '--dry-run']);
+      const dryRun = await run(dir, ['--json', '-c', file, ...command, '--dry-run', ...args]);
       const answer = JSON.parse(dryRun.stdout) as { error?: { code: string } };
       assert.notEqual(answer.error?.code, 'CONFIRMATION_REQUIRED', dryRun.stdout);
+      assert.notEqual(answer.error?.code, 'INTERNAL_ERROR', dryRun.stdout);
+      assert.notEqual(dryRun.status, 70, dryRun.stdout);
     });
   }
+
+  it('GIVEN a target S3 endpoint that refuses connections WHEN `storage setup --dry-run` runs THEN it is an environment error (exit 3) naming the endpoint, not a bug', async () => {
+    const dir = tempDir('touches-setup-down-');
+    const file = unreachableLiveConfig(dir);
+    const result = await run(dir, ['--json', '-c', file, 'storage', 'setup', '--dry-run']);
+    assert.equal(result.status, 3, result.stdout);
+    const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint: string } };
+    assert.equal(error.code, 'STORAGE_TARGET_UNREACHABLE');
+    assert.match(
+      error.message,
+      /did not answer while checking the bucket \(bucket acme-videos\): ECONNREFUSED/,
+    );
+    assert.match(error.hint, /target\.s3\.endpoint/);
+  });
 });
