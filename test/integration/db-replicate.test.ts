@@ -384,7 +384,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
   });
 
-  it('SIGKILL during the cutover: the freeze and its record survive; --undo lifts it exactly, and the cutover run again finishes', async () => {
+  it('SIGKILL during the cutover: the freeze and its record survive; --undo --dry-run names it and lifts nothing, --undo lifts it exactly, and the cutover run again finishes', async () => {
     const { source, target } = await pair(sb);
     await startReplication({ sourceUrl: source.url, targetUrl: target.url });
     const { file, env, dir } = writeConfig(sb, source, target);
@@ -421,6 +421,26 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       ),
     );
     assert.equal(refused, '25006');
+
+    const preview = spawnSync(
+      process.execPath,
+      [cli, 'db', 'cutover', '--undo', '--dry-run', '--json', '--config', file],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
+    assert.equal(preview.status, 0, preview.stderr);
+    const previewed = JSON.parse(preview.stdout) as { dryRun: boolean; frozen: string[] };
+    assert.equal(previewed.dryRun, true);
+    assert.ok(previewed.frozen.includes('postgres'), preview.stdout);
+    assert.equal(
+      await codeOf(
+        query(
+          source.url,
+          `INSERT INTO public.notifications (user_id, kind, title) SELECT id, 'x', 'still frozen' FROM auth.users LIMIT 1`,
+        ),
+      ),
+      '25006',
+      'the dry run lifted nothing',
+    );
 
     const undo = spawnSync(process.execPath, [cli, 'db', 'cutover', '--undo', '--json', '--config', file], {
       cwd: dir,

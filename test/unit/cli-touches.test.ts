@@ -93,6 +93,10 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['db', 'copy'] },
   { command: ['db', 'app-role'] },
   { command: ['db', 'schema'] },
+  { command: ['db', 'cutover'] },
+  { command: ['db', 'cutover'], args: ['--undo'] },
+  { command: ['db', 'rollback'] },
+  { command: ['db', 'rollback'], args: ['--undo'] },
   { command: ['auth', 'import'], args: ['--remaining'] },
   { command: ['demo'] },
 ];

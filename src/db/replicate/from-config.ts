@@ -154,12 +154,19 @@ export function cutoverFromConfig(
   return cutover(cutoverOptions(config, options, deps));
 }
 
-/** `db cutover --undo` / `db rollback --undo`: lift the write freeze an interrupted run left on the side it left. */
+/**
+ * `db cutover --undo` / `db rollback --undo`: lift the write freeze an interrupted run left on the side it left
+ * (with `dryRun`, only say which roles it holds).
+ */
 export function undoCutoverFreezeFromConfig(
   config: Config,
-  options: { direction?: 'cutover' | 'rollback' } = {},
+  options: { direction?: 'cutover' | 'rollback'; dryRun?: boolean } = {},
   deps: Pick<DbRunDeps, 'reporter' | 'connect'> = {},
 ): Promise<string[]> {
   const { sourceUrl } = replicationSides(config, options.direction === 'rollback' ? 'reverse' : 'forward');
-  return undoCutoverFreeze({ sourceUrl, ...pickDefined(deps, ['reporter', 'connect']) });
+  return undoCutoverFreeze({
+    sourceUrl,
+    dryRun: options.dryRun === true,
+    ...pickDefined(deps, ['reporter', 'connect']),
+  });
 }
