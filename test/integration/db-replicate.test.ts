@@ -323,7 +323,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
   });
 
-  it('SIGKILL during the initial copy, then start again: converges with one slot', async () => {
+  it('SIGKILL during the initial copy, then start again: --dry-run says it would drop what the kill left, and the run converges with one slot', async () => {
     const { source, target } = await pair(sb);
     const { file, env, dir } = writeConfig(sb, source, target);
     // Hold the projects table's load at its completion row so the kill lands inside the copy.
@@ -361,6 +361,19 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       { slots: 1, publications: 1, subscriptions: 0 },
       'killed after the slot, before the subscription',
     );
+
+    const preview = spawnSync(
+      process.execPath,
+      [cli, 'db', 'replicate', 'start', '--dry-run', '--json', '--config', file, '--report-dir', dir],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
+    assert.equal(preview.status, 0, preview.stderr);
+    const planned = JSON.parse(preview.stdout) as { action: string; plan: string[] };
+    assert.equal(planned.action, 'planned');
+    assert.match(planned.plan[0] ?? '', /^drop slot .*: a run that did not finish left it$/);
+    assert.match(planned.plan[1] ?? '', /^drop publication /);
+    assert.match(planned.plan.at(-1) ?? '', /^create subscription /);
+    assert.deepEqual(await leftovers(source, target), killed, 'the dry run dropped and created nothing');
 
     const again = await startReplication({ sourceUrl: source.url, targetUrl: target.url });
     assert.equal(again.action, 'started');
@@ -505,20 +518,22 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
 
     // The way back on Supabase's PostgreSQL 15, whose postgres is no superuser: `db replicate reverse`
-    // without --subscriber-admin-url is refused, exit 4, with the three ways out.
+    // without --subscriber-admin-url is refused, exit 4, with the three ways out; its --dry-run says so too.
     const { file, env, dir } = writeConfig(sb, source, target);
-    const reverse = spawnSync(
-      process.execPath,
-      [cli, 'db', 'replicate', 'reverse', '--json', '--config', file, '--report-dir', dir],
-      { cwd: dir, env: { ...env, SUPA2AWS_SOURCE_ADMIN_URL: '' }, encoding: 'utf8' },
-    );
-    assert.equal(reverse.status, 4, reverse.stderr);
-    assert.match(reverse.stdout, /REPLICATE_REVERSE_NEEDS_SUPERUSER/);
-    assert.match(
-      reverse.stdout,
-      /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
-    );
-    assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
+    for (const dryRun of [['--dry-run'], []]) {
+      const reverse = spawnSync(
+        process.execPath,
+        [cli, 'db', 'replicate', 'reverse', ...dryRun, '--json', '--config', file, '--report-dir', dir],
+        { cwd: dir, env: { ...env, SUPA2AWS_SOURCE_ADMIN_URL: '' }, encoding: 'utf8' },
+      );
+      assert.equal(reverse.status, 4, reverse.stderr);
+      assert.match(reverse.stdout, /REPLICATE_REVERSE_NEEDS_SUPERUSER/);
+      assert.match(
+        reverse.stdout,
+        /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
+      );
+      assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
+    }
     // doctor says it before the migration starts.
     const checks = await checkReplication(sb.config({ sourceDb: source, targetDb: target }));
     const wayBack = checks.find((c) => c.id === 'replication-way-back');

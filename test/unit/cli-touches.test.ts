@@ -93,6 +93,8 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['db', 'copy'] },
   { command: ['db', 'app-role'] },
   { command: ['db', 'schema'] },
+  { command: ['db', 'replicate', 'start'] },
+  { command: ['db', 'replicate', 'reverse'] },
   { command: ['db', 'cutover'] },
   { command: ['db', 'cutover'], args: ['--undo'] },
   { command: ['db', 'rollback'] },

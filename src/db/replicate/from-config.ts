@@ -36,6 +36,8 @@ export interface ReplicateStartRunOptions {
   concurrency?: number;
   /** Reverse: a superuser connection to Supabase for CREATE SUBSCRIPTION (PostgreSQL 15). */
   subscriberAdminUrl?: string;
+  /** Check both sides and say what a run would do; change nothing. @default false */
+  dryRun?: boolean;
 }
 
 /** `db replicate start` and `db replicate reverse`. */
@@ -58,6 +60,7 @@ export function startReplicationOptions(
       : {}),
     concurrency: options.concurrency ?? config.db.concurrency,
     format: config.db.copyFormat,
+    dryRun: options.dryRun === true,
     ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
