@@ -213,7 +213,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     }
   });
 
-  it('a table without a key is a blocker (nothing created); its fix on the source alone is refused with the statement for the target; with REPLICA IDENTITY FULL on both its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
+  it('a table without a key is a blocker (nothing created); its fix on the source alone is refused with the statement for the target; with REPLICA IDENTITY FULL on both its updates and deletes replicate; a slot left by a crashed run is dropped; stop --dry-run names all three and drops none, stop leaves nothing', async () => {
     const { source, target } = await pair(sb, { identity: false });
     const error = await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
       (e: unknown) => e,
@@ -267,8 +267,15 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       return got?.n === want?.n && got?.c === want?.c;
     });
 
+    const preview = await stopReplication({ sourceUrl: source.url, targetUrl: target.url, dryRun: true });
+    assert.deepEqual(preview.dropped, [
+      `subscription ${preview.names.subscription}`,
+      `slot ${preview.names.slot}`,
+      `publication ${preview.names.publication}`,
+    ]);
+    assert.deepEqual(await leftovers(source, target), { slots: 1, publications: 1, subscriptions: 1 });
     const stopped = await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
-    assert.equal(stopped.dropped.length, 3);
+    assert.deepEqual(stopped.dropped, preview.dropped);
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
     assert.deepEqual((await stopReplication({ sourceUrl: source.url, targetUrl: target.url })).dropped, []);
   });

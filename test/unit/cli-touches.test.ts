@@ -94,6 +94,8 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['db', 'app-role'] },
   { command: ['db', 'schema'] },
   { command: ['db', 'replicate', 'start'] },
+  { command: ['db', 'replicate', 'stop'] },
+  { command: ['db', 'replicate', 'stop'], args: ['--reverse'] },
   { command: ['db', 'replicate', 'reverse'] },
   { command: ['db', 'cutover'] },
   { command: ['db', 'cutover'], args: ['--undo'] },

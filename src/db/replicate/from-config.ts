@@ -88,10 +88,13 @@ export function replicationStatusFromConfig(
   });
 }
 
-/** `db replicate stop` (`--reverse`: the way back, whose subscription a superuser may own). */
+/**
+ * `db replicate stop` (`--reverse`: the way back, whose subscription a superuser may own; `dryRun`: name what
+ * is there to drop).
+ */
 export function stopReplicationFromConfig(
   config: Config,
-  options: { direction?: Direction; subscriberAdminUrl?: string } = {},
+  options: { direction?: Direction; subscriberAdminUrl?: string; dryRun?: boolean } = {},
   deps: Pick<DbRunDeps, 'connect'> = {},
 ): Promise<StopReplicationResult> {
   const { sourceUrl, targetUrl } = replicationSides(config, options.direction);
@@ -101,6 +104,7 @@ export function stopReplicationFromConfig(
     ...(options.direction === 'reverse' && options.subscriberAdminUrl
       ? { subscriberAdminUrl: options.subscriberAdminUrl }
       : {}),
+    dryRun: options.dryRun === true,
     ...pickDefined(deps, ['connect']),
   });
 }
