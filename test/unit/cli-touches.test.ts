@@ -101,6 +101,7 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['db', 'cutover'], args: ['--undo'] },
   { command: ['db', 'rollback'] },
   { command: ['db', 'rollback'], args: ['--undo'] },
+  { command: ['auth', 'export'] },
   { command: ['auth', 'import'], args: ['--remaining'] },
   { command: ['demo'] },
 ];
