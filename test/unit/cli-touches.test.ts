@@ -103,6 +103,7 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['db', 'rollback'], args: ['--undo'] },
   { command: ['auth', 'export'] },
   { command: ['auth', 'import'], args: ['--remaining'] },
+  { command: ['auth', 'relink'], args: ['0b5e7c1a-6f0d-4c1e-9a53-2f1f2d3c4b5a'] },
   { command: ['demo'] },
 ];
 
@@ -166,6 +167,15 @@ describe('what a command will touch, and asking before a live change', () => {
       assert.notEqual(dryRun.status, 70, dryRun.stdout);
     });
   }
+
+  it('GIVEN a live target and no terminal WHEN `auth relink` is given no UUID THEN that usage error comes before the question', async () => {
+    const dir = tempDir('touches-usage-');
+    const file = unreachableLiveConfig(dir);
+    const result = await run(dir, ['--json', '-c', file, 'auth', 'relink', 'not-a-uuid']);
+    assert.equal(result.status, 2, result.stdout);
+    const { error } = JSON.parse(result.stdout) as { error: { code: string } };
+    assert.equal(error.code, 'AUTH_RELINK_USER');
+  });
 
   it('GIVEN a target S3 endpoint that refuses connections WHEN `storage setup --dry-run` runs THEN it is an environment error (exit 3) naming the endpoint, not a bug', async () => {
     const dir = tempDir('touches-setup-down-');
