@@ -93,6 +93,7 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['db', 'copy'] },
   { command: ['db', 'app-role'] },
   { command: ['db', 'schema'] },
+  { command: ['db', 'schema'], args: ['--apply-file', 'schema.sql'] },
   { command: ['db', 'replicate', 'start'] },
   { command: ['db', 'replicate', 'stop'] },
   { command: ['db', 'replicate', 'stop'], args: ['--reverse'] },
