@@ -105,6 +105,7 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['auth', 'export'] },
   { command: ['auth', 'import'], args: ['--remaining'] },
   { command: ['auth', 'relink'], args: ['0b5e7c1a-6f0d-4c1e-9a53-2f1f2d3c4b5a'] },
+  { command: ['backup'], args: ['--out', 's3://acme-backups/final'] },
   { command: ['demo'] },
 ];
 
