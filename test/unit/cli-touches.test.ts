@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { OUTPUT_KEYS } from '../../src/core/stack-outputs/output-keys.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -78,6 +79,30 @@ function unreachableLiveConfig(dir: string): string {
   return file;
 }
 
+/** The migration stack's outputs as `cdk deploy --outputs-file` writes them, where `aws run` reads them. */
+function migrationStackOutputs(dir: string): void {
+  writeFileSync(
+    path.join(dir, 'outputs.json'),
+    JSON.stringify({
+      'Acme-Migration': {
+        [OUTPUT_KEYS.migrationClusterName]: 'Acme-Migration-Cluster',
+        [OUTPUT_KEYS.migrationTaskDefinitionArn]:
+          'arn:aws:ecs:eu-west-1:123456789012:task-definition/AcmeMigrationTask:1',
+        [OUTPUT_KEYS.migrationContainerName]: 'supa2aws',
+        [OUTPUT_KEYS.migrationSubnetIds]: 'subnet-0aaa',
+        [OUTPUT_KEYS.migrationSecurityGroupIds]: 'sg-0tasks',
+        [OUTPUT_KEYS.migrationAssignPublicIp]: 'DISABLED',
+        [OUTPUT_KEYS.migrationLogGroupName]: 'Acme-Migration-Logs',
+        [OUTPUT_KEYS.migrationLogStreamPrefix]: 'run',
+        [OUTPUT_KEYS.migrationRunsBucketName]: 'acme-migration-runs',
+        [OUTPUT_KEYS.migrationSecretArn]:
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:MigrationSecret-AbCdEf',
+        Region: 'eu-west-1',
+      },
+    }),
+  );
+}
+
 /**
  * Every command that asks before a live change (`ctx.confirm`), with what makes it change something: `command`
  * names it (its help lists its flags), `args` follow (a --dry-run goes between the two). Not here:
@@ -106,6 +131,7 @@ const CONFIRMING: Array<{ command: string[]; args?: string[] }> = [
   { command: ['auth', 'import'], args: ['--remaining'] },
   { command: ['auth', 'relink'], args: ['0b5e7c1a-6f0d-4c1e-9a53-2f1f2d3c4b5a'] },
   { command: ['backup'], args: ['--out', 's3://acme-backups/final'] },
+  { command: ['aws', 'run'], args: ['--', 'db', 'copy'] },
   { command: ['demo'] },
 ];
 
@@ -152,6 +178,7 @@ describe('what a command will touch, and asking before a live change', () => {
     it(`GIVEN a live target and no terminal WHEN \`${named}\` is refused THEN its hint advises --dry-run only if it has one, and that run is not refused but fails as the unreachable services it meets, not as a bug`, async () => {
       const dir = tempDir('touches-hint-');
       const file = unreachableLiveConfig(dir);
+      migrationStackOutputs(dir);
       const refused = await run(dir, ['--json', '-c', file, ...command, ...args]);
       assert.equal(refused.status, 2, refused.stderr);
       const { error } = JSON.parse(refused.stdout) as { error: { code: string; hint: string } };
@@ -169,6 +196,24 @@ describe('what a command will touch, and asking before a live change', () => {
       assert.notEqual(dryRun.status, 70, dryRun.stdout);
     });
   }
+
+  it('GIVEN no terminal WHEN `aws run -- db copy` is refused THEN the refusal names ECS and the command the task would run unasked; its dry run shows that command with --yes', async () => {
+    const dir = tempDir('touches-aws-run-');
+    const file = unreachableLiveConfig(dir);
+    migrationStackOutputs(dir);
+    const refused = await run(dir, ['--json', '-c', file, 'aws', 'run', '--', 'db', 'copy']);
+    assert.equal(refused.status, 2, refused.stdout);
+    const { error } = JSON.parse(refused.stdout) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'CONFIRMATION_REQUIRED');
+    assert.match(
+      error.message,
+      /^aws run -- db copy changes a live system \(ECS in eu-west-1 \(a task of the migration stack, files in s3:\/\/acme-migration-runs\/runs\/.*\/\) and whatever `supa2aws db copy` changes with the config .*unreachable\.config\.json: the task runs it without asking again\)/,
+    );
+    const dryRun = await run(dir, ['--json', '-c', file, 'aws', 'run', '--dry-run', '--', 'db', 'copy']);
+    assert.equal(dryRun.status, 0, dryRun.stderr);
+    const plan = JSON.parse(dryRun.stdout) as { tasks: Array<{ command: string[] }> };
+    assert.deepEqual(plan.tasks[0]?.command, ['--json', '--yes', 'db', 'copy']);
+  });
 
   it('GIVEN a live target and no terminal WHEN `auth relink` is given no UUID THEN that usage error comes before the question', async () => {
     const dir = tempDir('touches-usage-');
