@@ -215,6 +215,33 @@ describe('what a command will touch, and asking before a live change', () => {
     assert.deepEqual(plan.tasks[0]?.command, ['--json', '--yes', 'db', 'copy']);
   });
 
+  it('GIVEN --yes before or after the -- WHEN `aws run` runs with no terminal THEN it is not refused: it goes on to the runs bucket (here one that refuses)', async () => {
+    const dir = tempDir('touches-aws-run-yes-');
+    const file = unreachableLiveConfig(dir);
+    migrationStackOutputs(dir);
+    for (const args of [
+      ['--yes', 'aws', 'run', '--', 'db', 'copy'],
+      ['aws', 'run', '--', 'db', 'copy', '--yes'],
+    ]) {
+      const result = await runCliInProcess(['--json', '-c', file, ...args], {
+        cwd: dir,
+        env: {
+          ...process.env,
+          HOME: dir,
+          AWS_REGION: '',
+          AWS_DEFAULT_REGION: '',
+          AWS_PROFILE: '',
+          AWS_ACCESS_KEY_ID: 'AKIATEST',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_ENDPOINT_URL_S3: 'http://0.0.0.0:1',
+        },
+      });
+      const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'AWS_UNREACHABLE', result.stdout);
+      assert.match(error.message, /s3:PutObject on s3:\/\/acme-migration-runs\/runs\/.*\/config\.json/);
+    }
+  });
+
   it('GIVEN a live target and no terminal WHEN `auth relink` is given no UUID THEN that usage error comes before the question', async () => {
     const dir = tempDir('touches-usage-');
     const file = unreachableLiveConfig(dir);

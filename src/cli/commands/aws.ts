@@ -94,10 +94,13 @@ export function registerAws(program: Command): void {
           ...(configFile ? { configFile } : {}),
         };
         const plan = planAwsRun(options);
-        await ctx.confirm(`aws run -- ${command.join(' ')}`, {
-          dryRun: opts.dryRun === true,
-          changes: runChanges(plan, command, configFile),
-        });
+        // --yes after the -- answers for the run as well: the operator said not to ask.
+        const answered = command.includes('--yes') || command.includes('-y');
+        if (!answered)
+          await ctx.confirm(`aws run -- ${command.join(' ')}`, {
+            dryRun: opts.dryRun === true,
+            changes: runChanges(plan, command, configFile),
+          });
         if (opts.dryRun) {
           ctx.print(plan, () => planText(plan));
           return 0;
