@@ -130,15 +130,16 @@ export async function previewImportFromConfig(
   return { plan, import: await importRemaining({ ...importOptions, dryRun: true }) };
 }
 
-/** `auth relink <user>`. */
+/** `auth relink <user> [--dry-run]`. */
 export function relinkUserFromConfig(
   config: Config,
-  options: { userId: string },
+  options: { userId: string; dryRun?: boolean },
   deps: AuthRunDeps = {},
 ): Promise<RelinkResult> {
   return relinkUser({
     config,
     userId: options.userId,
+    dryRun: options.dryRun === true,
     ...pickDefined(deps, ['reporter', 'signal', 'connect', 'pool']),
   });
 }

@@ -5,7 +5,8 @@
  * or a rebuilt pool, locks the user out until an admin says which identity is theirs. Lists the pool
  * (ListUsers, to find the one user carrying the UUID and whether the old identity still exists), then
  * sets `auth.users.cognito_sub` to that user's sub and logs the change. App servers forget a cached
- * answer for the old sub within the resolver's ttlMs (5 minutes by default).
+ * answer for the old sub within the resolver's ttlMs (5 minutes by default). With `dryRun` it checks the same
+ * and says what it would set, changing nothing.
  */
 import type { Config } from '../config/schema.ts';
 import { AuthError } from '../core/errors.ts';
@@ -20,6 +21,8 @@ export interface RelinkOptions {
   config: Config;
   /** The Supabase UUID of the user to re-bind. */
   userId: string;
+  /** Check and say what would be set; change nothing. @default false */
+  dryRun?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
@@ -36,7 +39,9 @@ export interface RelinkResult {
   from: string | null;
   /** The sub recorded now (null: the pool's user has none, as cognito-local's migrated users: the resolver records it at first sight). */
   to: string | null;
+  /** The binding was moved (with dryRun: would be). */
   changed: boolean;
+  dryRun: boolean;
   /** Whether the Cognito user of the old sub is still in the pool (it no longer resolves to this user). */
   oldIdentityInPool: boolean;
 }
@@ -44,15 +49,21 @@ export interface RelinkResult {
 const relinkHint = (what: string) =>
   `${what}; then run \`supa2aws auth relink <user>\` again (\`supa2aws auth verify\` lists who needs it).`;
 
-export async function relinkUser(options: RelinkOptions): Promise<RelinkResult> {
-  const { config, userId } = options;
+/** The user `auth relink` takes, lower-cased; anything but a UUID is a usage error (exit 2). */
+export function relinkUserId(userId: string): string {
   if (!isUuid(userId)) {
     throw new AuthError('AUTH_RELINK_USER', `auth relink needs a Supabase user UUID, got "${userId}"`, {
       exit: 'usage',
       hint: 'Pass the user’s UUID as `supa2aws auth verify` prints it, e.g. `supa2aws auth relink 0b5e…`.',
     });
   }
-  const id = userId.toLowerCase();
+  return userId.toLowerCase();
+}
+
+export async function relinkUser(options: RelinkOptions): Promise<RelinkResult> {
+  const { config } = options;
+  const dryRun = options.dryRun === true;
+  const id = relinkUserId(options.userId);
   const reporter = options.reporter ?? silentReporter;
   const log = logger(reporter);
   const pool = options.pool ?? targetPool(config);
@@ -133,6 +144,7 @@ export async function relinkUser(options: RelinkOptions): Promise<RelinkResult> 
             );
           }
         }
+        if (dryRun) return result(true);
         await target.query('UPDATE auth.users SET cognito_sub = $2 WHERE id = $1', [id, to]);
         log.warn(
           `re-bound user ${id}: auth.users.cognito_sub ${from ?? 'none'} → ${to ?? 'none (recorded at the next sign-in)'} (pool user ${member.username})${
@@ -152,6 +164,7 @@ export async function relinkUser(options: RelinkOptions): Promise<RelinkResult> 
             from,
             to,
             changed,
+            dryRun,
             oldIdentityInPool,
           };
         }

@@ -76,6 +76,11 @@ export interface AwsRunOptions {
   reportDir: string;
   /** Run the command with --json, so its events reach the terminal as NDJSON. @default false */
   json?: boolean;
+  /**
+   * Run the command with --yes: the operator has answered its question already (a task has no terminal to
+   * ask on, and a command that changes a live system refuses there without --yes). @default false
+   */
+  yes?: boolean;
   /** @default a new time-ordered ID */
   runId?: string;
   /** How often the logs and the tasks' states are read, in ms. @default 2000 */
@@ -143,7 +148,10 @@ export function planAwsRun(options: AwsRunOptions, now: Date = new Date()): AwsR
   const runId = options.runId ?? newRunId(now);
   const files = runFileArgs(options.command);
   for (const output of files.outputs) assertOutFile(output.local, options.reportDir);
-  const specs = planRunTasks(files.command, options.tasks ?? 1, { json: options.json ?? false });
+  const specs = planRunTasks(files.command, options.tasks ?? 1, {
+    json: options.json ?? false,
+    yes: options.yes ?? false,
+  });
   if (options.configFile) readRunConfig(options.configFile);
   return {
     version: 1,

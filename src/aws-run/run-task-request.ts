@@ -42,12 +42,13 @@ export function commandWords(command: readonly string[]): string[] {
 
 /**
  * The tasks of a run: one, or with `tasks` > 1 the shards of a `storage copy`, shard i of N running
- * `storage copy --shard i/N` for i = 1..N (the partition `storage copy --shard` takes).
+ * `storage copy --shard i/N` for i = 1..N (the partition `storage copy --shard` takes). With `json` the
+ * command runs with --json; with `yes`, with --yes (the operator answered its question before the run).
  */
 export function planRunTasks(
   command: readonly string[],
   tasks = 1,
-  options: { json?: boolean } = {},
+  options: { json?: boolean; yes?: boolean } = {},
 ): RunTaskSpec[] {
   if (command.length === 0) {
     throw new ConfigError('AWS_RUN_NO_COMMAND', 'aws run needs the supa2aws command to run after --', {
@@ -79,7 +80,12 @@ export function planRunTasks(
       hint: 'For example: supa2aws aws run --tasks 4 -- storage copy',
     });
   }
-  const base = options.json && !command.includes('--json') ? ['--json', ...command] : [...command];
+  const given = (...flags: string[]) => command.some((arg) => flags.includes(arg));
+  const base = [
+    ...(options.json && !given('--json') ? ['--json'] : []),
+    ...(options.yes && !given('--yes', '-y') ? ['--yes'] : []),
+    ...command,
+  ];
   if (tasks === 1) return [{ label: '1', command: base }];
   if (words[0] !== 'storage' || words[1] !== 'copy' || command.some((a) => a.split('=')[0] === '--shard')) {
     throw new ConfigError(

@@ -29,9 +29,11 @@ export interface GlobalFlags {
 /**
  * What a step that asks first tells the user who is not asked or says no: a command with a `--dry-run` passes
  * whether it was given (a dry run changes nothing live: nothing to ask); one without passes `preview`, a
- * sentence saying truly how to see what it would do before it changes anything.
+ * sentence saying truly how to see what it would do before it changes anything. `changes` names what the
+ * step changes when that is not the systems the loaded config names (aws run: a task on ECS, with a config
+ * only the task reads); such a step is asked about wherever it points.
  */
-export type ConfirmOptions = { dryRun: boolean } | { preview: string };
+export type ConfirmOptions = ({ dryRun: boolean } | { preview: string }) & { changes?: string };
 
 const DRY_RUN_PREVIEW = 'Run it with --dry-run first to see what it would do';
 
@@ -55,7 +57,8 @@ export interface CommandContext {
   /**
    * Before a step that changes a live system: nothing to ask on the sandbox or with --dry-run; with --yes
    * go ahead; on a terminal ask; otherwise refuse with CONFIRMATION_REQUIRED. The hints say how to see what
-   * the step would do: its --dry-run, or the caller's `preview`.
+   * the step would do: its --dry-run, or the caller's `preview`. What it changes is the loaded config's
+   * systems, or the caller's `changes`.
    */
   confirm(step: string, options: ConfirmOptions): Promise<void>;
   /** Ends the progress output: held events are sent and the live block leaves its last state. */
@@ -103,6 +106,12 @@ function contextFrom(command: Command): CommandContext {
     ...(flags.region ? { region: flags.region } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
   };
+  /** The systems the loaded config names, for a question; undefined on the sandbox (nothing live). */
+  const liveSystems = async (): Promise<string | undefined> => {
+    const loadedConfig = await (loaded ?? Promise.reject(new Error('confirm() before config()')));
+    const touches = summarizeTouches(loadedConfig.config, loadedConfig.file, loadedConfig.aws);
+    return touches.local ? undefined : describeTouches(touches).slice(1).join('; ');
+  };
   return {
     globals: flags,
     output,
@@ -133,10 +142,8 @@ function contextFrom(command: Command): CommandContext {
     confirm: async (step, options) => {
       if ('dryRun' in options && options.dryRun) return;
       const preview = 'preview' in options ? options.preview : DRY_RUN_PREVIEW;
-      const loadedConfig = await (loaded ?? Promise.reject(new Error('confirm() before config()')));
-      const touches = summarizeTouches(loadedConfig.config, loadedConfig.file, loadedConfig.aws);
-      if (touches.local || flags.yes) return;
-      const where = describeTouches(touches).slice(1).join('; ');
+      const where = options.changes ?? (await liveSystems());
+      if (where === undefined || flags.yes) return;
       if (!process.stdin.isTTY || !process.stderr.isTTY) {
         throw new Supa2awsError(
           'CONFIRMATION_REQUIRED',

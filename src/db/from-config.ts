@@ -147,6 +147,8 @@ export interface DbApplyRunOptions {
   allowBlocked?: boolean;
   /** A superuser / rds_superuser connection that creates the schemas and extensions first. */
   privilegedUrl?: string;
+  /** Check the script against the target and apply nothing, the privileged step included. @default false */
+  dryRun?: boolean;
 }
 
 /** `db schema` (and `--apply-file`): the privileged step when a connection for it is given, then the script. */
@@ -156,7 +158,7 @@ export async function applySchemaFromConfig(
   options: DbApplyRunOptions = {},
   deps: DbRunDeps = {},
 ): Promise<ApplySchemaResult> {
-  if (options.privilegedUrl)
+  if (options.privilegedUrl && !options.dryRun)
     await setupPrivileged({
       adminUrl: options.privilegedUrl,
       ownerRole: ownerRoleOf(config),
@@ -166,6 +168,7 @@ export async function applySchemaFromConfig(
   return applySchema(script, {
     targetUrl: config.target.db.url,
     ...(options.allowBlocked ? { allowBlocked: true } : {}),
+    dryRun: options.dryRun === true,
     ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   });
 }

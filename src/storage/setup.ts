@@ -26,6 +26,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StorageError } from '../core/errors.ts';
+import { isUnreachable, unreachableReason } from '../core/outage.ts';
 import { logger, silentReporter, type Reporter } from '../core/reporter.ts';
 import type { BucketMapping, StorageConfig } from './config.ts';
 import { fatalS3Error, httpStatus, isNotImplemented, s3ErrorName } from './s3-errors.ts';
@@ -225,6 +226,37 @@ export function corsRulesFor(cors: StorageConfig['cors']): CORSRule[] {
   ];
 }
 
+/**
+ * What setup throws for a request that failed, `action` saying what it was doing (`checking the bucket`):
+ * bad credentials, permissions and missing buckets as every storage command says them; an endpoint that
+ * refuses the connection or does not answer as STORAGE_TARGET_UNREACHABLE; anything else as
+ * STORAGE_SETUP_FAILED. Each an environment or permission error with a hint, never a bug.
+ */
+function setupError(error: unknown, bucket: string, action: string): StorageError {
+  const fatal = fatalS3Error(error, { side: 'target', bucket, action });
+  if (fatal) return fatal;
+  if (isUnreachable(error)) {
+    return new StorageError(
+      'STORAGE_TARGET_UNREACHABLE',
+      `The target S3 endpoint did not answer while ${action} (bucket ${bucket}): ${unreachableReason(error)}`,
+      {
+        exit: 'environment',
+        cause: error,
+        details: { side: 'target', bucket },
+        hint: 'Check target.s3.endpoint and the network (`supa2aws doctor` checks every endpoint), then run `supa2aws storage setup` again.',
+      },
+    );
+  }
+  return new StorageError(
+    'STORAGE_SETUP_FAILED',
+    `The target S3 endpoint failed while ${action} (bucket ${bucket}): ${s3ErrorName(error)}: ${(error as Error).message}`,
+    {
+      cause: error,
+      hint: 'Fix the cause and run `supa2aws storage setup` again: it only changes what differs.',
+    },
+  );
+}
+
 class BucketSetter {
   readonly actions: SetupAction[] = [];
 
@@ -250,17 +282,7 @@ class BucketSetter {
         this.record(setting, 'not-supported', NOT_SUPPORTED);
         return;
       }
-      throw (
-        fatalS3Error(error, { side: 'target', bucket: this.bucket, action: `setting ${setting}` }) ??
-        new StorageError(
-          'STORAGE_SETUP_FAILED',
-          `Setting ${setting} on ${this.bucket} failed: ${s3ErrorName(error)}: ${(error as Error).message}`,
-          {
-            cause: error,
-            hint: 'Fix the cause and run `supa2aws storage setup` again: it only changes what differs.',
-          },
-        )
-      );
+      throw setupError(error, this.bucket, `setting ${setting}`);
     }
   }
 
@@ -275,7 +297,7 @@ class BucketSetter {
         s3ErrorName(error) === 'NoSuchBucket'
       )
         return false;
-      throw fatalS3Error(error, { side: 'target', bucket: this.bucket, action: 'access' }) ?? error;
+      throw setupError(error, this.bucket, 'checking the bucket');
     }
   }
 
@@ -320,9 +342,7 @@ class BucketSetter {
           },
         );
       } else {
-        throw (
-          fatalS3Error(error, { side: 'target', bucket: this.bucket, action: 'creating the bucket' }) ?? error
-        );
+        throw setupError(error, this.bucket, 'creating the bucket');
       }
     }
     return true;

@@ -189,7 +189,7 @@ describe('auth verify names what locks a user out; import and relink repair it',
     assert.equal(await resolveWithSub(user.id, sub!, user.email_key), user.id);
   });
 
-  it('a user bound to a sub the pool does not have: the resolver refuses, verify names it, `auth relink` re-binds', async () => {
+  it('a user bound to a sub the pool does not have: the resolver refuses, verify names it, `auth relink --dry-run` shows the re-binding, `auth relink` makes it', async () => {
     const [, , user] = await importedUsers();
     assert.ok(user);
     const sub = await poolSub(user.email_key);
@@ -206,6 +206,14 @@ describe('auth verify names what locks a user out; import and relink repair it',
     );
 
     assert.equal(cli('relink', 'not-a-uuid').status, 2);
+    const stuck = await recordedSub(user.id);
+    const preview = cli('relink', user.id, '--dry-run');
+    assert.equal(preview.status, 0, preview.stderr);
+    assert.match(
+      preview.stdout,
+      new RegExp(`dry run: would re-bind user ${user.id} to pool user .*${stuck} → ${sub}; nothing changed`),
+    );
+    assert.equal(await recordedSub(user.id), stuck, 'the dry run changed nothing');
     const relink = cli('relink', user.id);
     assert.equal(relink.status, 0, relink.stderr);
     assert.match(relink.stdout, new RegExp(`re-bound user ${user.id} to pool user`));

@@ -255,6 +255,42 @@ describe('aws run against the ECS and CloudWatch Logs stand-in', { timeout: 180_
     });
   });
 
+  it('GIVEN a command that changes a live system WHEN run in a task THEN it refuses there for want of a terminal, and runs once the operator answered (--yes)', async () => {
+    // The target's S3 is this s3rver, where `storage setup` creates and configures the bucket; its RDS is live.
+    const setupConfig = path.join(tempDir('aws-run-setup'), 'supa2aws.config.json');
+    writeFileSync(
+      setupConfig,
+      JSON.stringify({
+        ...CONFIG,
+        target: { ...CONFIG.target, s3: { region: REGION, endpoint: s3Endpoint } },
+        storage: { buckets: { videos: { target: 'aws-run-videos', access: 'private' } } },
+      }),
+    );
+    container = realContainer(SECRET);
+    const run = (yes: boolean, dir: string) =>
+      awsRun(
+        {
+          target,
+          command: ['storage', 'setup'],
+          configFile: setupConfig,
+          reportDir: path.join(work, dir),
+          json: true,
+          yes,
+          pollMs: 100,
+        },
+        { ...clients, onLine: () => undefined },
+      );
+    const unanswered = await run(false, 'r-unanswered');
+    assert.equal(unanswered.exitCode, 2);
+    assert.match(unanswered.tasks[0]!.stdout, /CONFIRMATION_REQUIRED/);
+    const answered = await run(true, 'r-answered');
+    assert.equal(answered.exitCode, 0, answered.tasks[0]!.stdout);
+    const setup = JSON.parse(answered.tasks[0]!.stdout) as {
+      buckets: Array<{ target: string; actions: Array<{ setting: string; status: string }> }>;
+    };
+    assert.deepEqual(setup.buckets[0]?.actions[0], { setting: 'bucket', status: 'created' });
+  });
+
   it('GIVEN the migration secret still holds the stack’s empty placeholder WHEN `aws run -- config validate` runs THEN the container’s exit code 2 is returned and the log names the variable to set', async () => {
     container = realContainer(SECRET_WITHOUT_SOURCE);
     const out = collecting();

@@ -69,7 +69,7 @@ describe('db: the fixture from Supabase (PG15) to the RDS stand-in (PG16)', () =
     assert.ok(plan.sequences.length > 0);
   });
 
-  it('takes the schema with pg_dump, rewrites it and applies it in one transaction as the non-superuser owner', async () => {
+  it('takes the schema with pg_dump, rewrites it, checks it with a dry run that applies nothing, and applies it in one transaction as the non-superuser owner', async () => {
     build = await buildSchema({ source: { kind: 'pg_dump', sourceUrl: source.url }, ownerRole: 'postgres' });
     assert.deepEqual(build.blockers, []);
     assert.equal(build.pgDump?.major, 15);
@@ -77,10 +77,20 @@ describe('db: the fixture from Supabase (PG15) to the RDS stand-in (PG16)', () =
     assert.ok((build.rules.realtime_publication?.dropped ?? 0) > 0);
     assert.ok((build.rules.storage_policy?.dropped ?? 0) > 0);
     assert.ok(build.script.text.includes('CREATE TRIGGER on_auth_user_created'));
+    const dryRun = await applySchema(build.script, { targetUrl: target.url, dryRun: true });
+    assert.equal(dryRun.status, 'would-apply');
+    assert.equal(dryRun.statements, build.script.statements.length);
+    const [untouched] = await query<{ record: string | null; projects: string | null }>(
+      target.url,
+      `SELECT to_regclass('supa2aws.schema_migrations')::text AS record, to_regclass('public.projects')::text AS projects`,
+    );
+    assert.deepEqual(untouched, { record: null, projects: null }, 'the dry run applied nothing');
     const applied = await applySchema(build.script, { targetUrl: target.url });
     assert.equal(applied.status, 'applied');
     const again = await applySchema(build.script, { targetUrl: target.url });
     assert.equal(again.status, 'already-applied');
+    const dryAgain = await applySchema(build.script, { targetUrl: target.url, dryRun: true });
+    assert.equal(dryAgain.status, 'already-applied');
   });
 
   it('copies every table from one snapshot with no trigger fired, then converges (second run copies nothing)', async () => {

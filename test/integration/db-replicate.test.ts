@@ -213,7 +213,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     }
   });
 
-  it('a table without a key is a blocker (nothing created); its fix on the source alone is refused with the statement for the target; with REPLICA IDENTITY FULL on both its updates and deletes replicate; a slot left by a crashed run is dropped; stop leaves nothing', async () => {
+  it('a table without a key is a blocker (nothing created); its fix on the source alone is refused with the statement for the target; with REPLICA IDENTITY FULL on both its updates and deletes replicate; a slot left by a crashed run is dropped; stop --dry-run names all three and drops none, stop leaves nothing', async () => {
     const { source, target } = await pair(sb, { identity: false });
     const error = await startReplication({ sourceUrl: source.url, targetUrl: target.url }).catch(
       (e: unknown) => e,
@@ -267,8 +267,15 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       return got?.n === want?.n && got?.c === want?.c;
     });
 
+    const preview = await stopReplication({ sourceUrl: source.url, targetUrl: target.url, dryRun: true });
+    assert.deepEqual(preview.dropped, [
+      `subscription ${preview.names.subscription}`,
+      `slot ${preview.names.slot}`,
+      `publication ${preview.names.publication}`,
+    ]);
+    assert.deepEqual(await leftovers(source, target), { slots: 1, publications: 1, subscriptions: 1 });
     const stopped = await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
-    assert.equal(stopped.dropped.length, 3);
+    assert.deepEqual(stopped.dropped, preview.dropped);
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
     assert.deepEqual((await stopReplication({ sourceUrl: source.url, targetUrl: target.url })).dropped, []);
   });
@@ -323,7 +330,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
   });
 
-  it('SIGKILL during the initial copy, then start again: converges with one slot', async () => {
+  it('SIGKILL during the initial copy, then start again: --dry-run says it would drop what the kill left, and the run converges with one slot', async () => {
     const { source, target } = await pair(sb);
     const { file, env, dir } = writeConfig(sb, source, target);
     // Hold the projects table's load at its completion row so the kill lands inside the copy.
@@ -362,6 +369,19 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       'killed after the slot, before the subscription',
     );
 
+    const preview = spawnSync(
+      process.execPath,
+      [cli, 'db', 'replicate', 'start', '--dry-run', '--json', '--config', file, '--report-dir', dir],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
+    assert.equal(preview.status, 0, preview.stderr);
+    const planned = JSON.parse(preview.stdout) as { action: string; plan: string[] };
+    assert.equal(planned.action, 'planned');
+    assert.match(planned.plan[0] ?? '', /^drop slot .*: a run that did not finish left it$/);
+    assert.match(planned.plan[1] ?? '', /^drop publication /);
+    assert.match(planned.plan.at(-1) ?? '', /^create subscription /);
+    assert.deepEqual(await leftovers(source, target), killed, 'the dry run dropped and created nothing');
+
     const again = await startReplication({ sourceUrl: source.url, targetUrl: target.url });
     assert.equal(again.action, 'started');
     assert.ok(again.cleaned.some((c) => c.startsWith('slot ')));
@@ -384,7 +404,7 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     await stopReplication({ sourceUrl: source.url, targetUrl: target.url });
   });
 
-  it('SIGKILL during the cutover: the freeze and its record survive; --undo lifts it exactly, and the cutover run again finishes', async () => {
+  it('SIGKILL during the cutover: the freeze and its record survive; --undo --dry-run names it and lifts nothing, --undo lifts it exactly, and the cutover run again finishes', async () => {
     const { source, target } = await pair(sb);
     await startReplication({ sourceUrl: source.url, targetUrl: target.url });
     const { file, env, dir } = writeConfig(sb, source, target);
@@ -421,6 +441,26 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
       ),
     );
     assert.equal(refused, '25006');
+
+    const preview = spawnSync(
+      process.execPath,
+      [cli, 'db', 'cutover', '--undo', '--dry-run', '--json', '--config', file],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
+    assert.equal(preview.status, 0, preview.stderr);
+    const previewed = JSON.parse(preview.stdout) as { dryRun: boolean; frozen: string[] };
+    assert.equal(previewed.dryRun, true);
+    assert.ok(previewed.frozen.includes('postgres'), preview.stdout);
+    assert.equal(
+      await codeOf(
+        query(
+          source.url,
+          `INSERT INTO public.notifications (user_id, kind, title) SELECT id, 'x', 'still frozen' FROM auth.users LIMIT 1`,
+        ),
+      ),
+      '25006',
+      'the dry run lifted nothing',
+    );
 
     const undo = spawnSync(process.execPath, [cli, 'db', 'cutover', '--undo', '--json', '--config', file], {
       cwd: dir,
@@ -485,20 +525,22 @@ describe('db replicate: live migration with a write freeze of seconds', () => {
     assert.deepEqual(await leftovers(source, target), { slots: 0, publications: 0, subscriptions: 0 });
 
     // The way back on Supabase's PostgreSQL 15, whose postgres is no superuser: `db replicate reverse`
-    // without --subscriber-admin-url is refused, exit 4, with the three ways out.
+    // without --subscriber-admin-url is refused, exit 4, with the three ways out; its --dry-run says so too.
     const { file, env, dir } = writeConfig(sb, source, target);
-    const reverse = spawnSync(
-      process.execPath,
-      [cli, 'db', 'replicate', 'reverse', '--json', '--config', file, '--report-dir', dir],
-      { cwd: dir, env: { ...env, SUPA2AWS_SOURCE_ADMIN_URL: '' }, encoding: 'utf8' },
-    );
-    assert.equal(reverse.status, 4, reverse.stderr);
-    assert.match(reverse.stdout, /REPLICATE_REVERSE_NEEDS_SUPERUSER/);
-    assert.match(
-      reverse.stdout,
-      /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
-    );
-    assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
+    for (const dryRun of [['--dry-run'], []]) {
+      const reverse = spawnSync(
+        process.execPath,
+        [cli, 'db', 'replicate', 'reverse', ...dryRun, '--json', '--config', file, '--report-dir', dir],
+        { cwd: dir, env: { ...env, SUPA2AWS_SOURCE_ADMIN_URL: '' }, encoding: 'utf8' },
+      );
+      assert.equal(reverse.status, 4, reverse.stderr);
+      assert.match(reverse.stdout, /REPLICATE_REVERSE_NEEDS_SUPERUSER/);
+      assert.match(
+        reverse.stdout,
+        /--subscriber-admin-url.*Supabase support.*PostgreSQL 17.*supa2aws db cutover --undo/s,
+      );
+      assert.deepEqual(await leftovers(target, source), { slots: 0, publications: 0, subscriptions: 0 });
+    }
     // doctor says it before the migration starts.
     const checks = await checkReplication(sb.config({ sourceDb: source, targetDb: target }));
     const wayBack = checks.find((c) => c.id === 'replication-way-back');

@@ -206,6 +206,18 @@ describe('aws run: the RunTask request', () => {
     ]);
   });
 
+  it('GIVEN the operator answered the question WHEN the tasks are planned THEN the command runs with --yes (a task has no terminal to ask on), once, and every shard too', () => {
+    assert.deepEqual(planRunTasks(['db', 'copy'], 1, { json: true, yes: true })[0]!.command, [
+      '--json',
+      '--yes',
+      'db',
+      'copy',
+    ]);
+    assert.deepEqual(planRunTasks(['db', 'copy', '-y'], 1, { yes: true })[0]!.command, ['db', 'copy', '-y']);
+    assert.deepEqual(planRunTasks(['db', 'copy'])[0]!.command, ['db', 'copy']);
+    assert.ok(planRunTasks(['storage', 'copy'], 3, { yes: true }).every((t) => t.command[0] === '--yes'));
+  });
+
   it('GIVEN flags the task decides, a nested aws command or no command WHEN planned THEN coded usage errors', () => {
     assert.equal(codeOf(() => planRunTasks(['-c', 'x.json', 'db', 'copy'])).code, 'AWS_RUN_FLAG_NOT_ALLOWED');
     assert.equal(codeOf(() => planRunTasks(['db', 'copy', '--profile=x'])).code, 'AWS_RUN_FLAG_NOT_ALLOWED');

@@ -33,6 +33,12 @@ function planText(plan: AwsRunPlan): string {
   ].join('\n');
 }
 
+/** What a run changes, for its question: tasks on the stack's cluster, and what the command changes unasked. */
+function runChanges(plan: AwsRunPlan, command: string[], configFile: string | undefined): string {
+  const one = plan.tasks.length === 1;
+  return `ECS in ${plan.region} (${one ? 'a task' : `${plan.tasks.length} tasks`} of the migration stack, files in ${plan.runUri}) and whatever \`supa2aws ${command.join(' ')}\` changes with ${configFile ? `the config ${configFile}` : 'no config'}: ${one ? 'the task runs' : 'each task runs'} it without asking again`;
+}
+
 function resultText(result: AwsRunResult): string {
   if (result.tasks.length === 1) return result.tasks[0]!.stdout.replace(/\n$/, '');
   return result.tasks
@@ -60,7 +66,10 @@ export function registerAws(program: Command): void {
       1,
     )
     .option('--report-dir <dir>', 'where the tasks’ phase reports are copied', DEFAULT_REPORT_DIR)
-    .option('--dry-run', 'print the RunTask requests instead: nothing uploaded, no task started')
+    .option(
+      '--dry-run',
+      'print the RunTask requests instead: nothing uploaded, no task started (else it asks first: the task runs the command with --yes)',
+    )
     .action(
       action(async (ctx, command: string[], opts: RunFlags) => {
         const flags = ctx.flags;
@@ -74,27 +83,39 @@ export function registerAws(program: Command): void {
           ...(context.region ? { fallbackRegion: context.region } : {}),
         });
         const configFile = flags.config ?? findConfigFile(process.cwd());
+        // The command runs with --yes: a task has no terminal, so it is asked here, before the run.
         const options = {
           target,
           command,
           tasks: opts.tasks,
           reportDir: opts.reportDir,
           json: ctx.output.json,
+          yes: true,
           ...(configFile ? { configFile } : {}),
         };
+        const plan = planAwsRun(options);
+        // --yes after the -- answers for the run as well: the operator said not to ask.
+        const answered = command.includes('--yes') || command.includes('-y');
+        if (!answered)
+          await ctx.confirm(`aws run -- ${command.join(' ')}`, {
+            dryRun: opts.dryRun === true,
+            changes: runChanges(plan, command, configFile),
+          });
         if (opts.dryRun) {
-          const plan = planAwsRun(options);
           ctx.print(plan, () => planText(plan));
           return 0;
         }
         const clients = awsRunClients(target.region);
         const many = opts.tasks > 1 && !ctx.output.json;
-        const result = await awsRun(options, {
-          ...clients,
-          reporter: ctx.reporter,
-          signal: ctx.signal,
-          onLine: (line, task) => process.stderr.write(`${many ? `[${task.label}] ` : ''}${line}\n`),
-        });
+        const result = await awsRun(
+          { ...options, runId: plan.runId },
+          {
+            ...clients,
+            reporter: ctx.reporter,
+            signal: ctx.signal,
+            onLine: (line, task) => process.stderr.write(`${many ? `[${task.label}] ` : ''}${line}\n`),
+          },
+        );
         for (const task of result.tasks)
           for (const file of task.reports)
             ctx.reporter.emit({ type: 'log', level: 'info', message: `report: ${file}` });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runBackup } from '../../backup/index.ts';
+import { parseBucketLocation, runBackup } from '../../backup/index.ts';
 import { pgDumpChoice } from '../../db/index.ts';
 import { s3ClientFromConfig } from '../../core/s3-from-config.ts';
 import { decommissionCheck } from '../../decommission/index.ts';
@@ -20,6 +20,12 @@ export function registerDecommission(program: Command): void {
     .action(
       action(async (ctx, opts: { out: string; pgDump?: string }) => {
         const { config } = await ctx.config();
+        // It only reads the project; into a bucket it writes to a live system, over any backup at that prefix.
+        if (parseBucketLocation(opts.out))
+          await ctx.confirm(`backup --out ${opts.out}`, {
+            preview:
+              'It writes the backup files under that prefix, replacing a backup already there, and changes nothing else. To see the files first, take it into a local directory (--out <dir>)',
+          });
         const { manifest, location } = await runBackup({
           config,
           out: opts.out,

@@ -158,15 +158,22 @@ async function syncSequences(
   return out;
 }
 
-/** Lifts a freeze left on the source by an interrupted or abandoned cutover (`db cutover --undo`). */
+/**
+ * Lifts a freeze left on the source by an interrupted or abandoned cutover (`db cutover --undo`) and returns
+ * the roles made writable again; with `dryRun`, returns the roles it would make writable and changes nothing.
+ */
 export async function undoCutoverFreeze(options: {
   sourceUrl: string;
+  /** Say which roles are frozen; lift nothing. @default false */
+  dryRun?: boolean;
   reporter?: Reporter;
   connect?: ConnectFn;
 }): Promise<string[]> {
   const connect = writableConnect(options.connect ?? defaultConnect);
-  return withClient(connect, options.sourceUrl, 'source', (source) =>
-    unfreezeWrites(source, options.reporter ?? silentReporter),
+  return withClient(connect, options.sourceUrl, 'source', async (source) =>
+    options.dryRun
+      ? (await recordedFreeze(source)).map((r) => r.role)
+      : unfreezeWrites(source, options.reporter ?? silentReporter),
   );
 }
 

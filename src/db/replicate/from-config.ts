@@ -36,6 +36,8 @@ export interface ReplicateStartRunOptions {
   concurrency?: number;
   /** Reverse: a superuser connection to Supabase for CREATE SUBSCRIPTION (PostgreSQL 15). */
   subscriberAdminUrl?: string;
+  /** Check both sides and say what a run would do; change nothing. @default false */
+  dryRun?: boolean;
 }
 
 /** `db replicate start` and `db replicate reverse`. */
@@ -58,6 +60,7 @@ export function startReplicationOptions(
       : {}),
     concurrency: options.concurrency ?? config.db.concurrency,
     format: config.db.copyFormat,
+    dryRun: options.dryRun === true,
     ...pickDefined(deps, ['reporter', 'signal', 'connect']),
   };
 }
@@ -85,10 +88,13 @@ export function replicationStatusFromConfig(
   });
 }
 
-/** `db replicate stop` (`--reverse`: the way back, whose subscription a superuser may own). */
+/**
+ * `db replicate stop` (`--reverse`: the way back, whose subscription a superuser may own; `dryRun`: name what
+ * is there to drop).
+ */
 export function stopReplicationFromConfig(
   config: Config,
-  options: { direction?: Direction; subscriberAdminUrl?: string } = {},
+  options: { direction?: Direction; subscriberAdminUrl?: string; dryRun?: boolean } = {},
   deps: Pick<DbRunDeps, 'connect'> = {},
 ): Promise<StopReplicationResult> {
   const { sourceUrl, targetUrl } = replicationSides(config, options.direction);
@@ -98,6 +104,7 @@ export function stopReplicationFromConfig(
     ...(options.direction === 'reverse' && options.subscriberAdminUrl
       ? { subscriberAdminUrl: options.subscriberAdminUrl }
       : {}),
+    dryRun: options.dryRun === true,
     ...pickDefined(deps, ['connect']),
   });
 }
@@ -154,12 +161,19 @@ export function cutoverFromConfig(
   return cutover(cutoverOptions(config, options, deps));
 }
 
-/** `db cutover --undo` / `db rollback --undo`: lift the write freeze an interrupted run left on the side it left. */
+/**
+ * `db cutover --undo` / `db rollback --undo`: lift the write freeze an interrupted run left on the side it left
+ * (with `dryRun`, only say which roles it holds).
+ */
 export function undoCutoverFreezeFromConfig(
   config: Config,
-  options: { direction?: 'cutover' | 'rollback' } = {},
+  options: { direction?: 'cutover' | 'rollback'; dryRun?: boolean } = {},
   deps: Pick<DbRunDeps, 'reporter' | 'connect'> = {},
 ): Promise<string[]> {
   const { sourceUrl } = replicationSides(config, options.direction === 'rollback' ? 'reverse' : 'forward');
-  return undoCutoverFreeze({ sourceUrl, ...pickDefined(deps, ['reporter', 'connect']) });
+  return undoCutoverFreeze({
+    sourceUrl,
+    dryRun: options.dryRun === true,
+    ...pickDefined(deps, ['reporter', 'connect']),
+  });
 }

@@ -117,7 +117,7 @@ export async function dropSlot(client: PgClient, slot: string, timeoutMs = 30_00
   }
 }
 
-async function publicationExists(client: PgClient, name: string): Promise<boolean> {
+export async function publicationExists(client: PgClient, name: string): Promise<boolean> {
   const { rows } = await client.query('SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = $1', [name]);
   return rows.length > 0;
 }

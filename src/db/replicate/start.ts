@@ -7,6 +7,9 @@
  * Converges: a subscription reading its slot is left as it is; a slot without a subscription (a run killed
  * during the copy) is dropped and the run starts over, the copy skipping every table already equal; a
  * subscription whose slot is gone is dropped. There is never more than one slot.
+ *
+ * With `dryRun` it checks everything as a run does, then returns the steps a run would take (`plan`),
+ * creating and dropping nothing.
  */
 import { selectSchemas } from '../catalog/schemas.ts';
 import { DbError, InterruptedError, isSupa2awsError } from '../../core/errors.ts';
@@ -29,6 +32,7 @@ import {
   dropSubscription,
   findSlot,
   findSubscription,
+  publicationExists,
 } from './objects.ts';
 import { writableConnect } from './freeze.ts';
 import { assertPublisherReady, assertSubscriberReady, publisherFacts, subscriberFacts } from './preflight.ts';
@@ -59,6 +63,8 @@ export interface StartReplicationOptions {
   /** Tables copied at once. @default 2 */
   concurrency?: number;
   format?: 'auto' | 'binary' | 'text';
+  /** Check both sides and say what a run would do; create, drop and copy nothing. @default false */
+  dryRun?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
@@ -66,8 +72,11 @@ export interface StartReplicationOptions {
 
 export interface StartReplicationResult {
   version: 1;
-  action: 'started' | 'already running';
+  /** 'planned': a dry run that found something to do (`plan`). */
+  action: 'planned' | 'started' | 'already running';
   names: ReplicationNames;
+  /** The steps, in order, this run took or (dry run) would take. */
+  plan: string[];
   published: string[];
   copiedAtCutover: Array<{ table: string; reason: string }>;
   /** What a crashed or broken earlier run left, and was dropped. */
@@ -143,24 +152,45 @@ export async function startReplication(options: StartReplicationOptions): Promis
       version: 1,
       action: 'started',
       names,
+      plan: [],
       published: tables.published.map(tableKey),
       copiedAtCutover: tables.copiedAtCutover,
       cleaned: [],
       elapsedMs: 0,
     };
 
-    const [subscription, slot] = await Promise.all([
-      findSubscription(target, names.subscription),
-      findSlot(source, names.slot),
-    ]);
-    if (subscription && slot && subscription.slot === names.slot) {
-      if (!subscription.enabled)
-        await target.query(`ALTER SUBSCRIPTION ${quoteIdent(names.subscription)} ENABLE`);
-      log.info(`subscription ${names.subscription} already reads slot ${names.slot}: nothing to do`);
-      result.action = 'already running';
+    const ended = (action: StartReplicationResult['action']) => {
+      result.action = action;
       result.elapsedMs = Date.now() - started;
       return result;
+    };
+    const [subscription, slot, publication] = await Promise.all([
+      findSubscription(target, names.subscription),
+      findSlot(source, names.slot),
+      publicationExists(source, names.publication),
+    ]);
+    if (subscription && slot && subscription.slot === names.slot) {
+      if (!subscription.enabled) {
+        result.plan.push(`enable subscription ${names.subscription}: it reads slot ${names.slot} already`);
+        if (options.dryRun) return ended('planned');
+        await target.query(`ALTER SUBSCRIPTION ${quoteIdent(names.subscription)} ENABLE`);
+      }
+      log.info(`subscription ${names.subscription} already reads slot ${names.slot}: nothing to do`);
+      return ended('already running');
     }
+    const copied = result.published.length + tables.copiedAtCutover.length;
+    result.plan = [
+      ...(subscription
+        ? [`drop subscription ${names.subscription} on the subscriber: it reads no slot ${names.slot}`]
+        : []),
+      ...(slot ? [`drop slot ${names.slot} on the publisher: a run that did not finish left it`] : []),
+      ...(publication ? [`drop publication ${names.publication}, to create it with today's tables`] : []),
+      `create publication ${names.publication} on the publisher for ${result.published.length} table(s)`,
+      `create slot ${names.slot} with an exported snapshot`,
+      `copy ${copied} table(s) from that snapshot to the subscriber (tables already equal are skipped)`,
+      `create subscription ${names.subscription} on the subscriber, reading slot ${names.slot} (copy_data = false, create_slot = false)`,
+    ];
+    if (options.dryRun) return ended('planned');
     await step(reporter, 'clear what an earlier run left', async () => {
       if (subscription && (await dropSubscription(admin, names.subscription)))
         result.cleaned.push(`subscription ${names.subscription} (its slot was gone)`);
@@ -225,8 +255,7 @@ export async function startReplication(options: StartReplicationOptions): Promis
       log.warn(
         `subscription ${names.subscription} created but its worker has not started yet: see \`supa2aws db replicate status\``,
       );
-    result.elapsedMs = Date.now() - started;
-    return result;
+    return ended('started');
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }

@@ -1,7 +1,8 @@
 /**
  * Applies a schema script to the target in ONE transaction, as the owner role, statement by statement so
  * a failure names the statement, where it is in the file and in the source, and what to do. The record row
- * is written in the same transaction; a second run finds it and does nothing.
+ * is written in the same transaction; a second run finds it and does nothing. A dry run makes the same checks
+ * and stops before the first statement.
  */
 import { DbError } from '../../core/errors.ts';
 import { logger, silentReporter, type Reporter } from '../../core/reporter.ts';
@@ -15,13 +16,16 @@ export interface ApplySchemaOptions {
   targetUrl: string;
   /** Apply although the script has blockers (their statements are already left out). @default false */
   allowBlocked?: boolean;
+  /** Check the script and the target, then apply nothing (status `would-apply`). @default false */
+  dryRun?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
   connect?: ConnectFn;
 }
 
 export interface ApplySchemaResult {
-  status: 'applied' | 'already-applied';
+  /** `would-apply`: a dry run found this script not applied yet (`statements` is how many it holds). */
+  status: 'applied' | 'already-applied' | 'would-apply';
   checksum: string;
   statements: number;
   elapsedMs: number;
@@ -130,6 +134,15 @@ export async function applySchema(
       );
     }
     const total = script.statements.length;
+    if (options.dryRun) {
+      await client.query('ROLLBACK');
+      return {
+        status: 'would-apply',
+        checksum: script.checksum,
+        statements: total,
+        elapsedMs: Date.now() - started,
+      };
+    }
     for (const [i, statement] of script.statements.entries()) {
       if (options.signal?.aborted) throw options.signal.reason;
       try {

@@ -37,6 +37,7 @@ export function registerAuthExport(auth: Command): void {
     .action(
       action(async (ctx, opts: { dryRun?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
+        await ctx.confirm('auth export', { dryRun: opts.dryRun === true });
         if (opts.dryRun) {
           const plan = await planAuthFromConfig(config, {}, { reporter: ctx.reporter });
           ctx.print(plan, () => planText(plan));

@@ -37,7 +37,10 @@ function cutoverText(r: CutoverResult, what: string): string {
 const cutoverFlags = (command: Command) =>
   command
     .option('--dry-run', 'show the plan; change nothing')
-    .option('--undo', 'lift a write freeze left by an interrupted run, and stop there')
+    .option(
+      '--undo',
+      'lift a write freeze left by an interrupted run, and stop there (with --dry-run: name the frozen roles)',
+    )
     .option(
       '--sequence-margin <n>',
       'added to every sequence (default db.replication.sequenceMargin)',
@@ -59,15 +62,31 @@ interface CutoverFlags {
   reportDir: string;
 }
 
-const runCutover = async (ctx: CommandContext, opts: CutoverFlags, direction: 'cutover' | 'rollback') => {
+/** What `--undo` did, or with --dry-run would do. */
+function undoText(roles: string[], dryRun: boolean): string {
+  if (roles.length === 0) return 'no write freeze to lift';
+  return dryRun
+    ? `dry run: writes would be allowed again for ${roles.join(', ')}; nothing changed`
+    : `writes allowed again for ${roles.join(', ')}`;
+}
+
+/**
+ * `--undo` asks too: it is the way out of an interrupted run, but it makes the old side writable again, and
+ * after a finished switch the app writes to the new side: a write to the old one would be lost.
+ */
+async function runUndo(ctx: CommandContext, opts: CutoverFlags, direction: 'cutover' | 'rollback') {
   const { config } = await ctx.config();
-  if (opts.undo) {
-    const roles = await undoCutoverFreezeFromConfig(config, { direction }, { reporter: ctx.reporter });
-    ctx.print({ unfrozen: roles }, () =>
-      roles.length > 0 ? `writes allowed again for ${roles.join(', ')}` : 'no write freeze to lift',
-    );
-    return 0;
-  }
+  const dryRun = opts.dryRun === true;
+  await ctx.confirm(`db ${direction} --undo`, { dryRun });
+  const roles = await undoCutoverFreezeFromConfig(config, { direction, dryRun }, { reporter: ctx.reporter });
+  ctx.print(dryRun ? { dryRun, frozen: roles } : { unfrozen: roles }, () => undoText(roles, dryRun));
+  return 0;
+}
+
+const runCutover = async (ctx: CommandContext, opts: CutoverFlags, direction: 'cutover' | 'rollback') => {
+  if (opts.undo) return runUndo(ctx, opts, direction);
+  const { config } = await ctx.config();
+  await ctx.confirm(`db ${direction}`, { dryRun: opts.dryRun === true });
   const { value, timing } = await timed(() =>
     cutoverFromConfig(
       config,

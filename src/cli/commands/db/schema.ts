@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import {
   applySchemaFile,
   runSchemaPhase,
+  type ApplySchemaResult,
   type DbSchemaPhaseOptions,
   type DbSchemaPhaseResult,
 } from '../../../db/index.ts';
@@ -26,6 +27,13 @@ function schemaText({ build, applied }: DbSchemaPhaseResult, out: string): strin
       ? `${applied.status === 'applied' ? 'applied' : 'already applied, nothing to do'}: ${applied.statements} statement(s) in one transaction (${formatDuration(applied.elapsedMs)})`
       : 'not applied (--dry-run); apply it with: supa2aws db schema --apply-file ' + out,
   ].join('\n');
+}
+
+/** What `--apply-file` did, or with --dry-run would do. */
+function applyFileText(applied: ApplySchemaResult, file: string, privileged: boolean): string {
+  const what = `${applied.statements} statement(s) from ${file} (checksum ${applied.checksum.slice(0, 12)})`;
+  if (applied.status !== 'would-apply') return `${applied.status}: ${what}`;
+  return `dry run: would apply ${what} in one transaction${privileged ? ', after the privileged step (schemas and extensions, as the --privileged-url user)' : ''}; the target has no schema applied yet; nothing changed`;
 }
 
 interface SchemaFlags {
@@ -62,18 +70,16 @@ function schemaPhaseOptions(opts: SchemaFlags, apply: { privilegedUrl?: string }
 /** Applies a reviewed file (--apply-file), or builds the schema, writes it for review and applies it. */
 async function runSchema(ctx: CommandContext, opts: SchemaFlags): Promise<number> {
   const { config } = await ctx.config();
-  await ctx.confirm('db schema (apply)', { dryRun: opts.dryRun === true });
+  await ctx.confirm(opts.applyFile ? `db schema --apply-file ${opts.applyFile}` : 'db schema (apply)', {
+    dryRun: opts.dryRun === true,
+  });
   const deps = { reporter: ctx.reporter, signal: ctx.signal };
   const privilegedUrl = opts.privilegedUrl ?? process.env.SUPA2AWS_TARGET_ADMIN_URL;
   const apply = { ...(privilegedUrl ? { privilegedUrl } : {}) };
   if (opts.applyFile) {
     const file = opts.applyFile;
-    const applied = await applySchemaFile(config, file, apply, deps);
-    ctx.print(
-      applied,
-      () =>
-        `${applied.status}: ${applied.statements} statement(s) from ${file} (checksum ${applied.checksum.slice(0, 12)})`,
-    );
+    const applied = await applySchemaFile(config, file, { ...apply, dryRun: opts.dryRun === true }, deps);
+    ctx.print(applied, () => applyFileText(applied, file, privilegedUrl !== undefined));
     return 0;
   }
   const result = await runSchemaPhase(config, schemaPhaseOptions(opts, apply), deps);
@@ -121,7 +127,10 @@ export function registerDbSchema(db: Command): void {
       '--privileged-url <url>',
       'superuser / rds_superuser connection for the privileged step (extensions); or SUPA2AWS_TARGET_ADMIN_URL',
     )
-    .option('--dry-run', 'write the file, apply nothing')
+    .option(
+      '--dry-run',
+      'write the file, apply nothing; with --apply-file: check the file against the target, apply nothing',
+    )
     .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
     .action(action(runSchema));
 }

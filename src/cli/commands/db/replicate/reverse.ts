@@ -12,10 +12,10 @@ Who may subscribe on Supabase (the way back creates its subscription there):
     Either pass --subscriber-admin-url with a superuser connection (only Supabase support can give one),
     or upgrade the project to 17 before \`db cutover\`, or go back by snapshot: stop writes to RDS, load
     RDS's app tables into Supabase (pg_dump --data-only | psql), then \`db cutover --undo\`.
-  Checked before anything is created: REPLICATE_REVERSE_NEEDS_SUPERUSER, exit 4.
+  Checked before anything is created, and by --dry-run: REPLICATE_REVERSE_NEEDS_SUPERUSER, exit 4.
 The key-less tables RDS publishes need the REPLICA IDENTITY they had on Supabase (db schema carries it).`;
 
-/** `db replicate reverse`: after cutover, RDS → Supabase, so a rollback keeps the writes made on RDS. */
+/** `db replicate reverse [--dry-run]`: after cutover, RDS → Supabase, so a rollback keeps the writes made on RDS. */
 export function registerDbReplicateReverse(replicate: Command): void {
   replicate
     .command('reverse')
@@ -26,23 +26,29 @@ export function registerDbReplicateReverse(replicate: Command): void {
       '--subscriber-admin-url <url>',
       'superuser connection to Supabase for CREATE SUBSCRIPTION (PostgreSQL 15); or SUPA2AWS_SOURCE_ADMIN_URL',
     )
+    .option('--dry-run', 'check both sides and show the steps it would take; change nothing')
     .option('--report-dir <dir>', 'where the phase report goes', DEFAULT_REPORT_DIR)
     .addHelpText('after', REVERSE_HELP)
     .action(
-      action(async (ctx, opts: { subscriberAdminUrl?: string; reportDir: string }) => {
+      action(async (ctx, opts: { subscriberAdminUrl?: string; dryRun?: boolean; reportDir: string }) => {
         const { config } = await ctx.config();
+        const dryRun = opts.dryRun === true;
+        await ctx.confirm('db replicate reverse', { dryRun });
         const { value, timing } = await timed(() =>
           startReplicationFromConfig(
             config,
-            { direction: 'reverse', ...subscriberAdmin(opts.subscriberAdminUrl) },
+            { direction: 'reverse', ...subscriberAdmin(opts.subscriberAdminUrl), dryRun },
             { reporter: ctx.reporter, signal: ctx.signal },
           ),
         );
-        writePhaseReport(opts.reportDir, {
-          ...replicateStartPhaseReport(value, timing),
-          command: 'replicate reverse',
-        });
-        ctx.print(value, () => startText(value, 'if the app must go back: supa2aws db rollback --dry-run'));
+        if (!dryRun)
+          writePhaseReport(opts.reportDir, {
+            ...replicateStartPhaseReport(value, timing),
+            command: 'replicate reverse',
+          });
+        ctx.print(value, () =>
+          startText(value, 'db replicate reverse', 'if the app must go back: supa2aws db rollback --dry-run'),
+        );
         return 0;
       }),
     );
