@@ -165,6 +165,17 @@ describe('migrate-code removals', () => {
       'a module that also exports a helper stays',
     );
     assert.equal(is(`export const config = { url: 'x' };\n`), false);
+    const factory = `import { createServerClient } from '@supabase/ssr';\nimport { cookies } from 'next/headers';\nexport async function createClient() {\n  const store = await cookies();\n  return createServerClient('u', 'k', { cookies: { getAll: () => store.getAll() } });\n}\n`;
+    assert.equal(
+      is(factory),
+      true,
+      'a module of functions that only create a client (utils/supabase/server.ts)',
+    );
+    assert.equal(
+      is(`${factory}export async function currentUser() { return (await createClient()).auth.getUser(); }\n`),
+      false,
+      'a module that also exports a function doing something with the client stays',
+    );
   });
 
   it('GIVEN a client module only another unused client module imports WHEN planned THEN both go in one run, and a module a route imports stays', () => {
