@@ -465,7 +465,7 @@ export function dropUnusedClientImports(
       !(clause.namedBindings && ts.isNamespaceImport(clause.namedBindings))
     ) {
       const end = text[d.getEnd()] === '\n' ? d.getEnd() + 1 : d.getEnd();
-      edits.push({ start: d.getFullStart() === 0 ? 0 : d.getStart(sf), end, text: '' });
+      edits.push({ start: d.getStart(sf), end, text: '' });
       continue;
     }
     const bindings = clause.namedBindings;
