@@ -261,9 +261,19 @@ export function deadClientEdits(input: DeadClientInput): TextEdit[] {
       client: createsClient(d.initializer!),
     });
   }
+  // Imports of Supabase and of its client modules are not among them: their unused bindings go with the
+  // other client imports once the runtime's imports are in (plan-code-migration.ts).
   for (const s of sf.statements) {
     const clause = ts.isImportDeclaration(s) ? s.importClause : undefined;
-    if (!clause) continue;
+    const spec = clause && (s as ts.ImportDeclaration).moduleSpecifier;
+    if (
+      !clause ||
+      !spec ||
+      !ts.isStringLiteral(spec) ||
+      supabasePackage(spec.text) !== undefined ||
+      input.resolveImport(spec.text) !== undefined
+    )
+      continue;
     const names = [
       ...(clause.name ? [clause.name] : []),
       ...(clause.namedBindings && ts.isNamespaceImport(clause.namedBindings)
@@ -303,11 +313,8 @@ export function deadClientEdits(input: DeadClientInput): TextEdit[] {
   }
 
   const out: TextEdit[] = [];
-  for (const decl of new Set([...gone].map((c) => c.statement).filter(ts.isImportDeclaration))) {
-    const edit = importEdit(sf, decl, gone, refs, input.resolveImport);
-    if (edit.text === '') deleted.push(edit);
-    else out.push(edit);
-  }
+  for (const decl of new Set([...gone].map((c) => c.statement).filter(ts.isImportDeclaration)))
+    out.push(importEdit(sf, decl, gone, refs));
   out.push(
     ...merge(
       merge(deleted.map((d) => ({ ...d, text: '' }))).map((d) => ({
@@ -330,8 +337,8 @@ export function deadClientEdits(input: DeadClientInput): TextEdit[] {
 }
 
 /**
- * An import some of whose bindings went: the rest of it, or nothing when none is left. When none is left
- * but the module may do something on import (not a Supabase package, a Supabase client module or Next.js),
+ * An import some of whose bindings went: the rest of it, or nothing when none is left (its lines, the blank
+ * line after the imports kept). When none is left but the module may do something on import (not Next.js)
  * and a binding that went was a value, `import 'module';` stays.
  */
 function importEdit(
@@ -339,7 +346,6 @@ function importEdit(
   decl: ts.ImportDeclaration,
   gone: ReadonlySet<Candidate>,
   refs: ReadonlyMap<ts.Symbol, ts.Identifier[]>,
-  resolveImport: (spec: string) => ModuleClients | undefined,
 ): TextEdit {
   const clause = decl.importClause!;
   const went = [...gone].filter((c) => c.statement === decl);
@@ -360,8 +366,6 @@ function importEdit(
   }
   const spec = (decl.moduleSpecifier as ts.StringLiteral).text;
   const quiet =
-    supabasePackage(spec) !== undefined ||
-    resolveImport(spec) !== undefined ||
     /^next(\/|$)/.test(spec) ||
     clause.isTypeOnly ||
     went.every((c) => (refs.get(c.symbol) ?? []).every(inType));

@@ -69,6 +69,44 @@ export async function userOf(req: Request) {
     assert.deepEqual((await planCodeMigration(root)).changes, [], 'a second run changes nothing');
   });
 
+  it("GIVEN a page whose only import was its client factory, under a comment WHEN planned THEN the runtime's imports take its place, the comment and the blank line below stay, and the factory module goes", async () => {
+    const root = app({
+      'lib/supabase/server.ts': `import { createServerClient } from '@supabase/ssr';
+import { cookies } from 'next/headers';
+
+export const createClient = () => {
+  const cookieStore = cookies();
+  return createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
+    cookies: { get: (name: string) => cookieStore.get(name)?.value },
+  });
+};
+`,
+      'app/page.tsx': `// The home page.
+import { createClient } from '../lib/supabase/server';
+
+export default async function Home() {
+  const supabase = createClient();
+  const { data: { user } } = await supabase.auth.getUser();
+  return <p>{user?.email}</p>;
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.equal(
+      after(plan, 'app/page.tsx'),
+      `// The home page.
+import { serverSessionFromEnv } from '@supa2aws/runtime/server-session';
+import { cookies } from 'next/headers';
+
+export default async function Home() {
+  const { data: { user } } = await serverSessionFromEnv(await cookies()).getUser();
+  return <p>{user?.email}</p>;
+}
+`,
+    );
+    assert.deepEqual(plan.removals.deleted, ['lib/supabase/server.ts']);
+  });
+
   it('GIVEN a client whose creation does something else (a call) WHEN planned THEN it stays, unused', async () => {
     const client = [
       '  const supabase = createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, await keyFromVault(), {',
