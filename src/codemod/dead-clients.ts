@@ -231,10 +231,15 @@ export function deadClientEdits(input: DeadClientInput): TextEdit[] {
       (ts.isCallExpression(call) || ts.isNewExpression(call)) && (creations.has(call) || isFactoryCall(call))
     );
   };
+  // Statements in a list (a block, the file, a case), where one can go without leaving a hole in an `if`.
   const candidateStatements: ts.VariableStatement[] = [];
   const collect = (n: ts.Node): void => {
     if (
       ts.isVariableStatement(n) &&
+      (ts.isBlock(n.parent) ||
+        ts.isSourceFile(n.parent) ||
+        ts.isModuleBlock(n.parent) ||
+        ts.isCaseOrDefaultClause(n.parent)) &&
       !isExportedStatement(n) &&
       n.declarationList.declarations.length === 1 &&
       ts.isIdentifier(n.declarationList.declarations[0]!.name) &&

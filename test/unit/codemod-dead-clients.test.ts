@@ -172,6 +172,25 @@ export default async function Home() {
     assert.doesNotMatch(mw, /createServerClient|setAll/);
   });
 
+  it('GIVEN a client created as the body of an if WHEN planned THEN it stays: the if would be left without one', async () => {
+    const declared =
+      '  if (req.headers.authorization) var supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_ANON_KEY!);';
+    const root = app({
+      'server/auth.ts': `import { createClient } from '@supabase/supabase-js';
+import type { Request } from 'express';
+
+export async function userOf(req: Request) {
+${declared}
+  const { data } = await supabase!.auth.getUser(req.headers.authorization?.slice(7) ?? '');
+  return data.user;
+}
+`,
+    });
+    const auth = after(await planCodeMigration(root), 'server/auth.ts');
+    assert.ok(auth.includes(`${declared}\n`), auth);
+    assert.match(auth, /await auth\.getUser\(/);
+  });
+
   it('GIVEN a client no code used even before the migration WHEN planned THEN it is not the rewrite that left it unused: it stays', async () => {
     const unused =
       '  const spare = createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, { cookies: {} });';
