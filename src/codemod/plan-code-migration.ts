@@ -118,7 +118,7 @@ export async function planCodeMigration(
       resolveImport,
       ...(options.foreignKeys ? { foreignKeys: options.foreignKeys } : {}),
     });
-    const rewrite = rewriteFile({ rel: file.rel, sf, sites, runtime });
+    const rewrite = rewriteFile({ rel: file.rel, sf, sites, runtime, resolveImport });
     for (const bucket of rewrite.uploadBuckets) uploads.push({ file: file.rel, bucket });
     let text = rewrite.text;
     if (fileSide(sf, file.rel) !== 'server')

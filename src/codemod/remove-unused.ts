@@ -1,9 +1,10 @@
 /**
  * `supa2aws migrate-code`, what goes once nothing uses it: the modules whose only job was to create and
- * export a Supabase client (when no file imports them any more), the supabase-js packages in package.json
- * (when no file imports them), and the Supabase variables of `.env.example`-style files (when no code names
- * them). A real env file is never edited: its variable names are reported, never its values. Pure: it
- * reads the texts the migration leaves and returns what to delete and change.
+ * export a Supabase client, or functions that create one (when no file imports them any more), the
+ * supabase-js packages in package.json (when no file imports them), and the Supabase variables of
+ * `.env.example`-style files (when no code names them). A real env file is never edited: its variable names
+ * are reported, never its values. Pure: it reads the texts the migration leaves and returns what to delete
+ * and change.
  */
 import path from 'node:path';
 import ts from 'typescript';
@@ -83,17 +84,19 @@ const isExported = (s: ts.Statement) =>
   ts.canHaveModifiers(s) && (ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
 /**
- * Whether a module's only job is to create a Supabase client and export it: every value it exports is a
- * client; what else it has (reading env variables, checking them) only serves that.
+ * Whether a module's only job is to create a Supabase client and export it (or export functions that
+ * create one, as `utils/supabase/server.ts` does): every value it exports is a client or such a function;
+ * what else it has (reading env variables, checking them) only serves that.
  */
 export function isClientModule(sf: ts.SourceFile, rel: string): boolean {
   const clients = exportedClients(sf, rel);
-  if (clients.names.size === 0 && !clients.hasDefault) return false;
+  const exports = new Set([...clients.names, ...clients.factories]);
+  if (exports.size === 0 && !clients.hasDefault) return false;
   return sf.statements.every((s) => {
     if (ts.isVariableStatement(s))
       return (
         !isExported(s) ||
-        s.declarationList.declarations.every((d) => ts.isIdentifier(d.name) && clients.names.has(d.name.text))
+        s.declarationList.declarations.every((d) => ts.isIdentifier(d.name) && exports.has(d.name.text))
       );
     if (ts.isExportDeclaration(s))
       return (
@@ -104,8 +107,9 @@ export function isClientModule(sf: ts.SourceFile, rel: string): boolean {
           s.exportClause.elements.every((e) => e.isTypeOnly || clients.names.has(e.name.text)))
       );
     if (ts.isExportAssignment(s)) return clients.hasDefault;
-    if (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s))
-      return !isExported(s);
+    if (ts.isFunctionDeclaration(s))
+      return !isExported(s) || (s.name !== undefined && clients.factories.has(s.name.text));
+    if (ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) return !isExported(s);
     return (
       ts.isImportDeclaration(s) ||
       ts.isExpressionStatement(s) ||

@@ -3,15 +3,17 @@
  * exactly into the supa2aws runtime (server `from()`/`rpc()` chains into `sqlResult(db, sql, params,
  * shape)`, which answers `{ data, error }` as supabase-js did; `<client>.storage` into the runtime storage
  * facade, whose methods have the same names; browser `<client>.auth` calls that browser-auth shapes like
- * supabase.auth) or marked with a one-line `// supa2aws:` comment saying why and what to do. Rewriting is
- * idempotent: a rewritten site is no longer a Supabase call, and a marked one is not marked twice.
+ * supabase.auth) or marked with a one-line `// supa2aws:` comment saying why and what to do. A client the
+ * rewritten sites were the only users of goes (dead-clients.ts). Rewriting is idempotent: a rewritten site
+ * is no longer a Supabase call, a marked one is not marked twice, and a client that went is not there.
  */
 import path from 'node:path';
 import ts from 'typescript';
-import { runtimeModule, type CodeSite } from '../scan/index.ts';
+import { runtimeModule, type CodeSite, type ModuleClients } from '../scan/index.ts';
 import type { Segment } from '../scan/ts-chain.ts';
 import { objectEntries, stringValue, unwrap } from '../scan/ts-chain.ts';
 import type { RuntimeHandle } from './generated-module.ts';
+import { deadClientEdits } from './dead-clients.ts';
 import { declaredNames } from './declared-names.ts';
 import { nextServerAuth, type ModuleImport } from './next-server-auth.ts';
 import { jsString } from './js-string.ts';
@@ -148,6 +150,8 @@ export function rewriteFile(input: {
   sites: CodeSite[];
   /** Where the app imports the runtime from, e.g. RUNTIME_IMPORT. */
   runtime: string;
+  /** The clients (and client factories) of the module an import names (readCodebase's resolver). */
+  resolveImport: (spec: string) => ModuleClients | undefined;
 }): FileRewrite {
   const { sf } = input;
   const edits: Edit[] = [];
@@ -155,7 +159,6 @@ export function rewriteFile(input: {
   /** Comments explaining a rewrite, each once per file: line start → comment. */
   const notes = new Map<number, string>();
   const noted = new Set<readonly string[]>();
-  const outcomes: SiteOutcome[] = [];
   const server = new Set<RuntimeHandle>();
   const browser = new Set<RuntimeHandle>();
   const uploadBuckets: string[] = [];
@@ -185,14 +188,22 @@ export function rewriteFile(input: {
     const comment = `${indent}${MARK} ${reason.replace(/\s+/g, ' ').trim()}\n`;
     const previous = sf.text.slice(0, lineStart).split('\n').at(-2) ?? '';
     if (previous.trim() !== comment.trim() && !marks.has(lineStart)) marks.set(lineStart, comment);
-    outcomes.push({ ...outcome(site), action: 'marked', reason });
+    record(site, { action: 'marked', reason });
   };
-  const outcome = (site: CodeSite) => ({
-    line: site.finding.line,
-    api: site.finding.api,
-    kind: site.finding.kind,
-    side: site.finding.side,
-  });
+  /** Each site's outcome, with where the site starts (a site in code that goes has none). */
+  const outcomes: Array<{ at: number; outcome: SiteOutcome }> = [];
+  const record = (site: CodeSite, how: Pick<SiteOutcome, 'action' | 'reason'>) =>
+    outcomes.push({
+      at: site.node.getStart(sf),
+      outcome: {
+        line: site.finding.line,
+        api: site.finding.api,
+        kind: site.finding.kind,
+        side: site.finding.side,
+        ...how,
+      },
+    });
+  const rewritten = (site: CodeSite) => record(site, { action: 'rewritten' });
 
   for (const site of input.sites) {
     const f = site.finding;
@@ -249,7 +260,7 @@ export function rewriteFile(input: {
       });
       server.add('db').add('sqlResult');
       if (row) server.add('rowSql');
-      outcomes.push({ ...outcome(site), action: 'rewritten' });
+      rewritten(site);
       continue;
     }
     if (f.kind === 'storage' && chain && offset >= 0) {
@@ -275,7 +286,7 @@ export function rewriteFile(input: {
         });
         browser.add('presignedUpload');
         uploadBuckets.push(bucket);
-        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        rewritten(site);
         continue;
       }
       if (f.side === 'browser') {
@@ -293,7 +304,7 @@ export function rewriteFile(input: {
       }
       edits.push({ ...chainRange(site, sf, offset), text: local('storage') });
       server.add('storage');
-      outcomes.push({ ...outcome(site), action: 'rewritten' });
+      rewritten(site);
       continue;
     }
     if (f.kind === 'auth' && chain && offset >= 0) {
@@ -310,7 +321,7 @@ export function rewriteFile(input: {
           const { lineStart, indent } = lineOf(site);
           notes.set(lineStart, next.note.map((line) => `${indent}// ${line}\n`).join(''));
         }
-        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        rewritten(site);
         continue;
       }
       const method = chain.segments[offset + 1]?.name ?? '';
@@ -323,7 +334,7 @@ export function rewriteFile(input: {
         edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
         browser.add('auth');
         if (OAUTH_METHODS.includes(method)) oauth = true;
-        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        rewritten(site);
         continue;
       }
       // Server code checking a bearer token: the same { data: { user }, error } from the runtime's verifier.
@@ -336,26 +347,34 @@ export function rewriteFile(input: {
       ) {
         edits.push({ ...chainRange(site, sf, offset), text: local('auth') });
         server.add('auth');
-        outcomes.push({ ...outcome(site), action: 'rewritten' });
+        rewritten(site);
         continue;
       }
     }
     mark(site, f.replacement);
   }
 
+  // The clients the rewrite left unused go, and with them what was rewritten or marked inside them.
+  const dead = deadClientEdits({
+    sf,
+    creations: input.sites.filter((s) => s.finding.kind === 'client').map((s) => s.node),
+    resolveImport: input.resolveImport,
+    edits,
+  });
+  const removed = dead.filter((e) => e.text === '');
+  const inRemoved = (at: number) => removed.some((r) => r.start <= at && at < r.end);
   let text = sf.text;
   const all: Edit[] = [
-    ...edits,
-    ...[...marks.entries(), ...notes.entries()].map(([at, comment]) => ({
-      start: at,
-      end: at,
-      text: comment,
-    })),
+    ...edits.filter((e) => !removed.some((r) => e.start < r.end && r.start < e.end) && !inRemoved(e.start)),
+    ...dead,
+    ...[...marks.entries(), ...notes.entries()]
+      .filter(([at]) => !inRemoved(at))
+      .map(([at, comment]) => ({ start: at, end: at, text: comment })),
   ].sort((a, b) => b.start - a.start || b.end - a.end);
   for (const e of all) text = text.slice(0, e.start) + e.text + text.slice(e.end);
   return {
     text,
-    sites: outcomes,
+    sites: outcomes.filter((o) => !inRemoved(o.at)).map((o) => o.outcome),
     imports: { server: [...server], browser: [...browser] },
     localNames,
     uploadBuckets,
@@ -446,7 +465,7 @@ export function dropUnusedClientImports(
       !(clause.namedBindings && ts.isNamespaceImport(clause.namedBindings))
     ) {
       const end = text[d.getEnd()] === '\n' ? d.getEnd() + 1 : d.getEnd();
-      edits.push({ start: d.getFullStart() === 0 ? 0 : d.getStart(sf), end, text: '' });
+      edits.push({ start: d.getStart(sf), end, text: '' });
       continue;
     }
     const bindings = clause.namedBindings;

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import ts from 'typescript';
 import { classifyChain, type ClientRoot } from './classify-chain.ts';
+import { clientFactories } from './client-factories.ts';
 import type { ForeignKey } from './embed.ts';
 import { componentScript, isComponentFile } from './component-scripts.ts';
 import {
@@ -74,10 +75,12 @@ export function supabasePackage(specifier: string): string | undefined {
   return m?.[1];
 }
 
-/** What a module exports that is a Supabase client, and where that client runs. */
+/** What a module exports that is a Supabase client (or makes one), and where that client runs. */
 export interface ModuleClients {
   names: Set<string>;
   hasDefault: boolean;
+  /** Exported functions that only create a client and return it (client-factories.ts). */
+  factories: Set<string>;
   side: CodeSide;
   /** The module creates its client with the service-role key (RLS bypassed). */
   serviceRole: boolean;
@@ -295,7 +298,7 @@ function hasExport(node: ts.Node): boolean {
   );
 }
 
-/** The clients a module exports, for files that import them. */
+/** The clients a module exports (and the functions that make one), for files that import them. */
 export function exportedClients(sf: ts.SourceFile, rel: string): ModuleClients {
   const c = creators(sf);
   const locals = localClients(sf, c);
@@ -330,7 +333,13 @@ export function exportedClients(sf: ts.SourceFile, rel: string): ModuleClients {
         names.add(target.split('.').pop() ?? '');
     }
   }
-  return { names, hasDefault, side: fileSide(sf, rel), serviceRole: createsServiceClient(sf, c) };
+  return {
+    names,
+    hasDefault,
+    factories: clientFactories(sf, (n) => isCreateCall(n, c)),
+    side: fileSide(sf, rel),
+    serviceRole: createsServiceClient(sf, c),
+  };
 }
 
 export interface AnalyzeInput {

@@ -11,6 +11,7 @@ export {
 } from './analyze-code.ts';
 export type { ClientRoot } from './classify-chain.ts';
 export { analyzeConfig } from './analyze-config.ts';
+export { isPureExpression, requestReads } from './pure-expression.ts';
 export {
   failingFindings,
   failOnExitCode,

@@ -47,7 +47,7 @@ function compare(a: Finding, b: Finding): number {
   return a.line - b.line || a.column - b.column;
 }
 
-/** A codebase read for analysis: its files, the code texts, and which modules export a Supabase client. */
+/** A codebase read for analysis: its files, texts, and which modules export or make a Supabase client. */
 export interface ReadCodebase {
   root: string;
   files: ScanFile[];
@@ -86,7 +86,7 @@ export async function readCodebase(dir: string, options: ScanOptions = {}): Prom
     readable.push(file);
   }
 
-  // Which modules export a Supabase client (only files that mention Supabase can).
+  // Which modules export a Supabase client or a function making one (only files that mention Supabase can).
   const parsed = new Map<string, ts.SourceFile>();
   const clientModules = new Map<string, ModuleClients>();
   for (const file of readable.filter((f) => f.kind === 'code')) {
@@ -101,7 +101,8 @@ export async function readCodebase(dir: string, options: ScanOptions = {}): Prom
     const sf = parseSource(file.rel, text);
     parsed.set(file.rel, sf);
     const exported = exportedClients(sf, file.rel);
-    if (exported.names.size > 0 || exported.hasDefault) clientModules.set(file.rel, exported);
+    if (exported.names.size > 0 || exported.hasDefault || exported.factories.size > 0)
+      clientModules.set(file.rel, exported);
   }
   return {
     root,

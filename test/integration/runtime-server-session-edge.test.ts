@@ -9,9 +9,12 @@
  *   browser build has no credential chain) the check is refused with a hint, and off
  *   (`{ userStateCheck: false }`) it is not needed;
  *   and a Supabase session cookie is accepted while ACCEPT_SUPABASE_TOKENS is on.
- * AND GIVEN the middleware of Supabase's Next.js guide as `supa2aws migrate-code` rewrites it (the token alone),
- *   run with no AWS credentials and no Cognito endpoint
- * THEN it lets a valid token through and sends a forged, expired or missing one to /login with its code.
+ * AND GIVEN Supabase's Next.js middleware (@supabase/ssr, inline and as the guide's updateSession helper), as
+ *   `supa2aws migrate-code` rewrites it (the token alone, no Supabase client), run with no AWS credentials, no
+ *   Cognito endpoint and none of the Supabase variables (after decommission), @supabase/ssr's stand-in
+ *   throwing as the real one does when created without them
+ * THEN it lets a valid token through and sends a forged, expired or missing one to /login, where the middleware
+ *   as it was fails every request.
  */
 import {
   AdminCreateUserCommand,
@@ -24,7 +27,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -32,7 +35,7 @@ import { SignJWT } from 'jose';
 import { AuthErrorCode } from '@supa2aws/runtime/auth';
 import { cognitoTokenCookie, lastAuthUserCookie, supabaseAuthCookie } from '@supa2aws/runtime/server-session';
 import type { SessionError, SessionUser } from '@supa2aws/runtime/server-session';
-import { planCodeMigration } from '../../src/codemod/index.ts';
+import { applyCodeMigration, planCodeMigration } from '../../src/codemod/index.ts';
 import { cognitoClient } from '../../src/sandbox/cognito-pool.ts';
 import { bundleForEdge, loadInEdge } from '../helpers/next-edge.ts';
 import { getTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
@@ -59,6 +62,94 @@ export async function middleware(request: NextRequest) {
   return response;
 }
 `;
+/**
+ * Supabase's Next.js guide: middleware.ts hands every request to updateSession, whose client refreshes the
+ * session cookies on the response it returns.
+ */
+const SUPABASE_GUIDE_MIDDLEWARE = {
+  'middleware.ts': `import { type NextRequest } from 'next/server';
+import { updateSession } from './utils/supabase/middleware';
+
+export async function middleware(request: NextRequest) {
+  return await updateSession(request);
+}
+`,
+  'utils/supabase/middleware.ts': `import { createServerClient } from '@supabase/ssr';
+import { NextResponse, type NextRequest } from 'next/server';
+
+export async function updateSession(request: NextRequest) {
+  let supabaseResponse = NextResponse.next({
+    request,
+  });
+
+  const supabase = createServerClient(
+    process.env.NEXT_PUBLIC_SUPABASE_URL!,
+    process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!,
+    {
+      cookies: {
+        getAll() {
+          return request.cookies.getAll();
+        },
+        setAll(cookiesToSet: { name: string; value: string; options?: object }[]) {
+          cookiesToSet.forEach(({ name, value }) => request.cookies.set(name, value));
+          supabaseResponse = NextResponse.next({
+            request,
+          });
+          cookiesToSet.forEach(({ name, value, options }) =>
+            supabaseResponse.cookies.set(name, value, options),
+          );
+        },
+      },
+    },
+  );
+
+  const {
+    data: { user },
+  } = await supabase.auth.getUser();
+
+  if (!user && !request.nextUrl.pathname.startsWith('/login')) {
+    const url = request.nextUrl.clone();
+    url.pathname = '/login';
+    return NextResponse.redirect(url);
+  }
+
+  return supabaseResponse;
+}
+`,
+};
+/** What the bundles import, mapped to the stand-ins and the runtime's sources. */
+const EDGE_ALIASES = {
+  'next/server': path.join(FIXTURES, 'next-server.ts'),
+  '@supabase/ssr': path.join(FIXTURES, 'supabase-ssr.ts'),
+  '@supa2aws/runtime/server-session': fileURLToPath(
+    new URL('../../packages/runtime/src/server-session/index.ts', import.meta.url),
+  ),
+};
+
+/** An app of these files, with a `run.ts` whose `run(request)` hands its middleware a NextRequest. */
+function middlewareApp(files: Record<string, string>): string {
+  const app = tempDir('edge-middleware');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(app, rel)), { recursive: true });
+    writeFileSync(path.join(app, rel), text);
+  }
+  writeFileSync(
+    path.join(app, 'run.ts'),
+    `import { NextRequest } from 'next/server';
+import { middleware } from './middleware';
+export const run = (request: Request) => middleware(new NextRequest(request));
+`,
+  );
+  return app;
+}
+
+/** The app after `supa2aws migrate-code --write`, bundled for the edge. */
+async function migratedBundle(files: Record<string, string>): Promise<string> {
+  const app = middlewareApp(files);
+  applyCodeMigration(await planCodeMigration(app), { allowDirty: true });
+  return bundleForEdge(path.join(app, 'run.ts'), EDGE_ALIASES);
+}
+
 const SUPABASE_URL = 'http://127.0.0.1:54321';
 const SUPABASE_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 const PASSWORD = 'Correct-Horse-9';
@@ -75,8 +166,11 @@ describe('runtime server session on the Edge runtime (Next.js middleware)', () =
   let userPoolId: string;
   let clientId: string;
   let code: string;
-  /** SUPABASE_MIDDLEWARE after migrate-code, bundled for the edge: `run(request)` hands it a NextRequest. */
+  /** SUPABASE_MIDDLEWARE as it is, bundled for the edge: `run(request)` hands it a NextRequest. */
+  let unmigrated: string;
+  /** SUPABASE_MIDDLEWARE and SUPABASE_GUIDE_MIDDLEWARE after migrate-code, bundled the same way. */
   let migrated: string;
+  let migratedGuide: string;
 
   before(async () => {
     sb = await getTestSandbox();
@@ -100,27 +194,12 @@ describe('runtime server session on the Edge runtime (Next.js middleware)', () =
     clientId = client.UserPoolClient!.ClientId!;
     code = await bundleForEdge(MIDDLEWARE);
 
-    const app = tempDir('edge-middleware');
-    writeFileSync(path.join(app, 'middleware.ts'), SUPABASE_MIDDLEWARE);
-    const plan = await planCodeMigration(app);
-    writeFileSync(
-      path.join(app, 'middleware.ts'),
-      plan.changes.find((c) => c.file === 'middleware.ts')!.after,
+    unmigrated = await bundleForEdge(
+      path.join(middlewareApp({ 'middleware.ts': SUPABASE_MIDDLEWARE }), 'run.ts'),
+      EDGE_ALIASES,
     );
-    writeFileSync(
-      path.join(app, 'run.ts'),
-      `import { NextRequest } from 'next/server';
-import { middleware } from './middleware';
-export const run = (request: Request) => middleware(new NextRequest(request));
-`,
-    );
-    migrated = await bundleForEdge(path.join(app, 'run.ts'), {
-      'next/server': path.join(FIXTURES, 'next-server.ts'),
-      '@supabase/ssr': path.join(FIXTURES, 'supabase-ssr.ts'),
-      '@supa2aws/runtime/server-session': fileURLToPath(
-        new URL('../../packages/runtime/src/server-session/index.ts', import.meta.url),
-      ),
-    });
+    migrated = await migratedBundle({ 'middleware.ts': SUPABASE_MIDDLEWARE });
+    migratedGuide = await migratedBundle(SUPABASE_GUIDE_MIDDLEWARE);
   });
   after(() => cognito?.destroy());
 
@@ -297,28 +376,54 @@ export const run = (request: Request) => middleware(new NextRequest(request));
     const off = await middleware(cookie, appEnv({ ACCEPT_SUPABASE_TOKENS: 'false' }));
     assert.equal(off.answer.error?.code, AuthErrorCode.missing);
   });
-  it('runs the middleware migrate-code writes without AWS credentials: a valid token passes, a forged, expired or missing one goes to /login with its code', async () => {
+  /**
+   * The middleware's deployment once Supabase is decommissioned (guide 07): the Cognito pool and app client,
+   * no Supabase variable (NEXT_PUBLIC_SUPABASE_URL and _ANON_KEY, SUPABASE_URL, SUPABASE_JWT_SECRET,
+   * ACCEPT_SUPABASE_TOKENS), no AWS credentials and no Cognito endpoint.
+   */
+  const decommissionedEnv = () => {
     const {
       AWS_ACCESS_KEY_ID: _id,
       AWS_SECRET_ACCESS_KEY: _secret,
       COGNITO_ENDPOINT: _endpoint,
+      SUPABASE_URL: _url,
+      SUPABASE_JWT_SECRET: _jwtSecret,
+      ACCEPT_SUPABASE_TOKENS: _accept,
       ...env
     } = appEnv();
-    /** One request to the migrated middleware in a fresh isolate whose clock is `aheadMs` ahead. */
-    const request = async (cookie: string, aheadMs = 0) => {
-      const edge = loadInEdge(migrated, env);
-      edge.vm.evaluate(`{ const now = Date.now; Date.now = () => now() + ${aheadMs}; }`);
-      const run = edge.get<(request: Request) => Promise<Response>>('run');
-      const response = await run(
-        new edge.vm.context.Request('https://app.example.com/dashboard', { headers: { cookie } }),
-      );
-      return {
-        status: response.status,
-        next: response.headers.get('x-middleware-next'),
-        userId: response.headers.get('x-user-id'),
-        location: response.headers.get('location'),
-      };
+    assert.deepEqual(
+      Object.keys(env).filter((name) => /SUPABASE/.test(name)),
+      [],
+    );
+    return env;
+  };
+
+  /** One request to a bundled middleware in a fresh isolate whose clock is `aheadMs` ahead. */
+  const requestTo = async (bundle: string, cookie: string, aheadMs = 0) => {
+    const edge = loadInEdge(bundle, decommissionedEnv());
+    edge.vm.evaluate(`{ const now = Date.now; Date.now = () => now() + ${aheadMs}; }`);
+    const run = edge.get<(request: Request) => Promise<Response>>('run');
+    const response = await run(
+      new edge.vm.context.Request('https://app.example.com/dashboard', { headers: { cookie } }),
+    );
+    return {
+      status: response.status,
+      next: response.headers.get('x-middleware-next'),
+      userId: response.headers.get('x-user-id'),
+      location: response.headers.get('location'),
     };
+  };
+
+  it('fails every request through the middleware as it was once the Supabase variables are gone: @supabase/ssr refuses to create its client', async () => {
+    const { id, tokens } = await signedInUser();
+    await assert.rejects(
+      requestTo(unmigrated, cognitoCookieHeader(id, tokens.AccessToken!)),
+      /^Error: Your project's URL and Key are required to create a Supabase client!/,
+    );
+  });
+
+  it('runs the middleware migrate-code writes without AWS credentials and without the Supabase variables: a valid token passes, a forged, expired or missing one goes to /login with its code', async () => {
+    const request = (cookie: string, aheadMs = 0) => requestTo(migrated, cookie, aheadMs);
     const login = (code: string) => ({
       status: 307,
       next: null,
@@ -342,5 +447,21 @@ export const run = (request: Request) => middleware(new NextRequest(request));
     // handlers and server components, the check on, refuse them: see 'refuses a user disabled in Cognito').
     await cognito.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: id }));
     assert.equal((await request(cookie)).userId, id);
+  });
+
+  it("runs Supabase's guide middleware (updateSession) as migrate-code writes it, without the Supabase variables: its response for a valid token, /login for a forged or missing one", async () => {
+    const login = { status: 307, next: null, userId: null, location: 'https://app.example.com/login' };
+    const { id, tokens } = await signedInUser();
+    assert.deepEqual(await requestTo(migratedGuide, cognitoCookieHeader(id, tokens.AccessToken!)), {
+      status: 200,
+      next: '1',
+      userId: null,
+      location: null,
+    });
+    const [header, payload, signature] = tokens.AccessToken!.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, username: randomUUID() })).toString('base64url')}.${signature}`;
+    assert.deepEqual(await requestTo(migratedGuide, cognitoCookieHeader(id, forged)), login);
+    assert.deepEqual(await requestTo(migratedGuide, 'theme=dark'), login);
   });
 });

@@ -2,13 +2,20 @@
  * `supa2aws migrate-code` in Next.js server code (issue 21): supabase.auth.getUser() / getSession() /
  * signOut() on cookie-bound server clients become the runtime's server session over the request's cookies,
  * per kind of file (server component, route handler, server action, middleware); what cannot be rewritten
- * exactly is marked. The rewritten app type-checks against the runtime's sources.
+ * exactly is marked. A client only those calls used goes, with its cookie adapter and imports (creating it
+ * throws once the Supabase variables are gone); one still used for data stays. The rewritten app
+ * type-checks against the runtime's sources.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { planCodeMigration, typeCheckChange, type CodeMigrationPlan } from '../../src/codemod/index.ts';
+import {
+  applyCodeMigration,
+  planCodeMigration,
+  typeCheckChange,
+  type CodeMigrationPlan,
+} from '../../src/codemod/index.ts';
 import { stubbedAppTsconfig } from '../helpers/codemod-app.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -53,9 +60,11 @@ const STUBS: Record<string, string> = {
     '}',
     'export declare class NextRequest {',
     '  url: string;',
+    '  nextUrl: URL & { clone(): URL };',
     '  cookies: RequestCookies;',
     '}',
     'export declare class NextResponse {',
+    '  cookies: RequestCookies;',
     '  static next(init?: unknown): NextResponse;',
     '  static json(body: unknown): NextResponse;',
     '  static redirect(url: URL): NextResponse;',
@@ -81,6 +90,13 @@ export async function createClient() {
 }
 `,
 };
+
+/** The comment migrate-code writes above middleware's session (next-server-auth.ts), at two spaces. */
+const MIDDLEWARE_NOTE = [
+  "  // Token only (signature, expiry, issuer, app client, against the pool's JWKS): Edge middleware has no AWS",
+  '  // credentials for the user-state check, one Cognito AdminGetUser per user a minute that refuses disabled or',
+  '  // deleted users before their token expires. Route handlers and server components (Node.js) still make it.',
+].join('\n');
 
 const after = (plan: CodeMigrationPlan, file: string): string => {
   const change = plan.changes.find((c) => c.file === file);
@@ -109,8 +125,38 @@ export default async function Dashboard() {
     assert.match(page, /= await serverSessionFromEnv\(await cookies\(\)\)\.getUser\(\);/);
     assert.match(page, /^import \{ serverSessionFromEnv \} from '@supa2aws\/runtime\/server-session';$/m);
     assert.match(page, /^import \{ cookies \} from 'next\/headers';$/m);
+    assert.doesNotMatch(
+      page,
+      /createClient|supabase/,
+      'the client only getUser() used is gone, and its import',
+    );
+    assert.deepEqual(
+      plan.removals.deleted,
+      ['utils/supabase/server.ts'],
+      'nothing imports the factory any more',
+    );
     assert.deepEqual(outcomes(plan, 'app/dashboard/page.ts'), ['rewritten supabase.auth.getUser()']);
     assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN a server component that also reads a table with its client WHEN planned THEN the client, its import and its factory module stay, the read marked', async () => {
+    const root = app({
+      'app/notes/page.ts': `import { createClient } from '../../utils/supabase/server';
+
+export default async function Notes() {
+  const supabase = await createClient();
+  const { data: { user } } = await supabase.auth.getUser();
+  const { data } = await supabase.from('notes').select('id');
+  return \`\${user?.id} \${data?.length}\`;
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    const page = after(plan, 'app/notes/page.ts');
+    assert.match(page, /^import \{ createClient \} from '\.\.\/\.\.\/utils\/supabase\/server';$/m);
+    assert.match(page, /^ {2}const supabase = await createClient\(\);$/m);
+    assert.match(page, /\/\/ supa2aws: this client carries the user's token, so RLS must hold/);
+    assert.deepEqual(plan.removals.deleted, []);
   });
 
   it('GIVEN a route handler with createRouteHandlerClient({ cookies }) WHEN planned THEN getSession() and signOut() reuse its cookies import', async () => {
@@ -137,6 +183,51 @@ export async function DELETE() {
     assert.match(route, /await serverSessionFromEnv\(await cookies\(\)\)\.getSession\(\);/);
     assert.match(route, /await serverSessionFromEnv\(await cookies\(\)\)\.signOut\(\);/);
     assert.equal(route.match(/from 'next\/headers'/g)?.length, 1, 'one next/headers import');
+    assert.doesNotMatch(
+      route,
+      /createRouteHandlerClient|auth-helpers/,
+      'the clients and their import are gone',
+    );
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it('GIVEN a route handler whose client read a cookie store of its own WHEN planned THEN the store goes with the client, and a shadowed client that is still used stays', async () => {
+    const root = app({
+      'app/api/me/route.ts': `import { createRouteHandlerClient } from '@supabase/auth-helpers-nextjs';
+import { cookies } from 'next/headers';
+
+export async function GET() {
+  const cookieStore = cookies();
+  const supabase = createRouteHandlerClient({ cookies: () => cookieStore });
+  const { data: { user } } = await supabase.auth.getUser();
+
+  const remove = async (id: string) => {
+    const supabase = createRouteHandlerClient({ cookies });
+    return supabase.from('notes').delete().eq('id', id);
+  };
+  return Response.json({ id: user?.id ?? null, remove: typeof remove });
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.equal(
+      after(plan, 'app/api/me/route.ts'),
+      `import { createRouteHandlerClient } from '@supabase/auth-helpers-nextjs';
+import { cookies } from 'next/headers';
+import { serverSessionFromEnv } from '@supa2aws/runtime/server-session';
+
+export async function GET() {
+  const { data: { user } } = await serverSessionFromEnv(await cookies()).getUser();
+
+  const remove = async (id: string) => {
+    const supabase = createRouteHandlerClient({ cookies });
+    // supa2aws: this client carries the user's token, so RLS must hold: run "DELETE FROM notes WHERE id = $1" inside withUser(db, req.user, (c) => sqlResult(c, ...))
+    return supabase.from('notes').delete().eq('id', id);
+  };
+  return Response.json({ id: user?.id ?? null, remove: typeof remove });
+}
+`,
+    );
     assert.deepEqual(typeCheckChange(plan).introduced, []);
   });
 
@@ -191,14 +282,9 @@ export async function middleware(req: NextRequest) {
     });
     const plan = await planCodeMigration(root);
     const mw = after(plan, 'middleware.ts');
-    const note = [
-      "  // Token only (signature, expiry, issuer, app client, against the pool's JWKS): Edge middleware has no AWS",
-      '  // credentials for the user-state check, one Cognito AdminGetUser per user a minute that refuses disabled or',
-      '  // deleted users before their token expires. Route handlers and server components (Node.js) still make it.',
-    ].join('\n');
     assert.ok(
       mw.includes(
-        `${note}\n  const { data: { user } } = await serverSessionFromEnv(req.cookies, { userStateCheck: false }).getUser();\n`,
+        `${MIDDLEWARE_NOTE}\n  const { data: { user } } = await serverSessionFromEnv(req.cookies, { userStateCheck: false }).getUser();\n`,
       ),
       mw,
     );
@@ -224,6 +310,133 @@ export async function middleware(req: NextRequest) {
       undefined,
       'a second run changes nothing',
     );
+  });
+
+  it('GIVEN middleware whose client only read the user WHEN planned THEN the client, its cookie adapter and its import go, and the redirect and the response stay', async () => {
+    const root = app({
+      'middleware.ts': `import { createServerClient } from '@supabase/ssr';
+import { NextResponse, type NextRequest } from 'next/server';
+
+export async function middleware(request: NextRequest) {
+  const supabase = createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
+    cookies: { getAll: () => request.cookies.getAll() },
+  });
+  const { data: { user } } = await supabase.auth.getUser();
+  if (!user) return NextResponse.redirect(new URL('/login', request.url));
+  return NextResponse.next();
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.equal(
+      after(plan, 'middleware.ts'),
+      `import { NextResponse, type NextRequest } from 'next/server';
+import { serverSessionFromEnv } from '@supa2aws/runtime/server-session';
+
+export async function middleware(request: NextRequest) {
+${MIDDLEWARE_NOTE}
+  const { data: { user } } = await serverSessionFromEnv(request.cookies, { userStateCheck: false }).getUser();
+  if (!user) return NextResponse.redirect(new URL('/login', request.url));
+  return NextResponse.next();
+}
+`,
+    );
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+  });
+
+  it("GIVEN Supabase's updateSession helper (utils/supabase/middleware.ts) WHEN written twice THEN its client goes, supabaseResponse is a const still returned, middleware.ts is untouched, and the second run changes nothing", async () => {
+    const middleware = `import { type NextRequest } from 'next/server';
+import { updateSession } from './utils/supabase/middleware';
+
+export async function middleware(request: NextRequest) {
+  return await updateSession(request);
+}
+`;
+    const root = app({
+      'middleware.ts': middleware,
+      'utils/supabase/middleware.ts': `import { createServerClient } from '@supabase/ssr';
+import { NextResponse, type NextRequest } from 'next/server';
+
+export async function updateSession(request: NextRequest) {
+  let supabaseResponse = NextResponse.next({
+    request,
+  });
+
+  // With Fluid compute, don't put this client in a global environment
+  // variable. Always create a new one on each request.
+  const supabase = createServerClient(
+    process.env.NEXT_PUBLIC_SUPABASE_URL!,
+    process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!,
+    {
+      cookies: {
+        getAll() {
+          return request.cookies.getAll();
+        },
+        setAll(cookiesToSet: { name: string; value: string }[]) {
+          cookiesToSet.forEach(({ name, value }) => request.cookies.set(name, value));
+          supabaseResponse = NextResponse.next({
+            request,
+          });
+          cookiesToSet.forEach(({ name, value }) => supabaseResponse.cookies.set(name, value));
+        },
+      },
+    },
+  );
+
+  // Do not run code between createServerClient and
+  // supabase.auth.getUser().
+  const {
+    data: { user },
+  } = await supabase.auth.getUser();
+
+  if (!user && !request.nextUrl.pathname.startsWith('/login')) {
+    const url = request.nextUrl.clone();
+    url.pathname = '/login';
+    return NextResponse.redirect(url);
+  }
+
+  return supabaseResponse;
+}
+`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.equal(
+      after(plan, 'utils/supabase/middleware.ts'),
+      `import { NextResponse, type NextRequest } from 'next/server';
+import { serverSessionFromEnv } from '@supa2aws/runtime/server-session';
+
+export async function updateSession(request: NextRequest) {
+  const supabaseResponse = NextResponse.next({
+    request,
+  });
+
+  // Do not run code between createServerClient and
+  // supabase.auth.getUser().
+${MIDDLEWARE_NOTE}
+  const {
+    data: { user },
+  } = await serverSessionFromEnv(request.cookies, { userStateCheck: false }).getUser();
+
+  if (!user && !request.nextUrl.pathname.startsWith('/login')) {
+    const url = request.nextUrl.clone();
+    url.pathname = '/login';
+    return NextResponse.redirect(url);
+  }
+
+  return supabaseResponse;
+}
+`,
+    );
+    assert.deepEqual(outcomes(plan, 'utils/supabase/middleware.ts'), ['rewritten supabase.auth.getUser()']);
+    assert.equal(
+      plan.changes.find((c) => c.file === 'middleware.ts'),
+      undefined,
+    );
+    assert.deepEqual(typeCheckChange(plan).introduced, []);
+
+    applyCodeMigration(plan, { allowDirty: true });
+    assert.deepEqual((await planCodeMigration(root)).changes, [], 'a second run changes nothing');
+    assert.equal(readFileSync(path.join(root, 'middleware.ts'), 'utf8'), middleware);
   });
 
   it('GIVEN calls that cannot take await cookies() WHEN planned THEN they are marked: outside an async function, signOut() in a server component', async () => {

@@ -149,6 +149,18 @@ describe('migrate-code removals', () => {
     );
   });
 
+  it('GIVEN a file whose first import, a client nothing uses any more, has a comment above it WHEN planned THEN the import goes and the comment stays', async () => {
+    const root = app({
+      'web/src/lib/supabase.ts': `import { createClient } from '@supabase/supabase-js';\nexport const supabase = createClient(import.meta.env.VITE_SUPABASE_URL, import.meta.env.VITE_SUPABASE_ANON_KEY);\n`,
+      'web/src/lib/session.ts': `// Copyright 2026 Example Ltd. MIT licence.\nimport { supabase } from './supabase';\n\nexport const leave = () => supabase.auth.signOut();\n`,
+    });
+    const plan = await planCodeMigration(root);
+    assert.equal(
+      plan.changes.find((c) => c.file === 'web/src/lib/session.ts')?.after,
+      `// Copyright 2026 Example Ltd. MIT licence.\nimport { auth } from '../supa2aws.browser';\n\nexport const leave = () => auth.signOut();\n`,
+    );
+  });
+
   it('GIVEN modules of several shapes WHEN asked whether each only creates and exports a client THEN helpers and mixed modules are not', () => {
     const is = (text: string) =>
       isClientModule(parseSource('src/lib/supabase.ts', text), 'src/lib/supabase.ts');
@@ -165,6 +177,17 @@ describe('migrate-code removals', () => {
       'a module that also exports a helper stays',
     );
     assert.equal(is(`export const config = { url: 'x' };\n`), false);
+    const factory = `import { createServerClient } from '@supabase/ssr';\nimport { cookies } from 'next/headers';\nexport async function createClient() {\n  const store = await cookies();\n  return createServerClient('u', 'k', { cookies: { getAll: () => store.getAll() } });\n}\n`;
+    assert.equal(
+      is(factory),
+      true,
+      'a module of functions that only create a client (utils/supabase/server.ts)',
+    );
+    assert.equal(
+      is(`${factory}export async function currentUser() { return (await createClient()).auth.getUser(); }\n`),
+      false,
+      'a module that also exports a function doing something with the client stays',
+    );
   });
 
   it('GIVEN a client module only another unused client module imports WHEN planned THEN both go in one run, and a module a route imports stays', () => {

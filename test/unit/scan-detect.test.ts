@@ -5,6 +5,7 @@ import {
   analyzeCode,
   analyzeConfig,
   classify,
+  exportedClients,
   importCandidates,
   parseSource,
   type Finding,
@@ -81,6 +82,53 @@ describe('code', () => {
       ].join('\n'),
     );
     assert.deepEqual(found, []);
+  });
+
+  it('GIVEN exported functions WHEN a module is read THEN the factories are those that only create a client and return it', () => {
+    const factories = (code: string) => [
+      ...exportedClients(parseSource('utils/supabase/server.ts', code), 'utils/supabase/server.ts').factories,
+    ];
+    // Supabase's Next.js guide (utils/supabase/server.ts).
+    const guide = [
+      "import { createServerClient } from '@supabase/ssr';",
+      "import { cookies } from 'next/headers';",
+      'export async function createClient() {',
+      '  const cookieStore = await cookies();',
+      '  return createServerClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {',
+      '    cookies: {',
+      '      getAll() { return cookieStore.getAll(); },',
+      '      setAll(list: { name: string; value: string }[]) {',
+      '        try { list.forEach(({ name, value }) => cookieStore.set(name, value)); } catch {}',
+      '      },',
+      '    },',
+      '  });',
+      '}',
+    ].join('\n');
+    assert.deepEqual(factories(guide), ['createClient']);
+    assert.deepEqual(
+      factories(
+        [
+          "import { createServerComponentClient, createBrowserClient } from '@supabase/auth-helpers-nextjs';",
+          "import { cookies } from 'next/headers';",
+          'export const forPage = () => createServerComponentClient({ cookies });',
+          'export function forBrowser(key = process.env.KEY!) {',
+          "  const client = createBrowserClient('u', key);",
+          '  return client;',
+          '}',
+        ].join('\n'),
+      ),
+      ['forPage', 'forBrowser'],
+    );
+    const notFactories = [
+      "import { createClient } from '@supabase/supabase-js';",
+      "export function logged() { console.log('new client'); return createClient('u', 'k'); }",
+      "export function checked() { if (!process.env.URL) throw new Error('URL'); return createClient('u', 'k'); }",
+      "export async function user() { const c = createClient('u', 'k'); return c.auth.getUser(); }",
+      "export function keyed() { return createClient('u', readKey()); }",
+      "function local() { return createClient('u', 'k'); }",
+      "export default function made() { return createClient('u', 'k'); }",
+    ].join('\n');
+    assert.deepEqual(factories(notFactories), []);
   });
 
   it('parses TSX and JSX', () => {
