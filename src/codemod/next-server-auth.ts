@@ -10,6 +10,7 @@
 import ts from 'typescript';
 import { runtimeModule, type CodeSite, type RuntimeModule } from '../scan/index.ts';
 import { directive } from '../scan/analyze-code.ts';
+import { nextHeadersImports } from '../scan/pure-expression.ts';
 import { declaredNames } from './declared-names.ts';
 
 /** What the rewritten file must import: names from a runtime module or from next/headers. */
@@ -175,17 +176,5 @@ function importsSession(sf: ts.SourceFile, module: string): boolean {
 
 /** The local name of `cookies` imported from next/headers, if the file imports it. */
 function nextCookiesImport(sf: ts.SourceFile): string | undefined {
-  for (const s of sf.statements) {
-    if (
-      !ts.isImportDeclaration(s) ||
-      !ts.isStringLiteral(s.moduleSpecifier) ||
-      s.moduleSpecifier.text !== 'next/headers'
-    )
-      continue;
-    const bindings = s.importClause?.namedBindings;
-    if (!bindings || !ts.isNamedImports(bindings) || s.importClause?.isTypeOnly) continue;
-    const el = bindings.elements.find((e) => (e.propertyName ?? e.name).text === 'cookies' && !e.isTypeOnly);
-    if (el) return el.name.text;
-  }
-  return undefined;
+  return nextHeadersImports(sf).find((e) => (e.propertyName ?? e.name).text === 'cookies')?.name.text;
 }

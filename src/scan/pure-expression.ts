@@ -88,12 +88,9 @@ export function isPureExpression(
   return false;
 }
 
-/**
- * Calls of `cookies()` and `headers()` imported from next/headers in this file: they read the request
- * (`await cookies()` included), nothing more.
- */
-export function requestReads(sf: ts.SourceFile): (call: ts.CallExpression | ts.NewExpression) => boolean {
-  const names = new Set<string>();
+/** The value bindings this file imports from next/headers (`import { cookies as c }` gives `c`'s specifier). */
+export function nextHeadersImports(sf: ts.SourceFile): ts.ImportSpecifier[] {
+  const found: ts.ImportSpecifier[] = [];
   for (const s of sf.statements) {
     if (
       !ts.isImportDeclaration(s) ||
@@ -102,10 +99,22 @@ export function requestReads(sf: ts.SourceFile): (call: ts.CallExpression | ts.N
     )
       continue;
     const bindings = s.importClause?.namedBindings;
-    if (!bindings || !ts.isNamedImports(bindings)) continue;
-    for (const el of bindings.elements)
-      if (['cookies', 'headers'].includes((el.propertyName ?? el.name).text)) names.add(el.name.text);
+    if (!bindings || !ts.isNamedImports(bindings) || s.importClause?.isTypeOnly) continue;
+    found.push(...bindings.elements.filter((e) => !e.isTypeOnly));
   }
+  return found;
+}
+
+/**
+ * Calls of `cookies()` and `headers()` imported from next/headers in this file: they read the request
+ * (`await cookies()` included), nothing more.
+ */
+export function requestReads(sf: ts.SourceFile): (call: ts.CallExpression | ts.NewExpression) => boolean {
+  const names = new Set(
+    nextHeadersImports(sf)
+      .filter((el) => ['cookies', 'headers'].includes((el.propertyName ?? el.name).text))
+      .map((el) => el.name.text),
+  );
   return (call) =>
     ts.isCallExpression(call) &&
     ts.isIdentifier(call.expression) &&
