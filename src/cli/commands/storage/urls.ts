@@ -87,6 +87,18 @@ interface RewriteUrlsFlags {
   reportDir: string;
 }
 
+/**
+ * The end of a rewrite or a restore: its report (not for a dry run), its result, and its exit: interrupted, or
+ * values still to change (verify failed), or 0.
+ */
+function finish(ctx: CommandContext, result: UrlRewriteResult, reportDir: string): number {
+  if (!result.dryRun)
+    reported(ctx, writeStorageReport(reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
+  ctx.print(result, () => urlsText(result));
+  if (result.interrupted) return ExitCode.interrupted;
+  return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
+}
+
 /** With --discover, the columns holding storage URLs as a config block; else the configured columns rewritten. */
 async function runRewriteUrls(ctx: CommandContext, opts: RewriteUrlsFlags): Promise<number> {
   const { config } = await ctx.config();
@@ -107,11 +119,7 @@ async function runRewriteUrls(ctx: CommandContext, opts: RewriteUrlsFlags): Prom
     },
     { reporter: ctx.reporter, signal: ctx.signal },
   );
-  if (!result.dryRun)
-    reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
-  ctx.print(result, () => urlsText(result));
-  if (result.interrupted) return ExitCode.interrupted;
-  return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
+  return finish(ctx, result, opts.reportDir);
 }
 
 /** `storage rewrite-urls [--discover] [--dry-run]`: old values kept in supa2aws.url_ledger. */
@@ -153,11 +161,7 @@ export function registerStorageRestoreUrls(storage: Command): void {
           { dryRun: opts.dryRun === true, ...(opts.database ? { database: opts.database } : {}) },
           { reporter: ctx.reporter, signal: ctx.signal },
         );
-        if (!result.dryRun)
-          reported(ctx, writeStorageReport(opts.reportDir, urlsPhaseReport(result), urlsMarkdown(result)));
-        ctx.print(result, () => urlsText(result));
-        if (result.interrupted) return ExitCode.interrupted;
-        return result.remaining === 0 ? 0 : ExitCode.verifyFailed;
+        return finish(ctx, result, opts.reportDir);
       }),
     );
 }
